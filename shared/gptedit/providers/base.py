@@ -1,0 +1,60 @@
+"""The one interface every provider module implements.
+
+A provider maps an `EditRequest` to HTTP and the provider's answers to `PollResult`s. It holds no job
+state of its own: everything needed to continue a job lives in the `RemoteHandle`, which the ledger
+stores, so another process can resume polling after a crash."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..models import EditRequest, OutputRef, PollResult, RemoteHandle, Submission
+
+#: called by `submit` while it runs: ("upload", 0.0..1.0) or ("partial", (index, image bytes))
+SubmitListener = Callable[[str, object], None]
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    name: str
+    base_url: str
+    api_key: str
+    #: seconds to wait for a connection / a byte of an answer
+    connect_timeout: float = 15.0
+    read_timeout: float = 120.0
+
+
+class Provider(ABC):
+    #: "eachlabs" | "openai" | "replicate" | "fal"
+    name: str = ""
+    #: can the API cancel a job remotely?
+    can_cancel: bool = False
+    #: does the API stream partial images?
+    can_stream: bool = False
+
+    def __init__(self, config: ProviderConfig):
+        self.config = config
+
+    @abstractmethod
+    def check(self, request: EditRequest) -> None:
+        """Raise `BadInput`/`Unsupported` for anything this provider or model cannot do. Sends nothing."""
+
+    @abstractmethod
+    def submit(self, request: EditRequest, listener: SubmitListener | None = None) -> Submission:
+        """Upload what is needed and create the remote job. Only the create request itself is
+        non-idempotent: if it fails in a way that leaves unknown whether it arrived, raise
+        `SubmissionUnknown`. Synchronous APIs return the finished result in `Submission.result`."""
+
+    @abstractmethod
+    def poll(self, handle: RemoteHandle, wait: float = 0.0) -> PollResult:
+        """Look at the job once. `wait` > 0 lets providers that can hold the request (Replicate's
+        `Prefer: wait`, fal's status stream) return as soon as the job changes, up to that many seconds."""
+
+    def cancel(self, handle: RemoteHandle) -> None:
+        """Ask the provider to stop the job (best effort). Providers without remote cancel do nothing."""
+
+    @abstractmethod
+    def fetch(self, ref: OutputRef) -> bytes:
+        """The bytes of one output, checked to be a whole image. Downloads never carry the API key."""
