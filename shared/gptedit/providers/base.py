@@ -33,6 +33,8 @@ class Provider(ABC):
     can_cancel: bool = False
     #: does the API stream partial images?
     can_stream: bool = False
+    #: does `poll(wait>0)` hold the request open until the job changes (fal's status stream)?
+    can_hold_poll: bool = False
 
     def __init__(self, config: ProviderConfig):
         self.config = config

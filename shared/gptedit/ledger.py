@@ -1,0 +1,326 @@
+"""The job ledger: every job and every state change, in stdlib sqlite3 under the user data folder.
+
+A row is written before the provider is asked and at every transition after, and results are saved as
+files before anything else uses them, so a crash, a closed document or a killed host loses nothing already
+paid for. Krita, GIMP and the command line share the file; sqlite's locking and WAL keep them apart."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import GptEditError
+from .models import JobState, RemoteHandle
+from .paths import ledger_path, results_dir
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    origin TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    protocol TEXT NOT NULL,
+    model TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    state TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    request TEXT NOT NULL,
+    handle TEXT,
+    remote_status TEXT,
+    error_kind TEXT,
+    error TEXT,
+    estimate_low REAL,
+    estimate_high REAL,
+    cost REAL,
+    usage TEXT,
+    context TEXT,
+    results TEXT,
+    batch TEXT,
+    owner TEXT,
+    heartbeat REAL
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
+CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created);
+CREATE TABLE IF NOT EXISTS events (
+    job_id TEXT NOT NULL,
+    at REAL NOT NULL,
+    state TEXT NOT NULL,
+    message TEXT
+);
+CREATE INDEX IF NOT EXISTS events_job ON events(job_id);
+"""
+
+#: An owner that has not written a heartbeat for this long is considered gone (crashed or killed).
+STALE_AFTER = 45.0
+
+
+@dataclass
+class JobRecord:
+    id: str
+    origin: str
+    provider: str
+    protocol: str
+    model: str
+    base_url: str
+    prompt: str
+    state: JobState = JobState.QUEUED
+    request: dict = field(default_factory=dict)
+    handle: RemoteHandle | None = None
+    remote_status: str = ""
+    error_kind: str = ""
+    error: str = ""
+    estimate_low: float | None = None
+    estimate_high: float | None = None
+    cost: float | None = None
+    usage: dict | None = None
+    context: dict = field(default_factory=dict)
+    results: list[str] = field(default_factory=list)
+    batch: str = ""
+    owner: str = ""
+    heartbeat: float = 0.0
+    created: float = 0.0
+    updated: float = 0.0
+
+    @property
+    def result_paths(self) -> list[Path]:
+        return [Path(p) for p in self.results]
+
+    @property
+    def can_resume(self) -> bool:
+        """Known to the provider and not finished: polling it again is safe and free."""
+        if self.handle is None or self.protocol == "openai":
+            return False
+        if self.state.resumable:
+            return True
+        # Gave up waiting or lost the network: the remote job may well have finished since.
+        return self.state is JobState.FAILED and self.error_kind in ("deadline", "network", "timeout", "server")
+
+
+def owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str, heartbeat: float, now: float | None = None) -> bool:
+    if not owner:
+        return False
+    now = time.time() if now is None else now
+    host, _, pid = owner.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit() and os.name == "posix":
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        # The pid lives, but pids are reused: trust it only with a fresh heartbeat.
+    return now - heartbeat < STALE_AFTER
+
+
+class Ledger:
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path) if path else ledger_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._conn() as c:
+            c.executescript(_SCHEMA)
+
+    # One connection per thread: sqlite3 connections must not cross threads.
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                pass  # e.g. a network filesystem; the default journal still keeps writes atomic
+            conn.execute("PRAGMA synchronous=FULL")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # --- writing -------------------------------------------------------------------------------------
+    def create(self, rec: JobRecord) -> JobRecord:
+        now = time.time()
+        rec.id = rec.id or uuid.uuid4().hex
+        rec.created = rec.updated = now
+        rec.owner = rec.owner or owner_id()
+        rec.heartbeat = now
+        row = _to_row(rec)
+        cols = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        with self._conn() as c:
+            c.execute(f"INSERT INTO jobs ({cols}) VALUES ({marks})", list(row.values()))
+            c.execute("INSERT INTO events VALUES (?, ?, ?, ?)", (rec.id, now, rec.state.value, "created"))
+        return rec
+
+    def update(self, job_id: str, *, state: JobState | None = None, message: str = "", **fields) -> JobRecord:
+        """Change fields, and when `state` is given record the transition in the events table."""
+        now = time.time()
+        values = {"updated": now, "heartbeat": now}
+        if state is not None:
+            values["state"] = state.value
+        for k, v in fields.items():
+            values[k] = _encode(k, v)
+        sets = ", ".join(f"{k} = ?" for k in values)
+        with self._conn() as c:
+            cur = c.execute(f"UPDATE jobs SET {sets} WHERE id = ?", [*values.values(), job_id])
+            if cur.rowcount != 1:
+                raise GptEditError(f"Job {job_id} is not in the ledger.")
+            if state is not None:
+                c.execute("INSERT INTO events VALUES (?, ?, ?, ?)", (job_id, now, state.value, message))
+        return self.get(job_id)
+
+    def heartbeat(self, job_id: str) -> None:
+        with self._conn() as c:
+            c.execute("UPDATE jobs SET heartbeat = ? WHERE id = ?", (time.time(), job_id))
+
+    def claim(self, job_id: str, *, force: bool = False) -> bool:
+        """Become the process that drives this job, unless a live one already does."""
+        me = owner_id()
+        with self._conn() as c:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                row = c.execute("SELECT owner, heartbeat FROM jobs WHERE id = ?", (job_id,)).fetchone()
+                if row is None:
+                    raise GptEditError(f"Job {job_id} is not in the ledger.")
+                if not force and row["owner"] != me and owner_alive(row["owner"], row["heartbeat"] or 0):
+                    c.execute("ROLLBACK")
+                    return False
+                c.execute("UPDATE jobs SET owner = ?, heartbeat = ? WHERE id = ?", (me, time.time(), job_id))
+                c.execute("COMMIT")
+                return True
+            except BaseException:
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
+                raise
+
+    def release(self, job_id: str) -> None:
+        with self._conn() as c:
+            c.execute("UPDATE jobs SET owner = '' WHERE id = ? AND owner = ?", (job_id, owner_id()))
+
+    def save_result(self, job_id: str, index: int, data: bytes, ext: str) -> Path:
+        """Write one result durably (temp file, fsync, rename) before anyone uses it."""
+        folder = results_dir() / job_id
+        folder.mkdir(parents=True, exist_ok=True)
+        final = folder / f"result-{index + 1}.{ext}"
+        tmp = folder / f".result-{index + 1}.{ext}.part"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+        return final
+
+    def delete(self, job_id: str) -> None:
+        with self._conn() as c:
+            c.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+            c.execute("DELETE FROM events WHERE job_id = ?", (job_id,))
+
+    # --- reading -------------------------------------------------------------------------------------
+    def get(self, job_id: str) -> JobRecord:
+        row = self._conn().execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            # Allow the short prefixes `jobs list` prints.
+            rows = self._conn().execute("SELECT * FROM jobs WHERE id LIKE ?", (job_id + "%",)).fetchall()
+            if len(rows) != 1:
+                raise GptEditError(
+                    f"No job {job_id!r} in the ledger." if not rows else f"{job_id!r} matches several jobs."
+                )
+            row = rows[0]
+        return _from_row(row)
+
+    def list(self, *, limit: int = 50, states: tuple[JobState, ...] = (), origin: str = "", batch: str = "") -> list[
+        JobRecord
+    ]:
+        where, args = [], []
+        if states:
+            where.append("state IN (%s)" % ", ".join("?" for _ in states))
+            args += [s.value for s in states]
+        if origin:
+            where.append("origin = ?")
+            args.append(origin)
+        if batch:
+            where.append("batch = ?")
+            args.append(batch)
+        sql = "SELECT * FROM jobs"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY created DESC LIMIT ?"
+        args.append(limit)
+        return [_from_row(r) for r in self._conn().execute(sql, args).fetchall()]
+
+    def events(self, job_id: str) -> list[tuple[float, str, str]]:
+        rows = self._conn().execute(
+            "SELECT at, state, message FROM events WHERE job_id = ? ORDER BY at, rowid", (job_id,)
+        ).fetchall()
+        return [(r["at"], r["state"], r["message"] or "") for r in rows]
+
+    def orphans(self) -> list[JobRecord]:
+        """Unfinished jobs whose driving process is gone: to resume, or to flag as unknown."""
+        active = (JobState.QUEUED, JobState.SUBMITTING, JobState.SUBMITTED, JobState.RUNNING)
+        return [j for j in self.list(limit=1000, states=active) if not owner_alive(j.owner, j.heartbeat)]
+
+
+_JSON_FIELDS = ("request", "handle", "usage", "context", "results")
+
+
+def _encode(key: str, value):
+    if key == "state" and isinstance(value, JobState):
+        return value.value
+    if key == "handle" and isinstance(value, RemoteHandle):
+        return json.dumps(value.to_json())
+    if key in _JSON_FIELDS:
+        return None if value is None else json.dumps(value)
+    return value
+
+
+def _to_row(rec: JobRecord) -> dict:
+    d = {}
+    for name in JobRecord.__dataclass_fields__:
+        d[name] = _encode(name, getattr(rec, name))
+    return d
+
+
+def _from_row(row: sqlite3.Row) -> JobRecord:
+    d = dict(row)
+    handle = json.loads(d["handle"]) if d.get("handle") else None
+    return JobRecord(
+        id=d["id"],
+        origin=d["origin"],
+        provider=d["provider"],
+        protocol=d["protocol"],
+        model=d["model"],
+        base_url=d["base_url"],
+        prompt=d["prompt"],
+        state=JobState(d["state"]),
+        request=json.loads(d["request"] or "{}"),
+        handle=RemoteHandle.from_json(handle) if handle else None,
+        remote_status=d.get("remote_status") or "",
+        error_kind=d.get("error_kind") or "",
+        error=d.get("error") or "",
+        estimate_low=d.get("estimate_low"),
+        estimate_high=d.get("estimate_high"),
+        cost=d.get("cost"),
+        usage=json.loads(d["usage"]) if d.get("usage") else None,
+        context=json.loads(d["context"]) if d.get("context") else {},
+        results=json.loads(d["results"]) if d.get("results") else [],
+        batch=d.get("batch") or "",
+        owner=d.get("owner") or "",
+        heartbeat=d.get("heartbeat") or 0.0,
+        created=d["created"],
+        updated=d["updated"],
+    )
