@@ -1,0 +1,227 @@
+"""The front door every front end uses: check a request, record it, run it (here or on a worker thread),
+resume what a crash left behind. The command line, the Krita docker and the GIMP procedure all go through
+these few functions, so they behave the same."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .catalog import model_info
+from .errors import BadInput, GptEditError
+from .jobs import CancelToken, JobRunner, Listener, PollPolicy
+from .ledger import JobRecord, Ledger
+from .models import CostEstimate, EditRequest, JobState, Size
+from .pricing import estimate
+from .providers.base import Provider, ProviderConfig
+from .providers.registry import make_provider
+from .settings import Settings, require_key, resolve
+
+#: bigger inputs are refused before anything is sent (OpenAI: < 50 MB per image, api-protocols.md §2.2)
+MAX_INPUT_BYTES = 50 * 1024 * 1024
+
+
+def provider_for(settings: Settings, **options) -> Provider:
+    config = ProviderConfig(
+        name=settings.protocol, base_url=settings.base_url, api_key=require_key(settings)
+    )
+    return make_provider(settings.protocol, config, **options)
+
+
+def provider_options(settings: Settings) -> dict:
+    """Per-provider knobs that come from settings rather than the request."""
+    if settings.protocol == "openai":
+        return {"stream": settings.stream}
+    return {}
+
+
+def check_request(settings: Settings, request: EditRequest) -> None:
+    """Everything that can be refused without sending anything."""
+    if not request.prompt or not request.prompt.strip():
+        raise BadInput("The prompt is empty: describe the edit you want.")
+    if not request.images:
+        raise BadInput("There is no image to edit.")
+    for img in request.images:
+        if len(img.data) > MAX_INPUT_BYTES:
+            raise BadInput(
+                f"An input image is {len(img.data) // (1024 * 1024)} MB; the limit is 50 MB. "
+                "Use a smaller selection or a lower max send size."
+            )
+    info = model_info(settings.protocol, request.model)
+    if request.n < 1 or request.n > info.max_n:
+        raise BadInput(f"{info.label} can make 1 to {info.max_n} variation(s) per job, not {request.n}.")
+    info.sizes.check(request.size, info.label)
+
+
+def estimate_for(settings: Settings, request: EditRequest) -> CostEstimate:
+    return estimate(
+        settings.protocol,
+        request.model,
+        request.size,
+        request.quality,
+        request.n,
+        input_images=[Size(i.width, i.height) for i in request.images if i.width and i.height],
+        prompt_chars=len(request.prompt),
+    )
+
+
+def new_job(
+    ledger: Ledger,
+    settings: Settings,
+    request: EditRequest,
+    *,
+    origin: str,
+    context: dict | None = None,
+    batch: str = "",
+    provider: Provider | None = None,
+) -> tuple[JobRecord, Provider]:
+    """Check the request, then write the job to the ledger (state queued) — before any request is made."""
+    check_request(settings, request)
+    provider = provider or provider_for(settings, **provider_options(settings))
+    provider.check(request)
+    est = estimate_for(settings, request)
+    rec = JobRecord(
+        id="",
+        origin=origin,
+        provider=settings.provider,
+        protocol=settings.protocol,
+        model=request.model,
+        base_url=settings.base_url,
+        prompt=request.prompt,
+        request=request.describe(),
+        estimate_low=est.low,
+        estimate_high=est.high,
+        context=context or {},
+        batch=batch,
+    )
+    return ledger.create(rec), provider
+
+
+def run_edit(
+    settings: Settings,
+    request: EditRequest,
+    *,
+    origin: str = "cli",
+    context: dict | None = None,
+    listener: Listener | None = None,
+    cancel: CancelToken | None = None,
+    ledger: Ledger | None = None,
+    policy: PollPolicy | None = None,
+    batch: str = "",
+) -> JobRecord:
+    """Run one edit to the end on this thread. Returns the final record (fetched, failed, …)."""
+    ledger = ledger or Ledger()
+    job, provider = new_job(ledger, settings, request, origin=origin, context=context, batch=batch)
+    runner = JobRunner(ledger, provider, listener=listener, cancel=cancel, deadline=settings.deadline, policy=policy)
+    try:
+        return runner.run(job, request)
+    finally:
+        ledger.release(job.id)
+
+
+def settings_for_job(job: JobRecord, flags: dict | None = None) -> Settings:
+    """Settings to continue a job: its own provider and base URL; the key from the environment or config
+    (keys are never stored in the ledger)."""
+    merged = {"provider": job.provider, "base_url": job.base_url, "model": job.model}
+    merged.update({k: v for k, v in (flags or {}).items() if v is not None})
+    return resolve(merged)
+
+
+def resume_job(
+    job_id: str,
+    *,
+    ledger: Ledger | None = None,
+    listener: Listener | None = None,
+    cancel: CancelToken | None = None,
+    policy: PollPolicy | None = None,
+    settings: Settings | None = None,
+    force: bool = False,
+) -> JobRecord:
+    ledger = ledger or Ledger()
+    job = ledger.get(job_id)
+    if not job.can_resume:
+        raise GptEditError(_why_not_resumable(job))
+    if not ledger.claim(job.id, force=force):
+        raise GptEditError(f"Job {job.id[:8]} is being followed by another running program; not resumed twice.")
+    settings = settings or settings_for_job(job)
+    provider = provider_for(settings)
+    runner = JobRunner(ledger, provider, listener=listener, cancel=cancel, deadline=settings.deadline, policy=policy)
+    try:
+        return runner.resume(job)
+    finally:
+        ledger.release(job.id)
+
+
+def _why_not_resumable(job: JobRecord) -> str:
+    short = job.id[:8]
+    if job.state is JobState.FETCHED or job.state is JobState.INSERTED:
+        return f"Job {short} already has its result: {', '.join(job.results)}"
+    if job.state is JobState.UNKNOWN:
+        return (f"Job {short} may or may not have reached {job.provider}; it is not re-sent automatically so "
+                "you are never charged twice. Check your account, then run the edit again if needed.")
+    if job.handle is None:
+        return f"Job {short} never reached {job.provider}; there is nothing to resume. Run the edit again."
+    if job.protocol == "openai":
+        return f"Job {short}: OpenAI answers in one request, so an interrupted edit cannot be picked up again."
+    return f"Job {short} is {job.state.value}; there is nothing to resume."
+
+
+def sweep_orphans(ledger: Ledger) -> tuple[list[JobRecord], list[JobRecord]]:
+    """After a crash: jobs whose create may have left are marked unknown (never re-sent); jobs the provider
+    knows are returned for resuming. Returns (resumable, marked_unknown)."""
+    resumable, unknown = [], []
+    for job in ledger.orphans():
+        if job.state is JobState.SUBMITTING:
+            msg = (f"The program stopped while sending this job; it may or may not have reached {job.provider}. "
+                   "It is not re-sent automatically.")
+            unknown.append(ledger.update(job.id, state=JobState.UNKNOWN, message=msg,
+                                         error_kind="submission_unknown", error=msg))
+        elif job.state is JobState.QUEUED:
+            msg = "The program stopped before this job was sent; nothing was charged."
+            ledger.update(job.id, state=JobState.FAILED, message=msg, error_kind="interrupted", error=msg)
+        elif job.can_resume:
+            resumable.append(job)
+    return resumable, unknown
+
+
+@dataclass
+class EditJob:
+    """A job running on its own worker thread, for the host adapters. The listener is called on that worker
+    thread: adapters forward events to their GUI thread (queued Qt signal, GLib.idle_add)."""
+
+    cancel_token: CancelToken = field(default_factory=CancelToken)
+    record: JobRecord | None = None
+    error: Exception | None = None
+    _thread: threading.Thread | None = None
+    _done: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def id(self) -> str:
+        return self.record.id if self.record else ""
+
+    def cancel(self) -> None:
+        self.cancel_token.cancel()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+
+def start_in_thread(work: Callable[[EditJob], JobRecord], name: str = "gptedit-job") -> EditJob:
+    job = EditJob()
+
+    def body() -> None:
+        try:
+            job.record = work(job)
+        except Exception as exc:  # reported to the UI as a message, never a traceback
+            job.error = exc
+        finally:
+            job._done.set()
+
+    job._thread = threading.Thread(target=body, name=name, daemon=True)
+    job._thread.start()
+    return job
