@@ -1,0 +1,325 @@
+"""`python -m gptedit …`: edit one image, batch many, list/resume/cancel jobs, run the sandbox, set config.
+
+Outside any host, so Pillow is allowed here (reading any input format, converting masks, writing outputs)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+from pathlib import Path
+
+from . import __version__
+from .cli_images import load_input, load_mask, write_outputs
+from .cli_progress import Progress
+from .engine import estimate_for, resume_job, run_edit, sweep_orphans
+from .errors import BadInput, ConfigError, GptEditError
+from .jobs import CancelToken
+from .ledger import Ledger
+from .models import Background, EditRequest, JobState, OutputFormat, Quality, Size
+from .settings import PROVIDER_NAMES, SANDBOX, public_view, resolve, set_config_value
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _settings_flags(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("provider and model (flags win over GPTEDIT_* variables and the config file)")
+    g.add_argument("--provider", choices=PROVIDER_NAMES, help="default: $GPTEDIT_PROVIDER, config, then sandbox")
+    g.add_argument("--model", help="model id, e.g. gpt-image-2 (OpenAI) or gpt-image-v2-edit (each::labs)")
+    g.add_argument("--base-url", dest="base_url", help="API base URL (gateways, proxies, a sandbox)")
+    g.add_argument("--sandbox", action="store_true",
+                   help="start a private sandbox server and point the chosen provider's protocol at it")
+    g.add_argument("--quality", choices=[q.value for q in Quality])
+    g.add_argument("--size", help="WIDTHxHEIGHT or auto (gpt-image-2: any valid custom size)")
+    g.add_argument("-n", "--variations", dest="n", type=int, help="number of variations (outputs are numbered)")
+    g.add_argument("--format", dest="output_format", choices=[f.value for f in OutputFormat])
+    g.add_argument("--background", choices=[b.value for b in Background])
+    g.add_argument("--deadline", type=float, help="seconds to wait for one job before giving up (resumable)")
+    g.add_argument("--no-stream", dest="stream", action="store_false", default=None,
+                   help="do not ask streaming providers for partial previews")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m gptedit", description="Edit images with GPT Image 2 Edit.")
+    p.add_argument("--version", action="version", version=f"gptedit {__version__}")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    e = sub.add_parser("edit", help="edit one image")
+    e.add_argument("input", type=Path)
+    e.add_argument("-p", "--prompt", required=True)
+    e.add_argument("-o", "--output", type=Path, required=True)
+    e.add_argument("--mask", type=Path, help="PNG: transparent (or white, for a grey mask) where to edit")
+    e.add_argument("--ref", type=Path, nargs="+", default=[], help="reference images")
+    _settings_flags(e)
+
+    b = sub.add_parser("batch", help="edit many images with one prompt; re-run to resume")
+    b.add_argument("inputs", type=Path, nargs="+")
+    b.add_argument("-p", "--prompt", required=True)
+    b.add_argument("-O", "--out-dir", type=Path, required=True)
+    b.add_argument("-j", "--concurrency", type=int, default=3)
+    b.add_argument("--ref", type=Path, nargs="+", default=[])
+    b.add_argument("--resend-unknown", action="store_true",
+                   help="also re-send inputs whose earlier job may or may not have arrived (may pay twice)")
+    _settings_flags(b)
+
+    j = sub.add_parser("jobs", help="list, show, resume, cancel or export jobs from the ledger")
+    jsub = j.add_subparsers(dest="jobs_command", required=True)
+    jl = jsub.add_parser("list")
+    jl.add_argument("--limit", type=int, default=30)
+    jl.add_argument("--state", choices=[s.value for s in JobState])
+    js = jsub.add_parser("show")
+    js.add_argument("id")
+    jr = jsub.add_parser("resume", help="continue unfinished jobs (all orphans when no id is given)")
+    jr.add_argument("id", nargs="?")
+    jr.add_argument("--force", action="store_true", help="even if another live program seems to follow it")
+    jc = jsub.add_parser("cancel")
+    jc.add_argument("id")
+    jx = jsub.add_parser("export", help="copy a job's results to files")
+    jx.add_argument("id")
+    jx.add_argument("-o", "--output", type=Path, required=True)
+
+    s = sub.add_parser("sandbox", help="run the local sandbox server that speaks all four providers' protocols")
+    s.add_argument("rest", nargs=argparse.REMAINDER)
+
+    c = sub.add_parser("config", help="show or change settings (the file shared with Krita and GIMP)")
+    csub = c.add_subparsers(dest="config_command", required=True)
+    cs = csub.add_parser("show")
+    cs.add_argument("--provider", choices=PROVIDER_NAMES)
+    cset = csub.add_parser("set", help="set KEY VALUE; api_key reads the value from stdin when omitted")
+    cset.add_argument("key")
+    cset.add_argument("value", nargs="?")
+    cset.add_argument("--provider", choices=PROVIDER_NAMES)
+    cunset = csub.add_parser("unset")
+    cunset.add_argument("key")
+    cunset.add_argument("--provider", choices=PROVIDER_NAMES)
+    return p
+
+
+def _flags(args) -> dict:
+    names = ("provider", "model", "base_url", "quality", "size", "n", "output_format", "background", "deadline",
+             "stream")
+    return {k: getattr(args, k, None) for k in names}
+
+
+@contextlib.contextmanager
+def _maybe_sandbox(args, flags: dict):
+    """`--provider sandbox` (with no base URL anywhere) or `--sandbox`: a private in-process sandbox."""
+    settings = resolve(flags)
+    wants = getattr(args, "sandbox", False) or (
+        settings.provider == SANDBOX and settings.sources.get("base_url") == "default"
+    )
+    if not wants:
+        yield settings
+        return
+    from .sandbox import Sandbox  # Pillow lives there; only the command line pulls it in
+
+    sb = Sandbox(port=0)
+    sb.start()
+    try:
+        flags = dict(flags, base_url=sb.base_urls[settings.protocol])
+        settings = resolve(flags)
+        if not settings.api_key:
+            settings.api_key = "sandbox"
+        yield settings
+    finally:
+        sb.stop()
+
+
+class _Interrupts:
+    """First Ctrl-C cancels the job (remotely where possible); a second one quits at once."""
+
+    def __init__(self, token: CancelToken):
+        self.token = token
+        self.count = 0
+
+    def __enter__(self):
+        self._old = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, *_):
+        self.count += 1
+        if self.count > 1:
+            raise KeyboardInterrupt
+        print("\ngptedit: cancelling… (Ctrl-C again to quit; the job stays in the ledger)", file=sys.stderr)
+        self.token.cancel()
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGINT, self._old)
+        return False
+
+
+def cmd_edit(args) -> int:
+    flags = _flags(args)
+    image = load_input(args.input)
+    refs = [load_input(r) for r in args.ref]
+    mask = load_mask(args.mask, image) if args.mask else None
+    with _maybe_sandbox(args, flags) as settings:
+        request = EditRequest(
+            prompt=args.prompt,
+            images=[image, *refs],
+            model=settings.model,
+            mask=mask,
+            quality=settings.quality,
+            size=Size.parse(settings.size),
+            n=settings.n,
+            output_format=settings.output_format,
+            background=settings.background,
+        )
+        progress = Progress(quiet=args.quiet)
+        est = estimate_for(settings, request)
+        progress.line(f"{settings.provider} · {settings.model} · {request.quality.value} · "
+                      f"{settings.size} · n={request.n} · estimated {est.text()}")
+        token = CancelToken()
+        with _Interrupts(token):
+            job = run_edit(settings, request, origin="cli", listener=progress, cancel=token,
+                           context={"input": str(args.input.resolve()), "output": str(args.output)})
+        progress.finish()
+        return _report(job, args.output, progress)
+
+
+def _report(job, output: Path, progress: Progress) -> int:
+    if job.state is JobState.FETCHED:
+        written = write_outputs(job.result_paths, output)
+        cost = f"${job.cost:.3f}" if job.cost is not None else "unknown"
+        for path in written:
+            progress.line(f"wrote {path}")
+        progress.line(f"job {job.id[:8]} done · cost {cost}")
+        return EXIT_OK
+    if job.state is JobState.CANCELLED:
+        print(f"gptedit: cancelled: {job.error or 'cancelled'}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(f"gptedit: {job.state.value}: {job.error or 'the job did not finish'} (job {job.id[:8]})", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def cmd_jobs(args) -> int:
+    ledger = Ledger()
+    sub = args.jobs_command
+    if sub == "list":
+        states = (JobState(args.state),) if args.state else ()
+        for job in ledger.list(limit=args.limit, states=states):
+            cost = f"${job.cost:.3f}" if job.cost is not None else "-"
+            print(f"{job.id[:8]}  {job.state.value:<10} {job.provider:<9} {cost:>7}  {job.prompt[:50]!r}")
+        return EXIT_OK
+    if sub == "show":
+        job = ledger.get(args.id)
+        for key in ("id", "state", "origin", "provider", "model", "base_url", "prompt", "remote_status",
+                    "error", "cost", "estimate_low", "estimate_high", "results", "context"):
+            print(f"{key:>14}: {getattr(job, key)}")
+        if job.handle:
+            print(f"{'remote id':>14}: {job.handle.remote_id}")
+        for at, state, msg in ledger.events(job.id):
+            print(f"{'':>14}  {at:.1f} {state:<10} {msg}")
+        return EXIT_OK
+    if sub == "resume":
+        progress = Progress(quiet=args.quiet)
+        if args.id:
+            ids = [args.id]
+        else:
+            resumable, unknown = sweep_orphans(ledger)
+            for job in unknown:
+                progress.line(f"job {job.id[:8]}: {job.error}")
+            ids = [j.id for j in resumable]
+            if not ids:
+                progress.line("nothing to resume")
+        code = EXIT_OK
+        for job_id in ids:
+            token = CancelToken()
+            with _Interrupts(token):
+                job = resume_job(job_id, ledger=ledger, listener=progress, cancel=token, force=args.force)
+            progress.finish()
+            out = (job.context or {}).get("output")
+            if job.state is JobState.FETCHED and out:
+                code = max(code, _report(job, Path(out), progress))
+            elif job.state is JobState.FETCHED:
+                progress.line(f"job {job.id[:8]} done: {', '.join(job.results)}")
+            else:
+                code = max(code, _report(job, Path(out or "."), progress))
+        return code
+    if sub == "cancel":
+        job = ledger.get(args.id)
+        if job.state.terminal or job.state is JobState.FETCHED:
+            print(f"job {job.id[:8]} is already {job.state.value}")
+            return EXIT_OK
+        from .engine import provider_for, settings_for_job
+
+        if job.handle is not None:
+            provider = provider_for(settings_for_job(job))
+            if provider.can_cancel:
+                provider.cancel(job.handle)
+        msg = "Cancelled from the command line."
+        ledger.update(job.id, state=JobState.CANCELLED, message=msg, error_kind="cancelled", error=msg)
+        print(f"job {job.id[:8]} cancelled")
+        return EXIT_OK
+    if sub == "export":
+        job = ledger.get(args.id)
+        if not job.results:
+            raise GptEditError(f"Job {job.id[:8]} has no saved result ({job.state.value}).")
+        for path in write_outputs(job.result_paths, args.output):
+            print(f"wrote {path}")
+        return EXIT_OK
+    return EXIT_USAGE
+
+
+def cmd_config(args) -> int:
+    if args.config_command == "show":
+        s = resolve({"provider": args.provider})
+        for key, value in public_view(s).items():
+            print(f"{key:>14}: {value}  ({s.sources.get(key, 'default')})")
+        return EXIT_OK
+    value = None
+    if args.config_command == "set":
+        value = args.value
+        if value is None and args.key == "api_key":
+            # Read keys from stdin so they never land in shell history or the process list.
+            value = sys.stdin.readline().strip()
+        if value is None:
+            raise BadInput(f"config set {args.key} needs a value.")
+    if args.key in ("api_key", "base_url", "model") and not args.provider:
+        raise BadInput(f"{args.key} belongs to one provider: add --provider NAME.")
+    path = set_config_value(args.key, value, provider=args.provider)
+    print(f"saved in {path}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "sandbox":
+        from .sandbox.server import main as sandbox_main
+
+        return sandbox_main(argv[1:])
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "edit":
+            return cmd_edit(args)
+        if args.command == "batch":
+            from .cli_batch import cmd_batch
+
+            return cmd_batch(args)
+        if args.command == "jobs":
+            return cmd_jobs(args)
+        if args.command == "config":
+            return cmd_config(args)
+    except ConfigError as exc:
+        print(f"gptedit: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except BadInput as exc:
+        print(f"gptedit: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except GptEditError as exc:
+        print(f"gptedit: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("gptedit: interrupted; unfinished jobs stay in the ledger (`jobs resume`).", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        print(f"gptedit: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

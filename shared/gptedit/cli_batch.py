@@ -1,0 +1,135 @@
+"""`python -m gptedit batch`: one prompt over many files, a few jobs at a time, resumable.
+
+Running the same command again picks up where it stopped: finished outputs are skipped, jobs the
+provider still knows are resumed, and inputs whose earlier create may or may not have arrived are left
+alone unless `--resend-unknown` (so nobody pays twice by accident)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .cli_images import load_input, write_outputs
+from .cli_progress import Progress
+from .engine import resume_job, run_edit
+from .errors import BadInput, RateLimited
+from .jobs import CancelToken
+from .ledger import JobRecord, Ledger
+from .models import EditRequest, JobState, Size
+
+
+class RateGate:
+    """When one worker is told to slow down, every worker waits: the limit is per account, not per job."""
+
+    def __init__(self) -> None:
+        self._until = 0.0
+        self._lock = threading.Lock()
+
+    def block(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, time.monotonic() + seconds)
+
+    def wait(self, token: CancelToken) -> None:
+        while True:
+            with self._lock:
+                remaining = self._until - time.monotonic()
+            if remaining <= 0 or token.sleep(min(remaining, 1.0)):
+                return
+
+
+def batch_id(prompt: str, inputs: list[Path], settings) -> str:
+    key = json.dumps([prompt, sorted(str(p.resolve()) for p in inputs), settings.provider, settings.model,
+                      settings.quality.value, settings.size, settings.n, settings.output_format.value])
+    return "b" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def _latest_jobs(ledger: Ledger, batch: str) -> dict[str, JobRecord]:
+    latest: dict[str, JobRecord] = {}
+    for job in sorted(ledger.list(limit=100000, batch=batch), key=lambda j: j.created):
+        latest[job.context.get("input", "")] = job
+    return latest
+
+
+def cmd_batch(args) -> int:
+    from .cli import _flags, _Interrupts, _maybe_sandbox
+
+    if args.concurrency < 1:
+        raise BadInput("--concurrency must be at least 1.")
+    inputs = [p for p in args.inputs]
+    missing = [str(p) for p in inputs if not p.is_file()]
+    if missing:
+        raise BadInput("Not found: " + ", ".join(missing))
+    out_dir: Path = args.out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger()
+    progress = Progress(quiet=args.quiet)
+    token = CancelToken()
+    gate = RateGate()
+    refs = [load_input(r) for r in args.ref]
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    with _maybe_sandbox(args, _flags(args)) as settings:
+        bid = batch_id(args.prompt, inputs, settings)
+        previous = _latest_jobs(ledger, bid)
+        ext = settings.output_format.extension
+        progress.line(f"batch {bid}: {len(inputs)} file(s), {args.concurrency} at a time")
+
+        def one(path: Path) -> None:
+            key = str(path.resolve())
+            output = out_dir / f"{path.stem}.{ext}"
+            tag = Progress(quiet=args.quiet, prefix=f"{path.name}: ")
+            done_before = output.exists() or (out_dir / f"{path.stem}-1.{ext}").exists()
+            if done_before:
+                progress.line(f"{path.name}: already done, skipped")
+                return
+            prev = previous.get(key)
+            job = None
+            if prev is not None and prev.state in (JobState.FETCHED, JobState.INSERTED) and prev.results:
+                job = prev
+            elif prev is not None and prev.can_resume:
+                job = resume_job(prev.id, ledger=ledger, listener=tag, cancel=token)
+            elif prev is not None and prev.state is JobState.UNKNOWN and not args.resend_unknown:
+                with lock:
+                    failures.append(f"{path.name}: an earlier job may have reached the provider; not re-sent "
+                                    "(use --resend-unknown to send it again)")
+                return
+            attempts = 0
+            while job is None or (job.state is JobState.FAILED and job.error_kind == RateLimited.kind
+                                  and attempts < 5):
+                if token.cancelled:
+                    return
+                gate.wait(token)
+                attempts += 1
+                image = load_input(path)
+                request = EditRequest(
+                    prompt=args.prompt, images=[image, *refs], model=settings.model, quality=settings.quality,
+                    size=Size.parse(settings.size), n=settings.n, output_format=settings.output_format,
+                    background=settings.background,
+                )
+                job = run_edit(settings, request, origin="cli-batch", listener=tag, cancel=token, ledger=ledger,
+                               batch=bid, context={"input": key, "output": str(output)})
+                if job.state is JobState.FAILED and job.error_kind == RateLimited.kind:
+                    gate.block(10.0 * attempts)
+            if job.state is JobState.FETCHED or (job.state is JobState.INSERTED and job.results):
+                for written in write_outputs(job.result_paths, output):
+                    progress.line(f"{path.name}: wrote {written}")
+            else:
+                with lock:
+                    failures.append(f"{path.name}: {job.state.value}: {job.error}")
+
+        with _Interrupts(token), ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+            for fut in [pool.submit(one, p) for p in inputs]:
+                try:
+                    fut.result()
+                except Exception as exc:  # one bad file must not stop the others
+                    with lock:
+                        failures.append(str(exc))
+    for line in failures:
+        progress.line("failed: " + line)
+    progress.line(f"batch {bid}: {len(inputs) - len(failures)} ok, {len(failures)} failed")
+    return 0 if not failures else 1
