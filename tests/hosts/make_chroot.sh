@@ -1,0 +1,154 @@
+#!/bin/bash
+# Build a Debian chroot holding the REAL Krita and GIMP 3 that the host tests drive headless.
+#
+#   make_chroot.sh ROOT SUITE      SUITE: trixie  -> Krita 5.2 + GIMP 3.0 (Python 3.13)
+#                                         testing -> Krita 5.3 + GIMP 3.2 (Python 3.14)
+#
+# Run as root on Debian (12 or later). About a minute and ~1.5 GB per suite.
+#
+# Idempotent: a finished chroot carries ROOT/.gptedit-chroot (recipe id + installed versions) and is reused.
+# The chroot is built in ROOT.partial and renamed into place only after it has been checked, so a build
+# killed half-way leaves no ROOT that could be trusted by mistake; the next run deletes the leftovers and
+# starts again. Concurrent runs for the same ROOT serialise on ROOT.lock (flock).
+#
+# The archive URL is read from this machine's own apt configuration; no mirror host is written here.
+set -euo pipefail
+
+root=${1:?usage: make_chroot.sh ROOT trixie|testing}
+suite=${2:?usage: make_chroot.sh ROOT trixie|testing}
+case "$suite" in trixie | testing) ;; *) echo "make_chroot.sh: unknown suite '$suite' (trixie or testing)" >&2; exit 2 ;; esac
+[ "$(id -u)" = 0 ] || { echo "make_chroot.sh: must run as root (debootstrap, chroot, mount)" >&2; exit 3; }
+[ -r /etc/debian_version ] || { echo "make_chroot.sh: needs a Debian machine (apt, debootstrap)" >&2; exit 3; }
+
+root=$(realpath -m -- "$root")
+case "$root" in / | /bin | /boot | /dev | /etc | /home | /lib* | /proc | /root | /run | /sbin | /sys | /usr | /var | /tmp)
+  echo "make_chroot.sh: refusing to use system folder '$root' as a chroot" >&2; exit 2 ;;
+esac
+marker="$root/.gptedit-chroot"
+partial="$root.partial"
+
+# Packages. python3-requests and python3-pil are left out ON PURPOSE: the plugins vendor requests and must
+# not use Pillow, so a host that lacks both catches a plugin that silently leans on the system copies.
+# python3-pyqt5 must be named: Debian's krita only *recommends* it, and without it Krita skips every
+# Python plugin without a word.
+pkgs=(gimp python3-gi gir1.2-gimp-3.0 gir1.2-gegl-0.4 gir1.2-babl-0.1 xvfb xauth krita python3-pyqt5)
+# Bump when the recipe changes so existing chroots get rebuilt instead of silently trusted.
+recipe="gptedit-hosts/2 ${pkgs[*]}"
+
+mkdir -p "$(dirname "$root")"
+exec 9>"$root.lock"
+flock 9
+
+gimp_console() { ls "$1"/usr/bin/gimp-console-3.* 2>/dev/null | head -n 1; }
+
+if [ -f "$marker" ] && grep -qxF "recipe: $recipe" "$marker" && [ -n "$(gimp_console "$root")" ] \
+  && [ -x "$root/usr/bin/krita" ] && [ -x "$root/usr/bin/Xvfb" ]; then
+  echo "already provisioned: $root"
+  sed -n 's/^versions: //p' "$marker"
+  exit 0
+fi
+
+mounted_under() {  # prints mount points at or below $1 in THIS namespace (there must be none before rm)
+  awk -v p="$1" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo
+}
+remove_tree() {
+  [ -e "$1" ] || return 0
+  if [ -n "$(mounted_under "$1")" ]; then
+    echo "make_chroot.sh: something is still mounted under $1; unmount it first:" >&2
+    mounted_under "$1" >&2
+    exit 4
+  fi
+  rm -rf --one-file-system -- "$1"
+}
+
+if [ -e "$root" ]; then
+  # Only delete what looks like a chroot (ours, or a debootstrap tree); never an unrelated folder.
+  if [ -f "$marker" ] || [ -d "$root/debootstrap" ] || [ -f "$root/etc/debian_version" ] || [ -z "$(ls -A "$root")" ]; then
+    echo "rebuilding $root (unfinished, outdated or damaged)"
+    remove_tree "$root"
+  else
+    echo "make_chroot.sh: $root exists and is not a chroot made by this script; move it away" >&2
+    exit 2
+  fi
+fi
+remove_tree "$partial"
+
+mirror_of() {  # mirror_of debian|debian-security -> the URL this machine's apt uses for that archive
+  {
+    grep -hsE '^[[:space:]]*URIs:' /etc/apt/sources.list.d/*.sources | sed -E 's/^[[:space:]]*URIs:[[:space:]]*//' | tr ' ' '\n'
+    grep -hsE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+      | sed -E 's/\[[^]]*\]//; s/^[[:space:]]*deb[[:space:]]+//' | awk '{print $1}'
+  } | grep -E "^(https?|file)://.*/$1/?\$" | sed -E 's#/$##' | head -n 1 || true
+}
+archive=$(mirror_of debian)
+security=$(mirror_of debian-security)
+[ -n "$archive" ] || { echo "make_chroot.sh: no Debian archive found in this machine's apt sources" >&2; exit 5; }
+
+# A proxy configured for the machine's apt must be used by debootstrap and by apt inside the chroot too.
+proxy=$(apt-config dump 2>/dev/null | sed -nE 's/^Acquire::http::Proxy "(.+)";$/\1/p' | head -n 1)
+[ -z "$proxy" ] || export http_proxy="$proxy"
+
+if ! command -v debootstrap >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+fi
+
+t0=$(date +%s)
+echo "debootstrap $suite into $partial"
+# minbase: no init, no docs; GIMP and Krita pull what they need.
+debootstrap --variant=minbase "$suite" "$partial" "$archive" >"$partial.log" 2>&1 \
+  || { echo "make_chroot.sh: debootstrap failed, last lines of $partial.log:" >&2; tail -n 20 "$partial.log" >&2; exit 6; }
+
+{
+  echo "deb $archive $suite main"
+  # testing has no -updates; its security suite is not on every mirror and not needed for a test host.
+  if [ "$suite" != testing ]; then
+    echo "deb $archive $suite-updates main"
+    [ -z "$security" ] || echo "deb $security $suite-security main"
+  fi
+} >"$partial/etc/apt/sources.list"
+# The archive may be a frozen snapshot: testing's Release file then is past its Valid-Until date, and apt
+# refuses it unless told (debootstrap itself does not check). Harmless for trixie, so set it for both.
+printf 'Acquire::Check-Valid-Until "false";\nAcquire::Languages "none";\n' >"$partial/etc/apt/apt.conf.d/90gptedit"
+[ -z "$proxy" ] || printf 'Acquire::http::Proxy "%s";\n' "$proxy" >>"$partial/etc/apt/apt.conf.d/90gptedit"
+# Docs, man pages and translations are ~190 MB nobody reads in a test host.
+printf '%s\n' 'path-exclude=/usr/share/doc/*' 'path-exclude=/usr/share/man/*' 'path-exclude=/usr/share/info/*' \
+  'path-exclude=/usr/share/locale/*' 'path-include=/usr/share/locale/locale.alias' >"$partial/etc/dpkg/dpkg.cfg.d/01-slim"
+# Package scripts must not start daemons (dbus etc.) on the machine that builds the chroot.
+printf '#!/bin/sh\nexit 101\n' >"$partial/usr/sbin/policy-rc.d"
+chmod +x "$partial/usr/sbin/policy-rc.d"
+cp -L /etc/resolv.conf "$partial/etc/resolv.conf" 2>/dev/null || true
+
+echo "apt-get install ${pkgs[*]}"
+# A private mount namespace: proc/sys/dev vanish with the last process, even after kill -9.
+unshare --mount --propagation private -- /bin/bash -c '
+  set -e; r=$1; shift
+  mount -t proc proc "$r/proc"; mount -t sysfs sys "$r/sys"; mount --rbind /dev "$r/dev"
+  chroot "$r" apt-get update -qq
+  chroot "$r" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+  chroot "$r" apt-get clean
+' _ "$partial" "${pkgs[@]}" >>"$partial.log" 2>&1 \
+  || { echo "make_chroot.sh: apt-get in the chroot failed, last lines of $partial.log:" >&2; tail -n 30 "$partial.log" >&2; exit 7; }
+rm -rf "$partial"/var/lib/apt/lists/* "$partial"/var/cache/apt/*.bin
+
+# Check what the tests rely on before trusting the tree.
+gc=$(gimp_console "$partial")
+[ -n "$gc" ] && [ -x "$partial/usr/bin/krita" ] && [ -x "$partial/usr/bin/Xvfb" ] \
+  || { echo "make_chroot.sh: install finished but gimp-console/krita/Xvfb are missing" >&2; exit 8; }
+chroot "$partial" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin python3 -c '
+import PyQt5.QtCore, gi
+gi.require_version("Gimp", "3.0"); gi.require_version("Gegl", "0.4")
+from gi.repository import Gimp, Gegl' \
+  || { echo "make_chroot.sh: PyQt5 or the GIMP/GEGL introspection data do not import in the chroot" >&2; exit 8; }
+
+versions=$(chroot "$partial" dpkg-query -W -f '${Package}=${Version} ' krita gimp python3 python3-pyqt5 | sed 's/ $//')
+{
+  echo "recipe: $recipe"
+  echo "suite: $suite"
+  echo "versions: $versions"
+  echo "gimp-console: ${gc#"$partial"}"
+  echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) in $(($(date +%s) - t0)) s"
+} >"$partial/.gptedit-chroot"
+mv "$partial.log" "$partial/.gptedit-build.log"
+mv -T "$partial" "$root"
+echo "built $root ($suite) in $(($(date +%s) - t0)) s: $versions"
