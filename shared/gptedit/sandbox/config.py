@@ -1,0 +1,133 @@
+"""The sandbox's behaviour switches (`Sandbox.configure`, `POST /_sandbox/config`).
+
+Unknown keys and values are refused loudly: a test that misspells a switch must fail, not silently run
+against the default behaviour."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+PROVIDERS = ("eachlabs", "openai", "replicate", "fal")
+
+OUTCOMES = ("success", "error", "moderation", "cancelled-remotely")
+EDITS = ("identity", "invert", "tint")
+
+#: output shapes each provider can be switched between (fal and OpenAI have one shape only)
+OUTPUT_SHAPES: dict[str, tuple[str, ...]] = {
+    # gpt-image-v2-edit: the skill says "array of image URLs", the docs example a bare string, other
+    # models an object — api-protocols.md §1.3 leaves it UNCONFIRMED, so clients must take all four
+    "eachlabs": ("array", "string", "object", "object_list"),
+    "replicate": ("list", "string"),
+    "fal": ("images",),
+    "openai": ("b64",),
+}
+
+DEFAULTS: dict[str, Any] = {
+    # seconds from create to a terminal status (OpenAI: how long the synchronous request takes)
+    "latency": 0.3,
+    # fractions of `latency` spent queued and starting; the rest is processing. Each provider names the
+    # phases in its own words (each::labs created/starting/processing, Replicate starting/processing,
+    # fal IN_QUEUE/IN_PROGRESS)
+    "walk": {"queued": 0.2, "starting": 0.2},
+    "outcome": "success",
+    "output_shape": {"eachlabs": "array", "replicate": "list", "fal": "images", "openai": "b64"},
+    "edit": "tint",
+    # best-effort cancel: true = a cancel before the end really stops the job
+    "cancel_wins": True,
+    "replicate_data_removed_after": 3600.0,
+    # seconds after which output download URLs stop working; None = never
+    "output_url_ttl": None,
+    # how long the `slow` fault delays an answer unless the fault says `seconds`
+    "slow_seconds": 30.0,
+    # each::labs low-balance concurrency cap (429 beyond it)
+    "max_inflight": 10,
+    # each::labs presigned PUT URLs are valid 15 minutes (storage/upload-file.mdx)
+    "presign_ttl": 900.0,
+    # gpt-image-2 + background=transparent: docs said "will return an error" until 2026-08-21, then
+    # "support is in preview" (openai-python bedb9a7b) — "allow" or "error"
+    "gpt_image_2_transparent": "allow",
+    # what a cancelled fal request reports; fal's docs never name it (UNCONFIRMED):
+    # "COMPLETED" (with error set) or "CANCELLED"
+    "fal_cancelled_status": "COMPLETED",
+}
+
+
+class ConfigProblem(ValueError):
+    pass
+
+
+def _number(key: str, value: Any, minimum: float = 0.0, allow_none: bool = False) -> float | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+        raise ConfigProblem(f"{key} must be a number >= {minimum}, not {value!r}")
+    return float(value)
+
+
+def _choice(key: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigProblem(f"{key} must be one of {', '.join(choices)}, not {value!r}")
+    return value
+
+
+def merge(current: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """Return `current` with `options` merged in, after checking every key and value."""
+    cfg = copy.deepcopy(current)
+    for key, value in options.items():
+        if key not in DEFAULTS:
+            raise ConfigProblem(f"unknown sandbox option {key!r}; known: {', '.join(sorted(DEFAULTS))}")
+        if key in ("latency", "replicate_data_removed_after", "slow_seconds", "presign_ttl"):
+            cfg[key] = _number(key, value)
+        elif key == "output_url_ttl":
+            cfg[key] = _number(key, value, allow_none=True)
+        elif key == "max_inflight":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigProblem(f"max_inflight must be a whole number >= 0, not {value!r}")
+            cfg[key] = value
+        elif key == "walk":
+            if not isinstance(value, dict) or set(value) - {"queued", "starting"}:
+                raise ConfigProblem("walk must be an object with 'queued' and/or 'starting' fractions")
+            walk = dict(cfg["walk"])
+            walk.update({k: _number(f"walk.{k}", v) for k, v in value.items()})
+            if walk["queued"] + walk["starting"] > 1:
+                raise ConfigProblem("walk fractions 'queued' + 'starting' must not exceed 1")
+            cfg[key] = walk
+        elif key == "outcome":
+            cfg[key] = _choice(key, value, OUTCOMES)
+        elif key == "edit":
+            cfg[key] = _choice(key, value, EDITS)
+        elif key == "cancel_wins":
+            if not isinstance(value, bool):
+                raise ConfigProblem(f"cancel_wins must be true or false, not {value!r}")
+            cfg[key] = value
+        elif key == "output_shape":
+            cfg[key] = _merge_shapes(cfg[key], value)
+        elif key == "gpt_image_2_transparent":
+            cfg[key] = _choice(key, value, ("allow", "error"))
+        elif key == "fal_cancelled_status":
+            cfg[key] = _choice(key, value, ("COMPLETED", "CANCELLED"))
+    return cfg
+
+
+def _merge_shapes(current: dict[str, str], value: Any) -> dict[str, str]:
+    shapes = dict(current)
+    if isinstance(value, str):
+        # a bare word applies to every provider that has such a shape ("string" → each::labs + Replicate)
+        targets = [p for p, allowed in OUTPUT_SHAPES.items() if value in allowed]
+        if not targets:
+            raise ConfigProblem(f"no provider has output shape {value!r}")
+        for provider in targets:
+            shapes[provider] = value
+        return shapes
+    if not isinstance(value, dict):
+        raise ConfigProblem("output_shape must be a word or an object {provider: shape}")
+    for provider, shape in value.items():
+        if provider not in OUTPUT_SHAPES:
+            raise ConfigProblem(f"output_shape: unknown provider {provider!r}")
+        shapes[provider] = _choice(f"output_shape.{provider}", shape, OUTPUT_SHAPES[provider])
+    return shapes
+
+
+def defaults() -> dict[str, Any]:
+    return copy.deepcopy(DEFAULTS)

@@ -1,0 +1,318 @@
+"""fal.ai queue API for the gpt-image edit endpoints, api-protocols.md §4 (fal_client c6f0afaa, fal docs).
+
+Quirks kept on purpose: `Authorization: Key …`; the status/result/cancel URLs use only `owner/app`,
+not the endpoint's sub-path (`openai/gpt-image-2/edit` → `openai/gpt-image-2/requests/{id}`); status
+answers 202 while queued or running and 200 once COMPLETED; a failed run is still COMPLETED, with
+`error`/`error_type` set; validation errors are 422 `{"detail": [...]}` with `X-Fal-Retryable`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from .common import InputProblem, ProviderApi
+from .edits import EditSpec, choose_edit, render
+from .faults import Fault, retry_after_headers
+from .sizes import GPT_IMAGE_2_MODELS, STANDARD_SIZES, gpt_image_2_problem
+from .state import RUNNING_PHASES, Job
+from .usage import usage
+from .wire import BadRequestBody, Request, Response, json_response, sleep_until
+
+#: endpoint → (model for the size rules and token counts, most images per request)
+ENDPOINTS = {
+    "openai/gpt-image-2/edit": ("gpt-image-2", 4),
+    "fal-ai/gpt-image-1/edit-image": ("gpt-image-1", 4),
+    "fal-ai/gpt-image-1.5/edit": ("gpt-image-1.5", 4),
+}
+PRESETS = {"square_hd": (1024, 1024), "square": (512, 512), "landscape_4_3": (1024, 768),
+           "landscape_16_9": (1024, 576), "portrait_4_3": (768, 1024), "portrait_16_9": (576, 1024)}
+QUEUE_DEPTH = 3  # queue_position counts down from QUEUE_DEPTH - 1 to 0 while a job is queued
+
+_REQUEST = re.compile(r"^/([^/]+/[^/]+)/requests/([^/]+)(/status(/stream)?|/cancel)?/?$")
+
+
+class FalApi(ProviderApi):
+    name = "fal"
+    words = {"queued": "IN_QUEUE", "starting": "IN_QUEUE", "processing": "IN_PROGRESS",
+             "succeeded": "COMPLETED", "failed": "COMPLETED", "moderated": "COMPLETED",
+             "cancelled": "COMPLETED", "aborted": "COMPLETED"}
+
+    def _headers(self, request_id: str | None = None) -> dict[str, str]:
+        return {"x-fal-request-id": request_id or str(uuid.uuid4())}
+
+    def error(self, status: int, fault: Fault | None = None, message: str | None = None) -> Response:
+        headers = self._headers()
+        if status == 401:
+            body: dict[str, Any] = {"detail": message or "Invalid Key Authorization header"}
+        elif status == 402:
+            body = {"detail": "User is locked. Reason: Exhausted balance. Top up your balance to continue."}
+        elif status == 429:
+            body = {"detail": "Too many requests. Please slow down.", "error_type": "rate_limited"}
+            headers["X-Fal-Retryable"] = "true"
+            if fault is not None:
+                headers.update(retry_after_headers(fault))
+        elif status >= 500:
+            kind = "runner_scheduling_failure" if status == 503 else "internal_error"
+            body = {"detail": message or "Internal server error", "error_type": kind}
+            headers.update({"X-Fal-Error-Type": kind, "X-Fal-Retryable": "true"})
+        else:
+            body = {"detail": message or "Not Found"}
+        if fault is not None and fault.param("message"):
+            body["detail"] = fault.param("message")
+        return json_response(status, body, headers)
+
+    def validation_error(self, loc: list[Any], msg: str, type_: str) -> Response:
+        headers = {**self._headers(), "X-Fal-Retryable": "false"}
+        return json_response(422, {"detail": [{"loc": ["body", *loc], "msg": msg, "type": type_}]}, headers)
+
+    def handle(self, req: Request, path: str) -> Response:
+        scheme, _, key = (req.header("Authorization") or "").partition(" ")
+        if scheme != "Key" or not key.strip():
+            return self.error(401, message="Missing or malformed Authorization header: use 'Key <FAL_KEY>'")
+        if key.strip() == "invalid":
+            return self.error(401, message="Invalid API key")
+        m = _REQUEST.match(path)
+        if m:
+            app, request_id, tail, stream = m.groups()
+            job = self.ctx.jobs.get(request_id, self.name)
+            if job is not None and job.extra.get("app") != app:
+                job = None  # status URLs carry owner/app only; the sub-path form is a 404
+            if tail is None and req.method == "GET":
+                return self._result(req, job)
+            if tail and tail.startswith("/status") and req.method == "GET":
+                return self._stream(req, job) if stream else self._status(req, job)
+            if tail == "/cancel" and req.method == "PUT":
+                return self._cancel(req, job)
+            return self.error(405, message="Method Not Allowed")
+        endpoint = path.strip("/")
+        if req.method == "POST" and endpoint in ENDPOINTS:
+            return self._submit(req, endpoint)
+        return self.error(404, message=f"Application '{endpoint}' not found")
+
+    # --- submit ------------------------------------------------------------------------------------
+
+    def _submit(self, req: Request, endpoint: str) -> Response:
+        self.count("creates")
+        fault = self.take_fault("create")
+        early = self.early_fault(fault)
+        if early is not None:
+            return early
+        if fault is not None and fault.kind == "moderation" and fault.param("immediate"):
+            return self.validation_error(["prompt"], "The content was flagged by the content checker.",
+                                         "content_policy_violation")
+        try:
+            body = req.json()
+            if not isinstance(body, dict):
+                raise BadRequestBody("the body must be a JSON object")
+        except BadRequestBody as exc:
+            return self.validation_error([], str(exc), "json_invalid")
+        try:
+            spec, images, mask, record = self._read_input(endpoint, body)
+        except InputProblem as exc:
+            loc = [p for p in re.split(r"[\[\].]+", exc.field or "") if p]
+            loc = [int(p) if p.isdigit() else p for p in loc]
+            return self.validation_error(loc, exc.message, exc.code or "value_error")
+        app = "/".join(endpoint.split("/")[:2])
+
+        def make() -> Job:
+            job = self.new_job(str(uuid.uuid4()), endpoint, spec, images, mask, record, fault, self._finish)
+            job.extra.update(app=app, sync=bool(body.get("sync_mode")), infos=record["images"],
+                             quality=body.get("quality", "high"))
+            return job
+
+        def answer(job: Job) -> Response:
+            urls = self._urls(job)
+            return json_response(200, {"status": "IN_QUEUE", "request_id": job.id, **urls,
+                                       "queue_position": QUEUE_DEPTH - 1, "gateway_request_id": job.id},
+                                 self._headers(job.id))
+
+        return self.around_create(req, fault, make, answer)
+
+    def _urls(self, job: Job) -> dict[str, str]:
+        base = f"{self.ctx.api_url}/fal/{job.extra['app']}/requests/{job.id}"
+        return {"response_url": base, "status_url": base + "/status", "cancel_url": base + "/cancel"}
+
+    def _read_input(self, endpoint: str, body: dict[str, Any]):
+        model, most = ENDPOINTS[endpoint]
+        prompt = body.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise InputProblem("Field required", "prompt", "missing")
+        urls = body.get("image_urls")
+        if not isinstance(urls, list) or not 1 <= len(urls) <= 16:
+            raise InputProblem("image_urls must be a list of 1 to 16 URLs", "image_urls", "missing")
+        images = [self.load_image(u, f"image_urls[{i}]") for i, u in enumerate(urls)]
+        infos = [self.check_image(d, f"image_urls[{i}]") for i, d in enumerate(images)]
+        mask = mask_info = None
+        if body.get("mask_url"):
+            mask = self.load_image(body["mask_url"], "mask_url")
+            mask_info = self.check_image(mask, "mask_url", ("png",))
+        size = self._size(model, body.get("image_size", "auto"))
+        n = body.get("num_images", 1)
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= most:
+            raise InputProblem(f"Input should be between 1 and {most}", "num_images", "less_than_equal")
+        fmt = body.get("output_format", "png")
+        if fmt not in ("jpeg", "png", "webp"):
+            raise InputProblem("Input should be 'jpeg', 'png' or 'webp'", "output_format", "enum")
+        background = body.get("background", "auto")
+        if background not in ("auto", "transparent", "opaque"):
+            raise InputProblem("Input should be 'auto', 'transparent' or 'opaque'", "background", "enum")
+        if background == "transparent" and fmt == "jpeg":
+            raise InputProblem("A transparent background needs png or webp output", "background", "value_error")
+        if body.get("quality", "high") not in ("auto", "low", "medium", "high"):
+            raise InputProblem("Input should be 'auto', 'low', 'medium' or 'high'", "quality", "enum")
+        spec = EditSpec(prompt, choose_edit(prompt, self.config["edit"]), size, fmt, background, n)
+        params = {k: v for k, v in body.items() if k not in ("prompt", "image_urls", "mask_url")}
+        record = self.record(prompt, params, infos, mask_info, "key", endpoint=endpoint,
+                             image_url_kinds=["data" if str(u).startswith("data:") else "url" for u in urls])
+        return spec, images, mask, record
+
+    @staticmethod
+    def _size(model: str, value: Any) -> tuple[int, int] | None:
+        if value == "auto":
+            return None
+        if isinstance(value, str):
+            if value in PRESETS:
+                return PRESETS[value]
+            if model not in GPT_IMAGE_2_MODELS and re.fullmatch(r"\d+x\d+", value):
+                size = tuple(int(v) for v in value.split("x"))
+                if size in STANDARD_SIZES:
+                    return size  # type: ignore[return-value]
+            raise InputProblem(f"Input should be 'auto', a preset ({', '.join(PRESETS)}) or "
+                               "{width, height}", "image_size", "enum")
+        if isinstance(value, dict) and set(value) == {"width", "height"}:
+            w, h = value["width"], value["height"]
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (w, h)):
+                raise InputProblem("width and height must be integers", "image_size", "int_type")
+            problem = gpt_image_2_problem(w, h) if model in GPT_IMAGE_2_MODELS else (
+                None if (w, h) in STANDARD_SIZES else "use 1024x1024, 1536x1024 or 1024x1536")
+            if problem:
+                raise InputProblem(f"Invalid image_size {w}x{h}: {problem}", "image_size", "value_error")
+            return w, h
+        raise InputProblem("Input should be 'auto', a preset or {width, height}", "image_size", "enum")
+
+    def _finish(self, job: Job) -> None:
+        ttl = self.config["output_url_ttl"]
+        for i, out in enumerate(render(job.spec, job.images, job.mask)):
+            name = f"output_{i}.{out.extension}"
+            if job.extra.get("sync"):  # sync_mode: a data URI, not kept in the request history
+                url = f"data:{out.mime};base64," + base64.b64encode(out.data).decode("ascii")
+            else:
+                url = self.ctx.storage.put(f"/fal/files/{job.id}/{name}", out.data, out.mime, self.name, ttl)
+            job.outputs.append({"url": url, "content_type": out.mime, "file_name": name,
+                                "width": out.width, "height": out.height})
+        model = ENDPOINTS[job.model][0]
+        sizes = [(i["width"], i["height"]) for i in job.extra["infos"]]
+        first = job.outputs[0]
+        job.extra["usage"] = usage(model, job.spec.prompt, sizes, (first["width"], first["height"]),
+                                   job.extra["quality"], job.spec.n)
+
+    # --- status, stream, result, cancel ------------------------------------------------------------
+
+    def status_body(self, job: Job, logs: bool, fault: Fault | None = None) -> tuple[int, dict[str, Any]]:
+        phase = job.phase()
+        status = self.words[phase]
+        body: dict[str, Any] = {"status": status, "request_id": job.id, "response_url": self._urls(job)["response_url"]}
+        now = time.monotonic()
+        if phase in ("queued", "starting"):
+            left = (job.started - now) / max(job.started - job.created, 1e-9)
+            body["queue_position"] = max(0, min(QUEUE_DEPTH - 1, math.ceil(left * QUEUE_DEPTH) - 1))
+        else:
+            body["logs"] = self._logs(job) if logs else None  # fal sends logs only when asked (?logs=1)
+        if phase not in RUNNING_PHASES:
+            body["metrics"] = {"inference_time": round((job.finished or job.end) - job.started, 3)}
+            body["error"], body["error_type"] = {
+                "failed": ("Internal error while running the model", "internal_error"),
+                "moderated": ("The content was flagged by the content checker.", "content_policy_violation"),
+                "cancelled": ("Request was cancelled", "request_cancelled"),
+                "aborted": ("Request was cancelled", "request_cancelled"),
+            }.get(phase, (None, None))
+            if phase in ("cancelled", "aborted") and self.config["fal_cancelled_status"] == "CANCELLED":
+                body["status"] = "CANCELLED"
+        if fault is not None and fault.kind == "unknown_status":
+            body["status"] = fault.param("status", "WARMING")
+        return (202 if phase in RUNNING_PHASES else 200), body
+
+    @staticmethod
+    def _logs(job: Job) -> list[dict[str, Any]]:
+        ticks = max(1, int(job.progress() * 4))
+        return [{"message": f"Generating image: step {k + 1}/4", "level": "INFO", "source": "user",
+                 "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())} for k in range(ticks)]
+
+    def _status(self, req: Request, job: Job | None) -> Response:
+        self.count("polls")
+        fault = self.take_fault("poll")
+        if job is None:
+            return self.around(req, fault, lambda: self.error(404, message="Request not found"))
+
+        def answer() -> Response:
+            code, body = self.status_body(job, req.arg("logs") in ("1", "true"), fault)
+            return json_response(code, body, self._headers(job.id))
+
+        return self.around(req, fault, answer)
+
+    def _stream(self, req: Request, job: Job | None) -> Response:
+        self.count("stream_requests")
+        fault = self.take_fault("stream", "poll")
+        if job is None:
+            return self.around(req, fault, lambda: self.error(404, message="Request not found"))
+        logs = req.arg("logs") in ("1", "true")
+
+        def events() -> Iterator[bytes]:
+            last = None
+            sent = 0
+            while True:
+                code, body = self.status_body(job, logs)
+                text = json.dumps(body, separators=(",", ":"))
+                if text != last:
+                    if fault is not None and fault.kind == "stream_error" and sent >= int(fault.param("after_events", 1)):
+                        return  # the stream just ends: a client must fall back to polling
+                    yield f"data: {text}\n\n".encode()
+                    last, sent = text, sent + 1
+                if code == 200 or not sleep_until(self.ctx.stopping, time.monotonic() + 0.05):
+                    return
+
+        return self.around(req, fault, lambda: Response(
+            200, headers={**self._headers(job.id), "Content-Type": "text/event-stream", "Cache-Control": "no-cache"},
+            stream=events()))
+
+    def _result(self, req: Request, job: Job | None) -> Response:
+        self.count("results")
+        fault = self.take_fault("result")
+        if job is None:
+            return self.around(req, fault, lambda: self.error(404, message="Request not found"))
+        return self.around(req, fault, lambda: self._result_body(job))
+
+    def _result_body(self, job: Job) -> Response:
+        phase = job.phase()
+        headers = self._headers(job.id)
+        if phase in RUNNING_PHASES:
+            return json_response(400, {"detail": "Request is still in progress"}, headers)
+        if phase == "moderated":
+            return self.validation_error(["prompt"], "The content was flagged by the content checker.",
+                                         "content_policy_violation")
+        if phase in ("cancelled", "aborted"):
+            return json_response(400, {"detail": "Request was cancelled", "error_type": "request_cancelled"}, headers)
+        if phase == "failed":
+            return json_response(500, {"detail": "Internal error while running the model",
+                                       "error_type": "internal_error"},
+                                 {**headers, "X-Fal-Error-Type": "internal_error", "X-Fal-Retryable": "true"})
+        return json_response(200, {"images": job.outputs, "usage": job.extra["usage"],
+                                   "prompt": job.spec.prompt}, headers)
+
+    def _cancel(self, req: Request, job: Job | None) -> Response:
+        self.count("cancels")
+        fault = self.take_fault("cancel")
+        if job is None:
+            return self.around(req, fault, lambda: json_response(404, {"status": "NOT_FOUND"}, self._headers()))
+        if job.phase() not in RUNNING_PHASES:
+            return self.around(req, fault, lambda: json_response(400, {"status": "ALREADY_COMPLETED"},
+                                                                 self._headers(job.id)))
+        job.request_cancel()
+        return self.around(req, fault, lambda: json_response(202, {"status": "CANCELLATION_REQUESTED"},
+                                                             self._headers(job.id)))

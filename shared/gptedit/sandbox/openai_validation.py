@@ -1,0 +1,199 @@
+"""Reading and checking an OpenAI images/edits request the way the real endpoint does (§2.1, §2.2):
+both encodings, the `image`/`image[]` spellings, and the documented limits, each refused with the
+`param` a client can show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .common import InputProblem, ProviderApi
+from .edits import ImageInfo
+from .sizes import GPT_IMAGE_2_MODELS, SizeProblem, check_for_model
+from .wire import BadRequestBody, Request, parse_data_url, parse_multipart
+
+MODELS = ("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21",
+          "chatgpt-image-latest", "dall-e-2")
+DEFAULT_MODEL = "gpt-image-1.5"
+MAX_IMAGE_BYTES = 50 * 1024 * 1024
+MAX_MASK_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class EditData:
+    prompt: str
+    model: str
+    images: list[bytes]
+    infos: list[ImageInfo]
+    mask: bytes | None
+    mask_info: ImageInfo | None
+    size: tuple[int, int] | None
+    n: int
+    quality: str
+    background: str
+    output_format: str
+    compression: int | None
+    stream: bool
+    partial_images: int
+    response_format: str
+    encoding: str  # multipart | json
+    image_field: str  # image | image[] | images
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _int(params: dict[str, Any], name: str, default: int | None, low: int, high: int) -> int | None:
+    value = params.get(name, default)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise InputProblem(f"Invalid type for '{name}': expected an integer, but got a string instead.",
+                               name, "invalid_type") from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputProblem(f"Invalid type for '{name}': expected an integer.", name, "invalid_type")
+    if value < low:
+        raise InputProblem(f"Invalid '{name}': integer below minimum value. Expected a value >= {low}, but got "
+                           f"{value} instead.", name, "integer_below_min_value")
+    if value > high:
+        raise InputProblem(f"Invalid '{name}': integer above maximum value. Expected a value <= {high}, but got "
+                           f"{value} instead.", name, "integer_above_max_value")
+    return value
+
+
+def _choice(params: dict[str, Any], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = params.get(name, default)
+    if value not in allowed:
+        listed = ", ".join(f"'{a}'" for a in allowed)
+        raise InputProblem(f"Invalid value: '{value}'. Supported values are: {listed}.", name, "invalid_value")
+    return value
+
+
+def _bool(params: dict[str, Any], name: str) -> bool:
+    value = params.get(name, False)
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1")
+    return bool(value)
+
+
+def _read_body(req: Request) -> tuple[dict[str, Any], list[bytes], bytes | None, str, str]:
+    if req.content_type == "multipart/form-data":
+        try:
+            parts = parse_multipart(req.header("Content-Type") or "", req.body)
+        except BadRequestBody as exc:
+            raise InputProblem(f"Could not parse multipart form: {exc}", None, "invalid_multipart") from exc
+        params: dict[str, Any] = {}
+        images, mask, names = [], None, set()
+        for part in parts:
+            if part.name in ("image", "image[]"):
+                images.append(part.data)
+                names.add(part.name)
+            elif part.name == "mask":
+                mask = part.data
+            else:
+                params[part.name] = part.data.decode("utf-8", "replace")
+        field = "image[]" if "image[]" in names else "image"
+        return params, images, mask, "multipart", field
+    if req.content_type == "application/json":
+        try:
+            body = req.json()
+        except BadRequestBody as exc:
+            raise InputProblem(f"We could not parse the JSON body of your request. ({exc})", None,
+                               "invalid_json") from exc
+        if not isinstance(body, dict):
+            raise InputProblem("The JSON body must be an object.", None, "invalid_json")
+        refs = body.pop("images", None)
+        mask_ref = body.pop("mask", None)
+        if not isinstance(refs, list):
+            raise InputProblem("Missing required parameter: 'images'.", "images", "missing_required_parameter")
+        images = [_json_image(ref, f"images[{i}]") for i, ref in enumerate(refs)]
+        mask = _json_image(mask_ref, "mask") if mask_ref is not None else None
+        return body, images, mask, "json", "images"
+    raise InputProblem("Unsupported content type: use multipart/form-data or application/json.", None,
+                       "unsupported_content_type")
+
+
+def _json_image(ref: Any, name: str) -> bytes:
+    if not isinstance(ref, dict) or len({"image_url", "file_id"} & set(ref)) != 1:
+        raise InputProblem(f"'{name}' must have exactly one of 'image_url' or 'file_id'.", name, "invalid_value")
+    if "file_id" in ref:
+        raise InputProblem(f"'{name}.file_id': no such file (the sandbox has no Files API; send image_url).",
+                           f"{name}.file_id", "invalid_value")
+    url = ref["image_url"]
+    if not isinstance(url, str) or not url.startswith("data:"):
+        # the real API fetches https URLs; the sandbox never leaves the machine, so it takes data: only
+        raise InputProblem(f"'{name}.image_url' must be a data: URL in the sandbox.", f"{name}.image_url",
+                           "invalid_value")
+    try:
+        return parse_data_url(url)[1]
+    except BadRequestBody as exc:
+        raise InputProblem(f"'{name}.image_url': {exc}", f"{name}.image_url", "invalid_value") from exc
+
+
+def read_edit_request(req: Request, config: dict[str, Any]) -> EditData:
+    params, images, mask, encoding, image_field = _read_body(req)
+    model = params.get("model", DEFAULT_MODEL)
+    if model not in MODELS:
+        raise InputProblem(f"Invalid value: '{model}'. Supported values are: "
+                           + ", ".join(f"'{m}'" for m in MODELS) + ".", "model", "invalid_value")
+    gpt = model != "dall-e-2"
+    prompt = params.get("prompt")
+    if not isinstance(prompt, str) or prompt == "":
+        raise InputProblem("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter")
+    limit = 32000 if gpt else 1000
+    if len(prompt) > limit:
+        raise InputProblem(f"Invalid 'prompt': string too long. Expected a string with maximum length {limit}, "
+                           f"but got a string with length {len(prompt)} instead.", "prompt", "string_above_max_length")
+    if not images:
+        raise InputProblem("Missing required parameter: 'image'.", "image", "missing_required_parameter")
+    most = 16 if gpt else 1
+    if len(images) > most:
+        raise InputProblem(f"Too many images: {model} accepts at most {most}, got {len(images)}.", "image",
+                           "invalid_value")
+    formats = ("png", "jpeg", "webp") if gpt else ("png",)
+    infos = []
+    for i, data in enumerate(images):
+        if len(data) > (MAX_IMAGE_BYTES if gpt else MAX_MASK_BYTES):
+            raise InputProblem(f"Image {i + 1} is too large.", "image", "image_too_large")
+        infos.append(ProviderApi.check_image(data, "image", formats))
+    if not gpt and infos[0].width != infos[0].height:
+        raise InputProblem("Invalid input image - dall-e-2 needs a square image.", "image", "invalid_value")
+    mask_info = None
+    if mask is not None:
+        if len(mask) > MAX_MASK_BYTES:
+            raise InputProblem("The mask must be smaller than 4 MB.", "mask", "image_too_large")
+        mask_info = ProviderApi.check_image(mask, "mask", ("png",))
+        if not mask_info.has_alpha:
+            raise InputProblem("Invalid mask image format - mask must be a PNG with an alpha channel.", "mask",
+                               "invalid_value")
+        if (mask_info.width, mask_info.height) != (infos[0].width, infos[0].height):
+            raise InputProblem("Invalid mask image format - mask size does not match image size.", "mask",
+                               "invalid_value")
+    try:
+        size = check_for_model(model, params.get("size", "auto" if gpt else "1024x1024"))
+    except SizeProblem as exc:
+        raise InputProblem(str(exc), "size", "invalid_value") from exc
+    n = _int(params, "n", 1, 1, 10)
+    qualities = (("low", "medium", "high", "auto") + (("standard",) if encoding == "multipart" else ())
+                 if gpt else ("standard", "auto"))
+    quality = _choice(params, "quality", "auto", qualities)
+    background = _choice(params, "background", "auto", ("transparent", "opaque", "auto"))
+    output_format = _choice(params, "output_format", "png", ("png", "jpeg", "webp"))
+    if background == "transparent" and output_format == "jpeg":
+        raise InputProblem("Transparent background requires output_format png or webp.", "background",
+                           "invalid_value")
+    if background == "transparent" and model in GPT_IMAGE_2_MODELS and config["gpt_image_2_transparent"] == "error":
+        raise InputProblem(f"Transparent background is not supported for {model}.", "background", "invalid_value")
+    compression = _int(params, "output_compression", None, 0, 100)
+    partial_images = _int(params, "partial_images", 0, 0, 3)
+    response_format = _choice(params, "response_format", "b64_json" if gpt else "url", ("url", "b64_json"))
+    if gpt and response_format == "url":
+        raise InputProblem(f"Unknown parameter: 'response_format' = 'url' is only for dall-e-2; {model} always "
+                           "returns b64_json.", "response_format", "unknown_parameter")
+    if "input_fidelity" in params:
+        _choice(params, "input_fidelity", "low", ("low", "high"))
+    shown = {k: v for k, v in params.items() if k != "prompt"}
+    return EditData(prompt, model, images, infos, mask, mask_info, size, n or 1, quality, background,
+                    output_format, compression, _bool(params, "stream"), partial_images or 0, response_format,
+                    encoding, image_field, shown)

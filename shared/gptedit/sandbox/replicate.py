@@ -1,0 +1,269 @@
+"""Replicate predictions for the official `openai/gpt-image-*` models, api-protocols.md §3
+(replicate-python 0110c2c and its cassettes, replicate-python-beta 48e138a).
+
+Quirks kept on purpose: create answers 201; `Prefer: wait[=N]` holds the create up to N seconds and then
+returns whatever state the prediction is in, echoing `Preference-Applied`; `canceled` with one l;
+`Cancel-After` deadlines end in `aborted` before the start; outputs vanish after the data-removal period
+(`output: null`, `data_removed: true`); errors are RFC 7807 problem+json."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from typing import Any
+
+from .common import InputProblem, ProviderApi, bearer
+from .edits import EditSpec, ImageInfo, choose_edit, render
+from .faults import Fault, retry_after_headers
+from .state import RUNNING_PHASES, Job, iso
+from .wire import BadRequestBody, Request, Response, json_response
+
+MODELS = ("openai/gpt-image-2", "openai/gpt-image-1.5", "openai/gpt-image-1", "openai/gpt-image-1-mini")
+ASPECT_SIZES = {"1:1": (1024, 1024), "3:2": (1536, 1024), "2:3": (1024, 1536)}
+
+_CREATE = re.compile(r"^/v1/models/([^/]+/[^/]+)/predictions/?$")
+_PREDICTION = re.compile(r"^/v1/predictions/([a-z0-9]+)(/cancel)?/?$")
+_PREFER_WAIT = re.compile(r"^\s*wait\s*(?:=\s*(\d+))?\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+
+
+def parse_duration(text: str) -> float | None:
+    """Replicate's Cancel-After: '30s', '5m', '1h30m', '500ms' or plain seconds."""
+    text = (text or "").strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    if not text or _DURATION.sub("", text):
+        return None
+    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(float(num) * scale[unit] for num, unit in _DURATION.findall(text))
+
+
+def _problem(status: int, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"title": title, "detail": detail, "status": status, **extra}
+
+
+class ReplicateApi(ProviderApi):
+    name = "replicate"
+    words = {"queued": "starting", "starting": "starting", "processing": "processing",
+             "succeeded": "succeeded", "failed": "failed", "moderated": "failed",
+             "cancelled": "canceled", "aborted": "aborted"}
+
+    def error(self, status: int, fault: Fault | None = None, message: str | None = None,
+              **extra: Any) -> Response:
+        headers = {"ratelimit-remaining": "599", "ratelimit-reset": "1"}
+        if status == 401:
+            body = _problem(401, "Unauthenticated", message or "You did not pass a valid authentication token")
+        elif status == 402:
+            body = _problem(402, "Insufficient credit", "You have insufficient credit to run this model. "
+                            "Go to your account's billing page to purchase credit.")
+        elif status == 429:
+            wait = int(fault.param("retry_after", 30)) if fault else 30
+            # throttling uses a plain `detail` object, not the full problem shape [R3]
+            body = {"detail": f"Request was throttled. Your rate limit resets in ~{wait}s.", "status": 429}
+            headers.update({"ratelimit-remaining": "0", "ratelimit-reset": str(wait)})
+            if fault is not None:
+                headers.update(retry_after_headers(fault))
+        elif status == 404:
+            body = _problem(404, "Not found", message or "The requested resource could not be found.")
+        elif status >= 500:
+            body = _problem(status, "Internal server error", message or "An internal error occurred.")
+        else:
+            body = _problem(status, "Input validation failed" if status == 422 else "Bad request",
+                            message or "Invalid request.", **extra)
+        if fault is not None and fault.param("message"):
+            body["detail"] = fault.param("message")
+        return json_response(status, body, headers, "application/problem+json")
+
+    def handle(self, req: Request, path: str) -> Response:
+        token = bearer(req)
+        if token is None:
+            scheme, _, rest = (req.header("Authorization") or "").partition(" ")
+            token = rest.strip() if scheme == "Token" and rest.strip() else None  # the older scheme
+        if token is None:
+            return self.error(401, message="You did not pass an authentication token")
+        if token == "invalid":
+            return self.error(401)
+        m = _CREATE.match(path)
+        if m and req.method == "POST":
+            return self._create(req, m.group(1))
+        if path.rstrip("/") == "/v1/predictions" and req.method == "POST":
+            return self.error(422, message="Community models need a version; the sandbox serves only the "
+                                           "official openai/gpt-image-* models under /v1/models/…")
+        m = _PREDICTION.match(path)
+        if m and m.group(2) and req.method == "POST":
+            return self._cancel(req, m.group(1))
+        if m and not m.group(2) and req.method == "GET":
+            return self._poll(req, m.group(1))
+        return self.error(404)
+
+    # --- create ------------------------------------------------------------------------------------
+
+    def _create(self, req: Request, model: str) -> Response:
+        self.count("creates")
+        fault = self.take_fault("create")
+        early = self.early_fault(fault)
+        if early is not None:
+            return early
+        if model not in MODELS:
+            return self.error(404, message=f"Model {model} not found.")
+        try:
+            body = req.json()
+        except BadRequestBody as exc:
+            return self.error(400, message=str(exc))
+        if not isinstance(body, dict) or not isinstance(body.get("input"), dict):
+            return self.error(422, message="- input: input is required", invalid_fields=[
+                {"type": "required", "field": "input", "description": "input is required"}])
+        try:
+            spec, images, infos, record = self._read_input(model, body["input"])
+        except InputProblem as exc:
+            return self.error(422, message=f"- input.{exc.field}: {exc.message}", invalid_fields=[
+                {"type": exc.code or "invalid", "field": f"input.{exc.field}", "description": exc.message}])
+        wait = self._prefer_wait(req)
+        deadline = parse_duration(req.header("Cancel-After") or "")
+
+        def make() -> Job:
+            job = self.new_job(self._new_id(), model, spec, images, None, record, fault, self._finish)
+            job.extra.update(input=body["input"], infos=infos)
+            if deadline is not None:
+                job.deadline = job.created + deadline
+            return job
+
+        def answer(job: Job) -> Response:
+            headers = {"ratelimit-remaining": "599", "ratelimit-reset": "1"}
+            if wait is not None:
+                seconds, applied = wait
+                headers["Preference-Applied"] = applied
+                limit = time.monotonic() + seconds
+                while job.phase() in RUNNING_PHASES and time.monotonic() < limit:
+                    if self.ctx.stopping.wait(min(0.02, max(0.0, limit - time.monotonic()))):
+                        break
+            return json_response(201, self.prediction(job), headers)
+
+        return self.around_create(req, fault, make, answer)
+
+    @staticmethod
+    def _prefer_wait(req: Request) -> tuple[float, str] | None:
+        m = _PREFER_WAIT.match(req.header("Prefer") or "")
+        if not m:
+            return None
+        if m.group(1) is None:
+            return 60.0, "wait"
+        return float(max(1, min(60, int(m.group(1))))), f"wait={max(1, min(60, int(m.group(1))))}"
+
+    @staticmethod
+    def _new_id() -> str:
+        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+        return "".join(secrets.choice(alphabet) for _ in range(26))
+
+    def _read_input(self, model: str, inp: dict[str, Any]):
+        prompt = inp.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise InputProblem("prompt is required", "prompt", "required")
+        refs = inp.get("input_images", [])
+        if not isinstance(refs, list):
+            raise InputProblem("input_images must be an array of URLs", "input_images", "type")
+        images = [self.load_image(u, f"input_images[{i}]") for i, u in enumerate(refs)]
+        infos: list[ImageInfo] = [self.check_image(d, f"input_images[{i}]") for i, d in enumerate(images)]
+        gpt2 = model == "openai/gpt-image-2"
+        aspect = inp.get("aspect_ratio")
+        allowed = ("1:1", "3:2", "2:3")
+        if aspect is not None and aspect not in allowed:
+            raise InputProblem("aspect_ratio must be one of the following: " + ", ".join(f'"{a}"' for a in allowed),
+                               "aspect_ratio", "enum")
+        n = inp.get("number_of_images", 1)
+        most = 1 if gpt2 else 10
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= most:
+            raise InputProblem(f"number_of_images must be between 1 and {most}", "number_of_images",
+                               "number_one_of" if gpt2 else "range")
+        backgrounds = ("auto", "opaque") if gpt2 else ("auto", "opaque", "transparent")
+        background = inp.get("background", "auto")
+        if background not in backgrounds:
+            raise InputProblem("background must be one of the following: " + ", ".join(backgrounds),
+                               "background", "enum")
+        fmt = inp.get("output_format", "webp")
+        if fmt not in ("webp", "png", "jpeg"):
+            raise InputProblem('output_format must be one of the following: "webp", "png", "jpeg"',
+                               "output_format", "enum")
+        if inp.get("quality", "auto") not in ("low", "medium", "high", "auto"):
+            raise InputProblem("quality must be one of the following: low, medium, high, auto", "quality", "enum")
+        compression = inp.get("output_compression", 90)
+        if isinstance(compression, bool) or not isinstance(compression, int) or not 0 <= compression <= 100:
+            raise InputProblem("output_compression must be between 0 and 100", "output_compression", "range")
+        # an explicit aspect ratio picks the size; without one an edit keeps the first input's size
+        size = ASPECT_SIZES[aspect] if aspect else (None if images else ASPECT_SIZES["1:1"])
+        spec = EditSpec(prompt, choose_edit(prompt, self.config["edit"]), size, fmt, background, n,
+                        None if fmt == "png" else compression)
+        params = {k: v for k, v in inp.items() if k not in ("prompt", "input_images", "openai_api_key")}
+        record = self.record(prompt, params, infos, None, "bearer", model=model,
+                             sent_openai_api_key="openai_api_key" in inp)
+        return spec, images, infos, record
+
+    def _finish(self, job: Job) -> None:
+        ttl = self.config["output_url_ttl"]
+        removal = self.config["replicate_data_removed_after"]
+        ttl = removal if ttl is None else min(ttl, removal)
+        # counted from the end of the run (rendering happens on the first look after it), so the CDN
+        # and the prediction's `data_removed` agree
+        ttl = max(0.0, ttl - (time.monotonic() - job.end))
+        for i, out in enumerate(render(job.spec, job.images, job.mask)):
+            path = f"/replicate/pbxt/{job.id}/out-{i}.{out.extension}"
+            job.outputs.append({"url": self.ctx.storage.put(path, out.data, out.mime, self.name, ttl)})
+
+    # --- poll / cancel -----------------------------------------------------------------------------
+
+    def prediction(self, job: Job, fault: Fault | None = None) -> dict[str, Any]:
+        phase = job.phase()
+        status = self.words[phase]
+        if fault is not None and fault.kind == "unknown_status":
+            status = fault.param("status", "warming")
+        now = time.monotonic()
+        base = f"{self.ctx.api_url}/replicate/v1/predictions/{job.id}"
+        removed = (phase in ("succeeded", "failed", "moderated", "cancelled", "aborted") and job.finished is not None
+                   and now - job.finished >= self.config["replicate_data_removed_after"])
+        output: Any = None
+        if phase == "succeeded" and not removed:
+            urls = [o["url"] for o in job.outputs]
+            output = urls if self.config["output_shape"]["replicate"] == "list" else urls[0]
+        error = None
+        if phase == "failed":
+            error = "Prediction failed: the model returned an error. Try again."
+        elif phase == "moderated":
+            # Replicate's wording for OpenAI's safety refusal (error code E005)
+            error = "The input or output was flagged as sensitive. Please try again with different inputs. (E005)"
+        started = job.started if phase not in ("queued", "starting", "aborted") else None
+        progress = int(job.progress() * 100)
+        logs = "" if phase in ("queued", "starting", "aborted") else f"Generating image...\nprogress: {progress}%\n"
+        body: dict[str, Any] = {
+            "id": job.id, "model": job.model, "version": "hidden",
+            "input": {} if removed else job.extra.get("input", {}),
+            "logs": "" if removed else logs, "output": output, "error": error, "status": status,
+            "created_at": iso(job.created_wall), "started_at": iso(job.wall(started)),
+            "completed_at": iso(job.wall(job.finished)) if job.final else None,
+            "data_removed": removed, "source": "api",
+            "urls": {"get": base, "cancel": base + "/cancel", "web": f"{self.ctx.api_url}/replicate/p/{job.id}"},
+        }
+        if job.deadline is not None:
+            body["deadline"] = iso(job.wall(job.deadline))
+        if phase == "succeeded":
+            body["metrics"] = {"predict_time": round((job.finished or job.end) - job.started, 6),
+                               "total_time": round((job.finished or job.end) - job.created, 6),
+                               "image_count": len(job.outputs)}
+        return body
+
+    def _poll(self, req: Request, job_id: str) -> Response:
+        self.count("polls")
+        fault = self.take_fault("poll")
+        job = self.ctx.jobs.get(job_id, self.name)
+        if job is None:
+            return self.around(req, fault, lambda: self.error(404))
+        return self.around(req, fault, lambda: json_response(200, self.prediction(job, fault)))
+
+    def _cancel(self, req: Request, job_id: str) -> Response:
+        self.count("cancels")
+        fault = self.take_fault("cancel")
+        job = self.ctx.jobs.get(job_id, self.name)
+        if job is None:
+            return self.around(req, fault, lambda: self.error(404))
+        job.request_cancel()
+        return self.around(req, fault, lambda: json_response(200, self.prediction(job)))
