@@ -28,6 +28,7 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 if sys.version_info < (3, 10):  # noqa: UP036 - the message is the point: users run this with any python3
     sys.exit(f"build.py needs Python 3.10 or newer; this is {sys.version.split()[0]}")
@@ -610,8 +611,8 @@ def enable_in_kritarc(kritarc: Path, key: str, dry: bool) -> bool:
 def _menu_hints(zf: zipfile.ZipFile, host: str) -> list[str]:
     """Menu entries as the plugin declares them, so the message names what the user will really see."""
     if host == "krita":
-        xml = zf.read(f"{KRITA_NAME}.action").decode("utf-8", "replace")
-        return [f"Tools > Scripts > {t}" for t in re.findall(r"<text>([^<]+)</text>", xml)]
+        root = ElementTree.fromstring(zf.read(f"{KRITA_NAME}.action"))
+        return [f"Tools > Scripts > {a.findtext('text').strip()}" for a in root.iter("Action") if a.findtext("text")]
     hints = []
     for name in zf.namelist():
         if name.startswith(f"{GIMP_NAME}/") and name.endswith(".py") and "/lib/" not in name:
@@ -699,7 +700,7 @@ def test_packages() -> list[str]:
 def start_chroots() -> list[tuple[str, subprocess.Popen, Path]]:
     """Provision both host chroots in parallel while the venv and dist are built (about a minute each)."""
     script = ROOT / "tests" / "hosts" / "make_chroot.sh"
-    if not script.exists() or os.environ.get("GPTEDIT_NO_PROVISION") == "1":
+    if not script.exists() or "1" in (os.environ.get("GPTEDIT_NO_PROVISION"), os.environ.get("GPTEDIT_SKIP_HOSTS")):
         return []
     if os.geteuid() != 0:
         say("not root: the host tests' chroots cannot be made here")

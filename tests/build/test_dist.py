@@ -31,12 +31,18 @@ def _vendor_helpers():
     return module
 
 
-build_zips = _vendor_helpers().build_zips
+_helpers = _vendor_helpers()
 
 
 @pytest.fixture(scope="module")
-def zips(tmp_path_factory) -> tuple[Path, Path]:
-    return build_zips(tmp_path_factory.mktemp("dist"))
+def sources(tmp_path_factory) -> Path:
+    # A snapshot, so both builds of the determinism test see the same files while others edit the repo.
+    return _helpers.snapshot_sources(tmp_path_factory.mktemp("src"))
+
+
+@pytest.fixture(scope="module")
+def zips(sources, tmp_path_factory) -> tuple[Path, Path]:
+    return _helpers.run_dist(sources, tmp_path_factory.mktemp("dist"))
 
 
 def version() -> str:
@@ -125,8 +131,16 @@ def test_artifact_carries_core_and_vendor_but_no_cli_or_sandbox(zips, which):
     assert re.fullmatch(r"[0-9a-f]{40}|unknown", info["git_commit"])
 
 
-def test_zips_are_deterministic(zips, tmp_path):
-    again = build_zips(tmp_path)
+def test_build_info_names_the_git_commit():
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    if head.returncode != 0:
+        pytest.skip("not a git checkout")
+    info = _helpers.load_build_module().git_info()
+    assert info["git_commit"] == head.stdout.strip() and isinstance(info["git_dirty"], bool)
+
+
+def test_zips_are_deterministic(sources, zips, tmp_path):
+    again = _helpers.run_dist(sources, tmp_path)
     for first, second in zip(zips, again, strict=True):
         assert first.name == second.name and first.name.endswith(f"-{version()}.zip")
         assert first.read_bytes() == second.read_bytes(), f"{first.name} differs between two builds"

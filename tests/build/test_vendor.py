@@ -41,26 +41,35 @@ def load_build_module():
     return module
 
 
-def build_zips(tmp: Path) -> tuple[Path, Path]:
-    """`build.py dist --out tmp/dist`; from a temp copy with stand-in plugin files while the real ones are missing."""
-    root = ROOT
-    if not all((ROOT / rel).exists() for rel in PLUGIN_SOURCES):
-        root = tmp / "src"
-        for rel in ("build.py", "LICENSE", "pyproject.toml", "shared/vendor.lock"):
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / rel, root / rel)
-        for rel in ("shared/gptedit", "krita_plugin", "gimp_plugin"):
-            if (ROOT / rel).is_dir():
-                shutil.copytree(ROOT / rel, root / rel, ignore=shutil.ignore_patterns("__pycache__"))
-        for rel, text in PLUGIN_SOURCES.items():
-            if not (root / rel).exists():
-                (root / rel).parent.mkdir(parents=True, exist_ok=True)
-                (root / rel).write_text(text)
+def snapshot_sources(dest: Path) -> Path:
+    """A frozen copy of what `dist` reads, with stand-ins for plugin files that do not exist yet (the
+    plugin engineers' files are never committed from here). Builds from one snapshot must be identical."""
+    for rel in ("build.py", "LICENSE", "pyproject.toml", "shared/vendor.lock"):
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, dest / rel)
+    for rel in ("shared/gptedit", "krita_plugin", "gimp_plugin"):
+        if (ROOT / rel).is_dir():
+            shutil.copytree(ROOT / rel, dest / rel, ignore=shutil.ignore_patterns("__pycache__"))
+    for rel, text in PLUGIN_SOURCES.items():
+        if not (dest / rel).exists():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            (dest / rel).write_text(text)
+    return dest
+
+
+def run_dist(root: Path, out: Path) -> tuple[Path, Path]:
+    """`root/build.py dist --out out`, sharing the repo's wheel cache; returns (krita zip, gimp zip)."""
     env = {**os.environ, "GPTEDIT_WHEEL_CACHE": str(ROOT / "build" / "wheels")}
-    done = subprocess.run([sys.executable, str(root / "build.py"), "dist", "--out", str(tmp / "dist")],
+    done = subprocess.run([sys.executable, str(root / "build.py"), "dist", "--out", str(out)],
                           capture_output=True, text=True, env=env, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
-    return sorted((tmp / "dist").glob("gptedit-krita-*.zip"))[0], sorted((tmp / "dist").glob("gptedit-gimp-*.zip"))[0]
+    return sorted(out.glob("gptedit-krita-*.zip"))[0], sorted(out.glob("gptedit-gimp-*.zip"))[0]
+
+
+def build_zips(tmp: Path) -> tuple[Path, Path]:
+    """Build from the repo itself once the plugin sources exist, else from a snapshot with stand-ins."""
+    complete = all((ROOT / rel).exists() for rel in PLUGIN_SOURCES)
+    return run_dist(ROOT if complete else snapshot_sources(tmp / "src"), tmp / "dist")
 
 
 @pytest.fixture(scope="module")
