@@ -1,0 +1,115 @@
+"""Put fetched results into the image: one new layer (or a group of variations, the first visible) above the
+source layer at the context box, with the selection as a layer mask, all in ONE undo group.
+
+GIMP decodes the result files itself (`file_load_layer`: PNG, JPEG, WebP) and converts them to the image's
+base type and precision, so grayscale and 16/32-bit images keep their mode. Main thread only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+gi.require_version("Gegl", "0.4")
+from gi.repository import Gegl, Gimp, Gio  # noqa: E402
+from gptedit.errors import GptEditError  # noqa: E402
+from gptedit.geometry import Box  # noqa: E402
+
+from .canvas_read import MASK8, _gegl  # noqa: E402
+
+
+class NotInserted(GptEditError):
+    """The result exists (saved and in the ledger) but the image or layer it belongs to is gone."""
+
+    kind = "not_inserted"
+
+
+def how_to_insert(job_id: str, paths: list[str]) -> str:
+    files = ", ".join(paths) if paths else "(no files)"
+    return (f"The result is kept: insert it into any open image with Filters ▸ AI ▸ Recent GPT Image results… "
+            f"(job {job_id[:8]}), or open the file directly: {files}")
+
+
+def insertion_target(image_id: int, layer_id: int, job_id: str, paths: list[str]):
+    """Re-check, right before inserting, that the image and its source layer still exist (GIMP stays
+    usable while the plug-in waits: the user may have closed the image or deleted the layer meanwhile)."""
+    image = Gimp.Image.get_by_id(image_id) if image_id is not None else None
+    if image is None or not image.is_valid():
+        raise NotInserted("The image was closed while the edit was running. " + how_to_insert(job_id, paths))
+    layer = Gimp.Layer.get_by_id(layer_id) if layer_id is not None else None
+    if layer is None or not layer.is_valid() or layer.get_image().get_id() != image.get_id():
+        raise NotInserted("The layer that was edited has been deleted. " + how_to_insert(job_id, paths))
+    return image, layer
+
+
+def _load(image, path: str, box: Box):
+    if not Path(path).exists():
+        raise GptEditError(f"The result file {path} is missing; it may have been deleted.")
+    layer = Gimp.file_load_layer(Gimp.RunMode.NONINTERACTIVE, image, Gio.File.new_for_path(path))
+    if layer is None:
+        raise GptEditError(f"GIMP could not read the result file {path}.")
+    if (layer.get_width(), layer.get_height()) != (box.width, box.height):
+        # The model answers at its own size; stretch it back over exactly the region that was sent.
+        layer.scale(box.width, box.height, False)
+    if not layer.has_alpha():
+        layer.add_alpha()  # JPEG answers: the mask and transparent surroundings need an alpha channel
+    return layer
+
+
+def _mask_from_bytes(target, mask: bytes, box: Box) -> None:
+    _gegl()
+    layer_mask = target.create_mask(Gimp.AddMaskType.WHITE)
+    buf = layer_mask.get_buffer()
+    buf.set(Gegl.Rectangle.new(0, 0, box.width, box.height), MASK8, mask)
+    buf.flush()
+    target.add_mask(layer_mask)
+    layer_mask.update(0, 0, box.width, box.height)
+
+
+def insert_results(image, above, paths: list[str], box: Box, mask: bytes | None, name: str):
+    """Insert and return the new layer (or group). `above` = the layer to insert above, or None for the top
+    of the stack. Raises GptEditError with the image unchanged when a file cannot be read."""
+    if not paths:
+        raise GptEditError("The job has no result images to insert.")
+    if mask is not None and len(mask) != box.area:
+        mask = None  # a mask saved for another box would be wrong; better no mask than a misplaced one
+    # Load (and scale) before the undo group: a file GIMP cannot read must leave the image untouched.
+    layers = [_load(image, p, box) for p in paths]
+    parent = above.get_parent() if above is not None else None
+    position = image.get_item_position(above) if above is not None else 0
+    image.undo_group_start()
+    target = None
+    try:
+        if len(layers) == 1:
+            target = layers[0]
+            target.set_name(name)
+            image.insert_layer(target, parent, position)
+            target.set_offsets(box.x, box.y)
+        else:
+            target = Gimp.GroupLayer.new(image, name)
+            image.insert_layer(target, parent, position)
+            for i, layer in enumerate(layers):
+                layer.set_name(f"{name} #{i + 1}")
+                image.insert_layer(layer, target, i)
+                layer.set_offsets(box.x, box.y)
+                # one visible variation; the others wait in the group to be switched on
+                layer.set_visible(i == 0)
+        if mask is not None:
+            _mask_from_bytes(target, mask, box)
+    except Exception:
+        # never leave half an insertion behind (a layer without its mask, a group missing variations)
+        if target is not None and target.is_valid():
+            image.remove_layer(target)
+        raise
+    finally:
+        image.undo_group_end()
+    Gimp.displays_flush()
+    return target
+
+
+def layer_name(prompt: str, n: int = 1) -> str:
+    short = " ".join(prompt.split())
+    short = short if len(short) <= 40 else short[:39] + "…"
+    return f"GPT: {short}" + (f" ({n} variations)" if n > 1 else "")

@@ -1,0 +1,80 @@
+"""Turn a `Snapshot` into an `EditRequest` and keep the selection mask for later insertion.
+
+Runs on the worker thread (PNG encoding of a 2048-pixel region takes a moment): no `gi` here, only the
+core, so the unit tests run it outside GIMP too.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import zlib
+from pathlib import Path
+
+from gptedit.catalog import model_info
+from gptedit.geometry import resize_nearest
+from gptedit.models import EditRequest, ImageInput, Size
+from gptedit.paths import data_dir
+from gptedit.pngio import encode_png, openai_mask_png
+from gptedit.settings import Settings
+
+
+def build_request(snapshot, settings: Settings, prompt: str) -> EditRequest:
+    """The request for this snapshot. The selection is sent as a mask only to models that take one; for
+    the others it still shapes the result through the layer mask GIMP adds on insertion."""
+    info = model_info(settings.protocol, settings.model)
+    px = snapshot.pixels
+    images = [ImageInput(encode_png(px.width, px.height, px.rgba, 4), "image/png", px.width, px.height, "image.png")]
+    for i, ref in enumerate(snapshot.references[: max(0, info.max_inputs - 1)]):
+        images.append(ImageInput(encode_png(ref.width, ref.height, ref.rgba, 4), "image/png", ref.width, ref.height,
+                                 f"reference-{i + 1}.png"))
+    mask = None
+    if snapshot.mask is not None and info.supports_mask:
+        ctx = snapshot.plan.context
+        sel = resize_nearest(snapshot.mask, ctx.width, ctx.height, px.width, px.height)
+        mask = ImageInput(openai_mask_png(px.width, px.height, sel), "image/png", px.width, px.height, "mask.png")
+    size = snapshot.plan.request_size
+    return EditRequest(
+        prompt=prompt,
+        images=images,
+        model=settings.model,
+        mask=mask,
+        quality=settings.quality,
+        size=Size(size.width, size.height) if size else None,
+        n=settings.n,
+        output_format=settings.output_format,
+        background=settings.background,
+    )
+
+
+# --- the selection, kept beside the ledger so a result can be masked again after a crash -------------
+
+
+def masks_dir() -> Path:
+    path = data_dir() / "gimp-masks"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_mask(mask: bytes, width: int, height: int) -> dict:
+    """Write the mask (zlib, 1 byte per pixel) and return the ledger context entries that find it again."""
+    path = masks_dir() / f"{uuid.uuid4().hex}.mask"
+    tmp = path.with_suffix(".part")
+    with open(tmp, "wb") as fh:
+        fh.write(zlib.compress(mask, 6))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return {"mask_file": str(path), "mask_size": [width, height]}
+
+
+def load_mask(context: dict) -> bytes | None:
+    """The saved selection for a job's context box, or None (no selection, or the file is gone)."""
+    path, size = context.get("mask_file"), context.get("mask_size")
+    if not path or not size:
+        return None
+    try:
+        data = zlib.decompress(Path(path).read_bytes())
+    except (OSError, zlib.error):
+        return None
+    return data if len(data) == size[0] * size[1] else None

@@ -1,0 +1,124 @@
+"""python-fu-gptedit: read → (worker) send and wait → re-check → insert, with a message for every failure.
+
+Order matters: every GIMP call happens here on the main thread, before the worker starts (reading pixels)
+or after it ended (inserting); the worker only encodes, talks HTTP and writes the ledger. The ledger row
+exists before anything is sent, so a result survives a closed image or a killed plug-in: it can be
+inserted later with python-fu-gptedit-recent.
+"""
+
+from __future__ import annotations
+
+from gi.repository import Gimp
+from gptedit.catalog import model_info
+from gptedit.engine import run_edit
+from gptedit.errors import BadInput, Cancelled, GptEditError
+from gptedit.geometry import Box
+from gptedit.ledger import Ledger
+from gptedit.models import JobState
+from gptedit.settings import resolve
+
+from . import messages
+from .canvas_insert import insert_results, insertion_target, layer_name
+from .canvas_read import source_layer, take_snapshot
+from .options import EditOptions, read_edit_options
+from .request_build import build_request, load_mask, save_mask
+from .wait import WorkerWait
+
+
+class GimpProgress:
+    """GIMP's own progress bar (status bar of the image window; harmless in batch mode)."""
+
+    def __init__(self, title: str):
+        self._text = title
+        Gimp.progress_init(title)
+
+    def on_event(self, event) -> None:
+        if event.message:
+            self._text = event.message
+
+    def on_tick(self, elapsed: float) -> None:
+        Gimp.progress_set_text(f"GPT Image: {self._text} ({int(elapsed)} s)")
+        Gimp.progress_pulse()
+
+    def close(self) -> None:
+        Gimp.progress_end()
+
+
+def run(procedure, run_mode, image, drawables, config, run_data=None):
+    try:
+        interactive = run_mode == Gimp.RunMode.INTERACTIVE
+        if interactive:
+            from .dialog import ask_edit_options  # GTK only when a person is there to see it
+
+            if not ask_edit_options(procedure, config, image, drawables):
+                return messages.cancelled(procedure)
+        opts = read_edit_options(config.get_property)
+        return _run(procedure, image, drawables, opts, interactive)
+    except Cancelled:
+        return messages.cancelled(procedure)
+    except Exception as exc:
+        return messages.failure(procedure, exc)
+
+
+def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
+    if not opts.prompt:
+        raise BadInput("The prompt is empty: describe the edit you want.")
+    settings = resolve(opts.settings_flags())
+    info = model_info(settings.protocol, settings.model)
+    layer = source_layer(image, drawables)
+    snapshot = take_snapshot(image, layer, info.sizes, size=settings.size, padding=settings.padding,
+                             max_send_side=settings.max_send_side, source=opts.source,
+                             reference_ids=opts.reference_ids)
+    name = layer_name(opts.prompt, settings.n)
+
+    views = [GimpProgress("GPT Image: preparing")]
+    if interactive:
+        from .progress_window import ProgressWindow
+
+        views.append(ProgressWindow(settings, snapshot, opts.prompt))
+    waiter = WorkerWait(on_event=lambda e: [v.on_event(e) for v in views],
+                        on_tick=lambda t: [v.on_tick(t) for v in views])
+    for view in views:
+        if hasattr(view, "connect_cancel"):
+            view.connect_cancel(waiter.cancel)
+
+    def work(edit_job):
+        request = build_request(snapshot, settings, opts.prompt)
+        context = snapshot.context_json()
+        context["layer_name_new"] = name
+        if snapshot.mask is not None and opts.add_mask:
+            ctx = snapshot.plan.context
+            context.update(save_mask(snapshot.mask, ctx.width, ctx.height))
+        return run_edit(settings, request, origin="gimp", context=context, listener=waiter.listener,
+                        cancel=edit_job.cancel_token)
+
+    try:
+        job = waiter.run(work)
+    finally:
+        for view in views:
+            view.close()
+    if job.error is not None:
+        raise job.error
+    return finish(procedure, job.record)
+
+
+def finish(procedure, record, image=None, above=None):
+    """Insert a fetched job's results (re-checking its image and layer first) and build the return values.
+    `image`/`above` override the recorded target (the recent-results procedure inserts into the image the
+    user is looking at)."""
+    if record.state is JobState.CANCELLED:
+        raise Cancelled(record.error or "Cancelled.")
+    if record.state is not JobState.FETCHED and record.state is not JobState.INSERTED:
+        raise GptEditError(record.error or f"The job ended as {record.state.value} without a result.")
+    ctx = record.context or {}
+    box = Box(*ctx["context"]) if ctx.get("context") else None
+    if image is None:
+        image, above = insertion_target(ctx.get("image_id"), ctx.get("layer_id"), record.id, record.results)
+    if box is None:
+        box = Box(0, 0, image.get_width(), image.get_height())
+    mask = load_mask(ctx)
+    name = ctx.get("layer_name_new") or layer_name(record.prompt, len(record.results))
+    new_layer = insert_results(image, above, record.results, box, mask, name)
+    Ledger().update(record.id, state=JobState.INSERTED,
+                    message=f"Inserted into {image.get_name() or 'an image'} as {new_layer.get_name()!r}")
+    return messages.success(new_layer, record.id, f"Inserted {len(record.results)} result(s).")
