@@ -82,7 +82,7 @@ def ensure_venv() -> Path:
     """Create .venv and `pip install -e .[test]` unless the stamp says pyproject.toml has not changed."""
     venv, py = ROOT / ".venv", venv_python()
     stamp = venv / ".gptedit-stamp"
-    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + sys.version.encode()).hexdigest()
+    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if py.exists() and stamp.exists() and stamp.read_text().strip() == key:
         return py
     if not py.exists():
@@ -284,9 +284,11 @@ def rewrite_vendored_source(source: bytes, vendored: set[str], where: str) -> by
     return source
 
 
-def find_top_level_uses(source: bytes, names: set[str], where: str, allow: set[str] = frozenset()) -> list[str]:
+def find_top_level_uses(source: bytes, names: set[str], where: str, allow: set[str] = frozenset(),
+                        name_lists: bool = False) -> list[str]:
     """Every way `source` could still import a top-level package in `names`: import statements and
-    import-like calls or name lists with a literal package name. Used to verify the rewrite, and the core."""
+    import-like calls with a literal package name, and with name_lists also tuples/lists of such names
+    (requests loops over one). Used to verify the vendoring rewrite, and the core."""
     tree = ast.parse(source, filename=where)
     parents = _parents(tree)
     found = []
@@ -299,7 +301,7 @@ def find_top_level_uses(source: bytes, names: set[str], where: str, allow: set[s
         elif isinstance(node, ast.Call) and _call_name(node) in IMPORTISH_CALLS and node.args:
             arg = node.args[0]
             hits = [arg.value] if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else []
-        elif isinstance(node, (ast.Tuple, ast.List)):
+        elif name_lists and isinstance(node, (ast.Tuple, ast.List)):
             hits = [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
         for hit in hits:
             if hit.split(".")[0] in names and hit.split(".")[0] not in allow:
@@ -348,8 +350,7 @@ def build_vendor_tree(lock: list[dict], wheels: dict[str, Path]) -> dict[str, by
                     data = data.replace(old.encode(), new.encode())
                 if rel.endswith((".py", ".pyi")):
                     data = rewrite_vendored_source(data, vendored, rel)
-                    left = [u for u in find_top_level_uses(data, vendored | BLOCKED, rel)
-                            if "(optional)" not in u or u.split(": ")[-1].split(".")[0] in vendored]
+                    left = find_top_level_uses(data, vendored | BLOCKED, rel, name_lists=True)
                     if left:
                         raise BuildError("top-level imports survived the vendoring rewrite:\n  " + "\n  ".join(left))
                     compile(data, rel, "exec")
@@ -783,7 +784,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("pytest_args", nargs=argparse.REMAINDER)
     sub.add_parser("bench", help="run tests/bench/*.py")
     sub.add_parser("lint", help="ruff over the repository")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["test"]:  # everything after `test` belongs to pytest, even options argparse would claim
+        args = argparse.Namespace(command="test", pytest_args=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     try:
         if args.command == "venv":
             say(f"venv ready: {ensure_venv()}")

@@ -207,3 +207,19 @@ def test_install_finds_the_default_profiles_that_exist(zips, tmp_path):
     for gimp in ("3.0", "3.2"):
         assert (home / ".config/GIMP" / gimp / "plug-ins" / GIMP / f"{GIMP}.py").is_file()
     assert not (home / ".config/GIMP/3.4").exists()
+
+
+@pytest.mark.parametrize("module, needle", [
+    ("import PIL.Image\n", "PIL.Image"),
+    ("from . import sandbox\n", ".sandbox"),
+    ("import requests\n", "requests"),  # only _deps may import it, so the vendored copy is always used
+], ids=["pillow", "sandbox", "requests-directly"])
+def test_dist_refuses_a_core_that_imports_what_hosts_lack(tmp_path, module, needle):
+    root = _helpers.snapshot_sources(tmp_path / "src")
+    (root / "shared/gptedit/offender.py").write_text(module)
+    done = subprocess.run([sys.executable, str(root / "build.py"), "dist", "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "GPTEDIT_WHEEL_CACHE": str(ROOT / "build/wheels")})
+    assert done.returncode == 2
+    assert "shared/gptedit/offender.py:1" in done.stderr and needle in done.stderr
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.zip"))

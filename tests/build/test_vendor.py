@@ -286,5 +286,6 @@ def test_rewriter_handles_every_import_form():
     assert 'files("gptedit._vendor.certifi")' in text
     assert 'getLogger("urllib3")' in text  # a logger name is not an import
     compile(out, "sample.py", "exec")
+    assert build.find_top_level_uses(b'for m in ("chardet", "os"): pass\n', {"chardet"}, "t.py", name_lists=True)
     with pytest.raises(build.BuildError, match="unguarded import of chardet"):
         build.rewrite_vendored_source(b"import chardet\n", set(VENDORED), "bad.py")
