@@ -72,6 +72,10 @@ def test_plan_invariants(cs, rule, choice, max_side):
     else:
         assert plan.selection == sel.clamp_to(w, h)
         assert plan.context.contains(plan.selection)
+        # padded by 15 % of the longer side (at least 16 px) wherever the canvas has room, even at its edges
+        pad = max(16, round(0.15 * max(plan.selection.width, plan.selection.height)))
+        assert plan.context.width >= min(w, plan.selection.width + 2 * pad)
+        assert plan.context.height >= min(h, plan.selection.height + 2 * pad)
         inner = plan.selection_in_context
         assert Box(0, 0, plan.context.width, plan.context.height).contains(inner)
     # the request size is one the model accepts
