@@ -1,0 +1,187 @@
+"""each::labs: upload the layer to each::storage, create a prediction, poll it (api-protocols.md §1).
+
+each::labs accepts images only as public https URLs ("Data-URIs and localhost are rejected", §1.5), so
+every input goes through the presign → PUT flow first. Only `POST /v1/prediction` costs money; presign,
+upload, status and cancel are safe to repeat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import BadResponse, ProviderError, SubmissionUnknown
+from ..models import (
+    EditRequest,
+    PollResult,
+    Quality,
+    RemoteHandle,
+    RemoteStatus,
+    Submission,
+)
+from ..transport import ErrorDetail, generic_error_detail
+from .base import SubmitListener
+from .common import HTTPProvider, image_info, job_failure, output_refs, status_of
+
+#: `version` is "deprecated, ignored" per the OpenAPI spec but "required" per the docs table; every
+#: GPT-image example sends "0.0.1" (§1.2)
+VERSION = "0.0.1"
+#: how long each::storage keeps the uploaded layer. The model reads it within minutes of the create; a
+#: day covers long queues without leaving the user's picture online for the 180-day default (§1.5)
+UPLOAD_RETENTION_S = 86_400
+
+STATUSES = {
+    "created": RemoteStatus.QUEUED,
+    "queued": RemoteStatus.QUEUED,
+    "starting": RemoteStatus.RUNNING,
+    "processing": RemoteStatus.RUNNING,
+    "success": RemoteStatus.SUCCEEDED,
+    "succeeded": RemoteStatus.SUCCEEDED,  # the webhook vocabulary (§1.4), accepted in case it leaks
+    # the API emits `error`; the bundled OpenAPI enum still says `failed` (§1.3)
+    "error": RemoteStatus.FAILED,
+    "failed": RemoteStatus.FAILED,
+    "cancelled": RemoteStatus.CANCELLED,
+    "canceled": RemoteStatus.CANCELLED,
+}
+
+
+def error_detail(body: Any) -> ErrorDetail:
+    """`{"error": "...", "details": "..."}` (+ `status`), or the older `{"status":"error","message":...}`."""
+    if isinstance(body, Mapping):
+        parts = [str(body[k]).strip() for k in ("error", "message", "details")
+                 if isinstance(body.get(k), str) and body[k].strip()]
+        if parts:
+            return ErrorDetail(": ".join(dict.fromkeys(parts)))
+    return generic_error_detail(body)
+
+
+def _failure_text(body: Mapping) -> tuple[str, str | None]:
+    """The reason for a failed prediction, in the order of §1.3, and a classification code if any."""
+    output = body.get("output")
+    envelopes = [output] if isinstance(output, Mapping) else [
+        o for o in output if isinstance(o, Mapping)] if isinstance(output, list) else []
+    code = None
+    for env in envelopes:
+        cls = env.get("classification")
+        if isinstance(cls, Mapping) and isinstance(cls.get("category"), str):
+            code = cls["category"]
+        code = code or (env.get("error_code") if isinstance(env.get("error_code"), str) else None)
+    candidates: list[Any] = [env.get("error_message") for env in envelopes]
+    candidates += [env.get("error") for env in envelopes]
+    candidates += [body.get(k) for k in ("error", "message", "details", "logs")]
+    for c in candidates:
+        if isinstance(c, str) and c.strip():
+            return c.strip(), code
+    return "", code
+
+
+def parse_prediction(body: Any, label: str = "each::labs") -> PollResult:
+    if not isinstance(body, Mapping):
+        raise BadResponse(f"{label} sent a prediction that is not a JSON object.")
+    word = str(body.get("status") or "")
+    status = status_of(word, STATUSES)
+    result = PollResult(status=status, detail=word)
+    metrics = body.get("metrics")
+    if isinstance(metrics, Mapping) and isinstance(metrics.get("cost"), (int, float)):
+        result.cost_usd = float(metrics["cost"])
+    if status is RemoteStatus.QUEUED and isinstance(body.get("queue_position"), int):
+        result.queue_position = body["queue_position"]
+    if status is RemoteStatus.SUCCEEDED:
+        result.outputs = output_refs(body.get("output"))
+        if not result.outputs:
+            result.status = RemoteStatus.FAILED
+            result.error = ProviderError(f"{label} finished the prediction but sent no image.")
+    elif status is RemoteStatus.FAILED:
+        text, code = _failure_text(body)
+        result.error = job_failure(text, label, code=code)
+    return result
+
+
+class EachLabsProvider(HTTPProvider):
+    name = "eachlabs"
+    can_cancel = True
+    can_stream = False
+    error_detail = staticmethod(error_detail)
+
+    def create_payload(self, request: EditRequest, image_urls: list[str]) -> dict:
+        inp: dict[str, Any] = {
+            "prompt": request.prompt.strip(),
+            # `image_urls` (a list) has the best evidence: each::labs' own end-to-end workflow examples for
+            # gpt-image-v2-edit and the v1.5 schema; the skill's single `image_url` conflicts (§1.6)
+            "image_urls": image_urls,
+            "background": request.background.value,
+            "output_format": request.output_format.value,
+            # the v1.5 schema calls it num_images, not n (§1.6)
+            "num_images": request.n,
+        }
+        if request.size is not None:
+            # omitted for auto: v1.5 defaults to 1024x1024 and "auto" is in no documented enum
+            inp["image_size"] = str(request.size)
+        if request.quality is not Quality.AUTO:
+            # the v1.5 enum is low|medium|high (default high); "auto" is not documented, so leave it out
+            inp["quality"] = request.quality.value
+        # webhook_url "" as the clients do (§1.2): a desktop plugin cannot receive webhooks and polls
+        return {"model": request.model, "version": VERSION, "input": inp, "webhook_url": ""}
+
+    def _upload(self, data: bytes, mime: str, progress) -> str:
+        presign = self.transport.request_json(
+            "POST", "/v1/upload/presign", idempotent=True,
+            json={"content_type": mime, "file_type": "image", "expires_in_seconds": UPLOAD_RETENTION_S},
+        ).body
+        if not isinstance(presign, Mapping) or not presign.get("presigned_url") or not presign.get("public_url"):
+            raise BadResponse(f"{self.info.label} did not return an upload address for the image.")
+        headers = {"Content-Type": mime}
+        required = presign.get("required_headers")
+        if isinstance(required, Mapping):
+            # S3 signs these headers; leaving one out fails the upload with a signature mismatch (§1.5)
+            headers.update({str(k): str(v) for k, v in required.items()})
+        self.transport.upload(str(presign["presigned_url"]), data, headers, progress=progress)
+        return str(presign["public_url"])
+
+    def submit(self, request: EditRequest, listener: SubmitListener | None = None) -> Submission:
+        self.check(request)
+        total = sum(len(i.data) for i in request.images) or 1
+        done = 0
+        urls: list[str] = []
+        for image in request.images:
+            mime = image_info(image, "image").mime
+
+            def progress(frac: float, base: int = done, size: int = len(image.data)) -> None:
+                self.notify(listener, "upload", min(1.0, (base + frac * size) / total))
+
+            urls.append(self._upload(image.data, mime, progress))
+            done += len(image.data)
+        self.notify(listener, "upload", 1.0)
+        resp = self.transport.request_json("POST", "/v1/prediction", json=self.create_payload(request, urls),
+                                           idempotent=False)
+        body = resp.body if isinstance(resp.body, Mapping) else {}
+        pid = body.get("predictionID") or body.get("prediction_id") or body.get("id")
+        word = str(body.get("status") or "success").lower()
+        if word != "success":
+            text, _ = _failure_text(body)
+            raise ProviderError(f"{self.info.label} did not start the edit: {text or word}",
+                                status=resp.status, request_id=resp.request_id)
+        if not isinstance(pid, str) or not pid:
+            raise SubmissionUnknown(
+                f"{self.info.label} accepted the edit but sent no prediction id, so it cannot be followed. "
+                "Check the each::labs dashboard before trying again.", request_id=resp.request_id)
+        get_url = self.transport.url(f"/v1/prediction/{pid}")
+        urls = {"get": get_url, "cancel": get_url + "/cancel"}
+        given = body.get("urls")
+        if isinstance(given, Mapping):
+            # only URLs on the API's own origin: behind a gateway base URL the documented absolute URLs
+            # would point past it (and would not get the key)
+            urls.update({k: v for k, v in given.items() if k in ("get", "cancel") and isinstance(v, str)
+                         and self.transport.is_api_origin(v)})
+        return Submission(RemoteHandle(self.name, pid, urls))
+
+    def poll(self, handle: RemoteHandle, wait: float = 0.0) -> PollResult:
+        # each::labs has no long-poll; `wait` is ignored and the job layer paces the polls
+        url = handle.urls.get("get") or f"/v1/prediction/{handle.remote_id}"
+        resp = self.transport.request_json("GET", url, idempotent=True)
+        return parse_prediction(resp.body, self.info.label)
+
+    def cancel(self, handle: RemoteHandle) -> None:
+        # best effort: the prediction may still finish (§1.4); repeating a cancel is harmless
+        url = handle.urls.get("cancel") or f"/v1/prediction/{handle.remote_id}/cancel"
+        self.transport.request_json("POST", url, idempotent=True, json={})
