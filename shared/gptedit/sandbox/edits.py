@@ -149,15 +149,13 @@ def encode(img: Image.Image, spec: EditSpec, source_has_alpha: bool) -> Rendered
         spec.background == "transparent" or (spec.background == "auto" and source_has_alpha))
     out = img if keep_alpha else img.convert("RGB")
     buf = io.BytesIO()
+    # fast encoder settings: the sandbox renders big images on every run of the test suite
     if fmt == "png":
-        out.save(buf, "PNG", compress_level=3)
+        out.save(buf, "PNG", compress_level=1)
     elif fmt == "jpeg":
         out.save(buf, "JPEG", quality=spec.compression if spec.compression is not None else 95)
     elif fmt == "webp":
-        if spec.compression is None or spec.compression >= 100:
-            out.save(buf, "WEBP", lossless=True)
-        else:
-            out.save(buf, "WEBP", quality=spec.compression)
+        out.save(buf, "WEBP", quality=spec.compression if spec.compression is not None else 90, method=0)
     else:
         raise ImageProblem(f"cannot encode {fmt}")
     return Rendered(buf.getvalue(), fmt, out.width, out.height)

@@ -178,6 +178,9 @@ App = Callable[[Request], Response]
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go out in separate writes; with Nagle on, the second waits for a delayed ACK
+    # (~40 ms per answer on Linux), which would make every polling test crawl
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature

@@ -1,0 +1,28 @@
+"""One sandbox for the whole run (starting listeners is cheap but not free), reset before every test."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from gptedit.sandbox import Sandbox
+from sbhelpers import TEST_LATENCY
+
+
+@pytest.fixture(scope="session")
+def _server():
+    sb = Sandbox().start()
+    yield sb
+    sb.stop()
+
+
+@pytest.fixture
+def sb(_server: Sandbox) -> Sandbox:
+    _server.reset()
+    _server.configure(latency=TEST_LATENCY)
+    return _server
+
+
+@pytest.fixture
+def http():
+    with requests.Session() as session:
+        yield session
