@@ -1,0 +1,102 @@
+"""Harness for tests that install gptedit into the REAL Krita and the REAL GIMP 3 (stdlib only, root, Debian).
+
+Hosts (HOSTS): Krita 5.2 + GIMP 3.0 from a Debian trixie chroot, Krita 5.3 + GIMP 3.2 from a Debian testing
+chroot, under $GPTEDIT_HOSTS_ROOT (default /var/cache/gptedit-hosts)/<suite>, built on first use by
+make_chroot.sh and entered through in_chroot.sh (private mount namespace, host folders bound at the same
+path, loopback shared with the machine, so a sandbox server on 127.0.0.1 outside is reachable inside).
+
+API (all paths are host paths; anything a host must see is bind-mounted at the same path):
+
+    spec = HostSpec("krita", "5.2", "trixie")            # or one of HOSTS / KRITA_HOSTS / GIMP_HOSTS
+    ensure_chroot(suite) -> Path                           # HostUnavailable(reason) if it cannot be
+    installed_version(suite, app) -> "5.2.9" | "3.0.4"    # from the chroot's dpkg database
+
+    install_krita_zip(zip, profile) -> [names]            # = Tools > Scripts > Import Python Plugin, + enable
+    report = run_krita(spec, profile, scenario_py, report_path=None, timeout=120,
+                       env={...}, binds=[...], params={...}, args=[...], check=True)
+    proc = start_krita(...same...)                         # KritaProcess: .report(), .wait_report(cond, t),
+                                                           # .kill() (all), .kill_krita(), .wait(), .stderr_tail()
+    install_gimp_zip(zip, profile) -> [names]             # PROFILE/plug-ins/<name>/, exec bits kept
+    rc, out, err = run_gimp_batch(spec, profile, code, timeout=120, env={...}, binds=[...])
+    proc = start_gimp_batch(spec, profile, code, env=..., binds=...)   # HostProcess
+    GIMP_PRELUDE                                           # imports + call_procedure() + rgba_pixels()
+
+A Krita profile is a fake HOME (resources in PROFILE/.local/share/krita, kritarc in PROFILE/.config); a GIMP
+profile is GIMP3_DIRECTORY. Both are seeded from a per-version template on first use (files already in the
+folder win), so install a zip before or after: both work. profile=None means a throwaway copy.
+
+A Krita scenario is a file with `def run(ctx)`, executed inside Krita by the test-driver plugin
+(krita_driver/, installed into every profile by the harness, not product code) once the main window is up.
+ctx: .krita, .window, .params, .report(**data), .log(msg), .done(**data), .fail(msg), .wait_for(cond,
+timeout) (nested event loop, GUI stays live), .sleep(s), .later(ms, fn), .call_in_gui(fn) (from threads),
+.ticker(ms) -> Ticker (.stop() -> {"ticks", "max_gap_ms"}), .new_document(w, h), .menu_path(action_id),
+.user_plugins(). It may return before finishing and call ctx.done() later (asynchronous). The report is
+{"status": "ok"|"failed"|"error"|"watchdog", "data": {...}, "error", "traceback", "thread_errors",
+"host": {"krita", "python", "qt", "pyqt"}, "exit_code", "stderr_tail", ...}. Judge by the report, not the
+exit code.
+
+Measured on this 2-core Debian 12 machine (Nov 2026 snapshot of the archive):
+- Building a chroot: 110-125 s each (two in parallel), 1.4-1.5 GB. trixie: Krita 5.2.9, GIMP 3.0.4,
+  Python 3.13.5; testing: Krita 5.3.4.1, GIMP 3.2.6, Python 3.14.8; PyQt 5.15.11 in both.
+- Profile templates (once per version, cached beside the chroots): Krita 16 s (5.2) / 23 s (5.3), 81 MB
+  (resource database + bundles); GIMP 15-16 s, 400 KB (pluginrc of ~120 plug-ins).
+- One Krita scenario run (profile copy + Xvfb + start + scenario + quit): ~5 s on 5.2, ~10 s on 5.3 (5.3
+  needs ~3.5 s more from loading Python plugins to showing the window). One GIMP batch: ~3 s.
+Pitfalls found:
+- Krita's main-window timer ticks stall ~0.3-1.1 s right after a document view is created: start a
+  Ticker after new_document() when measuring whether a plugin blocks the GUI.
+- Krita's bundled scripter plugin spews SyntaxWarnings under Python >= 3.12 (hidden via PYTHONWARNINGS).
+- Krita's plugin importer needs DIRECTORY ENTRIES in the zip ("name/"); a zip of files only imports
+  nothing ("No plugins found in archive"). install_krita_zip refuses such zips the same way.
+- GIMP 3.2 prints "Glycin running without sandbox" (no bwrap in a chroot); GIMP 3.0 prints "cannot open
+  display" from script-fu and "gimp_wire_read(): unexpected EOF": all harmless.
+- Qt ignores an XDG_RUNTIME_DIR that is not mode 0700 (warns on every start).
+- Xvfb is started per run with -displayfd: /tmp is private per run but the abstract X socket lives in the
+  shared network namespace, so a fixed display number could collide with another run.
+"""
+
+from __future__ import annotations
+
+from hostenv_core import (
+    GIMP_HOSTS,
+    HOSTS,
+    KRITA_HOSTS,
+    HostError,
+    HostProcess,
+    HostRunError,
+    HostSpec,
+    HostTimeout,
+    HostUnavailable,
+    check_spec,
+    ensure_chroot,
+    host_problem,
+    hosts_root,
+    installed_version,
+)
+from hostenv_gimp import (
+    GIMP_PRELUDE,
+    gimp_template,
+    install_gimp_zip,
+    prepare_gimp_profile,
+    run_gimp_batch,
+    start_gimp_batch,
+)
+from hostenv_krita import (
+    KritaProcess,
+    KritaZipError,
+    enable_krita_plugin,
+    install_krita_zip,
+    krita_dirs,
+    krita_template,
+    prepare_krita_profile,
+    run_krita,
+    start_krita,
+)
+
+__all__ = [
+    "GIMP_HOSTS", "GIMP_PRELUDE", "HOSTS", "KRITA_HOSTS", "HostError", "HostProcess", "HostRunError", "HostSpec",
+    "HostTimeout", "HostUnavailable", "KritaProcess", "KritaZipError", "check_spec", "enable_krita_plugin",
+    "ensure_chroot", "gimp_template", "host_problem", "hosts_root", "install_gimp_zip", "install_krita_zip",
+    "installed_version", "krita_dirs", "krita_template", "prepare_gimp_profile", "prepare_krita_profile",
+    "run_gimp_batch", "run_krita", "start_gimp_batch", "start_krita",
+]

@@ -1,0 +1,420 @@
+"""Real Krita for tests: profiles, plugin install as Krita's importer does it, and scenario runs under Xvfb.
+
+A Krita *profile* here is a fake home folder: HOME=PROFILE, XDG_DATA_HOME=PROFILE/.local/share (Krita's
+resource folder is PROFILE/.local/share/krita, where pykrita/ and actions/ live), XDG_CONFIG_HOME=
+PROFILE/.config (kritarc), XDG_CACHE_HOME=PROFILE/.cache. It persists between runs that share it, so a test
+can kill Krita and start it again on the same profile (crash / resume tests).
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from hostenv_core import (
+    HERE,
+    HostError,
+    HostProcess,
+    HostRunError,
+    HostSpec,
+    HostTimeout,
+    check_spec,
+    chroot_command,
+    chroot_stamp,
+    ensure_chroot,
+    file_lock,
+    hosts_root,
+    new_run_dir,
+    sanitized_env,
+)
+
+DRIVER_DIR = HERE / "krita_driver"
+DRIVER_NAME = "gptedit_test_driver"
+PROFILE_MARKER = ".gptedit-profile"
+EXIT_GRACE_S = 30.0
+
+
+class KritaZipError(HostError):
+    """The zip would be rejected by Krita's "Import Python Plugin from File" (or load nothing)."""
+
+
+# ------------------------------------------------------------------------------------------ kritarc
+
+
+def kconfig_set(path: Path, group: str, key: str, value: str) -> None:
+    """Set one key in a KConfig file (kritarc) by editing lines, leaving everything else byte-identical.
+
+    configparser would rewrite KConfig's ungrouped head, escaped values and `[a][b]` groups.
+    """
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    header = f"[{group}]"
+    start = next((i for i, line in enumerate(lines) if line.strip() == header), None)
+    if start is None:
+        if lines and lines[-1].strip():
+            lines.append("")
+        lines += [header, f"{key}={value}"]
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("[")), len(lines))
+        for i in range(start + 1, end):
+            if lines[i].split("=", 1)[0].strip() == key:
+                lines[i] = f"{key}={value}"
+                break
+        else:
+            insert_at = end
+            while insert_at > start + 1 and not lines[insert_at - 1].strip():
+                insert_at -= 1
+            lines.insert(insert_at, f"{key}={value}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def kconfig_items(path: Path) -> list[tuple[str, str, str]]:
+    """(group, key, value) for every key of a KConfig file; the ungrouped head is group ''."""
+    items: list[tuple[str, str, str]] = []
+    group = ""
+    if not path.exists():
+        return items
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("[") and line.rstrip().endswith("]"):
+            group = line.strip()[1:-1]
+        elif "=" in line and not line.lstrip().startswith("#"):
+            key, value = line.split("=", 1)
+            items.append((group, key.strip(), value))
+    return items
+
+
+def krita_dirs(profile: Path) -> dict[str, Path]:
+    profile = Path(profile)
+    return {
+        "home": profile,
+        "data": profile / ".local/share",
+        "config": profile / ".config",
+        "cache": profile / ".cache",
+        "resources": profile / ".local/share/krita",
+        "kritarc": profile / ".config/kritarc",
+    }
+
+
+def enable_krita_plugin(profile: Path, name: str, enabled: bool = True) -> None:
+    """What Settings ▸ Python Plugin Manager writes: kritarc [python] enable_<name>=true."""
+    kconfig_set(krita_dirs(profile)["kritarc"], "python", f"enable_{name}", "true" if enabled else "false")
+
+
+# ------------------------------------------------------------------------------------ plugin import
+
+
+def _importer_plugins(archive: zipfile.ZipFile) -> list[dict]:
+    """The plugins Krita's plugin_importer finds in a zip (plugins/python/plugin_importer in Krita).
+
+    Its rules, which a product zip must satisfy:
+    - every member ending in .desktop is read as an ini file; each must have [Desktop Entry] with
+      X-KDE-Library and Name, or the whole import fails;
+    - the module is a DIRECTORY ENTRY named "<X-KDE-Library>/" (top level or ".../<name>/") that has
+      "<entry>__init__.py" beside it in the member list: a zip written without directory entries has no
+      module and the desktop file is silently ignored;
+    - "<name>.action" anywhere in the zip is the optional action file.
+    """
+    names = archive.namelist()
+    found = []
+    for desktop in (n for n in names if n.endswith(".desktop")):
+        ini = configparser.ConfigParser(interpolation=None)
+        try:
+            ini.read_string(archive.read(desktop).decode("utf-8"))
+            entry = ini["Desktop Entry"]
+            name, ui_name = entry["X-KDE-Library"], entry["Name"]
+        except (configparser.Error, UnicodeDecodeError, KeyError) as exc:
+            raise KritaZipError(f"{desktop}: Krita's importer cannot read it ({exc!r})") from exc
+        module = next(
+            (n for n in names if (n == f"{name}/" or n.endswith(f"/{name}/")) and f"{n}__init__.py" in names), None
+        )
+        if module is None:
+            continue
+        action = next((n for n in names if n.endswith(".action") and n.rsplit("/", 1)[-1] == f"{name}.action"), None)
+        found.append({
+            "name": name, "ui_name": ui_name, "desktop": desktop, "module": module, "action": action,
+            "service_types": entry.get("ServiceTypes", ""),
+        })
+    return found
+
+
+def install_krita_zip(zip_path: os.PathLike | str, profile_dir: os.PathLike | str, *, enable: bool = True) -> list[str]:
+    """Install a plugin zip exactly as Tools ▸ Scripts ▸ Import Python Plugin from File does; enable it.
+
+    Copies pykrita/<name>.desktop, pykrita/<name>/ (replacing an older copy) and actions/<name>.action
+    into the profile's resource folder, then writes [python] enable_<name>=true into kritarc (the step the
+    user does by hand in the Python Plugin Manager). Returns the plugin names.
+    Raises KritaZipError for a zip the importer rejects ("No plugins found in archive", unreadable desktop
+    file) and, beyond the importer, for a desktop file Krita's plugin manager would not load
+    (ServiceTypes other than Krita/PythonPlugin).
+    """
+    zip_path = Path(zip_path)
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise KritaZipError(f"{zip_path}: not a readable zip ({exc})") from exc
+    with archive:
+        plugins = _importer_plugins(archive)
+        if not plugins:
+            raise KritaZipError(
+                f"{zip_path}: Krita would say 'No plugins found in archive': it needs a .desktop file whose "
+                f"X-KDE-Library names a folder that has __init__.py, stored WITH its directory entry ('name/')"
+            )
+        for plugin in plugins:
+            if plugin["service_types"].strip() != "Krita/PythonPlugin":
+                raise KritaZipError(
+                    f"{plugin['desktop']}: ServiceTypes is {plugin['service_types']!r}; Krita only loads "
+                    f"Krita/PythonPlugin"
+                )
+        resources = krita_dirs(Path(profile_dir))["resources"]
+        pykrita, actions = resources / "pykrita", resources / "actions"
+        pykrita.mkdir(parents=True, exist_ok=True)
+        for plugin in plugins:
+            name, prefix = plugin["name"], plugin["module"]
+            (pykrita / f"{name}.desktop").write_bytes(archive.read(plugin["desktop"]))
+            target = pykrita / name
+            if target.exists():
+                shutil.rmtree(target)
+            for member in archive.infolist():
+                if not member.filename.startswith(prefix) or member.is_dir():
+                    continue
+                rel = member.filename[len(prefix):]
+                dest = (target / rel).resolve()
+                if not str(dest).startswith(str(target.resolve()) + os.sep):
+                    raise KritaZipError(f"{member.filename}: path leaves the plugin folder")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(archive.read(member))
+            if plugin["action"]:
+                actions.mkdir(parents=True, exist_ok=True)
+                (actions / f"{name}.action").write_bytes(archive.read(plugin["action"]))
+            if enable:
+                enable_krita_plugin(Path(profile_dir), name)
+        return [p["name"] for p in plugins]
+
+
+def _install_driver(profile: Path) -> None:
+    pykrita = krita_dirs(profile)["resources"] / "pykrita"
+    pykrita.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(DRIVER_DIR / f"{DRIVER_NAME}.desktop", pykrita / f"{DRIVER_NAME}.desktop")
+    shutil.copytree(DRIVER_DIR / DRIVER_NAME, pykrita / DRIVER_NAME, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    enable_krita_plugin(profile, DRIVER_NAME)
+
+
+# ---------------------------------------------------------------------------------------- profiles
+
+_NOOP_SCENARIO = "def run(ctx):\n    ctx.done(template=True)\n"
+
+
+def krita_template(spec: HostSpec) -> Path:
+    """A profile in which this Krita has started once (resource database built: ~9 s, 70 MB), cached."""
+    version = check_spec(spec)
+    template = hosts_root() / "profiles" / f"krita-{version}-{chroot_stamp(spec.suite)}"
+    with file_lock(template.with_name(template.name + ".lock")):
+        if (template / PROFILE_MARKER).exists():
+            return template
+        building = template.with_name(template.name + ".building")
+        shutil.rmtree(building, ignore_errors=True)
+        building.mkdir(parents=True)
+        scenario = building.parent / f"{template.name}.scenario.py"
+        scenario.write_text(_NOOP_SCENARIO)
+        report = _run_krita_raw(spec, building, scenario, building.parent / f"{template.name}.report.json",
+                                timeout=180, env=None, binds=(), params=None, args=())
+        if report.get("status") != "ok":
+            raise HostRunError(f"building the Krita {version} profile template failed: {report}", report=report)
+        shutil.rmtree(building / ".cache", ignore_errors=True)
+        (building / PROFILE_MARKER).write_text(f"krita {version}\n")
+        building.rename(template)
+        return template
+
+
+def prepare_krita_profile(spec: HostSpec, profile: os.PathLike | str) -> Path:
+    """Make `profile` a started-once Krita profile by copying the template into it (idempotent).
+
+    Files already in the profile win (a plugin installed before the first run stays); kritarc is merged
+    key by key so [python] enable_* lines survive.
+    """
+    profile = Path(profile).resolve()
+    marker = profile / PROFILE_MARKER
+    version = check_spec(spec)
+    if marker.exists():
+        made_for = marker.read_text().strip()
+        if made_for != f"krita {version}":
+            raise HostError(f"{profile} is a profile of {made_for}, not krita {version}; use a fresh folder")
+        return profile
+    template = krita_template(spec)
+    own_rc = kconfig_items(krita_dirs(profile)["kritarc"])
+    for src in template.rglob("*"):
+        dest = profile / src.relative_to(template)
+        if src.is_dir():
+            dest.mkdir(parents=True, exist_ok=True)
+        elif not dest.exists() or src.name == "kritarc":
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest)
+    for group, key, value in own_rc:
+        if group:
+            kconfig_set(krita_dirs(profile)["kritarc"], group, key, value)
+    return profile
+
+
+# --------------------------------------------------------------------------------------------- runs
+
+
+class KritaProcess(HostProcess):
+    """A running Krita; report() reads the scenario's report as it is now."""
+
+    report_path: Path
+
+    def report(self) -> dict | None:
+        try:
+            return json.loads(self.report_path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
+    def wait_report(self, condition: Callable[[dict], bool], timeout: float) -> dict:
+        """Poll the report until condition(report) holds; raises HostTimeout (with stderr) otherwise."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rep = self.report()
+            if rep is not None and condition(rep):
+                return rep
+            if time.monotonic() > deadline or self.poll() is not None:
+                if rep is not None and condition(rep):
+                    return rep
+                why = "exited" if self.poll() is not None else f"did not get there within {timeout:.0f} s"
+                raise HostTimeout(f"Krita {why}; report: {rep}\n--- stderr tail ---\n{self.stderr_tail()}",
+                                  report=rep, stderr_tail=self.stderr_tail(), run_dir=self.run_dir)
+            time.sleep(0.1)
+
+    def krita_pid(self) -> int | None:
+        """PID of the Krita process itself (not the Xvfb wrapper)."""
+        try:
+            return int((self.run_dir / "host.pid").read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def kill_krita(self) -> int:
+        """SIGKILL Krita alone (the wrapper then stops Xvfb); returns the wrapper's exit code."""
+        pid = self.krita_pid()
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            return self.wait(EXIT_GRACE_S)
+        except subprocess.TimeoutExpired:
+            return self.kill()
+
+
+def start_krita(
+    spec: HostSpec, profile: os.PathLike | str, scenario_path: os.PathLike | str,
+    report_path: os.PathLike | str | None = None, timeout: float = 120, *, env: Mapping[str, str] | None = None,
+    binds: Iterable[os.PathLike | str] = (), params: dict | None = None, args: Iterable[str] = (),
+    run_dir: os.PathLike | str | None = None,
+) -> KritaProcess:
+    """Start Krita on `profile` running the scenario; `timeout` arms the in-Krita watchdog."""
+    profile = prepare_krita_profile(spec, profile)
+    return _start(spec, profile, Path(scenario_path), report_path, timeout, env, binds, params, args, run_dir)
+
+
+def _start(spec, profile, scenario, report_path, timeout, env, binds, params, args, run_dir) -> KritaProcess:
+    root = ensure_chroot(spec.suite)
+    run = new_run_dir("krita", run_dir)
+    report = Path(report_path).resolve() if report_path else run / "report.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.unlink(missing_ok=True)
+    runtime = run / "xdg-runtime"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(runtime, 0o700)  # Qt ignores a runtime dir that others can read
+    (run / "tmp").mkdir(exist_ok=True)
+    _install_driver(profile)
+    dirs = krita_dirs(profile)
+    base = {
+        "HOME": str(profile), "XDG_DATA_HOME": str(dirs["data"]), "XDG_CONFIG_HOME": str(dirs["config"]),
+        "XDG_CACHE_HOME": str(dirs["cache"]), "XDG_RUNTIME_DIR": str(runtime), "TMPDIR": str(run / "tmp"),
+        # KDE_DEBUG: no KCrash handler (it would try to start drkonqi); QT_QPA_PLATFORM=xcb: Krita aborts
+        # on anything else; the SyntaxWarnings are Krita's own bundled scripter plugin under Python 3.12+.
+        "KDE_DEBUG": "1", "QT_QPA_PLATFORM": "xcb", "PYTHONWARNINGS": "ignore::SyntaxWarning",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "GPTEDIT_DRIVER_SCENARIO": str(scenario.resolve()), "GPTEDIT_DRIVER_REPORT": str(report),
+        "GPTEDIT_DRIVER_WATCHDOG": str(max(timeout - 5, timeout * 0.8)),
+    }
+    if params is not None:
+        (run / "params.json").write_text(json.dumps(params))
+        base["GPTEDIT_DRIVER_PARAMS"] = str(run / "params.json")
+    argv = ["/bin/bash", str(HERE / "with_xvfb.sh"), str(run), "/usr/bin/krita", "--nosplash", *args]
+    cmd = chroot_command(root, argv, sanitized_env(base, env),
+                         binds=[profile, run, report.parent, *binds], ro_binds=[HERE, scenario.resolve().parent])
+    proc = KritaProcess(cmd, run, label="krita")
+    proc.report_path = report
+    return proc
+
+
+def run_krita(
+    spec: HostSpec, profile: os.PathLike | str | None, scenario_path: os.PathLike | str,
+    report_path: os.PathLike | str | None = None, timeout: float = 120, *, env: Mapping[str, str] | None = None,
+    binds: Iterable[os.PathLike | str] = (), params: dict | None = None, args: Iterable[str] = (),
+    run_dir: os.PathLike | str | None = None, check: bool = True,
+) -> dict:
+    """Run one scenario in a real Krita and return its report (see krita_driver for the fields).
+
+    `profile` None: a fresh copy of the template in the run folder. The report also gets "exit_code"
+    (Krita's, None when it had to be killed after reporting) and "run_dir". With check=True a status other
+    than "ok", or an uncaught exception in any Python thread, raises HostRunError with the traceback and
+    the tail of Krita's stderr; a hang raises HostTimeout.
+    """
+    run = new_run_dir("krita", run_dir)
+    profile = prepare_krita_profile(spec, profile if profile is not None else run / "profile")
+    report = _run_krita_raw(spec, profile, Path(scenario_path), report_path, timeout, env, binds, params, args,
+                            run_dir=run)
+    if check and (report.get("status") != "ok" or report.get("thread_errors")):
+        detail = report.get("traceback") or report.get("error") or ""
+        if report.get("thread_errors"):
+            detail += "\n".join(e["traceback"] for e in report["thread_errors"])
+        if report.get("stacks"):
+            detail += "\n".join(f"--- thread {n} ---\n{s}" for n, s in report["stacks"].items())
+        raise HostRunError(
+            f"Krita {spec.version} scenario {Path(scenario_path).name}: status {report.get('status')!r}\n{detail}\n"
+            f"--- Krita stderr tail ---\n{report.get('stderr_tail', '')}\n(run folder {run})",
+            report=report, stderr_tail=report.get("stderr_tail", ""), run_dir=run,
+        )
+    if os.environ.get("GPTEDIT_KEEP_RUNS") != "1" and run_dir is None:
+        shutil.rmtree(run, ignore_errors=True)  # may hold a 70 MB profile copy; the report has the stderr tail
+    return report
+
+
+def _run_krita_raw(spec, profile, scenario, report_path, timeout, env, binds, params, args, run_dir=None) -> dict:
+    proc = _start(spec, Path(profile), scenario, report_path, timeout, env, binds, params, args, run_dir)
+    final = ("ok", "failed", "error", "watchdog")
+    try:
+        report = proc.wait_report(lambda r: r.get("status") in final, timeout)
+    except HostTimeout as exc:
+        code = proc.poll()
+        proc.kill()
+        if code is not None:
+            raise HostRunError(
+                f"Krita {spec.version} exited with code {code} before a final report. Report so far: "
+                f"{exc.report}\n--- Krita stderr tail ---\n{proc.stderr_tail()}\n(run folder {proc.run_dir})",
+                report=exc.report, stderr_tail=proc.stderr_tail(), run_dir=proc.run_dir,
+            ) from None
+        raise HostTimeout(
+            f"Krita {spec.version} gave no final report within {timeout:.0f} s (killed). Report so far: "
+            f"{exc.report}\n--- Krita stderr tail ---\n{proc.stderr_tail()}\n(run folder {proc.run_dir})",
+            report=exc.report, stderr_tail=proc.stderr_tail(), run_dir=proc.run_dir,
+        ) from None
+    try:
+        report["exit_code"] = proc.wait(EXIT_GRACE_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        report["exit_code"] = None
+    report["run_dir"] = str(proc.run_dir)
+    report["stderr_tail"] = proc.stderr_tail()
+    return report

@@ -1,0 +1,482 @@
+"""The harness works on the REAL hosts: throwaway plugins (built here, not product code) are installed the way
+users install them, run inside Krita and GIMP 3, touch pixels, undo, and reach a server on 127.0.0.1.
+
+The first half needs no host (zip rules, kritarc editing); the second half runs Krita and GIMP in chroots.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import threading
+import time
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import hostenv
+import pytest
+from hostenv_core import upstream_version
+from hostenv_krita import kconfig_items, kconfig_set
+
+# ----------------------------------------------------------------------------------- throwaway plugins
+
+PROBE_DESKTOP = """[Desktop Entry]
+Type=Service
+ServiceTypes=Krita/PythonPlugin
+X-KDE-Library=harnessprobe
+X-Python-2-Compatible=false
+Name=Harness probe
+Comment=Throwaway plugin of gptedit's harness tests
+"""
+
+# Empty text in createAction: Krita must take it (and the shortcut) from the installed .action file.
+PROBE_INIT = """
+from krita import Extension, Krita
+
+TRIGGERED = []
+
+
+class HarnessProbe(Extension):
+    def setup(self):
+        pass
+
+    def createActions(self, window):
+        action = window.createAction("harnessprobe_ping", "", "tools/scripts")
+        action.triggered.connect(self.ping)
+
+    def ping(self):
+        doc = Krita.instance().activeDocument()
+        TRIGGERED.append(doc.name() if doc else None)
+
+
+Krita.instance().addExtension(HarnessProbe(Krita.instance()))
+"""
+
+PROBE_ACTION = """<?xml version="1.0" encoding="UTF-8"?>
+<ActionCollection version="2" name="Scripts">
+  <Actions category="Scripts">
+    <text>Harness probe</text>
+    <Action name="harnessprobe_ping">
+      <icon></icon>
+      <text>Harness Probe Ping</text>
+      <whatsThis></whatsThis>
+      <toolTip>Ping the harness</toolTip>
+      <iconText>Ping</iconText>
+      <activationFlags>10000</activationFlags>
+      <activationConditions>0</activationConditions>
+      <shortcut>ctrl+alt+shift+h</shortcut>
+      <isCheckable>false</isCheckable>
+      <statusTip></statusTip>
+    </Action>
+  </Actions>
+</ActionCollection>
+"""
+
+KRITA_SCENARIO = r'''
+import json
+import threading
+import urllib.request
+
+from PyQt5.QtCore import QByteArray
+
+
+def run(ctx):
+    k = ctx.krita
+    out = {"plugins": ctx.user_plugins()}
+    act = k.action("harnessprobe_ping")
+    out["action_found"] = act is not None
+    out["action_text"] = act.text() if act else None
+    out["action_shortcut"] = act.shortcut().toString() if act else None
+    out["menu_path"] = ctx.menu_path("harnessprobe_ping")
+
+    doc = ctx.new_document(8, 6, "harness")
+    import harnessprobe
+    act.trigger()
+    out["triggered"] = list(harnessprobe.TRIGGERED)
+
+    background = doc.topLevelNodes()[0]
+    background.setPixelData(QByteArray(bytes([0, 0, 255, 255]) * 48), 0, 0, 8, 6)  # BGRA red
+    layer = doc.createNode("added", "paintlayer")
+    layer.setPixelData(QByteArray(bytes([255, 0, 0, 255]) * 4), 2, 3, 2, 2)  # blue, before inserting
+    doc.rootNode().addChildNode(layer, None)
+    doc.waitForDone()
+    doc.refreshProjection()
+    out["after_add"] = [n.name() for n in doc.topLevelNodes()]
+    out["added_pixel"] = list(bytes(layer.pixelData(2, 3, 1, 1)))
+    out["composite_at_added"] = list(bytes(doc.pixelData(2, 3, 1, 1)))
+    k.action("edit_undo").trigger()
+    out["undo_settled"] = ctx.wait_for(lambda: len(doc.topLevelNodes()) == 1, timeout=10)
+    doc.refreshProjection()
+    out["after_undo"] = [n.name() for n in doc.topLevelNodes()]
+    out["composite_after_undo"] = list(bytes(doc.pixelData(2, 3, 1, 1)))
+    ctx.report(out)
+
+    # Asynchronous end: a worker thread waits on the (slow) server while the GUI keeps ticking.
+    ticker = ctx.ticker(20)
+    result = {}
+
+    def fetch():
+        with urllib.request.urlopen(ctx.params["url"] + "?from=krita", timeout=20) as resp:
+            result["status"] = resp.status
+            result["body"] = json.loads(resp.read())
+        ctx.call_in_gui(lambda: ctx.done(http=result, gui=ticker.stop()))
+
+    threading.Thread(target=fetch, name="harness-http").start()
+'''
+
+GIMP_PLUGIN = r'''#!/usr/bin/env python3
+import sys
+import urllib.request
+
+import gi
+
+gi.require_version("Gimp", "3.0")
+gi.require_version("Gegl", "0.4")
+from gi.repository import Gegl, Gimp, GLib, GObject
+
+NAME = "python-fu-harness-probe"
+
+
+def run(procedure, run_mode, image, drawables, config, data):
+    text = config.get_property("text")
+    if text == "fail":
+        error = GLib.Error.new_literal(GLib.quark_from_string("harness-probe"), "asked to fail", 0)
+        return procedure.new_return_values(Gimp.PDBStatusType.EXECUTION_ERROR, error)
+    url = config.get_property("url")
+    body = ""
+    if url:
+        with urllib.request.urlopen(url + "?from=gimp", timeout=20) as resp:
+            body = resp.read().decode()
+    w, h = image.get_width(), image.get_height()
+    image.undo_group_start()
+    layer = Gimp.Layer.new(image, f"{text} {body}", w, h, Gimp.ImageType.RGBA_IMAGE, 100.0,
+                           Gimp.LayerMode.NORMAL)
+    image.insert_layer(layer, None, 0)
+    buf = layer.get_buffer()
+    buf.set(Gegl.Rectangle.new(0, 0, w, h), "R'G'B'A u8", bytes([0, 128, 255, 255]) * (w * h))
+    buf.flush()
+    layer.update(0, 0, w, h)
+    image.undo_group_end()
+    return procedure.new_return_values(Gimp.PDBStatusType.SUCCESS, GLib.Error())
+
+
+class HarnessProbe(Gimp.PlugIn):
+    def do_query_procedures(self):
+        return [NAME]
+
+    def do_set_i18n(self, name):
+        return False
+
+    def do_create_procedure(self, name):
+        proc = Gimp.ImageProcedure.new(self, name, Gimp.PDBProcType.PLUGIN, run, None)
+        proc.set_image_types("RGB*")
+        proc.set_menu_label("Harness probe")
+        proc.add_menu_path("<Image>/Filters/Harness")
+        proc.set_documentation("Harness probe", "Throwaway plug-in of gptedit's harness tests", name)
+        proc.set_attribution("gptedit tests", "gptedit tests", "2026")
+        proc.add_string_argument("text", "Text", "Name of the new layer", "", GObject.ParamFlags.READWRITE)
+        proc.add_string_argument("url", "URL", "Fetched before inserting", "", GObject.ParamFlags.READWRITE)
+        return proc
+
+
+Gimp.main(HarnessProbe.__gtype__, sys.argv)
+'''
+
+
+def make_zip(path: Path, files: dict[str, str], *, dir_entries: bool = True, modes: dict[str, int] | None = None):
+    """A zip like a build script would write; dir_entries=False leaves out the 'folder/' members."""
+    modes = modes or {}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        written: set[str] = set()
+        for name, text in files.items():
+            parts = name.split("/")[:-1]
+            for i in range(1, len(parts) + 1):
+                folder = "/".join(parts[:i]) + "/"
+                if dir_entries and folder not in written:
+                    info = zipfile.ZipInfo(folder)
+                    info.external_attr = (stat.S_IFDIR | 0o755) << 16 | 0x10
+                    zf.writestr(info, b"")
+                    written.add(folder)
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (stat.S_IFREG | modes.get(name, 0o644)) << 16
+            zf.writestr(info, text)
+    return path
+
+
+def krita_probe_zip(path: Path, **kw) -> Path:
+    return make_zip(path, {
+        "harnessprobe.desktop": PROBE_DESKTOP,
+        "harnessprobe/__init__.py": PROBE_INIT,
+        "harnessprobe.action": PROBE_ACTION,
+    }, **kw)
+
+
+def gimp_probe_zip(path: Path, *, mode: int = 0o755, folder: str = "harness-probe", top: str = "") -> Path:
+    name = f"{top}{folder}/harness-probe.py"
+    return make_zip(path, {name: GIMP_PLUGIN}, modes={name: mode})
+
+
+@pytest.fixture
+def loopback_server():
+    """A server on 127.0.0.1 OUTSIDE the chroot that answers slowly (1 s), recording each request."""
+    seen: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append({"path": self.path, "agent": self.headers.get("User-Agent", "")})
+            time.sleep(1.0)
+            body = json.dumps({"hello": "from outside", "n": len(seen)}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/probe", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# ---------------------------------------------------------------------------- no host needed
+
+
+def test_debian_versions_become_upstream_versions():
+    assert upstream_version("1:5.2.9+dfsg-1+deb13u1") == "5.2.9"
+    assert upstream_version("1:5.3.4.1+dfsg-1+b1") == "5.3.4.1"
+    assert upstream_version("3.0.4-3+deb13u11") == "3.0.4"
+    assert upstream_version("3.2.6-1") == "3.2.6"
+
+
+def test_kconfig_edit_keeps_every_other_line(tmp_path):
+    rc = tmp_path / "kritarc"
+    rc.write_text("ungrouped=1\n\n[General]\ncanvasState=TRY_OPENGL\n\n[python]\nenable_other=false\n\n[z]\nk=v\n")
+    kconfig_set(rc, "python", "enable_harnessprobe", "true")
+    kconfig_set(rc, "python", "enable_other", "true")
+    kconfig_set(rc, "new group", "a", "b")
+    items = kconfig_items(rc)
+    assert ("", "ungrouped", "1") in items
+    assert ("General", "canvasState", "TRY_OPENGL") in items
+    assert ("python", "enable_harnessprobe", "true") in items
+    assert ("python", "enable_other", "true") in items and ("python", "enable_other", "false") not in items
+    assert ("z", "k", "v") in items and ("new group", "a", "b") in items
+
+
+def test_krita_zip_installs_like_the_importer(tmp_path):
+    profile = tmp_path / "profile"
+    stale = profile / ".local/share/krita/pykrita/harnessprobe/old_module.py"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("# from an older version")
+    assert hostenv.install_krita_zip(krita_probe_zip(tmp_path / "p.zip"), profile) == ["harnessprobe"]
+    res = profile / ".local/share/krita"
+    assert (res / "pykrita/harnessprobe.desktop").read_text() == PROBE_DESKTOP
+    assert (res / "pykrita/harnessprobe/__init__.py").read_text() == PROBE_INIT
+    assert (res / "actions/harnessprobe.action").read_text() == PROBE_ACTION
+    assert not stale.exists(), "the importer replaces the module folder as a whole"
+    assert ("python", "enable_harnessprobe", "true") in kconfig_items(profile / ".config/kritarc")
+
+
+def test_krita_zip_nested_in_a_top_folder_installs(tmp_path):
+    z = make_zip(tmp_path / "nested.zip", {
+        "release-1.0/harnessprobe.desktop": PROBE_DESKTOP,
+        "release-1.0/harnessprobe/__init__.py": PROBE_INIT,
+    })
+    assert hostenv.install_krita_zip(z, tmp_path / "profile") == ["harnessprobe"]
+    assert not (tmp_path / "profile/.local/share/krita/actions").exists()
+
+
+def test_krita_zip_without_directory_entries_is_rejected_as_krita_would(tmp_path):
+    z = krita_probe_zip(tmp_path / "flat.zip", dir_entries=False)
+    with pytest.raises(hostenv.KritaZipError, match="No plugins found"):
+        hostenv.install_krita_zip(z, tmp_path / "profile")
+
+
+@pytest.mark.parametrize("desktop, message", [
+    (PROBE_DESKTOP.replace("X-KDE-Library=harnessprobe\n", ""), "X-KDE-Library"),
+    (PROBE_DESKTOP.replace("Name=Harness probe\n", ""), "Name"),
+    (PROBE_DESKTOP.replace("Krita/PythonPlugin", "Krita/Other"), "ServiceTypes"),
+    ("not an ini file", "cannot read"),
+])
+def test_krita_zip_with_a_bad_desktop_file_is_rejected(tmp_path, desktop, message):
+    z = make_zip(tmp_path / "bad.zip", {"harnessprobe.desktop": desktop, "harnessprobe/__init__.py": PROBE_INIT})
+    with pytest.raises(hostenv.KritaZipError, match=message):
+        hostenv.install_krita_zip(z, tmp_path / "profile")
+    assert not (tmp_path / "profile/.local/share/krita/pykrita/harnessprobe").exists()
+
+
+def test_gimp_zip_keeps_the_exec_bit_and_strips_a_top_folder(tmp_path):
+    for top in ("", "plug-ins/"):
+        profile = tmp_path / f"profile{len(top)}"
+        assert hostenv.install_gimp_zip(gimp_probe_zip(tmp_path / "g.zip", top=top), profile) == ["harness-probe"]
+        script = profile / "plug-ins/harness-probe/harness-probe.py"
+        assert script.read_text() == GIMP_PLUGIN
+        assert os.stat(script).st_mode & 0o777 == 0o755
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"mode": 0o644}, "not executable"),
+    ({"folder": "other-name"}, "folder name == script stem"),
+])
+def test_gimp_zip_that_gimp_would_ignore_is_rejected(tmp_path, kw, message):
+    with pytest.raises(hostenv.HostError, match=message):
+        hostenv.install_gimp_zip(gimp_probe_zip(tmp_path / "g.zip", **kw), tmp_path / "profile")
+
+
+def test_gimp_zip_with_a_loose_script_is_rejected(tmp_path):
+    z = make_zip(tmp_path / "loose.zip", {"harness-probe.py": GIMP_PLUGIN}, modes={"harness-probe.py": 0o755})
+    with pytest.raises(hostenv.HostError, match="not inside a plug-in folder"):
+        hostenv.install_gimp_zip(z, tmp_path / "profile")
+
+
+# ------------------------------------------------------------------------------------ real Krita
+
+
+def test_krita_runs_an_imported_plugin_edits_pixels_undoes_and_reaches_loopback(krita_host, tmp_path,
+                                                                                  loopback_server):
+    url, seen = loopback_server
+    profile = tmp_path / "profile"
+    assert krita_host.install(krita_probe_zip(tmp_path / "probe.zip"), profile) == ["harnessprobe"]
+    scenario = tmp_path / "scenario.py"
+    scenario.write_text(KRITA_SCENARIO)
+
+    report = krita_host.run(profile, scenario, timeout=90, params={"url": url})
+
+    data = report["data"]
+    assert report["host"]["krita"] == krita_host.version
+    assert {"harnessprobe", "gptedit_test_driver"} <= set(data["plugins"])
+    assert data["action_found"]
+    assert data["action_text"] == "Harness Probe Ping", "text comes from the installed .action file"
+    assert data["action_shortcut"] == "Ctrl+Alt+Shift+H"
+    assert data["menu_path"] == ["Tools", "Scripts"]
+    assert data["triggered"] == ["harness"]
+    assert data["after_add"] == ["Background", "added"]
+    assert data["added_pixel"] == [255, 0, 0, 255]
+    assert data["composite_at_added"] == [255, 0, 0, 255]
+    assert data["undo_settled"] and data["after_undo"] == ["Background"]
+    assert data["composite_after_undo"] == [0, 0, 255, 255], "undo removed the layer; setPixelData stays"
+    assert data["http"] == {"status": 200, "body": {"hello": "from outside", "n": 1}}
+    assert seen == [{"path": "/probe?from=krita", "agent": seen[0]["agent"]}]
+    assert data["gui"]["ticks"] >= 5, "the GUI thread kept running while the worker waited ~1 s"
+    assert report["thread_errors"] == []
+
+
+def test_krita_scenario_failures_are_reported_not_hung(krita_host, tmp_path):
+    scenario = tmp_path / "failing.py"
+    scenario.write_text("def run(ctx):\n    ctx.report(step=1)\n    assert 1 + 1 == 3, 'arithmetic broke'\n")
+    with pytest.raises(hostenv.HostRunError, match="arithmetic broke"):
+        krita_host.run(None, scenario, timeout=60)
+
+    # An exception outside the scenario's own call (here: a raw Qt timer, as in a plugin's slot) would make
+    # Krita open a modal dialog and hang; the driver records it and exits instead.
+    scenario.write_text(
+        "from PyQt5.QtCore import QTimer\n"
+        "def boom():\n    raise ValueError('raised in a Qt slot')\n"
+        "def run(ctx):\n    QTimer.singleShot(0, boom)\n"
+    )
+    report = krita_host.run(None, scenario, timeout=60, check=False)
+    assert report["status"] == "error"
+    assert "ValueError: raised in a Qt slot" in report["traceback"]
+
+
+def test_krita_frozen_gui_trips_the_watchdog_with_stacks(krita_host, tmp_path):
+    scenario = tmp_path / "frozen.py"
+    scenario.write_text("import time\ndef run(ctx):\n    time.sleep(600)  # blocks the GUI thread\n")
+    report = krita_host.run(None, scenario, timeout=20, check=False)
+    assert report["status"] == "watchdog"
+    assert "time.sleep(600)" in report["stacks"]["MainThread"]
+
+
+def test_krita_can_be_killed_mid_run_and_restarted_on_the_same_profile(krita_host, tmp_path):
+    profile = tmp_path / "profile"
+    hold = tmp_path / "hold.py"
+    hold.write_text("def run(ctx):\n    ctx.report(ready=True)\n")  # never calls done: Krita stays up
+    proc = krita_host.start(profile, hold, timeout=120)
+    try:
+        proc.wait_report(lambda r: r["data"].get("ready"), timeout=90)
+        krita_pid = proc.krita_pid()
+        assert krita_pid is not None and Path(f"/proc/{krita_pid}").exists()
+        proc.kill_krita()
+        assert proc.poll() is not None
+        assert not Path(f"/proc/{krita_pid}").exists()
+    finally:
+        proc.kill()
+    again = tmp_path / "again.py"
+    again.write_text("def run(ctx):\n    ctx.done(plugins=ctx.user_plugins())\n")
+    report = krita_host.run(profile, again, timeout=90)
+    assert report["data"]["plugins"] == ["gptedit_test_driver"]
+
+
+# ------------------------------------------------------------------------------------- real GIMP
+
+GIMP_BATCH = hostenv.GIMP_PRELUDE + r'''
+import json
+img = Gimp.Image.new(16, 8, Gimp.ImageBaseType.RGB)
+bg = Gimp.Layer.new(img, "bg", 16, 8, Gimp.ImageType.RGB_IMAGE, 100.0, Gimp.LayerMode.NORMAL)
+img.insert_layer(bg, None, 0)
+proc = Gimp.get_pdb().lookup_procedure("python-fu-harness-probe")
+out = {"registered": proc is not None, "version": Gimp.version()}
+out["menu_paths"] = list(proc.get_menu_paths())
+out["menu_label"] = proc.get_menu_label()
+call_procedure("python-fu-harness-probe", img, [bg], text="hello", url=URL)
+layers = img.get_layers()
+out["layers"] = [layer.get_name() for layer in layers]
+out["pixel"] = list(rgba_pixels(layers[0], 3, 3, 1, 1))
+status, values = call_procedure("python-fu-harness-probe", img, [bg], check=False, text="fail", url="")
+out["fail_status"] = status.value_nick
+out["fail_message"] = [str(v) for v in values]
+out["layers_after_fail"] = len(img.get_layers())
+img.delete()
+print("RESULT " + json.dumps(out))
+'''
+
+
+def test_gimp_runs_an_installed_plugin_from_batch_code_and_reaches_loopback(gimp_host, tmp_path,
+                                                                             loopback_server):
+    url, seen = loopback_server
+    profile = tmp_path / "profile"
+    assert gimp_host.install(gimp_probe_zip(tmp_path / "probe.zip"), profile) == ["harness-probe"]
+
+    rc, out, err = gimp_host.batch(profile, f"URL = {url!r}\n" + GIMP_BATCH, timeout=90)
+
+    assert rc == 0, err
+    lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
+    assert lines, f"no RESULT line\n--- stdout ---\n{out}\n--- stderr ---\n{err}"
+    result = json.loads(lines[-1][len("RESULT "):])
+    assert result["version"] == gimp_host.version
+    assert result["registered"]
+    assert result["menu_paths"] == ["<Image>/Filters/Harness"]
+    assert result["menu_label"] == "Harness probe"
+    assert result["layers"] == ['hello {"hello": "from outside", "n": 1}', "bg"]
+    assert result["pixel"] == [0, 128, 255, 255]
+    assert result["fail_status"] == "execution-error"
+    assert any("asked to fail" in v for v in result["fail_message"])
+    assert result["layers_after_fail"] == 2
+    assert [s["path"] for s in seen] == ["/probe?from=gimp"]
+
+
+def test_gimp_batch_errors_surface_in_the_exit_code(gimp_host, tmp_path):
+    rc, out, err = gimp_host.batch(None, "raise RuntimeError('batch code broke')\n", timeout=60)
+    assert rc != 0
+    assert "batch code broke" in out + err
+
+
+def test_gimp_batch_can_be_killed_mid_run(gimp_host, tmp_path):
+    proc = gimp_host.start_batch(tmp_path / "profile", "import time\nprint('READY', flush=True)\ntime.sleep(600)\n")
+    try:
+        deadline = time.monotonic() + 90
+        while "READY" not in proc.stdout() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert "READY" in proc.stdout(), proc.stderr_tail()
+        assert proc.poll() is None
+    finally:
+        code = proc.kill()
+    assert code == -9
