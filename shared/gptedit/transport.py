@@ -307,10 +307,10 @@ class Transport:
                         error = self._error(resp, foreign=foreign)
                         if not idempotent and resp.status_code in _AMBIGUOUS_CREATE_STATUSES:
                             raise SubmissionUnknown(
-                                f"{self.label}'s gateway answered HTTP {resp.status_code} after the edit was "
-                                "sent, so it is unknown whether it started. Check the provider's dashboard "
-                                f"before trying again. ({error.message})",
-                                status=resp.status_code, request_id=error.request_id)
+                                f"The gateway in front of {self.label} answered HTTP {resp.status_code} after the "
+                                "edit was sent, so it is unknown whether it started. Check the provider's "
+                                "dashboard before trying again.", status=resp.status_code,
+                                request_id=error.request_id)
                         # a 429 is a rejection (not billed), so even a create may be re-sent
                         retry_ok = resp.status_code in _RETRY_STATUSES and (
                             idempotent or isinstance(error, RateLimited))

@@ -167,9 +167,10 @@ def error_for_status(
     if not detail.message:
         fallback = generic_error_detail(body)
         detail = ErrorDetail(fallback.message, detail.code or fallback.code)
-    message = redact(detail.message or f"HTTP {status}")
+    message = redact(detail.message or "").strip().rstrip(".")
     if len(message) > _MAX_MESSAGE:
         message = message[: _MAX_MESSAGE - 1] + "…"
+    said = f": {message}" if message else ""  # the provider's own words, when it sent any
     rid = request_id_of(headers)
     where = f"HTTP {status}" + (f", request id {rid}" if rid else "")
     code = (detail.code or "").lower()
@@ -182,34 +183,34 @@ def error_for_status(
                 "Run the edit again if the result was not saved.", **kw)
     elif foreign == "upload" and 400 <= status < 500 and status != 429:
         return ProviderError(
-            f"The provider's storage refused the upload: {message} ({where}). The upload link may have "
+            f"The provider's storage refused the upload{said} ({where}). The upload link may have "
             "expired; try again.", **kw)
 
     if code in MODERATION_CODES:
         return ModerationBlocked(
-            f"{label} refused the request for safety reasons: {message} ({where}). "
+            f"{label} refused the request for safety reasons{said} ({where}). "
             "Change the prompt or the image.", **kw)
     if code in QUOTA_CODES or status == 402:
         return PaymentRequired(
-            f"{label} says the account has no credit or quota left: {message} ({where}). "
+            f"{label} says the account has no credit or quota left{said} ({where}). "
             "Top up the account or raise its limit, then try again.", **kw)
     if status in (401, 403):
         hint = f"Check {key_env} or the key in the settings." if key_env else "Check the key in the settings."
-        return AuthError(f"{label} did not accept the API key: {message} ({where}). {hint}", **kw)
+        return AuthError(f"{label} did not accept the API key{said} ({where}). {hint}", **kw)
     if status == 429:
         wait = retry_after if retry_after is not None else parse_retry_after(headers)
         later = f" Wait {wait:.0f} s" if wait else " Wait a little"
-        return RateLimited(f"{label} is rate limiting requests: {message} ({where}).{later} and try again.",
+        return RateLimited(f"{label} is rate limiting requests{said} ({where}).{later} and try again.",
                            retry_after=wait, **kw)
     if status == 408:
-        return RequestTimeout(f"{label} timed out waiting for the request: {message} ({where}).", **kw)
+        return RequestTimeout(f"{label} timed out waiting for the request{said} ({where}). Try again.", **kw)
     if status in (400, 413, 415, 422):
-        return BadInput(f"{label} refused the request: {message} ({where}).", **kw)
+        return BadInput(f"{label} refused the request{said} ({where}).", **kw)
     if status == 404:
-        return ProviderError(f"{label} could not find it: {message} ({where}).", **kw)
+        return ProviderError(f"{label} could not find it{said} ({where}).", **kw)
     if status >= 500:
-        return ServerError(f"{label} had a server error: {message} ({where}). Try again later.", **kw)
-    return ProviderError(f"{label} answered with an error: {message} ({where}).", **kw)
+        return ServerError(f"{label} had a server error{said} ({where}). Try again later.", **kw)
+    return ProviderError(f"{label} answered with an error{said} ({where}).", **kw)
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -242,16 +243,17 @@ def error_for_exception(exc: BaseException, *, label: str, host: str, idempotent
                         connect_timeout: float) -> GptEditError:
     """The typed error for a request that got no HTTP answer. The message names only the host, never
     the URL's query or any header."""
+    timed_out = isinstance(exc, _rexc.Timeout) or any(type(e).__name__ == "ReadTimeoutError" for e in _chain(exc))
     if not idempotent and sent:
+        what = "did not answer in time" if timed_out else "dropped the connection"
         return SubmissionUnknown(
-            f"The connection to {label} broke after the edit was sent, so it is unknown whether it "
-            "started (and will be billed). Check the provider's dashboard before trying again. "
-            f"({type(exc).__name__})"
+            f"{label} {what} after the edit was sent, so it is unknown whether it started (and will be "
+            "billed). Check the provider's dashboard before trying again."
         )
     if isinstance(exc, _rexc.ConnectTimeout):
         return RequestTimeout(f"Could not connect to {host} within {connect_timeout:g} s. "
                               "Check the network or proxy settings.")
-    if isinstance(exc, _rexc.ReadTimeout) or any(type(e).__name__ == "ReadTimeoutError" for e in _chain(exc)):
+    if timed_out:
         return RequestTimeout(f"{label} ({host}) did not answer in time. Try again later.")
     if isinstance(exc, _rexc.SSLError):
         return NetworkError(

@@ -563,3 +563,27 @@ def test_fetch_from_data_and_bytes_validates():
         p.fetch(OutputRef(data=b"GIF89a-not-really"))
     with pytest.raises(BadResponse):
         p.fetch(OutputRef())
+
+
+def test_fal_content_policy_422_is_moderation(server):
+    server.add("POST", "/openai/gpt-image-2/edit", Reply(422, json={"detail": [
+        {"loc": ["body", "prompt"], "msg": "The content was flagged by the content checker.",
+         "type": "content_policy_violation"}]}))
+    with pytest.raises(ModerationBlocked, match="flagged by the content checker"):
+        provider("fal", server).submit(req("openai/gpt-image-2/edit"))
+
+
+def test_fal_completed_with_a_cancellation_error_is_cancelled(server):
+    fal_submit(server)
+    server.add("GET", "/openai/gpt-image-2/requests/r1/status", Reply(json={
+        "status": "COMPLETED", "error": "Request was cancelled", "error_type": "request_cancelled"}))
+    p = provider("fal", server)
+    r = p.poll(p.submit(req("openai/gpt-image-2/edit")).handle)
+    assert r.status is RemoteStatus.CANCELLED and r.error is None
+
+
+def test_failure_messages_end_with_exactly_one_mark():
+    r = replicate.parse_prediction({"status": "failed", "error": "Sorry about that!"})
+    assert str(r.error).endswith("Sorry about that!")
+    r = eachlabs.parse_prediction({"status": "error", "error": "Rejected by the safety system."})
+    assert ".." not in str(r.error) and isinstance(r.error, ModerationBlocked)

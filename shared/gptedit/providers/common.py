@@ -169,12 +169,18 @@ _MODERATION_HINTS = ("moderation", "safety system", "content policy", "content_p
 
 def job_failure(message: str, label: str, *, code: str | None = None) -> Exception:
     """The error for a job the provider reports as failed."""
-    text = message.strip() or "no reason given"
+    text = sentence(message or "no reason given")
     probe = f"{code or ''} {text}".lower()
     if any(h in probe for h in _MODERATION_HINTS):
-        return ModerationBlocked(f"{label} refused the edit for safety reasons: {text}. "
+        return ModerationBlocked(f"{label} refused the edit for safety reasons: {text} "
                                  "Change the prompt or the image.")
     return ProviderError(f"{label} could not make the edit: {text}")
+
+
+def sentence(text: str) -> str:
+    """The provider's words as one sentence: exactly one closing mark, whatever they ended with."""
+    text = " ".join(text.split())
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
 
 
 class HTTPProvider(Provider):

@@ -39,8 +39,10 @@ def error_detail(body: Any) -> ErrorDetail:
         code = body.get("error_type") if isinstance(body.get("error_type"), str) else None
         if isinstance(detail, list):
             text = "; ".join(p for p in (validation_item(d) for d in detail) if p)
+            # an item's `type` names the reason, e.g. content_policy_violation for a moderated prompt
+            types = [d.get("type") for d in detail if isinstance(d, Mapping) and isinstance(d.get("type"), str)]
             if text:
-                return ErrorDetail(text, code)
+                return ErrorDetail(text, code or (types[0] if types else None))
         if isinstance(detail, str) and detail.strip():
             return ErrorDetail(detail.strip(), code)
         generic = generic_error_detail(body)
@@ -148,9 +150,14 @@ class FalProvider(HTTPProvider):
         error = status.get("error")
         if result.status is RemoteStatus.SUCCEEDED and error:
             # COMPLETED with error/error_type is how fal reports a failed run (§4.1)
-            code = status.get("error_type")
+            code = status.get("error_type") if isinstance(status.get("error_type"), str) else None
+            if code and "cancel" in code.lower():
+                # how fal reports a cancelled request is UNCONFIRMED; an error type naming the
+                # cancellation is the user's own cancel, not a failure
+                result.status = RemoteStatus.CANCELLED
+                return result
             result.status = RemoteStatus.FAILED
-            result.error = job_failure(str(error), self.info.label, code=code if isinstance(code, str) else None)
+            result.error = job_failure(str(error), self.info.label, code=code)
         elif result.status is RemoteStatus.FAILED:
             result.error = job_failure(str(error or ""), self.info.label)
         elif result.status is RemoteStatus.SUCCEEDED:

@@ -22,7 +22,7 @@ from ..models import EditRequest, OutputRef, PollResult, RemoteHandle, RemoteSta
 from ..transport import ErrorDetail, generic_error_detail
 from ..transport_errors import MODERATION_CODES
 from .base import ProviderConfig, SubmitListener
-from .common import HTTPProvider, decode_b64, image_info, usage_from
+from .common import HTTPProvider, decode_b64, image_info, sentence, usage_from
 
 MiB = 1024 * 1024
 DEFAULT_READ_TIMEOUT = 360.0
@@ -70,9 +70,9 @@ def parse_images_response(body: Any) -> PollResult:
 
 def stream_error(err: Any) -> Exception:
     detail = error_detail({"error": err}) if isinstance(err, Mapping) else ErrorDetail(str(err))
-    text = detail.message or "no reason given"
+    text = sentence(detail.message or "no reason given")
     if (detail.code or "").lower() in MODERATION_CODES:
-        return ModerationBlocked(f"OpenAI refused the edit for safety reasons: {text}. "
+        return ModerationBlocked(f"OpenAI refused the edit for safety reasons: {text} "
                                  "Change the prompt or the image.")
     return ProviderError(f"OpenAI could not make the edit: {text}")
 
