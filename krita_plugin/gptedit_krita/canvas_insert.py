@@ -1,0 +1,162 @@
+"""Put results into the document as NEW nodes, on the GUI thread, in one undo step, without freezing.
+
+The recipe (host-apis.md §A4, checked in Krita 5.2 and 5.3 by tests/krita):
+- `setPixelData` creates no undo command, `addChildNode` does: so the node (and its transparency mask,
+  and for variations the whole group) is completely built while it is NOT in the layer tree, then added
+  with one `addChildNode`. One Ctrl+Z removes all of it.
+- Pixels are written at absolute canvas coordinates; `Node.move()` would shift them a second time.
+- A big result is written in horizontal stripes, one stripe per event-loop turn (a zero-time QTimer), so
+  a 4096² insert never holds the GUI thread for more than one stripe. The node is not in the tree yet,
+  so nothing half-written is ever shown or undoable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gptedit.geometry import Box
+
+from . import colors
+from .qt import QByteArray, QTimer
+
+#: bytes written per event-loop turn (~4 MB ≈ 1024×1024 at 8 bit: a few ms of memcpy in Krita)
+STRIPE_BYTES = 4 * 1024 * 1024
+LAYER_PREFIX = "GPT: "
+
+
+def layer_name(prompt: str, index: int | None = None) -> str:
+    text = " ".join(prompt.split())
+    name = LAYER_PREFIX + (text[:40] + "…" if len(text) > 40 else text)
+    return name if index is None else f"{name} #{index + 1}"
+
+
+@dataclass
+class InsertSpec:
+    """Where and what: `images` are sRGB B,G,R,A at `box` size; `mask` is selectedness over `box`."""
+
+    doc: object
+    box: Box
+    images: list[bytes]
+    prompt: str
+    mask: bytes | None = None
+    #: insert above this node (its parent becomes the parent); None = top of the root
+    above: object | None = None
+
+
+def _write_stripes(node, data: bytes, box: Box, bytes_per_pixel: int) -> list[Callable[[], None]]:
+    """The writes for one node as small steps (each a closure), top to bottom."""
+    row_bytes = box.width * bytes_per_pixel
+    rows = max(1, STRIPE_BYTES // max(1, row_bytes))
+    steps = []
+    for top in range(0, box.height, rows):
+        h = min(rows, box.height - top)
+        chunk = data[top * row_bytes : (top + h) * row_bytes]
+
+        def step(chunk=chunk, top=top, h=h) -> None:
+            node.setPixelData(QByteArray(chunk), box.x, box.y + top, box.width, h)
+
+        steps.append(step)
+    return steps
+
+
+class Inserter:
+    """Builds the result nodes step by step and adds them in one undoable step; calls `done(node, error)`.
+
+    Use `run_now()` for a synchronous insert (the scriptable API, tests) or `start()` to spread the work
+    over event-loop turns."""
+
+    def __init__(self, spec: InsertSpec, done: Callable[[object, str], None] | None = None):
+        self.spec = spec
+        self.done = done or (lambda node, err: None)
+        self.node = None
+        self._steps: list[Callable[[], None]] = []
+        self._timer: QTimer | None = None
+        self._prepare()
+
+    def _prepare(self) -> None:
+        s = self.spec
+        doc, box = s.doc, s.box
+        info = colors.color_info(doc)
+        bpp = info.pixel_bytes
+        steps: list[Callable[[], None]] = []
+        if len(s.images) == 1:
+            top = doc.createNode(layer_name(s.prompt), "paintlayer")
+            layers = [top]
+        else:
+            top = doc.createGroupLayer(layer_name(s.prompt) + f" ({len(s.images)} variations)")
+            layers = [doc.createNode(layer_name(s.prompt, i), "paintlayer") for i in range(len(s.images))]
+        for layer, img in zip(layers, s.images, strict=True):
+            # colour conversion happens lazily inside the step: it is the expensive part for 16-bit/float
+            def convert_and_write(layer=layer, img=img) -> None:
+                native = colors.srgb8_to_document(doc, img, box.width, box.height)
+                for step in _write_stripes(layer, native, box, bpp):
+                    step()
+
+            if info.native_srgb8:
+                steps += _write_stripes(layer, img, box, bpp)
+            else:
+                steps.append(convert_and_write)
+        if len(layers) > 1:
+            def fill_group() -> None:
+                # children go in bottom-up; only the first variation stays visible (variations.py switches)
+                for i, layer in enumerate(layers):
+                    layer.setVisible(i == 0)
+                    top.addChildNode(layer, None)
+            steps.append(fill_group)
+        if s.mask is not None:
+            def add_mask() -> None:
+                mask = doc.createTransparencyMask("Selection")
+                mask.setPixelData(QByteArray(s.mask), box.x, box.y, box.width, box.height)
+                top.addChildNode(mask, None)
+            steps.append(add_mask)
+        steps.append(self._attach)
+        self.node = top
+        self._steps = steps
+
+    def _attach(self) -> None:
+        s = self.spec
+        above = s.above
+        parent = above.parentNode() if above is not None else None
+        if parent is None:
+            parent, above = s.doc.rootNode(), None
+        # the ONE undoable step: adds the node with its pixels, masks and children
+        parent.addChildNode(self.node, above)
+        try:
+            s.doc.setActiveNode(self.node)
+        except Exception:  # noqa: BLE001 - a cosmetic nicety; the insert itself succeeded
+            pass
+
+    # --- driving -------------------------------------------------------------------------------------
+    def run_now(self):
+        try:
+            for step in self._steps:
+                step()
+        except Exception as exc:  # noqa: BLE001 - reported as a message
+            self.done(None, f"Inserting the result failed: {exc}")
+            return None
+        self._steps = []
+        self.done(self.node, "")
+        return self.node
+
+    def start(self) -> None:
+        self._timer = QTimer()
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._next)
+        self._timer.start()
+
+    def _next(self) -> None:
+        if not self._steps:
+            self._timer.stop()
+            return
+        step = self._steps.pop(0)
+        try:
+            step()
+        except Exception as exc:  # noqa: BLE001
+            self._timer.stop()
+            self._steps = []
+            self.done(None, f"Inserting the result failed: {exc}")
+            return
+        if not self._steps:
+            self._timer.stop()
+            self.done(self.node, "")

@@ -1,0 +1,136 @@
+"""Read what an edit needs from the open document, on the GUI thread, and nothing slow.
+
+Only krita calls that copy pixels out in C++ happen here (`pixelData`, `projectionPixelData`,
+`Selection.pixelData`); encoding to PNG, scaling and the network all happen later on a worker thread
+(worker.py). The result is a `Snapshot`: plain bytes plus the geometry plan, safe to hand to another thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gptedit.catalog import model_info
+from gptedit.errors import BadInput
+from gptedit.geometry import Box, Plan, plan_edit
+from gptedit.settings import Settings
+
+from . import colors
+
+#: What is sent as the picture to edit.
+SOURCES = ("layer", "visible")
+
+
+@dataclass
+class Snapshot:
+    """Everything the worker needs, copied out of Krita (no krita objects inside)."""
+
+    doc_name: str
+    doc_path: str
+    canvas_w: int
+    canvas_h: int
+    plan: Plan
+    #: sRGB 8-bit pixels of the context box, B,G,R,A (QImage Format_ARGB32 layout)
+    pixels: bytes
+    #: selectedness (0–255) over the context box, or None without a selection
+    mask: bytes | None
+    node_name: str
+    node_uid: str
+    source: str
+    color: colors.ColorInfo
+    #: other visible layers as references: (name, BGRA bytes of the context box)
+    references: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def context(self) -> dict:
+        """What the ledger stores to put the result back later (Insert again, resume after a crash)."""
+        box = self.plan.context
+        sel = self.plan.selection
+        return {
+            "document": self.doc_path or self.doc_name,
+            "document_name": self.doc_name,
+            "canvas": [self.canvas_w, self.canvas_h],
+            "context_box": [box.x, box.y, box.width, box.height],
+            "selection_box": [sel.x, sel.y, sel.width, sel.height] if sel else None,
+            "layer": self.node_name,
+            "layer_uid": self.node_uid,
+            "source": self.source,
+            "color": [self.color.model, self.color.depth, self.color.profile],
+        }
+
+
+def selection_box(doc) -> Box | None:
+    """The global selection's bounding box, or None when nothing (or everything) is selected."""
+    sel = doc.selection()
+    if sel is None or sel.width() <= 0 or sel.height() <= 0:
+        return None
+    return Box(sel.x(), sel.y(), sel.width(), sel.height())
+
+
+def paint_target(doc):
+    """The layer an edit starts from: the active node, or the layer owning an active mask."""
+    node = doc.activeNode()
+    if node is None:
+        return None
+    if node.type().endswith("mask"):
+        parent = node.parentNode()
+        return parent if parent is not None else node
+    return node
+
+
+def _layer_is_empty(node, box: Box) -> bool:
+    bounds = node.bounds()
+    return bounds.width() <= 0 or bounds.height() <= 0 or Box(
+        bounds.x(), bounds.y(), bounds.width(), bounds.height()).intersect(box).empty
+
+
+def read_snapshot(doc, settings: Settings, *, source: str = "layer", node=None,
+                  references: bool = False) -> Snapshot:
+    """Plan the edit and copy the pixels out. Raises BadInput with a message for people."""
+    if doc is None:
+        raise BadInput("No document is open. Open or create an image first.")
+    if source not in SOURCES:
+        raise BadInput(f"Unknown source {source!r}; choose one of {', '.join(SOURCES)}.")
+    node = node or paint_target(doc)
+    if source == "layer" and node is None:
+        raise BadInput("No layer is active. Click a layer in the Layers docker first.")
+    info = model_info(settings.protocol, settings.model)
+    w, h = doc.width(), doc.height()
+    plan = plan_edit(w, h, selection_box(doc), info.sizes, size=settings.size, padding=settings.padding,
+                     max_send_side=settings.max_send_side)
+    box = plan.context
+    color = colors.color_info(doc)
+    if source == "layer":
+        if _layer_is_empty(node, box):
+            raise BadInput(f"The layer “{node.name()}” has no pixels in the area to edit. "
+                           "Pick a layer with content, or send the visible image instead.")
+        pixels = colors.read_node_srgb8(doc, node, box)
+    else:
+        pixels = colors.read_visible_srgb8(doc, box)
+        if not any(pixels[3::4]):
+            raise BadInput("Nothing is visible in the area to edit; the document is empty there.")
+    mask = None
+    if plan.selection is not None:
+        mask = bytes(doc.selection().pixelData(box.x, box.y, box.width, box.height))
+    refs: list[tuple[str, bytes]] = []
+    if references:
+        refs = _reference_layers(doc, node, box, max_count=max(0, info.max_inputs - 1))
+    return Snapshot(
+        doc_name=doc.name() or "Untitled", doc_path=doc.fileName() or "", canvas_w=w, canvas_h=h, plan=plan,
+        pixels=pixels, mask=mask, node_name=node.name() if node is not None else "", source=source,
+        node_uid=node.uniqueId().toString() if node is not None else "", color=color, references=refs,
+    )
+
+
+def _reference_layers(doc, current, box: Box, max_count: int) -> list[tuple[str, bytes]]:
+    """The other visible top-level paint/group layers with pixels in the box: extra context for the model
+    (the API's "reference images"). Skipped: the edited layer, hidden layers and empty ones."""
+    out: list[tuple[str, bytes]] = []
+    cur_id = current.uniqueId().toString() if current is not None else ""
+    for node in reversed(doc.rootNode().childNodes()):
+        if len(out) >= max_count:
+            break
+        if node.uniqueId().toString() == cur_id or not node.visible() or node.type().endswith("mask"):
+            continue
+        if _layer_is_empty(node, box):
+            continue
+        out.append((node.name(), colors.read_node_srgb8(doc, node, box)))
+    return out

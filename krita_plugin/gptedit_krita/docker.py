@@ -1,0 +1,334 @@
+"""The docker (Settings ▸ Dockers ▸ GPT Image Edit): prompt, options, cost, Edit, job list, variations,
+history. Every button has a public method doing the same, so tests and scripts drive the real code path.
+"""
+
+from __future__ import annotations
+
+import json
+
+from gptedit import settings as settings_mod
+from gptedit.catalog import PROVIDERS, model_info
+from gptedit.errors import GptEditError
+from gptedit.models import Background, OutputFormat, Quality
+from krita import DockWidget, Krita
+
+from . import api, estimate
+from .history import HistoryPanel
+from .job_list import JobList
+from .qt import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QPixmap,
+    QPlainTextEdit,
+    QPushButton,
+    QShortcut,
+    QSpinBox,
+    QTabWidget,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+)
+from .variations import VariationsPanel
+
+DOCKER_ID = "gptedit_docker"
+DOCKER_TITLE = "GPT Image Edit"
+#: every docker instance (one per main window), for the menu action and the tests
+DOCKERS: list[GptEditDocker] = []
+RECENT_MAX = 15
+SOURCES = (("layer", "Active layer"), ("visible", "Visible image"))
+
+
+def _read_setting(key: str, default: str = "") -> str:
+    return Krita.instance().readSetting("gptedit", key, default)
+
+
+def _write_setting(key: str, value: str) -> None:
+    Krita.instance().writeSetting("gptedit", key, value)
+
+
+class GptEditDocker(DockWidget):
+    def __init__(self):
+        super().__init__()
+        self.setWindowTitle(DOCKER_TITLE)
+        DOCKERS.append(self)
+        self.last_job = None
+        root = QWidget(self)
+        tabs = QTabWidget(root)
+        tabs.addTab(self._build_edit_tab(), "Edit")
+        self.history = HistoryPanel(self)
+        tabs.addTab(self.history, "History")
+        self.tabs = tabs
+        layout = QVBoxLayout(root)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(tabs)
+        self.setWidget(root)
+        self._estimate_timer = QTimer(self)
+        self._estimate_timer.setInterval(2000)
+        self._estimate_timer.timeout.connect(self.update_estimate)
+        self._load_choices()
+        self._estimate_timer.start()
+        self.update_estimate()
+
+    # --- layout --------------------------------------------------------------------------------------
+    def _build_edit_tab(self) -> QWidget:
+        tab = QWidget()
+        self.prompt = QPlainTextEdit()
+        self.prompt.setPlaceholderText("Describe the edit… (Ctrl+Enter to send)")
+        self.prompt.setMaximumHeight(90)
+        self.prompt.textChanged.connect(self.update_estimate)
+        self.recent = QComboBox()
+        self.recent.addItem("Recent prompts…")
+        self.recent.activated.connect(self._pick_recent)
+        self.provider = QComboBox()
+        self.provider.addItems(list(settings_mod.PROVIDER_NAMES))
+        self.provider.currentTextChanged.connect(self._provider_changed)
+        self.model = QComboBox()
+        self.quality = QComboBox()
+        self.quality.addItems([q.value for q in Quality])
+        self.size = QComboBox()
+        self.size.setEditable(True)
+        self.n = QSpinBox()
+        self.n.setRange(1, 10)
+        self.output_format = QComboBox()
+        self.output_format.addItems([f.value for f in OutputFormat])
+        self.background = QComboBox()
+        self.background.addItems([b.value for b in Background])
+        self.source = QComboBox()
+        for key, label in SOURCES:
+            self.source.addItem(label, key)
+        self.references = QCheckBox("Send other visible layers as references")
+        self.model.currentTextChanged.connect(self._model_changed)
+        for w in (self.quality, self.size, self.output_format, self.background):
+            w.currentTextChanged.connect(self.update_estimate)
+        self.n.valueChanged.connect(self.update_estimate)
+        form = QFormLayout()
+        form.addRow("Provider", self.provider)
+        form.addRow("Model", self.model)
+        form.addRow("Quality", self.quality)
+        form.addRow("Size", self.size)
+        form.addRow("Variations", self.n)
+        form.addRow("Format", self.output_format)
+        form.addRow("Background", self.background)
+        form.addRow("Send", self.source)
+        form.addRow("", self.references)
+        self.cost_label = QLabel("")
+        self.edit_button = QPushButton("Edit")
+        self.edit_button.setToolTip("Send the layer or selection with the prompt (Ctrl+Enter)")
+        self.edit_button.clicked.connect(self.start_edit)
+        self.settings_button = QPushButton("Settings…")
+        self.settings_button.clicked.connect(self.open_settings)
+        for seq in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(seq), self.prompt, activated=self.start_edit)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.cost_label, 1)
+        buttons.addWidget(self.settings_button)
+        buttons.addWidget(self.edit_button)
+        self.message_label = QLabel("")
+        self.message_label.setWordWrap(True)
+        self.preview = QLabel("")
+        self.preview.hide()
+        self.jobs = JobList()
+        self.jobs.selected.connect(self._job_selected)
+        self.variations = VariationsPanel(self)
+        layout = QVBoxLayout(tab)
+        layout.addWidget(self.prompt)
+        layout.addWidget(self.recent)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message_label)
+        layout.addWidget(self.preview)
+        layout.addWidget(self.jobs, 1)
+        layout.addWidget(self.variations)
+        return tab
+
+    # --- choices -------------------------------------------------------------------------------------
+    def _load_choices(self) -> None:
+        try:
+            s = settings_mod.resolve({})
+        except GptEditError as exc:
+            self.show_message(exc.message, error=True)
+            s = settings_mod.Settings()
+        self._set_combo(self.provider, s.provider)
+        self._provider_changed(s.provider)
+        self._set_combo(self.model, s.model)
+        self._set_combo(self.quality, _read_setting("quality", s.quality.value))
+        self._set_combo(self.size, _read_setting("size", s.size))
+        self.n.setValue(int(_read_setting("n", str(s.n)) or 1))
+        self._set_combo(self.output_format, _read_setting("output_format", s.output_format.value))
+        self._set_combo(self.background, _read_setting("background", s.background.value))
+        self._set_combo(self.source, _read_setting("source", "layer"), data=True)
+        self.references.setChecked(_read_setting("references", "false") == "true")
+        self._load_recent()
+
+    @staticmethod
+    def _set_combo(combo: QComboBox, value: str, data: bool = False) -> None:
+        index = combo.findData(value) if data else combo.findText(value)
+        if index >= 0:
+            combo.setCurrentIndex(index)
+        elif combo.isEditable():
+            combo.setEditText(value)
+
+    def _provider_changed(self, provider: str) -> None:
+        protocol = "eachlabs" if provider == settings_mod.SANDBOX else provider
+        info = PROVIDERS.get(protocol)
+        if info is None:
+            return
+        self.model.blockSignals(True)
+        self.model.clear()
+        self.model.addItems(info.model_ids())
+        self._set_combo(self.model, info.default_model)
+        self.model.blockSignals(False)
+        self._model_changed()
+
+    def _model_changed(self) -> None:
+        try:
+            info = model_info(self.protocol(), self.model.currentText())
+        except GptEditError:
+            return
+        current = self.size.currentText() or "auto"
+        self.size.blockSignals(True)
+        self.size.clear()
+        self.size.addItems(info.sizes.choices())
+        self._set_combo(self.size, current)
+        self.size.blockSignals(False)
+        self.n.setMaximum(info.max_n)
+        self.update_estimate()
+
+    def protocol(self) -> str:
+        p = self.provider.currentText()
+        return "eachlabs" if p == settings_mod.SANDBOX else p
+
+    def options(self) -> dict:
+        """The docker's choices as api.edit() options."""
+        return {
+            "provider": self.provider.currentText(),
+            "model": self.model.currentText(),
+            "quality": self.quality.currentText(),
+            "size": self.size.currentText() or "auto",
+            "n": self.n.value(),
+            "output_format": self.output_format.currentText(),
+            "background": self.background.currentText(),
+            "source": self.source.currentData(),
+            "references": self.references.isChecked(),
+        }
+
+    def set_option(self, name: str, value) -> None:
+        """Set one control as a user would (tests and scripts)."""
+        if name == "n":
+            self.n.setValue(int(value))
+        elif name == "references":
+            self.references.setChecked(bool(value))
+        elif name == "source":
+            self._set_combo(self.source, value, data=True)
+        else:
+            combo = getattr(self, name)
+            self._set_combo(combo, str(value))
+            if name == "provider":
+                self._provider_changed(str(value))
+            elif name == "model":
+                self._model_changed()
+
+    def _save_choices(self) -> None:
+        o = self.options()
+        for key in ("quality", "size", "output_format", "background", "source"):
+            _write_setting(key, str(o[key]))
+        _write_setting("n", str(o["n"]))
+        _write_setting("references", "true" if o["references"] else "false")
+
+    # --- recent prompts ------------------------------------------------------------------------------
+    def recent_prompts(self) -> list[str]:
+        try:
+            items = json.loads(_read_setting("recent_prompts", "[]"))
+        except ValueError:
+            return []
+        return [p for p in items if isinstance(p, str)]
+
+    def _load_recent(self) -> None:
+        self.recent.clear()
+        self.recent.addItem("Recent prompts…")
+        for p in self.recent_prompts():
+            self.recent.addItem(p[:80], p)
+
+    def _remember(self, prompt: str) -> None:
+        items = [prompt] + [p for p in self.recent_prompts() if p != prompt]
+        _write_setting("recent_prompts", json.dumps(items[:RECENT_MAX]))
+        self._load_recent()
+
+    def _pick_recent(self, index: int) -> None:
+        text = self.recent.itemData(index)
+        if text:
+            self.prompt.setPlainText(text)
+        self.recent.setCurrentIndex(0)
+
+    # --- actions -------------------------------------------------------------------------------------
+    def focus_prompt(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.prompt.setFocus()
+
+    def set_prompt(self, text: str) -> None:
+        self.prompt.setPlainText(text)
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.message_label.setStyleSheet("color: #c0392b;" if error else "")
+        self.message_label.setText(text)
+
+    def message(self) -> str:
+        return self.message_label.text()
+
+    def update_estimate(self) -> None:
+        if not self.isVisible() and self.sender() is self._estimate_timer:
+            return
+        self.cost_label.setText(estimate.docker_text(Krita.instance().activeDocument(), self.options(),
+                                                     len(self.prompt.toPlainText())))
+
+    def start_edit(self, prompt: str | None = None, **overrides):
+        """What the Edit button does. Returns the KritaJob, or None with the reason in the docker."""
+        text = (prompt if isinstance(prompt, str) else self.prompt.toPlainText()).strip()
+        options = dict(self.options(), **overrides)
+        try:
+            job = api.edit(text, **options)
+        except GptEditError as exc:
+            self.show_message(exc.message, error=True)
+            return None
+        self._remember(text)
+        self._save_choices()
+        self.show_message(f"Sent: {text[:60]}")
+        self.track(job)
+        return job
+
+    def track(self, job) -> None:
+        self.last_job = job
+        self.jobs.track(job)
+        job.changed.connect(lambda job=job: self._job_changed(job))
+        job.finished.connect(lambda job=job: self._job_finished(job))
+
+    def _job_changed(self, job) -> None:
+        if job.preview is not None and not job.done:
+            self.preview.setPixmap(QPixmap.fromImage(job.preview))
+            self.preview.show()
+
+    def _job_finished(self, job) -> None:
+        self.preview.hide()
+        self.show_message(job.message, error=bool(job.error))
+        if job.layer is not None and job.n > 1:
+            self.variations.show_group(job.doc, job.layer)
+        self.history.refresh()
+
+    def _job_selected(self, job) -> None:
+        self.show_message(job.message, error=bool(job.error))
+
+    def open_settings(self) -> None:
+        from .settings_page import SettingsDialog
+
+        dialog = SettingsDialog(self)
+        if dialog.run():
+            self._load_choices()
+
+    # --- Krita ---------------------------------------------------------------------------------------
+    def canvasChanged(self, canvas) -> None:
+        self.update_estimate()
+        self.variations.follow_active(Krita.instance().activeDocument())

@@ -1,0 +1,301 @@
+"""History from the shared job ledger, and start-up recovery.
+
+Every result is a file written before anything else uses it (ledger.save_result), so it survives closing
+the document and a Krita crash. The History tab lists finished jobs (prompt, provider, cost, time,
+thumbnail) with *Insert again* (into the current document at the original place) and *Edit again* (the
+result becomes the input of a new edit). At start-up, jobs a crash left unfinished are resumed
+(`engine.sweep_orphans` + `engine.resume_job`) and the user is told in the docker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from gptedit import engine
+from gptedit.errors import BadInput, GptEditError
+from gptedit.geometry import Box, fit_within
+from gptedit.ledger import JobRecord, Ledger
+from gptedit.models import JobState
+
+from . import worker
+from .bridge import run_in_thread
+from .canvas_insert import Inserter, InsertSpec
+from .qt import (
+    KEEP_ASPECT,
+    SMOOTH,
+    USER_ROLE,
+    QHBoxLayout,
+    QIcon,
+    QImage,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QObject,
+    QPixmap,
+    QPushButton,
+    QSize,
+    QVBoxLayout,
+    QWidget,
+    pyqtSignal,
+)
+from .worker import load_selection
+
+THUMB = 64
+LISTED = (JobState.FETCHED, JobState.INSERTED)
+
+
+class _Notices(QObject):
+    """Start-up news for whichever docker exists (or appears later)."""
+
+    notice = pyqtSignal(str)
+
+    def __init__(self):
+        super().__init__()
+        self.last = ""
+
+    def say(self, text: str) -> None:
+        self.last = text
+        self.notice.emit(text)
+
+
+NOTICES: _Notices | None = None
+
+
+def notices() -> _Notices:
+    global NOTICES
+    if NOTICES is None:
+        NOTICES = _Notices()
+    return NOTICES
+
+
+def record_box(record: JobRecord) -> Box:
+    ctx = record.context or {}
+    if ctx.get("context_box"):
+        return Box(*ctx["context_box"])
+    first = (record.request.get("images") or [{}])[0]
+    return Box(0, 0, int(first.get("width") or 1024), int(first.get("height") or 1024))
+
+
+def describe(record: JobRecord) -> str:
+    cost = f"${record.cost:.3f}" if record.cost is not None else (
+        f"~${record.estimate_high:.3f}" if record.estimate_high else "cost unknown")
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created))
+    doc = (record.context or {}).get("document_name", "")
+    return f"{record.prompt[:70]}\n{record.provider} · {cost} · {when}" + (f" · {doc}" if doc else "")
+
+
+# --- actions (GUI thread; the heavy parts run on a worker) ----------------------------------------------
+
+def insert_again(job_id: str, doc, on_done) -> None:
+    """Insert a saved result into `doc` at the place it was made for; on_done(node, error)."""
+    if doc is None:
+        on_done(None, "Open a document first, then insert the result.")
+        return
+    above = doc.activeNode()
+
+    def decode():
+        record = Ledger().get(job_id)
+        if not record.results:
+            raise BadInput(f"Job {job_id[:8]} has no saved result.")
+        box = record_box(record)
+        images = [worker.decode_file(p, box.width, box.height) for p in record.results]
+        return record, box, images, load_selection(record, box)
+
+    def insert(value, error: str) -> None:
+        if error:
+            on_done(None, error)
+            return
+        record, box, images, mask = value
+        spec = InsertSpec(doc, box, images, record.prompt, mask, above)
+        Inserter(spec, lambda node, err: _after_insert(record, node, err, on_done)).run_now()
+
+    run_in_thread(decode, insert, name="gptedit-insert-again")
+
+
+def _after_insert(record: JobRecord, node, error: str, on_done) -> None:
+    if not error and record.state is not JobState.INSERTED:
+        run_in_thread(lambda: Ledger().update(record.id, state=JobState.INSERTED, message="inserted again"),
+                      lambda v, e: None)
+    on_done(node, error)
+
+
+def edit_again(job_id: str, doc, prompt: str, on_started, **options) -> None:
+    """A new edit whose input is a saved result (first variation), at the same place."""
+    from .api import resolve_settings
+    from .canvas_read import read_snapshot
+    from .session import KritaJob
+
+    if doc is None:
+        on_started(None, "Open a document first.")
+        return
+    try:
+        settings = resolve_settings(options)
+        base = read_snapshot(doc, settings, source="visible")
+    except GptEditError as exc:
+        on_started(None, exc.message)
+        return
+
+    def decode():
+        record = Ledger().get(job_id)
+        box = record_box(record)
+        return record, box, worker.decode_file(record.results[0], box.width, box.height), load_selection(record, box)
+
+    def start(value, error: str) -> None:
+        if error:
+            on_started(None, error)
+            return
+        record, box, pixels, mask = value
+        plan = dataclasses.replace(base.plan, context=box, send_size=fit_within(box.width, box.height,
+                                                                                settings.max_send_side))
+        snap = dataclasses.replace(base, plan=plan, pixels=pixels, mask=mask, source="history",
+                                   node_name=f"result of {record.id[:8]}", references=[])
+        job = KritaJob(doc, snap, settings, prompt.strip() or record.prompt, above=doc.activeNode())
+        on_started(job.start(), "")
+
+    run_in_thread(decode, start, name="gptedit-edit-again")
+
+
+def recover_on_startup() -> None:
+    """Mark what cannot be resumed, resume what can, and tell the user (all off the GUI thread)."""
+
+    def sweep():
+        return engine.sweep_orphans(Ledger())
+
+    def report(value, error: str) -> None:
+        if error:
+            notices().say(f"Could not check for unfinished jobs: {error}")
+            return
+        resumable, unknown = value
+        mine = [j for j in resumable if j.origin == "krita"]
+        parts = []
+        if mine:
+            parts.append(f"Resuming {len(mine)} unfinished job(s) from last time; their results will appear "
+                         "in History.")
+        if unknown:
+            parts.append(f"{len(unknown)} job(s) were interrupted while sending and are not re-sent "
+                         "(see History / `gptedit jobs`).")
+        if parts:
+            notices().say(" ".join(parts))
+        for job in mine:
+            run_in_thread(lambda job=job: engine.resume_job(job.id), _resumed, name="gptedit-resume")
+
+    run_in_thread(sweep, report, name="gptedit-sweep")
+
+
+def _resumed(record, error: str) -> None:
+    if error:
+        notices().say(f"A resumed job could not finish: {error}")
+    elif record is not None and record.state is JobState.FETCHED:
+        notices().say(f"Resumed job “{record.prompt[:40]}” finished: use History ▸ Insert again.")
+    elif record is not None:
+        notices().say(f"Resumed job “{record.prompt[:40]}” ended {record.state.value}: {record.error}")
+
+
+# --- the panel ----------------------------------------------------------------------------------------
+
+class HistoryPanel(QWidget):
+    def __init__(self, docker=None):
+        super().__init__(docker)
+        self.docker = docker
+        self.list = QListWidget()
+        self.list.setIconSize(QSize(THUMB, THUMB))
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.insert_button = QPushButton("Insert again")
+        self.insert_button.clicked.connect(lambda: self.insert_selected())
+        self.edit_button = QPushButton("Edit again")
+        self.edit_button.setToolTip("Use the result as the input of a new edit with the current prompt")
+        self.edit_button.clicked.connect(lambda: self.edit_selected())
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.refresh)
+        row = QHBoxLayout()
+        row.addWidget(self.insert_button)
+        row.addWidget(self.edit_button)
+        row.addWidget(refresh)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.status)
+        self.records: list[JobRecord] = []
+        notices().notice.connect(self._notice)
+        if notices().last:
+            self._notice(notices().last)
+        self.refresh()
+
+    def _notice(self, text: str) -> None:
+        self.status.setText(text)
+        if self.docker is not None:
+            self.docker.show_message(text)
+        self.refresh()
+
+    def refresh(self) -> None:
+        run_in_thread(lambda: Ledger().list(limit=100, states=LISTED), self._fill, name="gptedit-history")
+
+    def _fill(self, records, error: str) -> None:
+        if error:
+            self.status.setText(error)
+            return
+        self.records = records or []
+        self.list.clear()
+        for rec in self.records:
+            item = QListWidgetItem(describe(rec))
+            item.setData(USER_ROLE, rec.id)
+            self.list.addItem(item)
+            if rec.results:
+                run_in_thread(lambda p=rec.results[0]: _thumbnail(p),
+                              lambda img, err, item=item: _set_icon(item, img), name="gptedit-thumb")
+
+    def selected_id(self) -> str:
+        item = self.list.currentItem()
+        return item.data(USER_ROLE) if item is not None else ""
+
+    def insert_selected(self, job_id: str = "", on_done=None) -> None:
+        from krita import Krita
+
+        job_id = job_id or self.selected_id()
+        if not job_id:
+            self.status.setText("Pick a result in the list first.")
+            return
+
+        def done(node, error: str) -> None:
+            self.status.setText(error or f"Inserted “{node.name()}”.")
+            if on_done:
+                on_done(node, error)
+
+        insert_again(job_id, Krita.instance().activeDocument(), done)
+
+    def edit_selected(self, job_id: str = "", prompt: str = "", on_started=None) -> None:
+        from krita import Krita
+
+        job_id = job_id or self.selected_id()
+        if not job_id:
+            self.status.setText("Pick a result in the list first.")
+            return
+        text = prompt or (self.docker.prompt.toPlainText() if self.docker is not None else "")
+        options = self.docker.options() if self.docker is not None else {}
+        options.pop("source", None)
+        options.pop("references", None)
+
+        def started(job, error: str) -> None:
+            self.status.setText(error or "Editing the result again…")
+            if job is not None and self.docker is not None:
+                self.docker.track(job)
+            if on_started:
+                on_started(job, error)
+
+        edit_again(job_id, Krita.instance().activeDocument(), text, started, **options)
+
+
+def _thumbnail(path: str):
+    img = QImage(path)
+    return None if img.isNull() else img.scaled(THUMB, THUMB, KEEP_ASPECT, SMOOTH)
+
+
+def _set_icon(item, img) -> None:
+    if img is None:
+        return
+    try:
+        item.setIcon(QIcon(QPixmap.fromImage(img)))
+    except RuntimeError:  # the list was refreshed meanwhile and the item is gone
+        pass

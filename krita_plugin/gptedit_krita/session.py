@@ -1,0 +1,197 @@
+"""One edit as the GUI sees it: a QObject on the GUI thread driving a worker thread.
+
+The worker (worker.py) reports through Qt signals emitted from its own thread; Qt delivers them queued to
+this object on the GUI thread, so every krita and widget call below runs where it must. The docker, the
+scriptable API and the tests all go through `KritaJob`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from gptedit import engine
+from gptedit.errors import GptEditError
+from gptedit.ledger import Ledger
+from gptedit.models import EventKind, JobEvent, JobState
+from gptedit.settings import Settings
+
+from . import worker
+from .canvas_insert import Inserter, InsertSpec
+from .canvas_read import Snapshot
+from .qt import KEEP_ASPECT, QUEUED, SMOOTH, QEventLoop, QImage, QObject, QTimer, exec_loop, pyqtSignal
+
+#: every job started in this Krita session, newest last (the docker's job list; keeps them alive)
+JOBS: list[KritaJob] = []
+PREVIEW_SIDE = 256
+
+
+def _mark_inserted(job_id: str, message: str) -> None:
+    # sqlite with synchronous=FULL fsyncs: a few ms, but never on the GUI thread
+    def body() -> None:
+        try:
+            Ledger().update(job_id, state=JobState.INSERTED, message=message)
+        except GptEditError:
+            pass
+
+    threading.Thread(target=body, name="gptedit-ledger", daemon=True).start()
+
+
+def document_open(doc) -> bool:
+    from krita import Krita
+
+    try:
+        return any(d == doc for d in Krita.instance().documents())
+    except RuntimeError:  # the C++ object is gone
+        return False
+
+
+class KritaJob(QObject):
+    """A running or finished edit. Read `.state`, `.message`, `.layer`; call `.cancel()` or `.wait()`."""
+
+    changed = pyqtSignal()
+    finished = pyqtSignal()
+    _event = pyqtSignal(object)
+    _outcome = pyqtSignal(object)
+    _preview = pyqtSignal(object)
+
+    def __init__(self, doc, snapshot: Snapshot, settings: Settings, prompt: str, *, above=None,
+                 insert: bool = True, incremental: bool = True):
+        super().__init__()
+        self.doc = doc
+        self.snapshot = snapshot
+        self.settings = settings
+        self.prompt = prompt
+        self.above = above
+        self.insert = insert
+        self.incremental = incremental
+        self.state = "preparing"
+        self.message = "Preparing the picture"
+        self.progress: float | None = None
+        self.job_id = ""
+        self.started = time.monotonic()
+        self.ended: float | None = None
+        self.layer = None
+        self.record = None
+        self.error = ""
+        self.cost: float | None = None
+        self.preview: QImage | None = None
+        self.result_images: list[bytes] = []
+        self._edit_job: engine.EditJob | None = None
+        self._event.connect(self._on_event, QUEUED)
+        self._outcome.connect(self._on_outcome, QUEUED)
+        self._preview.connect(self._on_preview, QUEUED)
+
+    # --- public --------------------------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        return self.ended is not None
+
+    @property
+    def elapsed(self) -> float:
+        return (self.ended or time.monotonic()) - self.started
+
+    @property
+    def n(self) -> int:
+        return self.settings.n
+
+    def start(self) -> KritaJob:
+        JOBS.append(self)
+        self._edit_job = engine.start_in_thread(self._work, name="gptedit-krita-job")
+        self.changed.emit()
+        return self
+
+    def cancel(self) -> None:
+        if self._edit_job is not None and not self.done:
+            self.message = "Cancelling…"
+            self._edit_job.cancel()
+            self.changed.emit()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the end while Krita stays responsive (events are pumped). True when finished."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        loop = QEventLoop()
+        while not self.done:
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            QTimer.singleShot(20, loop.quit)
+            exec_loop(loop)
+        return True
+
+    # --- worker thread -------------------------------------------------------------------------------
+    def _work(self, edit_job: engine.EditJob):
+        outcome = worker.run_job(self.snapshot, self.settings, self.prompt, listener=self._listen,
+                                 cancel=edit_job.cancel_token)
+        self._outcome.emit(outcome)
+        return outcome.record
+
+    def _listen(self, event: JobEvent) -> None:
+        if event.kind is EventKind.PARTIAL and event.partial:
+            img = QImage.fromData(event.partial)
+            if not img.isNull():
+                self._preview.emit(img.scaled(PREVIEW_SIDE, PREVIEW_SIDE, KEEP_ASPECT, SMOOTH))
+            event.partial = None  # the bytes stay on this thread
+        self._event.emit(event)
+
+    # --- GUI thread ----------------------------------------------------------------------------------
+    def _on_event(self, event: JobEvent) -> None:
+        if event.job_id:
+            self.job_id = event.job_id
+        if self.done:
+            return
+        self.state = event.state.value
+        if event.message:
+            self.message = event.message
+        if event.progress is not None:
+            self.progress = event.progress
+        self.changed.emit()
+
+    def _on_preview(self, img) -> None:
+        self.preview = img
+        self.changed.emit()
+
+    def _on_outcome(self, outcome: worker.Outcome) -> None:
+        self.record = outcome.record
+        if outcome.record is not None:
+            self.job_id = outcome.record.id
+            self.cost = outcome.record.cost
+        if outcome.error or not outcome.images:
+            state = outcome.record.state.value if outcome.record is not None else "failed"
+            self._end(state if state != "fetched" else "failed", outcome.error or "No result.")
+            return
+        self.result_images = outcome.images
+        if not self.insert:
+            self._end("fetched", "Result saved; not inserted (insert=False).")
+            return
+        if not document_open(self.doc):
+            self._end("fetched", "The document was closed; the result is saved. Use History ▸ Insert again.")
+            return
+        self.state = "inserting"
+        self.message = "Adding the layer"
+        self.changed.emit()
+        box = self.snapshot.plan.context
+        spec = InsertSpec(self.doc, box, outcome.images, self.prompt, self.snapshot.mask, self.above)
+        inserter = Inserter(spec, self._on_inserted)
+        if self.incremental:
+            self._inserter = inserter  # keep it alive until its timer is done
+            inserter.start()
+        else:
+            inserter.run_now()
+
+    def _on_inserted(self, node, error: str) -> None:
+        if error:
+            self._end("fetched", error + " The result is saved; try History ▸ Insert again.")
+            return
+        self.layer = node
+        cost = f" (${self.cost:.3f})" if self.cost is not None else ""
+        _mark_inserted(self.job_id, f"inserted into {self.snapshot.doc_name}")
+        self._end("inserted", f"Added “{node.name()}”{cost}.")
+
+    def _end(self, state: str, message: str) -> None:
+        self.state = state
+        self.message = message
+        if state not in ("inserted", "fetched"):
+            self.error = message
+        self.ended = time.monotonic()
+        self.changed.emit()
+        self.finished.emit()

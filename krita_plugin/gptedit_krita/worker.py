@@ -1,0 +1,157 @@
+"""The slow half of an edit, run on a worker thread: encode, send, wait, fetch, decode.
+
+Nothing here touches krita or a widget. QImage is used for PNG encode/decode and scaling because Qt
+documents QImage as reentrant (safe on any thread as long as each thread has its own objects) and it is
+far faster than a pure-Python codec on 4096² pictures.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from gptedit import engine
+from gptedit.catalog import model_info
+from gptedit.errors import BadInput, GptEditError
+from gptedit.geometry import Box
+from gptedit.jobs import CancelToken
+from gptedit.ledger import JobRecord
+from gptedit.models import EditRequest, ImageInput, JobState
+from gptedit.settings import Settings
+
+from .canvas_read import Snapshot
+from .colors import bgra_qimage
+from .qt import FAST, FORMAT_ARGB32, IGNORE_ASPECT, SMOOTH, QBuffer, QByteArray, QImage, image_bytes, qbytes
+
+#: selectedness at or above this counts as "may be edited" in the provider's mask (a feathered edge is
+#: then refined by the transparency mask on the inserted layer, which keeps every grey level)
+MASK_THRESHOLD = 128
+#: raw selectedness bytes of the context box, kept beside the results for *Insert again*
+SELECTION_FILE = "selection.gray"
+
+
+def png_bytes(img) -> bytes:
+    data = QByteArray()
+    buf = QBuffer(data)
+    from .qt import WRITE_ONLY
+
+    buf.open(WRITE_ONLY)
+    if not img.save(buf, "PNG"):
+        raise BadInput("Could not encode the picture as PNG.")
+    buf.close()
+    return qbytes(data)
+
+
+def encode_image(bgra: bytes, width: int, height: int, send_w: int, send_h: int, name: str) -> ImageInput:
+    img = bgra_qimage(bgra, width, height)
+    if (send_w, send_h) != (width, height):
+        img = img.scaled(send_w, send_h, IGNORE_ASPECT, SMOOTH)
+    return ImageInput(png_bytes(img), "image/png", send_w, send_h, name)
+
+
+def encode_mask(mask: bytes, width: int, height: int, send_w: int, send_h: int) -> ImageInput:
+    """OpenAI's convention: fully transparent where the model may edit, opaque elsewhere."""
+    table = bytes(0 if v >= MASK_THRESHOLD else 255 for v in range(256))
+    argb = bytearray(4 * width * height)
+    argb[3::4] = mask.translate(table)
+    img = bgra_qimage(bytes(argb), width, height)
+    if (send_w, send_h) != (width, height):
+        img = img.scaled(send_w, send_h, IGNORE_ASPECT, FAST)
+    return ImageInput(png_bytes(img), "image/png", send_w, send_h, "mask.png")
+
+
+def build_request(snapshot: Snapshot, settings: Settings, prompt: str) -> EditRequest:
+    plan = snapshot.plan
+    box, send = plan.context, plan.send_size
+    info = model_info(settings.protocol, settings.model)
+    images = [encode_image(snapshot.pixels, box.width, box.height, send.width, send.height, "image.png")]
+    for i, (_name, ref) in enumerate(snapshot.references[: max(0, info.max_inputs - 1)]):
+        images.append(encode_image(ref, box.width, box.height, send.width, send.height, f"reference-{i + 1}.png"))
+    mask = None
+    if snapshot.mask is not None and info.supports_mask:
+        mask = encode_mask(snapshot.mask, box.width, box.height, send.width, send.height)
+    return EditRequest(
+        prompt=prompt, images=images, model=settings.model, mask=mask, quality=settings.quality,
+        size=plan.request_size, n=settings.n, output_format=settings.output_format,
+        background=settings.background,
+    )
+
+
+def decode_result(data: bytes, width: int, height: int) -> bytes:
+    """A result file's bytes → B,G,R,A at exactly width×height (the placement box)."""
+    img = QImage.fromData(data)
+    if img.isNull():
+        raise BadInput("The result is not a picture Qt can read.")
+    img = img.convertToFormat(FORMAT_ARGB32)
+    if (img.width(), img.height()) != (width, height):
+        # The model answers at its own size (e.g. 1536x1024 for "auto"); the context box was grown to
+        # that aspect (geometry.plan_edit), so this scale does not distort.
+        img = img.scaled(width, height, IGNORE_ASPECT, SMOOTH)
+    return image_bytes(img)
+
+
+def decode_file(path: str, width: int, height: int) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise GptEditError(f"The saved result {path} cannot be read ({exc}).") from exc
+    return decode_result(data, width, height)
+
+
+@dataclass
+class Outcome:
+    """What the worker hands back to the GUI thread."""
+
+    record: JobRecord | None = None
+    #: decoded results, B,G,R,A at the placement size, one per variation
+    images: list[bytes] = field(default_factory=list)
+    error: str = ""
+
+
+def run_job(snapshot: Snapshot, settings: Settings, prompt: str, *, listener, cancel: CancelToken,
+            on_record=None) -> Outcome:
+    """Blocking; call on a worker thread. Errors come back as messages, never as exceptions."""
+    try:
+        request = build_request(snapshot, settings, prompt)
+        context = dict(snapshot.context(), prompt=prompt)
+        record = engine.run_edit(settings, request, origin="krita", context=context, listener=listener,
+                                 cancel=cancel)
+    except GptEditError as exc:
+        return Outcome(error=exc.message if hasattr(exc, "message") else str(exc))
+    except Exception as exc:  # a bug: still a message in the docker, never a dialog
+        return Outcome(error=f"Unexpected problem: {exc!r}")
+    try:
+        save_selection(record, snapshot.mask)
+    except OSError:
+        pass  # only *Insert again* loses its mask; the edit itself is fine
+    return finish(record, snapshot.plan.context.width, snapshot.plan.context.height)
+
+
+def save_selection(record: JobRecord, mask: bytes | None) -> None:
+    if mask is None or not record.results:
+        return
+    with open(os.path.join(os.path.dirname(record.results[0]), SELECTION_FILE), "wb") as fh:
+        fh.write(mask)
+
+
+def load_selection(record: JobRecord, box: Box) -> bytes | None:
+    if not record.results:
+        return None
+    try:
+        with open(os.path.join(os.path.dirname(record.results[0]), SELECTION_FILE), "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    return data if len(data) == box.area else None
+
+
+def finish(record: JobRecord, width: int, height: int) -> Outcome:
+    """Decode a finished job's result files (also used after resuming a job)."""
+    if record.state is not JobState.FETCHED:
+        return Outcome(record=record, error=record.error or f"The job ended {record.state.value}.")
+    try:
+        images = [decode_file(p, width, height) for p in record.results]
+    except GptEditError as exc:
+        return Outcome(record=record, error=str(exc))
+    return Outcome(record=record, images=images)

@@ -1,0 +1,109 @@
+"""Fixtures for the Krita plugin's real-host tests: the BUILT zip, a sandbox on 127.0.0.1 outside the
+chroot (loopback is shared with it), and a helper that installs the zip into a throwaway profile through
+the importer's code path and runs one scenario file from scenarios/ inside real Krita."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+sys.path.insert(0, str(ROOT / "tests" / "hosts"))
+
+
+def _hosts_conftest():
+    # The real-host fixtures live in tests/hosts/conftest.py, which pytest only applies below tests/hosts;
+    # load it under its own name and re-export the Krita fixture for this folder.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gptedit_hosts_conftest", ROOT / "tests/hosts/conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
+    spec.loader.exec_module(module)
+    return module
+
+
+krita_host = _hosts_conftest().krita_host
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "krita_host" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.hosts)
+
+
+@pytest.fixture(scope="session")
+def krita_zip(tmp_path_factory) -> Path:
+    """The zip `build.py test` exported, or one built now with `build.py dist` (never the source tree)."""
+    given = os.environ.get("GPTEDIT_KRITA_ZIP")
+    if given:
+        return Path(given)
+    out = tmp_path_factory.mktemp("dist")
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "dist", "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        pytest.fail(f"build.py dist failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
+    return next(out.glob("gptedit-krita-*.zip"))
+
+
+@pytest.fixture
+def sandbox():
+    from gptedit.sandbox import Sandbox
+
+    sb = Sandbox(port=0, host="127.0.0.1")
+    sb.start()
+    try:
+        yield sb
+    finally:
+        sb.stop()
+
+
+class KritaRunner:
+    """Install the built zip into `profile` and run scenarios against the sandbox."""
+
+    def __init__(self, host, zip_path: Path, tmp_path: Path, sandbox=None):
+        self.host = host
+        self.zip = zip_path
+        self.tmp = tmp_path
+        self.profile = tmp_path / "profile"
+        self.home = tmp_path / "gptedit-home"
+        self.home.mkdir(exist_ok=True)
+        self.artifacts = tmp_path / "artifacts"
+        self.artifacts.mkdir(exist_ok=True)
+        self.sandbox = sandbox
+        names = host.install(zip_path, self.profile)
+        assert names == ["gptedit_krita"], names
+
+    def env(self, provider: str = "eachlabs", **extra) -> dict:
+        env = {"GPTEDIT_HOME": str(self.home)}
+        if self.sandbox is not None:
+            env.update({"GPTEDIT_PROVIDER": provider,
+                        f"GPTEDIT_{provider.upper()}_BASE_URL": self.sandbox.base_urls[provider],
+                        {"eachlabs": "EACHLABS_API_KEY", "openai": "OPENAI_API_KEY",
+                         "replicate": "REPLICATE_API_TOKEN", "fal": "FAL_KEY"}[provider]: "test"})
+        env.update({k: str(v) for k, v in extra.items()})
+        return env
+
+    def run(self, scenario: str, params: dict | None = None, timeout: float = 120, env: dict | None = None,
+            **kw) -> dict:
+        params = dict(params or {}, artifacts=str(self.artifacts), home=str(self.home))
+        report = self.host.run(self.profile, SCENARIOS / scenario, timeout=timeout,
+                               env=env if env is not None else self.env(), binds=[self.home, self.artifacts],
+                               params=params, **kw)
+        return report["data"]
+
+    def start(self, scenario: str, params: dict | None = None, timeout: float = 120, env: dict | None = None):
+        params = dict(params or {}, artifacts=str(self.artifacts), home=str(self.home))
+        return self.host.start(self.profile, SCENARIOS / scenario, timeout=timeout,
+                               env=env if env is not None else self.env(), binds=[self.home, self.artifacts],
+                               params=params)
+
+
+@pytest.fixture
+def krita(krita_host, krita_zip, tmp_path, sandbox) -> KritaRunner:
+    return KritaRunner(krita_host, krita_zip, tmp_path, sandbox)
