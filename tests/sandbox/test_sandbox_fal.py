@@ -121,6 +121,18 @@ def test_cancel_in_queue_then_already_completed_and_not_found(sb, http):
     assert (r.status_code, r.json()) == (404, {"status": "NOT_FOUND"})
 
 
+def test_queued_requests_are_always_removed_but_running_ones_may_finish(sb, http):
+    sb.configure(latency=1.0, walk={"queued": 0.3, "starting": 0.0}, cancel_wins=False)
+    queued = submit(sb, http).json()
+    assert http.put(queued["cancel_url"], headers=FAL_KEY).status_code == 202
+    running = submit(sb, http).json()
+    wait_for(lambda: status(http, running).json()["status"], lambda s: s != "IN_QUEUE")
+    assert http.put(running["cancel_url"], headers=FAL_KEY).status_code == 202
+    assert finish(http, queued).json()["error_type"] == "request_cancelled"
+    assert finish(http, running).json()["error"] is None
+    assert http.get(running["response_url"], headers=FAL_KEY).status_code == 200
+
+
 def test_cancelled_status_word_is_configurable(sb, http):
     sb.configure(latency=5, fal_cancelled_status="CANCELLED")
     h = submit(sb, http).json()

@@ -310,9 +310,14 @@ class FalApi(ProviderApi):
         fault = self.take_fault("cancel")
         if job is None:
             return self.around(req, fault, lambda: json_response(404, {"status": "NOT_FOUND"}, self._headers()))
-        if job.phase() not in RUNNING_PHASES:
+        phase = job.phase()
+        if phase not in RUNNING_PHASES:
             return self.around(req, fault, lambda: json_response(400, {"status": "ALREADY_COMPLETED"},
                                                                  self._headers(job.id)))
+        if phase in ("queued", "starting"):
+            # a queued request is simply removed (docs: "If the request is in the queue, fal removes it");
+            # only a running one depends on the app honouring the signal (`cancel_wins`)
+            job.cancel_wins = True
         job.request_cancel()
         return self.around(req, fault, lambda: json_response(202, {"status": "CANCELLATION_REQUESTED"},
                                                              self._headers(job.id)))

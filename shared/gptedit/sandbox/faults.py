@@ -7,6 +7,7 @@ provider-neutral failures (a dropped connection, a gateway's HTML page, broken J
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -164,7 +165,8 @@ def retry_after_headers(fault: Fault, milliseconds: bool = False) -> dict[str, s
     seconds = fault.param("retry_after")
     if seconds is None:
         return {}
-    headers = {"Retry-After": str(int(seconds)) if float(seconds).is_integer() else f"{seconds:g}"}
+    # Retry-After is whole seconds in HTTP; OpenAI adds retry-after-ms for the precise value
+    headers = {"Retry-After": str(math.ceil(float(seconds)))}
     if milliseconds:
         headers["retry-after-ms"] = str(int(float(seconds) * 1000))
     return headers

@@ -11,6 +11,7 @@ Use it in-process (`Sandbox(...).start()`) or from the command line
 from __future__ import annotations
 
 import argparse
+import copy
 import ipaddress
 import json
 import os
@@ -95,11 +96,12 @@ class Sandbox:
         return {provider: self.ctx.api_url + prefix for prefix, provider in PREFIXES.items()}
 
     def configure(self, **options: Any) -> dict[str, Any]:
-        return self.ctx.configure(options)
+        """Merge options into the current configuration (checked; unknown keys raise ValueError)."""
+        return copy.deepcopy(self.ctx.configure(options))
 
     @property
     def config(self) -> dict[str, Any]:
-        return self.ctx.config
+        return copy.deepcopy(self.ctx.config)
 
     def inject(self, provider: str, op: str, fault: str, count: int = 1, **params: Any) -> dict[str, Any]:
         return self.ctx.faults.inject(provider, op, fault, count, **params).describe()
