@@ -37,7 +37,7 @@ def insertion_target(image_id: int, layer_id: int, job_id: str, paths: list[str]
     usable while the plug-in waits: the user may have closed the image or deleted the layer meanwhile)."""
     image = Gimp.Image.get_by_id(image_id) if image_id is not None else None
     if image is None or not image.is_valid():
-        raise NotInserted("The image was closed while the edit was running. " + how_to_insert(job_id, paths))
+        raise NotInserted("The image this edit belongs to has been closed. " + how_to_insert(job_id, paths))
     layer = Gimp.Layer.get_by_id(layer_id) if layer_id is not None else None
     if layer is None or not layer.is_valid() or layer.get_image().get_id() != image.get_id():
         raise NotInserted("The layer that was edited has been deleted. " + how_to_insert(job_id, paths))

@@ -88,7 +88,9 @@ def _recent_procedure(plugin, name):
 
     proc = Gimp.ImageProcedure.new(plugin, name, Gimp.PDBProcType.PLUGIN, recover.run, None)
     proc.set_image_types("RGB*, GRAY*")
-    proc.set_sensitivity_mask(Gimp.ProcedureSensitivityMask.DRAWABLE | Gimp.ProcedureSensitivityMask.NO_DRAWABLES)
+    # NO_IMAGE too: without an image the result goes back into the image it came from, if still open.
+    proc.set_sensitivity_mask(Gimp.ProcedureSensitivityMask.DRAWABLE | Gimp.ProcedureSensitivityMask.NO_DRAWABLES
+                              | Gimp.ProcedureSensitivityMask.NO_IMAGE)
     _common(proc, "_Recent GPT Image results…",
             "List recent GPT Image jobs and insert or resume one, including jobs of a closed image or a "
             "plug-in that was stopped")

@@ -8,6 +8,8 @@ inserted later with python-fu-gptedit-recent.
 
 from __future__ import annotations
 
+import os
+
 from gi.repository import Gimp
 from gptedit.catalog import model_info
 from gptedit.engine import run_edit
@@ -85,6 +87,9 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
     def work(edit_job):
         request = build_request(snapshot, settings, opts.prompt)
         context = snapshot.context_json()
+        # Image and layer ids restart with every GIMP session: the recorded ids only mean something in the
+        # GIMP process that started this plug-in (our parent).
+        context["gimp_pid"] = os.getppid()
         context["layer_name_new"] = name
         if snapshot.mask is not None and opts.add_mask:
             ctx = snapshot.plan.context
@@ -99,7 +104,25 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
             view.close()
     if job.error is not None:
         raise job.error
+    _test_hook(image, layer)
     return finish(procedure, job.record)
+
+
+def _test_hook(image, layer) -> None:
+    """Test seam, inert unless GPTEDIT_GIMP_TEST_HOOK_FILE names an existing file: stands in for the user who
+    deletes the layer while the job runs. A batch script cannot do that itself (its procedure call blocks
+    until we return), so the real-host tests ask for it through that file.
+
+    (Closing the image cannot be simulated, and cannot be detected either: GIMP keeps an image alive, valid
+    and listed, while a running procedure holds it as an argument — measured on 3.0 and 3.2 — and libgimp
+    cannot tell which displays show an image. Such a result is inserted into the invisible image and is
+    still listed in Recent GPT Image results, from where it can be inserted again.)"""
+    path = os.environ.get("GPTEDIT_GIMP_TEST_HOOK_FILE")
+    if not path or not os.path.exists(path):
+        return
+    with open(path, encoding="utf-8") as fh:
+        if fh.read().strip() == "delete-layer":
+            image.remove_layer(layer)
 
 
 def finish(procedure, record, image=None, above=None):
@@ -113,7 +136,9 @@ def finish(procedure, record, image=None, above=None):
     ctx = record.context or {}
     box = Box(*ctx["context"]) if ctx.get("context") else None
     if image is None:
-        image, above = insertion_target(ctx.get("image_id"), ctx.get("layer_id"), record.id, record.results)
+        same_session = ctx.get("gimp_pid") == os.getppid()
+        image, above = insertion_target(ctx.get("image_id") if same_session else None, ctx.get("layer_id"),
+                                        record.id, record.results)
     if box is None:
         box = Box(0, 0, image.get_width(), image.get_height())
     mask = load_mask(ctx)

@@ -1,0 +1,127 @@
+"""Running the plug-in's cases in real GIMP: provisioning, the kill watcher and the one batch run per version
+(used by conftest.py and the tests; kept out of conftest so tests can import it by name)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT / "tests" / "hosts") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests" / "hosts"))
+
+import hostenv  # noqa: E402
+
+_unavailable: dict[str, str] = {}
+
+
+def skip_or_fail(reason: str) -> None:
+    if os.environ.get("GPTEDIT_REQUIRE_HOSTS") == "1":
+        pytest.fail(f"real hosts required (GPTEDIT_REQUIRE_HOSTS=1) but unavailable: {reason}", pytrace=False)
+    pytest.skip(f"real hosts unavailable: {reason}")
+
+
+def provision(spec) -> str:
+    if spec.id in _unavailable:
+        skip_or_fail(_unavailable[spec.id])
+    try:
+        version = hostenv.check_spec(spec)
+        hostenv.gimp_template(spec)
+    except hostenv.HostUnavailable as exc:
+        _unavailable[spec.id] = exc.reason
+        skip_or_fail(exc.reason)
+    return version
+
+
+def plugin_pid(owner: str) -> int | None:
+    """The pid in a ledger owner ("host:pid") if it is our plug-in's process (checked by its command line,
+    so the test never signals anything it did not start)."""
+    _, _, pid = owner.rpartition(":")
+    if not pid.isdigit():
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return int(pid) if b"gptedit-gimp.py" in cmdline else None
+
+
+class Killer(threading.Thread):
+    """Watches the run's ledger and SIGKILLs the plug-in process once a job whose prompt holds `marker` is
+    known to the provider — a crash at the worst moment: paid for, not yet fetched."""
+
+    def __init__(self, home: Path, out: Path, marker: str = "kill me"):
+        super().__init__(daemon=True)
+        self.home, self.out, self.marker = home, out, marker
+        self.stop = threading.Event()
+        self.killed: str | None = None
+
+    def run(self) -> None:
+        from gptedit.ledger import Ledger
+        from gptedit.models import JobState
+
+        path = self.home / "jobs.sqlite3"
+        while not self.stop.wait(0.2):
+            if not path.exists():
+                continue
+            ledger = Ledger(path)
+            try:
+                for job in ledger.list(limit=20, states=(JobState.SUBMITTED, JobState.RUNNING)):
+                    pid = plugin_pid(job.owner) if self.marker in job.prompt else None
+                    if pid:
+                        os.kill(pid, signal.SIGKILL)
+                        self.killed = job.id
+                        (self.out / "killed-job").write_text(job.id)
+                        return
+            finally:
+                ledger.close()
+
+
+def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], timeout: float = 240) -> dict:
+    import json
+
+    provision(spec)
+    base.mkdir(parents=True, exist_ok=True)
+    profile, home, out = base / "profile", base / "gptedit-home", base / "out"
+    for p in (home, out):
+        p.mkdir(parents=True, exist_ok=True)
+    hostenv.prepare_gimp_profile(spec, profile)
+    names = hostenv.install_gimp_zip(zip_path, profile)
+    assert names == ["gptedit-gimp"], names
+    latency = 0.0  # answers at the first poll: the cases test GIMP, not waiting (the kill case waits)
+    sandbox.configure(latency=latency)
+    params = {"out": str(out), "api": sandbox.api_url, "latency": latency, "kill_latency": 4.0}
+    (base / "params.json").write_text(json.dumps(params))
+    side = (Path(__file__).parent / "gimp_side.py").read_text()
+    code = hostenv.GIMP_PRELUDE + "\n" + side + f"\nrun_cases({cases!r})\n"
+    env = {
+        "GPTEDIT_PROVIDER": "eachlabs", "GPTEDIT_EACHLABS_BASE_URL": sandbox.base_urls["eachlabs"],
+        "EACHLABS_API_KEY": "test", "GPTEDIT_HOME": str(home), "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
+        "GPTEDIT_GIMP_TEST_HOOK_FILE": str(base / "hook"),
+    }
+    killer = Killer(home, out)
+    killer.start()
+    started = time.monotonic()
+    proc = hostenv.start_gimp_batch(spec, profile, code, env=env, binds=[base], run_dir=base / "run")
+    try:
+        rc = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"GIMP {spec.version} did not finish the cases in {timeout} s:\n{proc.stderr_tail()}")
+    finally:
+        killer.stop.set()
+    report_path = out / "report.json"
+    if not report_path.exists():
+        pytest.fail(f"GIMP {spec.version} wrote no report (exit {rc}):\n{proc.stdout()[-3000:]}\n"
+                    f"{proc.stderr_tail(80)}", pytrace=False)
+    report = json.loads(report_path.read_text())
+    report.update(out=str(out), home=str(home), rc=rc, seconds=time.monotonic() - started,
+                  stderr=proc.stderr()[-6000:], killed=killer.killed)
+    return report

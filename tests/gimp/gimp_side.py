@@ -1,0 +1,287 @@
+"""Runs INSIDE a real GIMP (python-fu-eval batch code), never imported by pytest.
+
+The test prepends hostenv's GIMP_PRELUDE (imports, call_procedure) and appends `run_cases(...)`. Each case
+builds an image, calls the installed plug-in's procedures NON-INTERACTIVELY exactly as a script would, and
+writes what it saw — statuses, messages, the layer tree, raw composites before and after — into OUT/, so the
+test outside computes the expected pixels itself (nothing here decides whether a case passed).
+"""
+# ruff: noqa: F821  (Gimp, Gegl, GLib, call_procedure come from the prelude)
+
+import json
+import os
+import re
+import time
+import traceback
+import urllib.request
+
+P = json.load(open(os.environ["GPTEDIT_TEST_PARAMS"]))
+OUT = P["out"]
+EDIT, RECENT, SETTINGS = "python-fu-gptedit", "python-fu-gptedit-recent", "python-fu-gptedit-settings"
+Gegl.init(None)
+
+
+def sandbox(what, body=None):
+    """The sandbox's control endpoint (it runs outside the chroot on the shared loopback)."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(P["api"] + "/_sandbox/" + what, data=data,
+                                 headers={"Content-Type": "application/json"}, method="POST" if data else "GET")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def pattern(w, h, channels, seed):
+    """Deterministic pixels with variety in every channel (a mistake in placement shows up)."""
+    out = bytearray(w * h * channels)
+    i = 0
+    for y in range(h):
+        for x in range(w):
+            for c in range(channels):
+                out[i] = (x * (3 + c + seed) + y * (5 + 2 * c) + seed * 37 + c * 50) % 251
+                i += 1
+    return bytes(out)
+
+
+def new_image(w, h, base="rgb", precision=None):
+    kind = {"rgb": Gimp.ImageBaseType.RGB, "gray": Gimp.ImageBaseType.GRAY}[base]
+    if precision:
+        return Gimp.Image.new_with_precision(w, h, kind, getattr(Gimp.Precision, precision))
+    return Gimp.Image.new(w, h, kind)
+
+
+def add_layer(img, name, w, h, off=(0, 0), alpha=False, seed=1, alpha_pattern=False, position=0):
+    gray = img.get_base_type() == Gimp.ImageBaseType.GRAY
+    types = {(False, False): Gimp.ImageType.RGB_IMAGE, (False, True): Gimp.ImageType.RGBA_IMAGE,
+             (True, False): Gimp.ImageType.GRAY_IMAGE, (True, True): Gimp.ImageType.GRAYA_IMAGE}
+    layer = Gimp.Layer.new(img, name, w, h, types[(gray, alpha)], 100.0, Gimp.LayerMode.NORMAL)
+    img.insert_layer(layer, None, position)
+    layer.set_offsets(*off)
+    rgba = bytearray(pattern(w, h, 4, seed))
+    if not alpha_pattern:
+        rgba[3::4] = b"\xff" * (w * h)
+    else:  # stripes of transparent, half and opaque pixels
+        rgba[3::4] = bytes((0, 128, 255)[(i % w) // 7 % 3] for i in range(w * h))
+    buf = layer.get_buffer()
+    buf.set(Gegl.Rectangle.new(0, 0, w, h), "R'G'B'A u8", bytes(rgba))
+    buf.flush()
+    layer.update(0, 0, w, h)
+    return layer
+
+
+def composite(img):
+    """The visible image as RGBA u8, read through a layer made from the projection (never inserted)."""
+    v = Gimp.Layer.new_from_visible(img, img, "probe")
+    data = bytes(v.get_buffer().get(Gegl.Rectangle.new(0, 0, img.get_width(), img.get_height()), 1.0,
+                                    "R'G'B'A u8", Gegl.AbyssPolicy.NONE))
+    v.delete()
+    return data
+
+
+def dump(case, name, data):
+    os.makedirs(os.path.join(OUT, case), exist_ok=True)
+    with open(os.path.join(OUT, case, name), "wb") as fh:
+        fh.write(data)
+
+
+def info(layer):
+    if layer is None:
+        return None
+    _, x, y = layer.get_offsets()
+    img = layer.get_image()
+    parent = layer.get_parent()
+    out = {"name": layer.get_name(), "x": x, "y": y, "w": layer.get_width(), "h": layer.get_height(),
+           "visible": layer.get_visible(), "group": layer.is_group(), "has_mask": layer.get_mask() is not None,
+           "alpha": layer.has_alpha(), "bpp": layer.get_bpp(), "position": img.get_item_position(layer),
+           "parent": parent.get_name() if parent else None}
+    if layer.is_group():
+        out["children"] = [info(c) for c in layer.get_children()]
+    return out
+
+
+def tree(img):
+    return [info(layer) for layer in img.get_layers()]
+
+
+def pixels_of(layer):
+    return bytes(layer.get_buffer().get(Gegl.Rectangle.new(0, 0, layer.get_width(), layer.get_height()), 1.0,
+                                        "R'G'B'A u8", Gegl.AbyssPolicy.NONE))
+
+
+def mask_of(layer):
+    m = layer.get_mask()
+    return bytes(m.get_buffer().get(Gegl.Rectangle.new(0, 0, layer.get_width(), layer.get_height()), 1.0,
+                                    "Y u8", Gegl.AbyssPolicy.NONE))
+
+
+def edit(case, img, drawable, prompt, procedure=EDIT, **props):
+    """Call a procedure the way a script does; record everything a test needs."""
+    before = composite(img)
+    layers_before = len(img.get_layers())
+    source = info(drawable) if drawable is not None else None
+    if drawable is not None:
+        dump(case, "source.rgba", pixels_of(drawable))
+    if procedure == EDIT:
+        props["prompt"] = prompt
+    status, values = call_procedure(procedure, image=img, drawables=[drawable] if drawable else [], check=False,
+                                    **props)
+    rep = {"source": source, "status": int(status), "values": [v if isinstance(v, (str, int, float)) or v is None else repr(v)
+                                              for v in values]}
+    rep["message"] = values[0] if values and isinstance(values[0], str) else (values[2] if len(values) > 2 else "")
+    new = values[0] if values and not isinstance(values[0], str) else None
+    if img.is_valid():
+        rep["tree"] = tree(img)
+        rep["layers_before"] = layers_before
+        rep["precision"] = int(img.get_precision())
+        dump(case, "before.rgba", before)
+        dump(case, "after.rgba", composite(img))
+        rep["size"] = [img.get_width(), img.get_height()]
+    if new is not None and new.is_valid():
+        rep["new"] = info(new)
+        rep["job"] = values[1]
+        if not new.is_group():
+            dump(case, "new.rgba", pixels_of(new))
+        if new.get_mask() is not None:
+            dump(case, "mask.y", mask_of(new))
+    return rep
+
+
+# --- cases --------------------------------------------------------------------------------------------
+
+def case_layer(case, base="rgb", precision=None, alpha=False, alpha_pattern=False, prompt="[invert] negative",
+               sel=(0, 10, 50, 30), canvas=(120, 80), **props):
+    img = new_image(*canvas, base=base, precision=precision)
+    layer = add_layer(img, "source", *canvas, alpha=alpha, alpha_pattern=alpha_pattern)
+    if sel:
+        img.select_rectangle(Gimp.ChannelOps.REPLACE, *sel)
+    return img, edit(case, img, layer, prompt, **props)
+
+
+def case_offset(case, prompt, top=(70, 50, 30, 20), sel=(40, 50, 60, 30)):
+    """A background plus a smaller RGBA layer at an offset (the one edited)."""
+    img = new_image(120, 80)
+    add_layer(img, "background", 120, 80, seed=2)
+    w, h, x, y = top
+    layer = add_layer(img, "top", w, h, off=(x, y), alpha=True, seed=5)
+    img.select_rectangle(Gimp.ChannelOps.REPLACE, *sel)
+    rep = edit(case, img, layer, prompt)
+    rep["source_box"] = [x, y, w, h]
+    return img, rep
+
+
+def run_cases(names):
+    report = {"gimp": Gimp.version(), "cases": {}}
+    for name in names:
+        started = time.monotonic()
+        try:
+            img, rep = CASES[name](name)
+            if img is not None and img.is_valid():
+                img.delete()
+        except Exception:
+            rep = {"crash": traceback.format_exc()}
+        rep["seconds"] = round(time.monotonic() - started, 2)
+        report["cases"][name] = rep
+        with open(os.path.join(OUT, "report.json"), "w") as fh:
+            json.dump(report, fh, indent=1)
+
+
+def _indexed(case):
+    img = new_image(40, 30)
+    layer = add_layer(img, "source", 40, 30)
+    img.convert_indexed(Gimp.ConvertDitherType.NONE, Gimp.ConvertPaletteType.GENERATE, 16, False, False, "")
+    img.select_rectangle(Gimp.ChannelOps.REPLACE, 5, 5, 20, 10)
+    return img, edit(case, img, layer, "[invert] x")
+
+
+def _faulty(case, outcome=None, fault=None):
+    if outcome:
+        sandbox("config", {"outcome": outcome})
+    if fault:
+        sandbox("faults", {"provider": "eachlabs", "op": fault[0], "fault": fault[1]})
+    try:
+        return case_layer(case, prompt="[invert] should fail")
+    finally:
+        sandbox("config", {"outcome": "success"})
+
+
+def _deleted_layer(case):
+    """The user deletes the edited layer while the job runs (through the test seam, see run_edit._test_hook):
+    nothing is inserted, the result stays in the ledger and is inserted later with the recent procedure."""
+    hook_file = os.environ["GPTEDIT_GIMP_TEST_HOOK_FILE"]  # the plug-in reads it (GIMP passes env through)
+    with open(hook_file, "w") as fh:
+        fh.write("delete-layer")
+    try:
+        img, rep = case_layer(case, prompt="[invert] layer deleted meanwhile")
+    finally:
+        os.remove(hook_file)
+    found = re.search(r"job ([0-9a-f]{8})", rep.get("message") or "")  # what a person would copy
+    rep["recent"] = _insert_later(case, found.group(1) if found else "")
+    return img, rep
+
+
+def _insert_later(case, job):
+    img = new_image(120, 80)
+    layer = add_layer(img, "source", 120, 80)
+    img.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 10, 50, 30)
+    rep = edit(case + "-recent", img, layer, "", procedure=RECENT, job_id=job, action="insert")
+    img.delete()
+    return rep
+
+
+def _image_gone(case):
+    """A finished job whose image has been closed since: asked to insert "where it came from", the recent
+    procedure says the image is gone and how to insert the result; given an image, it inserts there."""
+    img, rep = case_layer(case, prompt="[invert] for an image closed later")
+    job = rep.get("job", "")
+    img.delete()
+    status, values = call_procedure(RECENT, image=None, drawables=[], check=False, job_id=job, action="insert")
+    rep["orphan"] = {"status": int(status), "message": values[0] if values and isinstance(values[0], str) else ""}
+    rep["recent"] = _insert_later(case, job)
+    return None, rep
+
+
+def _killed(case):
+    """The plug-in process is killed (by the test, outside) while it waits; the recent-results procedure
+    then resumes the job from the ledger and inserts it into the same image."""
+    sandbox("config", {"latency": P["kill_latency"]})
+    try:
+        img, rep = case_layer(case, prompt="[invert] kill me")
+    finally:
+        sandbox("config", {"latency": P["latency"]})
+    killed = os.path.join(OUT, "killed-job")
+    job = open(killed).read().strip() if os.path.exists(killed) else ""
+    rep["killed_job"] = job
+    layer = [x for x in img.get_layers() if x.get_name() == "source"][0]
+    rep["recent"] = edit(case + "-recent", img, layer, "", procedure=RECENT, job_id=job, action="resume")
+    return img, rep
+
+
+def _listing(case):
+    img = new_image(20, 20)
+    layer = add_layer(img, "source", 20, 20)
+    return img, edit(case, img, layer, "", procedure=RECENT, job_id="", action="list")
+
+
+CASES = {
+    "rgb-invert": lambda c: case_layer(c),
+    "rgb-identity": lambda c: case_layer(c, prompt="[identity] keep"),
+    "rgba-identity": lambda c: case_layer(c, alpha=True, alpha_pattern=True, prompt="[identity] keep"),
+    "rgba-invert": lambda c: case_layer(c, alpha=True, prompt="[invert] negative", sel=(70, 0, 50, 25)),
+    "offset-layer": lambda c: case_offset(c, "[invert] offset"),
+    "small-layer": lambda c: case_offset(c, "[invert] small", top=(20, 15, 10, 10), sel=(0, 0, 60, 40)),
+    "partly-off-canvas": lambda c: case_offset(c, "[invert] off canvas", top=(60, 40, 90, 50), sel=(70, 30, 50, 50)),
+    "gray": lambda c: case_layer(c, base="gray"),
+    "gray-alpha": lambda c: case_layer(c, base="gray", alpha=True, prompt="[identity] keep"),
+    "u16": lambda c: case_layer(c, precision="U16_NON_LINEAR"),
+    "float-linear": lambda c: case_layer(c, precision="FLOAT_LINEAR"),
+    "variations": lambda c: case_layer(c, prompt="[identity] three", variations=3),
+    "no-selection": lambda c: case_layer(c, sel=None, canvas=(64, 48)),
+    "visible-source": lambda c: case_layer(c, source="visible"),
+    "indexed": _indexed,
+    "empty-prompt": lambda c: case_layer(c, prompt="   "),
+    "provider-error": lambda c: _faulty(c, outcome="error"),
+    "server-garbage": lambda c: _faulty(c, fault=("create", "malformed_json")),
+    "bad-size": lambda c: case_layer(c, size="999x999"),
+    "deleted-layer": _deleted_layer,
+    "image-gone": _image_gone,
+    "killed": _killed,
+    "list": _listing,
+}

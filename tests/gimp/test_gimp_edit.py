@@ -1,0 +1,269 @@
+"""The GIMP plug-in in real GIMP 3.0 and 3.2: the built zip installed into a profile, every procedure called
+non-interactively from batch code, the sandbox answering as each::labs on 127.0.0.1.
+
+One GIMP run per version executes all cases (tests/gimp/gimp_side.py records what GIMP shows); the tests
+below compute the expected pixels from the recorded "before" pixels and the plan the core makes.
+`[invert]` inverts R, G and B of the whole context the sandbox receives (each::labs takes no mask), so only
+the layer mask from the selection can keep the outside unchanged — exactly what is being checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from gimp_harness import hostenv, run_all_cases
+from gptedit.catalog import model_info
+from gptedit.geometry import Box, plan_edit
+from gptedit.ledger import Ledger
+from gptedit.models import JobState
+
+pytestmark = [pytest.mark.hosts, pytest.mark.slow]
+
+SUCCESS, EXECUTION_ERROR = 3, 0  # Gimp.PDBStatusType values
+CASES = ["rgb-invert", "rgb-identity", "rgba-identity", "rgba-invert", "offset-layer", "small-layer",
+         "partly-off-canvas", "gray", "gray-alpha", "u16", "float-linear", "variations", "no-selection",
+         "visible-source", "indexed", "empty-prompt", "provider-error", "server-garbage", "bad-size",
+         "deleted-layer", "image-gone", "killed", "list"]
+SEL = (0, 10, 50, 30)  # the default selection: non-square, touching the left canvas edge
+
+
+@pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
+def gimp(request, gimp_zip, sandbox, tmp_path_factory):
+    keep = os.environ.get("GPTEDIT_GIMP_RUNS_DIR")  # keep the run (report, dumps, logs) for debugging
+    base = Path(keep) / request.param.id if keep else tmp_path_factory.mktemp(request.param.id)
+    return run_all_cases(request.param, gimp_zip, sandbox, base, CASES)
+
+
+def case(gimp, name) -> dict:
+    rep = gimp["cases"].get(name)
+    assert rep is not None, f"case {name} did not run; GIMP stderr:\n{gimp['stderr']}"
+    assert "crash" not in rep, rep["crash"]
+    return rep
+
+
+def raw(gimp, name, file) -> bytes:
+    return (Path(gimp["out"]) / name / file).read_bytes()
+
+
+def expected_context(canvas, sel) -> Box:
+    info = model_info("eachlabs", "")
+    plan = plan_edit(*canvas, Box(*sel) if sel else None, info.sizes, size="auto", padding=0.15, max_send_side=2048)
+    return plan.context
+
+
+def inside(box, x, y) -> bool:
+    return box is not None and box.x <= x < box.right and box.y <= y < box.bottom
+
+
+def check_composite(gimp, name, sel, changed_box=None, invert=True, rep=None):
+    """Inside the selection (and the source layer's area) RGB is inverted within 1/255, elsewhere every
+    channel is unchanged within 1/255. `rep`: a nested report (a follow-up call inside a case)."""
+    rep = rep or case(gimp, name)
+    w, h = rep["size"]
+    before, after = raw(gimp, name, "before.rgba"), raw(gimp, name, "after.rgba")
+    sel_box = Box(*sel).clamp_to(w, h) if sel else Box(0, 0, w, h)
+    src = Box(*changed_box) if changed_box else Box(0, 0, w, h)
+    wrong = []
+    for y in range(h):
+        for x in range(w):
+            i = 4 * (y * w + x)
+            b, a = before[i:i + 4], after[i:i + 4]
+            edited = invert and inside(sel_box, x, y) and inside(src, x, y)
+            want = [255 - b[0], 255 - b[1], 255 - b[2], b[3]] if edited else list(b)
+            if any(abs(p - q) > 1 for p, q in zip(a, want, strict=True)):
+                wrong.append((x, y, list(a), want))
+    assert not wrong, f"{len(wrong)} wrong pixels, first: {wrong[:5]}"
+
+
+def check_new_layer(rep, canvas, sel, position=0, parent=None):
+    new = rep["new"]
+    ctx = expected_context(canvas, sel)
+    assert (new["x"], new["y"], new["w"], new["h"]) == (ctx.x, ctx.y, ctx.width, ctx.height)
+    assert new["position"] == position and new["parent"] == parent
+    assert new["has_mask"] is (sel is not None)
+    assert new["name"].startswith("GPT: ")
+    assert len(rep["tree"]) == rep["layers_before"] + 1
+
+
+def check_mask(gimp, name, canvas, sel):
+    rep = case(gimp, name)
+    new = rep["new"]
+    mask = raw(gimp, name, "mask.y")
+    sel_box = Box(*sel).clamp_to(*canvas)
+    for y in range(new["h"]):
+        for x in range(new["w"]):
+            want = 255 if inside(sel_box, x + new["x"], y + new["y"]) else 0
+            assert mask[y * new["w"] + x] == want, (x, y)
+
+
+def check_untouched(gimp, name, message_part):
+    rep = case(gimp, name)
+    assert rep["status"] == EXECUTION_ERROR, rep
+    assert message_part.lower() in rep["message"].lower(), rep["message"]
+    assert "Traceback" not in rep["message"]
+    assert len(rep["tree"]) == rep["layers_before"], rep["tree"]
+    assert raw(gimp, name, "before.rgba") == raw(gimp, name, "after.rgba")
+
+
+def ledger_of(gimp) -> Ledger:
+    return Ledger(Path(gimp["home"]) / "jobs.sqlite3")
+
+
+# --- phase 1: the vertical slice ---------------------------------------------------------------------
+
+def test_invert_inside_non_square_edge_selection_only(gimp):
+    rep = case(gimp, "rgb-invert")
+    assert rep["status"] == SUCCESS, rep["message"]
+    check_new_layer(rep, (120, 80), SEL)
+    check_mask(gimp, "rgb-invert", (120, 80), SEL)
+    check_composite(gimp, "rgb-invert", SEL)
+    job = ledger_of(gimp).get(rep["job"])
+    assert job.state is JobState.INSERTED and job.origin == "gimp"
+
+
+def test_identity_leaves_the_picture_as_it_was(gimp):
+    rep = case(gimp, "rgb-identity")
+    assert rep["status"] == SUCCESS, rep["message"]
+    check_new_layer(rep, (120, 80), SEL)
+    check_composite(gimp, "rgb-identity", SEL, invert=False)
+
+
+def test_layer_with_offset_edited_where_it_is(gimp):
+    rep = case(gimp, "offset-layer")
+    assert rep["status"] == SUCCESS, rep["message"]
+    sel = (40, 50, 60, 30)  # touches the bottom edge
+    check_new_layer(rep, (120, 80), sel)
+    assert [t["name"] for t in rep["tree"]][1:] == ["top", "background"]  # inserted above the source
+    check_composite(gimp, "offset-layer", sel, changed_box=rep["source_box"])
+
+
+def test_layer_smaller_than_the_selection(gimp):
+    rep = case(gimp, "small-layer")
+    assert rep["status"] == SUCCESS, rep["message"]
+    check_composite(gimp, "small-layer", (0, 0, 60, 40), changed_box=rep["source_box"])
+
+
+def test_layer_partly_off_canvas(gimp):
+    rep = case(gimp, "partly-off-canvas")
+    assert rep["status"] == SUCCESS, rep["message"]
+    check_composite(gimp, "partly-off-canvas", (70, 30, 50, 50), changed_box=rep["source_box"])
+
+
+@pytest.mark.parametrize("name,message", [("empty-prompt", "prompt is empty"), ("provider-error", ""),
+                                          ("server-garbage", ""), ("bad-size", "999x999"),
+                                          ("indexed", "indexed")])
+def test_failures_return_an_error_and_leave_the_image_untouched(gimp, name, message):
+    check_untouched(gimp, name, message)
+    assert case(gimp, name)["message"].strip()
+
+
+# --- phase 2: every kind of image ---------------------------------------------------------------------
+
+def test_rgba_invert_and_identity_keep_alpha(gimp):
+    rep = case(gimp, "rgba-invert")
+    assert rep["status"] == SUCCESS, rep["message"]
+    check_composite(gimp, "rgba-invert", (70, 0, 50, 25))  # top-right corner
+    rep = case(gimp, "rgba-identity")
+    assert rep["status"] == SUCCESS, rep["message"]
+    new, src = rep["new"], rep["source"]
+    new_px, src_px = raw(gimp, "rgba-identity", "new.rgba"), raw(gimp, "rgba-identity", "source.rgba")
+    for y in range(new["h"]):
+        for x in range(new["w"]):
+            i = 4 * (y * new["w"] + x)
+            j = 4 * ((y + new["y"] - src["y"]) * src["w"] + (x + new["x"] - src["x"]))
+            assert abs(new_px[i + 3] - src_px[j + 3]) <= 1, (x, y)  # alpha carried through
+            if src_px[j + 3]:
+                assert all(abs(new_px[i + k] - src_px[j + k]) <= 1 for k in range(3)), (x, y)
+
+
+@pytest.mark.parametrize("name", ["gray", "u16", "float-linear", "visible-source"])
+def test_other_modes_and_sources_invert_inside_the_selection(gimp, name):
+    rep = case(gimp, name)
+    assert rep["status"] == SUCCESS, rep["message"]
+    check_new_layer(rep, (120, 80), SEL)
+    check_composite(gimp, name, SEL)
+
+
+def test_high_bit_depth_layers_keep_the_image_precision(gimp):
+    u8 = case(gimp, "rgb-invert")
+    for name, bytes_per_channel in (("u16", 2), ("float-linear", 4)):
+        rep = case(gimp, name)
+        assert rep["new"]["bpp"] == 4 * bytes_per_channel, rep["new"]  # RGBA at the image's precision
+        assert rep["precision"] != u8["precision"]
+
+
+def test_grayscale_with_alpha(gimp):
+    rep = case(gimp, "gray-alpha")
+    assert rep["status"] == SUCCESS, rep["message"]
+    assert rep["new"]["bpp"] == 2  # gray + alpha, 8-bit: the result was converted to the image's mode
+
+
+def test_variations_make_a_group_with_one_visible(gimp):
+    rep = case(gimp, "variations")
+    assert rep["status"] == SUCCESS, rep["message"]
+    group = rep["new"]
+    assert group["group"] and group["has_mask"] and group["position"] == 0
+    assert [c["visible"] for c in group["children"]] == [True, False, False]
+    ctx = expected_context((120, 80), SEL)
+    for child in group["children"]:
+        assert (child["x"], child["y"], child["w"], child["h"]) == (ctx.x, ctx.y, ctx.width, ctx.height)
+    check_composite(gimp, "variations", SEL, invert=False)
+
+
+def test_no_selection_edits_the_whole_canvas_without_mask(gimp):
+    rep = case(gimp, "no-selection")
+    assert rep["status"] == SUCCESS, rep["message"]
+    assert (rep["new"]["x"], rep["new"]["y"], rep["new"]["w"], rep["new"]["h"]) == (0, 0, 64, 48)
+    assert rep["new"]["has_mask"] is False
+    check_composite(gimp, "no-selection", None)
+
+
+# --- phase 2: nothing paid for is lost ------------------------------------------------------------------
+
+def test_layer_deleted_meanwhile_result_kept_then_inserted_later(gimp):
+    rep = case(gimp, "deleted-layer")
+    assert rep["status"] == EXECUTION_ERROR
+    assert "deleted" in rep["message"] and "Recent GPT Image results" in rep["message"], rep["message"]
+    assert len(rep["tree"]) == rep["layers_before"] - 1  # the layer the "user" deleted; nothing inserted
+    later = rep["recent"]
+    assert later["status"] == SUCCESS, later["message"]
+    check_composite(gimp, "deleted-layer-recent", SEL, rep=later)
+    assert ledger_of(gimp).get(later["job"]).state is JobState.INSERTED
+
+
+def test_image_closed_since_result_inserted_into_another(gimp):
+    rep = case(gimp, "image-gone")
+    assert rep["status"] == SUCCESS, rep["message"]
+    assert rep["orphan"]["status"] == EXECUTION_ERROR
+    assert "closed" in rep["orphan"]["message"] and rep["job"][:8] in rep["orphan"]["message"]
+    later = rep["recent"]
+    assert later["status"] == SUCCESS, later["message"]
+    assert later["job"] == rep["job"]
+    check_composite(gimp, "image-gone-recent", SEL, rep=later)
+
+
+def test_killed_plugin_job_resumed_and_inserted(gimp):
+    rep = case(gimp, "killed")
+    assert gimp["killed"], "the test never saw the job running, so nothing was killed"
+    assert rep["status"] != SUCCESS  # the plug-in died mid-job
+    assert rep["killed_job"] == gimp["killed"]
+    later = rep["recent"]
+    assert later["status"] == SUCCESS, later["message"]
+    assert later["job"] == gimp["killed"]
+    check_composite(gimp, "killed-recent", SEL, rep=later)
+    events = [state for _, state, _ in ledger_of(gimp).events(gimp["killed"])]
+    assert events[-1] == "inserted" and "running" in events
+
+
+def test_recent_lists_jobs(gimp):
+    rep = case(gimp, "list")
+    assert rep["status"] == SUCCESS
+    assert "inserted" in rep["message"] and "gimp" in rep["message"]
+
+
+def test_whole_suite_time(gimp):
+    # Every case above runs in one GIMP start; keep the pair of versions well inside five minutes.
+    assert gimp["seconds"] < 150, json.dumps({k: v.get("seconds") for k, v in gimp["cases"].items()})
