@@ -13,10 +13,12 @@ event boundary) in the middle of an event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from .errors import BadResponse
+from .errors import BadResponse, GptEditError
 
 #: OpenAI's chat streams end with this sentinel; for images it is handled by the SDK but undocumented
 #: (api-protocols.md §2.4), so we accept it and stop.
@@ -181,3 +183,48 @@ def iter_events(chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVEN
 def parse_text(text: str) -> list[SSEEvent]:
     """All events in a complete stream held in memory (tests, recorded streams)."""
     return list(iter_events([text.encode("utf-8")]))
+
+
+class StreamResponse:
+    """An open HTTP answer read as server-sent events, or as one JSON body when the server ignored the
+    request to stream. Made by `Transport.open_stream`, which supplies how bytes arrive and how a
+    broken read becomes a typed error; use it as a context manager so the connection is released."""
+
+    def __init__(self, *, status: int, headers: Mapping[str, str], request_id: str | None,
+                 chunks: Iterator[bytes], read_all: Callable[[], bytes], label: str,
+                 map_error: Callable[[Exception], GptEditError], close: Callable[[], None],
+                 max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES):
+        self.status, self.headers, self.request_id = status, headers, request_id
+        self.is_sse = headers.get("content-type", "").lower().startswith("text/event-stream")
+        self._chunks, self._read_all, self._label = chunks, read_all, label
+        self._map_error, self._close, self._max = map_error, close, max_event_bytes
+
+    def events(self) -> Iterator[SSEEvent]:
+        parser = SSEParser(max_event_bytes=self._max)
+        try:
+            for chunk in self._chunks:
+                yield from parser.feed(chunk)
+            yield from parser.close()
+        except Exception as exc:  # the transport's, urllib3's (maybe vendored) and socket errors alike
+            raise self._map_error(exc) from None
+        finally:
+            self.close()
+
+    def json(self) -> Any:
+        try:
+            raw = self._read_all()
+            try:
+                return json.loads(raw) if raw.strip() else None
+            except ValueError:
+                raise BadResponse(f"{self._label} sent an answer that is not JSON.") from None
+        except Exception as exc:
+            raise self._map_error(exc) from None
+
+    def close(self) -> None:
+        self._close()
+
+    def __enter__(self) -> StreamResponse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -15,10 +15,8 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json as jsonlib
 import logging
-import os
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -27,7 +25,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from . import __version__
-from ._deps import certifi, requests
+from ._deps import requests
 from .errors import (
     BadResponse,
     ConfigError,
@@ -35,17 +33,22 @@ from .errors import (
     RateLimited,
     SubmissionUnknown,
 )
-from .sse import SSEEvent, SSEParser
-from .transport_errors import (
+from .http_policy import (
     ErrorDetail,
     ErrorParser,
-    _nothing_sent,
+    ca_bundle,
+    check_scheme,
     error_for_exception,
     error_for_status,
     generic_error_detail,
+    is_loopback_host,
+    nothing_sent,
+    origin_of,
     parse_retry_after,
     request_id_of,
+    validate_base_url,
 )
+from .sse import SSEEvent, StreamResponse
 
 __all__ = [
     "ApiResponse", "ErrorDetail", "ErrorParser", "RetryPolicy", "StreamResponse", "Transport",
@@ -91,59 +94,6 @@ class ApiResponse:
         return request_id_of(self.headers)
 
 
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost":
-        return True
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    mapped = getattr(ip, "ipv4_mapped", None)
-    return ip.is_loopback or bool(mapped and mapped.is_loopback)
-
-
-def _origin(url: str) -> tuple[str, str, int]:
-    p = urlsplit(url)
-    scheme = p.scheme.lower()
-    return scheme, (p.hostname or "").lower(), p.port or (443 if scheme == "https" else 80)
-
-
-def _check_scheme(url: str, what: str, error: type[GptEditError] = ConfigError) -> None:
-    p = urlsplit(url)
-    if p.scheme not in ("http", "https") or not p.hostname:
-        raise error(f"The {what} {url!r} is not a web address like https://api.example.com.")
-    if p.scheme == "http" and not is_loopback_host(p.hostname):
-        raise error(
-            f"The {what} {url!r} uses plain http; use https (plain http is allowed only for this "
-            "computer: 127.0.0.1, ::1 or localhost)."
-        )
-
-
-def validate_base_url(url: str, label: str = "provider") -> str:
-    url = (url or "").strip()
-    _check_scheme(url, f"{label} base URL")
-    p = urlsplit(url)
-    if p.username or p.password:
-        raise ConfigError(f"The {label} base URL must not contain a user name or password.")
-    if p.query or p.fragment:
-        raise ConfigError(f"The {label} base URL must not contain '?' or '#'.")
-    return url.rstrip("/")
-
-
-def ca_bundle() -> str:
-    """The CA file or folder to verify TLS with: a corporate bundle when configured, else certifi's."""
-    for var in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
-        path = os.environ.get(var, "").strip()
-        if path:
-            if not os.path.exists(path):
-                raise ConfigError(f"{var} points at {path!r}, which does not exist; fix or unset it.")
-            return path
-    return certifi.where()
-
-
 class Transport:
     def __init__(
         self,
@@ -164,7 +114,7 @@ class Transport:
     ):
         self.label = label
         self.base_url = validate_base_url(base_url, label)
-        self._origin = _origin(self.base_url)
+        self._origin = origin_of(self.base_url)
         self._api_key = api_key or ""
         self._auth_header = auth_header
         self.connect_timeout = connect_timeout
@@ -192,7 +142,7 @@ class Transport:
         return self.base_url + "/" + url_or_path.lstrip("/")
 
     def is_api_origin(self, url: str) -> bool:
-        return _origin(url) == self._origin
+        return origin_of(url) == self._origin
 
     def _redact(self, text: str) -> str:
         if self._api_key and len(self._api_key) >= 4:
@@ -212,7 +162,7 @@ class Transport:
                    body: dict) -> requests.Response:
         """One request; GET redirects are followed by hand so the key is re-decided for every hop."""
         for _ in range(MAX_REDIRECTS + 1):
-            _check_scheme(url, f"address {self.label} sent", BadResponse)
+            check_scheme(url, f"address {self.label} sent", BadResponse)
             resp = session.request(
                 method, url, headers=self._headers(url, headers, with_key), timeout=timeout,
                 allow_redirects=False, stream=True, verify=ca_bundle(),
@@ -285,9 +235,9 @@ class Transport:
                     resp = self._send_once(session, method, url, headers=headers, with_key=with_key,
                                            timeout=timeout, body=body_factory())
                 except requests.RequestException as exc:
-                    nothing_sent = _nothing_sent(exc)
-                    error = self._map_exception(exc, url, idempotent, sent=not nothing_sent)
-                    retry_ok = (idempotent or nothing_sent) and error.retryable and not isinstance(
+                    unsent = nothing_sent(exc)
+                    error = self._map_exception(exc, url, idempotent, sent=not unsent)
+                    retry_ok = (idempotent or unsent) and error.retryable and not isinstance(
                         exc, requests.exceptions.SSLError)
                 else:
                     if resp.status_code < 300:
@@ -383,12 +333,31 @@ class Transport:
                 method.upper(), url, idempotent=idempotent, with_key=True, headers=hdrs,
                 body_factory=self._body_factory(json, data, files), timeout=self._timeout(read_timeout),
                 session=session,
-                consume=lambda resp: StreamResponse(self, resp, idempotent=idempotent, max_bytes=max_bytes,
-                                                    session=session if own else None))
+                consume=lambda resp: self._stream(resp, idempotent, max_bytes, session if own else None))
         except BaseException:
             if own:
                 session.close()
             raise
+
+    def _stream(self, resp: requests.Response, idempotent: bool, max_bytes: int,
+                session: requests.Session | None) -> StreamResponse:
+        def on_close() -> None:
+            resp.close()
+            if session is not None:
+                session.close()
+
+        def map_error(exc: Exception) -> GptEditError:
+            if isinstance(exc, BadResponse) and not idempotent:
+                return SubmissionUnknown(f"{self.label} accepted the edit but its answer could not be read "
+                                         f"({exc}). Check the provider's dashboard before trying again.")
+            if isinstance(exc, GptEditError):
+                return exc
+            return self._map_exception(exc, resp.url or "", idempotent, True)
+
+        return StreamResponse(
+            status=resp.status_code, headers=resp.headers, request_id=request_id_of(resp.headers),
+            chunks=_arriving_chunks(resp), read_all=lambda: self._read(resp, max_bytes), label=self.label,
+            map_error=map_error, close=on_close, max_event_bytes=max_bytes)
 
     def stream_sse(self, method: str, url_or_path: str, **kw) -> Iterator[SSEEvent]:
         with self.open_stream(method, url_or_path, **kw) as stream:
@@ -430,65 +399,15 @@ class _ProgressBody:
         return chunk
 
 
-class StreamResponse:
-    """An open answer being read as server-sent events (or, if the server ignored the stream request,
-    as one JSON body)."""
-
-    def __init__(self, transport: Transport, resp: requests.Response, *, idempotent: bool, max_bytes: int,
-                 session: requests.Session | None):
-        self._t, self._resp, self._idempotent, self._max = transport, resp, idempotent, max_bytes
-        self._session = session
-        self.status = resp.status_code
-        self.headers = resp.headers
-        self.request_id = request_id_of(resp.headers)
-        self.is_sse = resp.headers.get("content-type", "").lower().startswith("text/event-stream")
-
-    def _chunks(self) -> Iterator[bytes]:
-        """Bytes as soon as they arrive. `iter_content(n)` waits for n bytes (or the end) when the answer
-        is not chunk-encoded, which would hold back every event; `read1` returns what is there."""
-        raw = self._resp.raw
-        read1 = getattr(raw, "read1", None)
-        if read1 is None:  # an older urllib3: chunk-encoded streams still arrive chunk by chunk
-            yield from self._resp.iter_content(None)
+def _arriving_chunks(resp: requests.Response) -> Iterator[bytes]:
+    """Bytes as soon as they arrive. `iter_content(n)` waits for n bytes (or the end) when the answer is
+    not chunk-encoded, which would hold back every event; `read1` returns what is there."""
+    read1 = getattr(resp.raw, "read1", None)
+    if read1 is None:  # an older urllib3: chunk-encoded streams still arrive chunk by chunk
+        yield from resp.iter_content(None)
+        return
+    while True:
+        data = read1(64 * 1024, decode_content=True)
+        if not data:
             return
-        while True:
-            data = read1(64 * 1024, decode_content=True)
-            if not data:
-                return
-            yield data
-
-    def events(self) -> Iterator[SSEEvent]:
-        parser = SSEParser(max_event_bytes=self._max)
-        try:
-            for chunk in self._chunks():
-                yield from parser.feed(chunk)
-            yield from parser.close()
-        except BadResponse as exc:
-            if self._idempotent:
-                raise
-            raise SubmissionUnknown(f"{self._t.label} accepted the edit but its answer could not be read "
-                                    f"({exc}). Check the provider's dashboard before trying again.") from None
-        except GptEditError:
-            raise
-        except Exception as exc:  # requests', urllib3's (possibly vendored) and socket errors alike
-            raise self._t._map_exception(exc, self._resp.url or "", self._idempotent, True) from None
-        finally:
-            self.close()
-
-    def json(self) -> Any:
-        raw = self._t._read(self._resp, self._max)
-        try:
-            return jsonlib.loads(raw) if raw.strip() else None
-        except ValueError:
-            raise BadResponse(f"{self._t.label} sent an answer that is not JSON.") from None
-
-    def close(self) -> None:
-        self._resp.close()
-        if self._session is not None:
-            self._session.close()
-
-    def __enter__(self) -> StreamResponse:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        yield data

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import BadInput, BadResponse, NetworkError, ProviderError, RequestTimeout, SubmissionUnknown
+from ..http_policy import validation_item
 from ..models import EditRequest, PollResult, Quality, RemoteHandle, RemoteStatus, Submission
 from ..transport import ErrorDetail, generic_error_detail
-from ..transport_errors import validation_item
 from .base import SubmitListener
 from .common import HTTPProvider, data_url, job_failure, output_refs, status_of, usage_from
 
@@ -57,6 +57,8 @@ class FalProvider(HTTPProvider):
     name = "fal"
     can_cancel = True
     can_stream = False
+    # `{status_url}/stream` holds the request open until the status changes (api-protocols.md §4.1)
+    can_hold_poll = True
     error_detail = staticmethod(error_detail)
 
     def create_payload(self, request: EditRequest) -> dict:

@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import BadResponse, ModerationBlocked, ProviderError, SubmissionUnknown
+from ..http_policy import MODERATION_CODES
 from ..imagesniff import check_image
 from ..models import EditRequest, OutputRef, PollResult, RemoteHandle, RemoteStatus, Submission, size_text
 from ..transport import ErrorDetail, generic_error_detail
-from ..transport_errors import MODERATION_CODES
 from .base import ProviderConfig, SubmitListener
 from .common import HTTPProvider, decode_b64, image_info, sentence, usage_from
 

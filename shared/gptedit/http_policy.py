@@ -1,4 +1,5 @@
-"""Turn an HTTP error answer into a typed error a person can act on.
+"""The rules the transport applies: which addresses may be used, which CA file verifies TLS, and how
+an HTTP error answer or a failed connection becomes a typed error a person can act on.
 
 Each provider wraps its message differently (each::labs `{"error": "..."}`, OpenAI `{"error": {"message",
 "code"}}`, Replicate problem+json `{"title","detail"}`, fal `{"detail": [...]}`); each provider module
@@ -10,17 +11,21 @@ not help) and `moderation_blocked` as a 400 (api-protocols.md §2.5).
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import json
+import os
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from ._deps import requests
+from ._deps import certifi, requests
 from .errors import (
     AuthError,
     BadInput,
+    ConfigError,
     GptEditError,
     ModerationBlocked,
     NetworkError,
@@ -34,6 +39,59 @@ from .errors import (
 )
 
 _rexc = requests.exceptions
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def origin_of(url: str) -> tuple[str, str, int]:
+    p = urlsplit(url)
+    scheme = p.scheme.lower()
+    return scheme, (p.hostname or "").lower(), p.port or (443 if scheme == "https" else 80)
+
+
+def check_scheme(url: str, what: str, error: type[GptEditError] = ConfigError) -> None:
+    p = urlsplit(url)
+    if p.scheme not in ("http", "https") or not p.hostname:
+        raise error(f"The {what} {url!r} is not a web address like https://api.example.com.")
+    if p.scheme == "http" and not is_loopback_host(p.hostname):
+        raise error(
+            f"The {what} {url!r} uses plain http; use https (plain http is allowed only for this "
+            "computer: 127.0.0.1, ::1 or localhost)."
+        )
+
+
+def validate_base_url(url: str, label: str = "provider") -> str:
+    url = (url or "").strip()
+    check_scheme(url, f"{label} base URL")
+    p = urlsplit(url)
+    if p.username or p.password:
+        raise ConfigError(f"The {label} base URL must not contain a user name or password.")
+    if p.query or p.fragment:
+        raise ConfigError(f"The {label} base URL must not contain '?' or '#'.")
+    return url.rstrip("/")
+
+
+def ca_bundle() -> str:
+    """The CA file or folder to verify TLS with: a corporate bundle when configured, else certifi's."""
+    for var in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
+        path = os.environ.get(var, "").strip()
+        if path:
+            if not os.path.exists(path):
+                raise ConfigError(f"{var} points at {path!r}, which does not exist; fix or unset it.")
+            return path
+    return certifi.where()
 
 #: the headers providers put their request id in: each::labs/OpenAI `X-Request-Id`, fal `x-fal-request-id`
 REQUEST_ID_HEADERS = ("x-request-id", "x-fal-request-id", "request-id")
@@ -228,7 +286,7 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
                 todo.append(nxt)
 
 
-def _nothing_sent(exc: BaseException) -> bool:
+def nothing_sent(exc: BaseException) -> bool:
     """True when the request certainly never reached the server. Matched by class name so it works with
     the vendored urllib3 copy inside the plugins too."""
     if isinstance(exc, (_rexc.ConnectTimeout, _rexc.ProxyError,
@@ -262,6 +320,6 @@ def error_for_exception(exc: BaseException, *, label: str, host: str, idempotent
         )
     if isinstance(exc, _rexc.ProxyError):
         return NetworkError(f"The proxy refused the connection to {host}. Check HTTPS_PROXY / NO_PROXY.")
-    if _nothing_sent(exc):
+    if nothing_sent(exc):
         return NetworkError(f"Could not reach {host}. Check the internet connection and the base URL.")
     return NetworkError(f"The connection to {host} broke while talking to {label}. Try again.")
