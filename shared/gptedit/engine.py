@@ -33,6 +33,8 @@ def provider_options(settings: Settings) -> dict:
     """Per-provider knobs that come from settings rather than the request."""
     if settings.protocol == "openai":
         return {"stream": settings.stream}
+    if settings.protocol == "replicate":
+        return {"wait": settings.wait}
     return {}
 
 
@@ -145,7 +147,7 @@ def resume_job(
     if not ledger.claim(job.id, force=force):
         raise GptEditError(f"Job {job.id[:8]} is being followed by another running program; not resumed twice.")
     settings = settings or settings_for_job(job)
-    provider = provider_for(settings)
+    provider = provider_for(settings, **provider_options(settings))
     runner = JobRunner(ledger, provider, listener=listener, cancel=cancel, deadline=settings.deadline, policy=policy)
     try:
         return runner.resume(job)

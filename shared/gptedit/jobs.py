@@ -235,11 +235,13 @@ class JobRunner:
             self.ledger.update(self._job.id, **fields)
             return self._fail(BadResponse(f"{self._job.provider} reported success but sent no image."))
         paths = []
+        out_size = None
         for i, ref in enumerate(result.outputs):
             data = self._fetch_with_retry(ref)
             if data is None:
                 return self._job
             kind = sniff(data)
+            out_size = out_size or Size(kind.width, kind.height)
             paths.append(str(self.ledger.save_result(self._job.id, i, data, kind.extension)))
             # Each saved file is recorded at once: a crash between two downloads keeps the first.
             self.ledger.update(self._job.id, results=paths)
@@ -247,8 +249,9 @@ class JobRunner:
             from .pricing import actual
 
             req = self._job.request
+            # With "auto" the size is only known now: price what actually came back.
             cost = actual(self._job.protocol, self._job.model, usage=result.usage, reported_cost=None,
-                          n=len(paths), size=Size.parse(req.get("size", "auto")),
+                          n=len(paths), size=Size.parse(req.get("size", "auto")) or out_size,
                           quality=Quality(req.get("quality", "auto")))
             if cost is not None:
                 fields["cost"] = cost

@@ -248,7 +248,7 @@ class Ledger:
     ]:
         where, args = [], []
         if states:
-            where.append("state IN (%s)" % ", ".join("?" for _ in states))
+            where.append("state IN ({})".format(", ".join("?" for _ in states)))
             args += [s.value for s in states]
         if origin:
             where.append("origin = ?")

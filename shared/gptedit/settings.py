@@ -42,6 +42,7 @@ _DEFAULTS = {
     "padding": 0.15,
     "max_send_side": 2048,
     "stream": True,
+    "wait": 5,
 }
 
 
@@ -64,6 +65,9 @@ class Settings:
     max_send_side: int = 2048
     #: ask streaming providers for partial previews
     stream: bool = True
+    #: seconds a provider may hold the create open to answer at once (Replicate's `Prefer: wait`); short, so
+    #: a Cancel click is honoured quickly — the job is polled afterwards anyway
+    wait: int = 5
     #: where each value came from ("flag", "env", "config", "default"), for `gptedit config` and the UIs
     sources: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -190,6 +194,7 @@ def resolve(
     s.padding = float(pick("padding", None, defaults_cfg, _DEFAULTS["padding"]))
     s.max_send_side = _int(pick("max_send_side", None, defaults_cfg, _DEFAULTS["max_send_side"]), "max_send_side")
     s.stream = _bool(pick("stream", "GPTEDIT_STREAM", defaults_cfg, _DEFAULTS["stream"]))
+    s.wait = _int(pick("wait", None, defaults_cfg, _DEFAULTS["wait"]), "wait")
     if not s.base_url:
         from .catalog import PROVIDERS  # late: the catalog imports settings-free modules only
 

@@ -3,11 +3,18 @@ import os
 import stat
 
 import pytest
-
 from gptedit.errors import ConfigError
 from gptedit.models import OutputFormat, Quality
 from gptedit.paths import config_path
-from gptedit.settings import load_config, mask_key, public_view, require_key, resolve, save_config, set_config_value
+from gptedit.settings import (
+    load_config,
+    mask_key,
+    public_view,
+    require_key,
+    resolve,
+    save_config,
+    set_config_value,
+)
 
 
 def test_defaults_are_the_offline_sandbox():

@@ -56,6 +56,7 @@ class Provider(ABC):
 
     def cancel(self, handle: RemoteHandle) -> None:
         """Ask the provider to stop the job (best effort). Providers without remote cancel do nothing."""
+        return None
 
     @abstractmethod
     def fetch(self, ref: OutputRef) -> bytes:
