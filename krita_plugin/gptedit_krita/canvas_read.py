@@ -69,11 +69,18 @@ def paint_target(doc):
     """The layer an edit starts from: the active node, or the layer owning an active mask."""
     node = doc.activeNode()
     if node is None:
-        return None
+        # A view that has just opened has no current node for a moment; scripts hit that window.
+        return paint_target_top(doc)
     if node.type().endswith("mask"):
         parent = node.parentNode()
-        return parent if parent is not None else node
+        # the global selection mask hangs off the root: fall back to the top layer
+        return parent if parent is not None and parent.parentNode() is not None else paint_target_top(doc)
     return node
+
+
+def paint_target_top(doc):
+    layers = [n for n in doc.rootNode().childNodes() if not n.type().endswith("mask")]
+    return layers[-1] if layers else None
 
 
 def _layer_is_empty(node, box: Box) -> bool:

@@ -13,6 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+KEY_ENVS = {"eachlabs": "EACHLABS_API_KEY", "openai": "OPENAI_API_KEY", "replicate": "REPLICATE_API_TOKEN",
+            "fal": "FAL_KEY"}
 sys.path.insert(0, str(ROOT / "tests" / "hosts"))
 
 
@@ -80,25 +82,32 @@ class KritaRunner:
         assert names == ["gptedit_krita"], names
 
     def env(self, provider: str = "eachlabs", **extra) -> dict:
+        """Every provider pointed at the sandbox (the docker may switch), `provider` the default."""
         env = {"GPTEDIT_HOME": str(self.home)}
         if self.sandbox is not None:
-            env.update({"GPTEDIT_PROVIDER": provider,
-                        f"GPTEDIT_{provider.upper()}_BASE_URL": self.sandbox.base_urls[provider],
-                        {"eachlabs": "EACHLABS_API_KEY", "openai": "OPENAI_API_KEY",
-                         "replicate": "REPLICATE_API_TOKEN", "fal": "FAL_KEY"}[provider]: "test"})
+            env["GPTEDIT_PROVIDER"] = provider
+            for name, key_env in KEY_ENVS.items():
+                env[f"GPTEDIT_{name.upper()}_BASE_URL"] = self.sandbox.base_urls[name]
+                env[key_env] = "test"
         env.update({k: str(v) for k, v in extra.items()})
         return env
 
+    def params(self, params: dict | None) -> dict:
+        out = dict(params or {}, artifacts=str(self.artifacts), home=str(self.home))
+        if self.sandbox is not None:
+            out["sandbox_api"] = self.sandbox.api_url
+        return out
+
     def run(self, scenario: str, params: dict | None = None, timeout: float = 120, env: dict | None = None,
             **kw) -> dict:
-        params = dict(params or {}, artifacts=str(self.artifacts), home=str(self.home))
+        params = self.params(params)
         report = self.host.run(self.profile, SCENARIOS / scenario, timeout=timeout,
                                env=env if env is not None else self.env(), binds=[self.home, self.artifacts],
                                params=params, **kw)
         return report["data"]
 
     def start(self, scenario: str, params: dict | None = None, timeout: float = 120, env: dict | None = None):
-        params = dict(params or {}, artifacts=str(self.artifacts), home=str(self.home))
+        params = self.params(params)
         return self.host.start(self.profile, SCENARIOS / scenario, timeout=timeout,
                                env=env if env is not None else self.env(), binds=[self.home, self.artifacts],
                                params=params)
