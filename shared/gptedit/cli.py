@@ -13,7 +13,7 @@ from pathlib import Path
 from . import __version__
 from .cli_images import load_input, load_mask, write_outputs
 from .cli_progress import Progress
-from .engine import estimate_for, resume_job, run_edit, sweep_orphans
+from .engine import estimate_for, preflight, resume_job, run_edit, sweep_orphans
 from .errors import BadInput, ConfigError, GptEditError
 from .jobs import CancelToken
 from .ledger import Ledger
@@ -167,6 +167,7 @@ def cmd_edit(args) -> int:
             output_format=settings.output_format,
             background=settings.background,
         )
+        preflight(settings, request)
         progress = Progress(quiet=args.quiet)
         est = estimate_for(settings, request)
         progress.line(f"{settings.provider} · {settings.model} · {request.quality.value} · "

@@ -56,6 +56,15 @@ def check_request(settings: Settings, request: EditRequest) -> None:
     info.sizes.check(request.size, info.label)
 
 
+def preflight(settings: Settings, request: EditRequest) -> Provider:
+    """Every check that needs no network: the request, the key, the base URL, what the provider can do.
+    Returns the provider, ready to use."""
+    check_request(settings, request)
+    provider = provider_for(settings, **provider_options(settings))
+    provider.check(request)
+    return provider
+
+
 def estimate_for(settings: Settings, request: EditRequest) -> CostEstimate:
     return estimate(
         settings.protocol,
@@ -79,9 +88,11 @@ def new_job(
     provider: Provider | None = None,
 ) -> tuple[JobRecord, Provider]:
     """Check the request, then write the job to the ledger (state queued) — before any request is made."""
-    check_request(settings, request)
-    provider = provider or provider_for(settings, **provider_options(settings))
-    provider.check(request)
+    if provider is None:
+        provider = preflight(settings, request)
+    else:
+        check_request(settings, request)
+        provider.check(request)
     est = estimate_for(settings, request)
     rec = JobRecord(
         id="",
