@@ -14,6 +14,7 @@ event boundary) in the middle of an event.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -199,11 +200,15 @@ class StreamResponse:
         self._chunks, self._read_all, self._label = chunks, read_all, label
         self._map_error, self._close, self._max = map_error, close, max_event_bytes
 
-    def events(self) -> Iterator[SSEEvent]:
+    def events(self, until: float | None = None) -> Iterator[SSEEvent]:
+        """Events as they arrive. `until` (a `time.monotonic()` value) ends the stream early even when
+        only keep-alive comments arrive, which yield no events."""
         parser = SSEParser(max_event_bytes=self._max)
         try:
             for chunk in self._chunks:
                 yield from parser.feed(chunk)
+                if until is not None and time.monotonic() >= until:
+                    return
             yield from parser.close()
         except Exception as exc:  # the transport's, urllib3's (maybe vendored) and socket errors alike
             raise self._map_error(exc) from None

@@ -302,6 +302,8 @@ def test_openai_several_images_use_the_bracket_name(server):
     provider("openai", server).submit(req("gpt-image-1", images=[ImageInput(IMG), ImageInput(jpeg(), "image/jpeg")]))
     body = server.requests("POST")[0].body
     assert body.count(b'name="image[]"') == 2 and b'Content-Type: image/jpeg' in body
+    # ImageInput's default name is image.png; the JPEG goes out named .jpg
+    assert b'filename="image.jpg"' in body and b'filename="image.png"' in body
 
 
 def sse(*events) -> list[bytes]:
@@ -587,3 +589,18 @@ def test_failure_messages_end_with_exactly_one_mark():
     assert str(r.error).endswith("Sorry about that!")
     r = eachlabs.parse_prediction({"status": "error", "error": "Rejected by the safety system."})
     assert ".." not in str(r.error) and isinstance(r.error, ModerationBlocked)
+
+
+def test_fal_long_poll_ends_at_the_wait_even_with_only_keepalives(server):
+    import time
+
+    fal_submit(server)
+    server.add("GET", "/openai/gpt-image-2/requests/r1/status/stream",
+               Reply(headers={"Content-Type": "text/event-stream"}, chunks=[b": ping\n\n"] * 40, gap=0.1))
+    server.add("GET", "/openai/gpt-image-2/requests/r1/status", Reply(202, json={"status": "IN_PROGRESS"}))
+    p = provider("fal", server)
+    h = p.submit(req("openai/gpt-image-2/edit")).handle
+    t0 = time.monotonic()
+    r = p.poll(h, wait=0.5)
+    # the pings keep arriving for 4 s; the poll must come back long before that
+    assert r.status is RemoteStatus.RUNNING and time.monotonic() - t0 < 3.0

@@ -126,7 +126,7 @@ class FalProvider(HTTPProvider):
                 if not stream.is_sse:
                     body = stream.json()
                     return body if isinstance(body, Mapping) else None
-                for event in stream.events():
+                for event in stream.events(until=deadline):
                     try:
                         obj = json.loads(event.data)
                     except ValueError:
@@ -136,7 +136,7 @@ class FalProvider(HTTPProvider):
                     word = str(obj["status"]).upper()
                     first = first or word
                     last = obj
-                    if word != first or status_of(word, STATUSES).terminal or time.monotonic() >= deadline:
+                    if word != first or status_of(word, STATUSES).terminal:
                         break
         except (RequestTimeout, NetworkError, BadResponse):
             pass  # no change within `wait` (or the stream broke): `last` or a plain GET answers

@@ -109,7 +109,10 @@ class OpenAIProvider(HTTPProvider):
         files: list[tuple] = []
         for i, img in enumerate(request.images):
             info = image_info(img, "image")
-            files.append((key, (img.name or f"image{i}.{info.extension}", img.data, info.mime)))
+            # the name's extension follows the real format: the API may go by it, and a layer named
+            # "image.png" can hold JPEG bytes
+            stem = (img.name or "").rsplit(".", 1)[0] or f"image{i}"
+            files.append((key, (f"{stem}.{info.extension}", img.data, info.mime)))
         if request.mask is not None:
             files.append(("mask", (request.mask.name or "mask.png", request.mask.data, "image/png")))
         return fields, files
