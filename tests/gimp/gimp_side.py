@@ -29,6 +29,22 @@ def sandbox(what, body=None):
         return json.loads(r.read())
 
 
+class hooks:
+    """Ask the plug-in's test seams (gptedit_gimp/testing_hooks.py) for something during the next calls."""
+
+    def __init__(self, **wanted):
+        self.path = os.environ["GPTEDIT_GIMP_TEST_HOOK_FILE"]  # GIMP passes its environment to plug-ins
+        self.wanted = wanted
+
+    def __enter__(self):
+        with open(self.path, "w") as fh:
+            json.dump(self.wanted, fh)
+        return self
+
+    def __exit__(self, *exc):
+        os.remove(self.path)
+
+
 def pattern(w, h, channels, seed):
     """Deterministic pixels with variety in every channel (a mistake in placement shows up)."""
     out = bytearray(w * h * channels)
@@ -205,13 +221,8 @@ def _faulty(case, outcome=None, fault=None):
 def _deleted_layer(case):
     """The user deletes the edited layer while the job runs (through the test seam, see run_edit._test_hook):
     nothing is inserted, the result stays in the ledger and is inserted later with the recent procedure."""
-    hook_file = os.environ["GPTEDIT_GIMP_TEST_HOOK_FILE"]  # the plug-in reads it (GIMP passes env through)
-    with open(hook_file, "w") as fh:
-        fh.write("delete-layer")
-    try:
+    with hooks(delete_layer=True):
         img, rep = case_layer(case, prompt="[invert] layer deleted meanwhile")
-    finally:
-        os.remove(hook_file)
     found = re.search(r"job ([0-9a-f]{8})", rep.get("message") or "")  # what a person would copy
     rep["recent"] = _insert_later(case, found.group(1) if found else "")
     return img, rep

@@ -54,8 +54,8 @@ def _edit_procedure(plugin, name):
     _common(proc, "_Edit with GPT Image…",
             "Send the current layer or selection with a prompt to GPT Image and add the answer as a new layer "
             "masked by the selection")
-    proc.add_string_argument("prompt", "_Prompt", "What to change, in plain words", "", RW)
-    _add_choice(proc, "provider", "Pro_vider", "Service to use ('default' = shared settings)", O.PROVIDER_CHOICES)
+    proc.add_string_argument("prompt", "Prompt", "What to change, in plain words", "", RW)
+    _add_choice(proc, "provider", "P_rovider", "Service to use ('default' = shared settings)", O.PROVIDER_CHOICES)
     proc.add_string_argument("model", "_Model", O.model_blurb(), "", RW)
     _add_choice(proc, "quality", "_Quality", "Output quality (affects price)", O.QUALITY_CHOICES)
     proc.add_string_argument("size", "Si_ze", "Output size WIDTHxHEIGHT or 'auto'; empty = settings", "", RW)
@@ -64,14 +64,14 @@ def _edit_procedure(plugin, name):
     _add_choice(proc, "output-format", "Output _format", "Format the provider returns", O.FORMAT_CHOICES)
     _add_choice(proc, "background", "_Background", "Ask for a transparent or opaque background",
                 O.BACKGROUND_CHOICES)
-    _add_choice(proc, "source", "_Source", "Pixels to send: the current layer or the visible composite",
+    _add_choice(proc, "source", "S_ource", "Pixels to send: the current layer or the visible composite",
                 O.SOURCE_CHOICES)
     proc.add_double_argument("padding", "Conte_xt", "Context around the selection as a fraction of its longer "
                              "side (-1 = settings, 0 = just the selection)", -1.0, 2.0, -1.0, RW)
-    proc.add_boolean_argument("add-mask", "Add layer _mask", "Mask the new layer with the selection", True, RW)
+    proc.add_boolean_argument("add-mask", "Add layer mas_k", "Mask the new layer with the selection", True, RW)
     proc.add_layer_argument("reference-1", "Reference layer _1", "Extra image the model may look at", True, RW)
     proc.add_layer_argument("reference-2", "Reference layer _2", "Extra image the model may look at", True, RW)
-    proc.add_int_argument("deadline", "Give up after (s)", "Stop waiting after this many seconds; the job stays "
+    proc.add_int_argument("deadline", "Give _up after (s)", "Stop waiting after this many seconds; the job stays "
                           "resumable (0 = settings)", 0, 86400, 0, RW)
     _returns(proc)
     return proc

@@ -24,6 +24,7 @@ from .canvas_insert import insert_results, insertion_target, layer_name
 from .canvas_read import source_layer, take_snapshot
 from .options import EditOptions, read_edit_options
 from .request_build import build_request, load_mask, save_mask
+from .testing_hooks import hooks
 from .wait import WorkerWait
 
 
@@ -109,20 +110,14 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
 
 
 def _test_hook(image, layer) -> None:
-    """Test seam, inert unless GPTEDIT_GIMP_TEST_HOOK_FILE names an existing file: stands in for the user who
-    deletes the layer while the job runs. A batch script cannot do that itself (its procedure call blocks
-    until we return), so the real-host tests ask for it through that file.
+    """Test seam (testing_hooks.py): stands in for the user who deletes the layer while the job runs.
 
     (Closing the image cannot be simulated, and cannot be detected either: GIMP keeps an image alive, valid
     and listed, while a running procedure holds it as an argument — measured on 3.0 and 3.2 — and libgimp
-    cannot tell which displays show an image. Such a result is inserted into the invisible image and is
-    still listed in Recent GPT Image results, from where it can be inserted again.)"""
-    path = os.environ.get("GPTEDIT_GIMP_TEST_HOOK_FILE")
-    if not path or not os.path.exists(path):
-        return
-    with open(path, encoding="utf-8") as fh:
-        if fh.read().strip() == "delete-layer":
-            image.remove_layer(layer)
+    cannot tell which displays show an image. Such a result goes into the image GIMP is about to drop and
+    stays listed in Recent GPT Image results, from where it can be inserted again.)"""
+    if hooks().get("delete_layer"):
+        image.remove_layer(layer)
 
 
 def finish(procedure, record, image=None, above=None):
