@@ -31,6 +31,10 @@ MARKER = ".gptedit-chroot"
 # plugin and idles forever (measured). LANG: C.UTF-8 exists in a minbase chroot, other locales do not.
 BASE_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 # Never handed through, even when a test passes them in env=: they would point into the outer Python.
+# Read once at import: the repository's root conftest strips GPTEDIT_* variables from every test's
+# environment, so looking them up later would never see what the developer set.
+SKIP_HOSTS = os.environ.get("GPTEDIT_SKIP_HOSTS") == "1"
+KEEP_RUNS = os.environ.get("GPTEDIT_KEEP_RUNS") == "1"
 FORBIDDEN_ENV = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP", "LD_PRELOAD", "LD_LIBRARY_PATH"}
 
 
@@ -103,7 +107,7 @@ _versions: dict[tuple[str, str], str] = {}
 
 def host_problem() -> str | None:
     """Why real hosts cannot run here at all, or None."""
-    if os.environ.get("GPTEDIT_SKIP_HOSTS") == "1":
+    if SKIP_HOSTS:
         return "GPTEDIT_SKIP_HOSTS=1"
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return "real-host tests need root (debootstrap, chroot, mount namespaces)"

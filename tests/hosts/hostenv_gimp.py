@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
 from hostenv_core import (
+    KEEP_RUNS,
     HostError,
     HostProcess,
     HostRunError,
@@ -207,7 +208,7 @@ def _batch(spec, profile: Path, code: str, timeout: float, env, binds, run_dir=N
             stderr_tail=proc.stderr_tail(), run_dir=proc.run_dir,
         ) from None
     out, err = proc.stdout(), proc.stderr()
-    if os.environ.get("GPTEDIT_KEEP_RUNS") != "1" and run_dir is None:
+    if not KEEP_RUNS and run_dir is None:
         shutil.rmtree(proc.run_dir, ignore_errors=True)
     return rc, out, err
 
@@ -225,6 +226,6 @@ def run_gimp_batch(
     run = new_run_dir("gimp", run_dir)
     profile = prepare_gimp_profile(spec, profile if profile is not None else run / "profile")
     rc, out, err = _batch(spec, profile, python_code, timeout, env, binds, run_dir=run)
-    if os.environ.get("GPTEDIT_KEEP_RUNS") != "1" and run_dir is None:
+    if not KEEP_RUNS and run_dir is None:
         shutil.rmtree(run, ignore_errors=True)
     return rc, out, err

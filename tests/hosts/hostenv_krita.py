@@ -21,6 +21,7 @@ from pathlib import Path
 
 from hostenv_core import (
     HERE,
+    KEEP_RUNS,
     HostError,
     HostProcess,
     HostRunError,
@@ -386,7 +387,7 @@ def run_krita(
             f"--- Krita stderr tail ---\n{report.get('stderr_tail', '')}\n(run folder {run})",
             report=report, stderr_tail=report.get("stderr_tail", ""), run_dir=run,
         )
-    if os.environ.get("GPTEDIT_KEEP_RUNS") != "1" and run_dir is None:
+    if not KEEP_RUNS and run_dir is None:
         shutil.rmtree(run, ignore_errors=True)  # may hold a 70 MB profile copy; the report has the stderr tail
     return report
 

@@ -51,8 +51,11 @@ fi
 mounted_under() {  # prints mount points at or below $1 in THIS namespace (there must be none before rm)
   awk -v p="$1" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo
 }
-remove_tree() {
+remove_tree() {  # remove_tree DIR [unmount]: with "unmount", mounts left below DIR by a killed build go first
   [ -e "$1" ] || return 0
+  if [ "${2:-}" = unmount ]; then
+    mounted_under "$1" | sort -r | while read -r m; do umount -l "$m" || true; done
+  fi
   if [ -n "$(mounted_under "$1")" ]; then
     echo "make_chroot.sh: something is still mounted under $1; unmount it first:" >&2
     mounted_under "$1" >&2
@@ -71,7 +74,7 @@ if [ -e "$root" ]; then
     exit 2
   fi
 fi
-remove_tree "$partial"
+remove_tree "$partial" unmount  # only ever our own unfinished build
 
 mirror_of() {  # mirror_of debian|debian-security -> the URL this machine's apt uses for that archive
   {
@@ -96,7 +99,9 @@ fi
 t0=$(date +%s)
 echo "debootstrap $suite into $partial"
 # minbase: no init, no docs; GIMP and Krita pull what they need.
-debootstrap --variant=minbase "$suite" "$partial" "$archive" >"$partial.log" 2>&1 \
+# In a private mount namespace: debootstrap mounts proc (and sys) inside the target, and a build killed
+# half-way would otherwise leave those mounts behind on the machine.
+unshare --mount --propagation private -- debootstrap --variant=minbase "$suite" "$partial" "$archive" >"$partial.log" 2>&1 \
   || { echo "make_chroot.sh: debootstrap failed, last lines of $partial.log:" >&2; tail -n 20 "$partial.log" >&2; exit 6; }
 
 {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 import threading
 import time
 import zipfile
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import hostenv
 import pytest
-from hostenv_core import upstream_version
+from hostenv_core import IN_CHROOT, MAKE_CHROOT, host_problem, upstream_version
 from hostenv_krita import kconfig_items, kconfig_set
 
 # ----------------------------------------------------------------------------------- throwaway plugins
@@ -337,6 +338,61 @@ def test_gimp_zip_with_a_loose_script_is_rejected(tmp_path):
         hostenv.install_gimp_zip(z, tmp_path / "profile")
 
 
+@pytest.mark.skipif(host_problem() is not None, reason=str(host_problem()))
+@pytest.mark.parametrize("root, message", [
+    ("/", "refusing to use system folder"),
+    ("{tmp}/unrelated", "is not a chroot made by this script"),
+])
+def test_make_chroot_never_deletes_a_folder_it_did_not_make(tmp_path, root, message):
+    (tmp_path / "unrelated").mkdir()
+    (tmp_path / "unrelated/keep.txt").write_text("precious")
+    done = subprocess.run(["bash", str(MAKE_CHROOT), root.format(tmp=tmp_path), "trixie"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and message in done.stderr
+    assert (tmp_path / "unrelated/keep.txt").read_text() == "precious"
+
+
+def _mounts_below(path: Path) -> list[str]:
+    return [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()
+            if line.split()[4].startswith(str(path))]
+
+
+def test_in_chroot_binds_at_the_same_path_and_leaves_no_mount_behind(gimp_host, tmp_path):
+    root = gimp_host.spec.root
+    rw, ro = tmp_path / "rw", tmp_path / "ro"
+    rw.mkdir()
+    ro.mkdir()
+    (rw / "in.txt").write_text("from outside")
+    (ro / "r.txt").write_text("read me")
+    script = (f"cat {rw}/in.txt; echo; cat {ro}/r.txt; echo; echo written > {rw}/out.txt; "
+              f"echo $(ls -A /tmp); touch {ro}/x 2>/dev/null && echo ro-writable || echo ro-readonly; "
+              f"echo \"$PATH\"; exec sleep 60")
+    cmd = ["bash", str(IN_CHROOT), str(root), "-b", str(rw), "-B", str(ro), "--",
+           "/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "/bin/sh", "-c", script]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (rw / "out.txt").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # The chain execs down to the command, so proc.pid IS the command; its mount table, seen from
+        # inside the chroot, has the binds at the very paths they have outside, and its own /tmp.
+        inside = [line.split()[4] for line in Path(f"/proc/{proc.pid}/mountinfo").read_text().splitlines()]
+        assert {str(rw), str(ro), "/tmp", "/proc", "/dev/shm"} <= set(inside)
+        assert _mounts_below(root) == [], "the binds exist only in the command's private namespace"
+    finally:
+        proc.kill()  # kill -9 mid-run
+        out, err = proc.communicate(timeout=30)
+    lines = out.splitlines()
+    assert lines[:2] == ["from outside", "read me"], err
+    assert (rw / "out.txt").read_text() == "written\n"
+    # A fresh /tmp: only the folders made to hold the binds (when tmp_path itself is below /tmp).
+    assert lines[2].split() == ([tmp_path.parts[2]] if tmp_path.parts[1] == "tmp" else [])
+    assert lines[3] == "ro-readonly"
+    assert lines[4] == "/usr/bin:/bin"
+    assert _mounts_below(root) == []
+    assert not (root / str(rw).lstrip("/") / "in.txt").exists(), "nothing of the bind is left in the chroot"
+
+
 # ------------------------------------------------------------------------------------ real Krita
 
 
@@ -465,7 +521,7 @@ def test_gimp_runs_an_installed_plugin_from_batch_code_and_reaches_loopback(gimp
 
 def test_gimp_batch_errors_surface_in_the_exit_code(gimp_host, tmp_path):
     rc, out, err = gimp_host.batch(None, "raise RuntimeError('batch code broke')\n", timeout=60)
-    assert rc != 0
+    assert rc == 64
     assert "batch code broke" in out + err
 
 
