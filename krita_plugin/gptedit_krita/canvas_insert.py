@@ -97,6 +97,17 @@ class Inserter:
                 steps += _write_stripes(layer, img, box, bpp)
             else:
                 steps.append(convert_and_write)
+        if s.mask is not None:
+            # The selection as a transparency mask on each result layer. A group that is not yet in the
+            # tree counts as the root for Krita, and the root refuses transparency masks
+            # (KisGroupLayer::allowAsChild; "SAFE ASSERT allowAsChild" in 5.2), so a group cannot carry
+            # the mask and still be inserted in one undoable step; each variation carries its own.
+            def add_masks() -> None:
+                for layer in layers:
+                    mask = doc.createTransparencyMask("Selection")
+                    mask.setPixelData(QByteArray(s.mask), box.x, box.y, box.width, box.height)
+                    layer.addChildNode(mask, None)
+            steps.append(add_masks)
         if len(layers) > 1:
             def fill_group() -> None:
                 # children go in bottom-up; only the first variation stays visible (variations.py switches)
@@ -104,12 +115,6 @@ class Inserter:
                     layer.setVisible(i == 0)
                     top.addChildNode(layer, None)
             steps.append(fill_group)
-        if s.mask is not None:
-            def add_mask() -> None:
-                mask = doc.createTransparencyMask("Selection")
-                mask.setPixelData(QByteArray(s.mask), box.x, box.y, box.width, box.height)
-                top.addChildNode(mask, None)
-            steps.append(add_mask)
         steps.append(self._attach)
         self.node = top
         self._steps = steps

@@ -1,5 +1,5 @@
-"""Variations: n > 1 results live in ONE group layer (masked to the selection) with one child per
-variation, only one visible. The panel shows their thumbnails; a click makes that one visible, *Keep*
+"""Variations: n > 1 results live in ONE group layer with one child per variation (each masked to the
+selection), only one visible. The panel shows their thumbnails; a click makes that one visible, *Keep*
 removes the others. Because the state is the layer stack itself, it survives save and reopen: selecting
 such a group in the Layers docker brings the panel back."""
 
