@@ -1,7 +1,7 @@
 """What an edit will cost before it runs, and what it did cost after.
 
-All money is US dollars; all rates are per 1,000,000 tokens. Sources are the letters of
-/work/shared/reference/api-protocols.md §6 ([O8] = a captured gpt-image-2 response, [E10] = each::labs'
+All money is US dollars; all rates are per 1,000,000 tokens. Sources are the letters of the design
+reference's protocol survey (api-protocols.md §6) ([O8] = a captured gpt-image-2 response, [E10] = each::labs'
 gpt-image-v2 skill, …) or the OpenAI model page named next to the number.
 
 How a GPT-image edit is billed (OpenAI, [O8]): text input tokens (the prompt) + image input tokens (the
