@@ -41,7 +41,12 @@ Measured on this 2-core Debian 12 machine (Nov 2026 snapshot of the archive):
 - Profile templates (once per version, cached beside the chroots): Krita 16 s (5.2) / 23 s (5.3), 81 MB
   (resource database + bundles); GIMP 15-16 s, 400 KB (pluginrc of ~120 plug-ins).
 - One Krita scenario run (profile copy + Xvfb + start + scenario + quit): ~5 s on 5.2, ~10 s on 5.3 (5.3
-  needs ~3.5 s more from loading Python plugins to showing the window). One GIMP batch: ~3 s.
+  needs ~3.5 s more from loading Python plugins to showing the window); three Kritas in parallel on
+  2 cores: 12-15 s each. One GIMP batch: ~3 s. tests/hosts as a whole: ~2 min once provisioned.
+- `python tests/hosts/hostenv.py provision` builds both chroots in parallel plus all templates (CI can
+  start it in the background early); a second call returns in 0.2 s.
+- A chroot build killed half-way (even during debootstrap) is detected on the next call (no marker, a
+  .partial tree) and rebuilt from scratch: measured 230 s under load.
 Pitfalls found:
 - Krita's main-window timer ticks stall ~0.3-1.1 s right after a document view is created: start a
   Ticker after new_document() when measuring whether a plugin blocks the GUI.
@@ -51,11 +56,23 @@ Pitfalls found:
 - GIMP 3.2 prints "Glycin running without sandbox" (no bwrap in a chroot); GIMP 3.0 prints "cannot open
   display" from script-fu and "gimp_wire_read(): unexpected EOF": all harmless.
 - Qt ignores an XDG_RUNTIME_DIR that is not mode 0700 (warns on every start).
+- debootstrap mounts /proc inside its target: run outside a private mount namespace and killed, it
+  leaves that mount on the machine (make_chroot.sh now unshares and also unmounts leftovers of .partial).
+- A bind of a parent folder made after a bind of its child hides the child (a read-only scenario folder
+  over a read-write profile made Krita's database read-only): binds are mounted outer folders first.
+- The mount namespace lives as long as ANY process in it: kill the process group (HostProcess.kill does),
+  not just the top PID, or a child (a plug-in process, `sleep`) keeps the binds alive.
+- GIMP batch: code that raises exits 64; a procedure that fails only returns EXECUTION_ERROR (exit 0), so
+  GIMP_PRELUDE's call_procedure checks the status.
 - Xvfb is started per run with -displayfd: /tmp is private per run but the abstract X socket lives in the
   shared network namespace, so a fixed display number could collide with another run.
 """
 
 from __future__ import annotations
+
+import sys
+import threading
+import time
 
 from hostenv_core import (
     GIMP_HOSTS,
@@ -81,17 +98,8 @@ from hostenv_gimp import (
     run_gimp_batch,
     start_gimp_batch,
 )
-from hostenv_krita import (
-    KritaProcess,
-    KritaZipError,
-    enable_krita_plugin,
-    install_krita_zip,
-    krita_dirs,
-    krita_template,
-    prepare_krita_profile,
-    run_krita,
-    start_krita,
-)
+from hostenv_krita import KritaProcess, krita_template, prepare_krita_profile, run_krita, start_krita
+from hostenv_kritazip import KritaZipError, enable_krita_plugin, install_krita_zip, krita_dirs
 
 __all__ = [
     "GIMP_HOSTS", "GIMP_PRELUDE", "HOSTS", "KRITA_HOSTS", "HostError", "HostProcess", "HostRunError", "HostSpec",
@@ -100,3 +108,37 @@ __all__ = [
     "installed_version", "krita_dirs", "krita_template", "prepare_gimp_profile", "prepare_krita_profile",
     "run_gimp_batch", "run_krita", "start_gimp_batch", "start_krita",
 ]
+
+
+def provision_all(suites: list[str] | None = None) -> int:
+    """Build the chroots (in parallel) and the profile templates; for CI to start early. Exit code."""
+    suites = suites or sorted({h.suite for h in HOSTS})
+    errors: dict[str, str] = {}
+
+    def build(suite: str) -> None:
+        t0 = time.monotonic()
+        try:
+            ensure_chroot(suite)
+            for spec in (h for h in HOSTS if h.suite == suite):
+                version = check_spec(spec)
+                (krita_template if spec.app == "krita" else gimp_template)(spec)
+                print(f"HOST {spec.app} {version} (Debian {suite}) ready", flush=True)
+        except HostError as exc:
+            errors[suite] = str(exc)
+        print(f"{suite}: {time.monotonic() - t0:.0f} s", flush=True)
+
+    threads = [threading.Thread(target=build, args=(suite,)) for suite in suites]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for suite, error in errors.items():
+        print(f"{suite}: FAILED: {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    # python tests/hosts/hostenv.py provision [trixie|testing ...]
+    if len(sys.argv) < 2 or sys.argv[1] != "provision":
+        sys.exit("usage: hostenv.py provision [suite...]")
+    sys.exit(provision_all(sys.argv[2:]))
