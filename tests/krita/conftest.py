@@ -15,28 +15,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 KEY_ENVS = {"eachlabs": "EACHLABS_API_KEY", "openai": "OPENAI_API_KEY", "replicate": "REPLICATE_API_TOKEN",
             "fal": "FAL_KEY"}
-sys.path.insert(0, str(ROOT / "tests" / "hosts"))
+if str(ROOT / "tests" / "hosts") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests" / "hosts"))
 
 
-def _hosts_conftest():
-    # The real-host fixtures live in tests/hosts/conftest.py, which pytest only applies below tests/hosts;
-    # load it under its own name and re-export the Krita fixture for this folder.
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("gptedit_hosts_conftest", ROOT / "tests/hosts/conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is made
-    spec.loader.exec_module(module)
-    return module
-
-
-krita_host = _hosts_conftest().krita_host
+from hostenv_fixtures import krita_host, mark_host_tests  # noqa: E402,F401  (the shared real-host fixture)
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "krita_host" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.hosts)
+    mark_host_tests(items)
 
 
 @pytest.fixture(scope="session")
@@ -114,5 +101,5 @@ class KritaRunner:
 
 
 @pytest.fixture
-def krita(krita_host, krita_zip, tmp_path, sandbox) -> KritaRunner:
+def krita(krita_host, krita_zip, tmp_path, sandbox) -> KritaRunner:  # noqa: F811 (pytest fixture argument)
     return KritaRunner(krita_host, krita_zip, tmp_path, sandbox)

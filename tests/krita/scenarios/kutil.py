@@ -111,10 +111,10 @@ def activate(ctx, doc, node, timeout=10):
                              f"{doc.activeNode().name() if doc.activeNode() else None}")
 
 
-def new_doc(ctx, w, h, name="test"):
+def new_doc(ctx, w, h, name="test", model="RGBA", depth="U8", profile=""):
     """A document in a view that has settled (`doc = yield from kutil.new_doc(...)`): a layer added before
     the fresh view picks its current node leaves the view without one (Krita 5.2/5.3, seen here)."""
-    doc = ctx.krita.createDocument(w, h, name, "RGBA", "U8", "", 72.0)
+    doc = ctx.krita.createDocument(w, h, name, model, depth, profile, 72.0)
     doc.setBatchmode(True)
     ctx.window.addView(doc)
     ctx.krita.setActiveDocument(doc)
@@ -122,3 +122,34 @@ def new_doc(ctx, w, h, name="test"):
     if not ok:
         raise AssertionError("the new view never got a current node")
     return doc
+
+
+def srgb(doc, box=None):
+    """What the user sees, as 8-bit sRGB B,G,R,A, whatever the document's colour space."""
+    from PyQt5.QtGui import QImage
+
+    doc.refreshProjection()
+    doc.waitForDone()
+    x, y, w, h = box or (0, 0, doc.width(), doc.height())
+    img = doc.projection(x, y, w, h).convertToFormat(QImage.Format_ARGB32)
+    ptr = img.constBits()
+    ptr.setsize(img.byteCount())
+    return bytes(ptr)
+
+
+def diff_inside_outside(before, after, mask, expect, alpha=True):
+    """(max diff inside the selection vs expect(before px), max diff outside vs before)."""
+    inside = outside = 0
+    for i in range(len(mask)):
+        b, a = before[4 * i:4 * i + 4], after[4 * i:4 * i + 4]
+        if not alpha:
+            b, a = b[:3], a[:3]
+        if mask[i] >= 128:
+            inside = max(inside, max_diff(expect(b), a))
+        else:
+            outside = max(outside, max_diff(b, a))
+    return [inside, outside]
+
+
+def invert(px):
+    return bytes([255 - px[0], 255 - px[1], 255 - px[2]]) + px[3:]
