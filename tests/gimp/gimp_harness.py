@@ -18,6 +18,7 @@ if str(ROOT / "tests" / "hosts") not in sys.path:
     sys.path.insert(0, str(ROOT / "tests" / "hosts"))
 
 import hostenv  # noqa: E402
+import hostenv_core  # noqa: E402
 
 _unavailable: dict[str, str] = {}
 
@@ -84,7 +85,33 @@ class Killer(threading.Thread):
                 ledger.close()
 
 
-def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], timeout: float = 240) -> dict:
+def start_gimp_gui(spec, profile: Path, code: str, env: dict, base: Path) -> hostenv.HostProcess:
+    """GUI GIMP (not gimp-console) under its own Xvfb, running `code` through python-fu-eval: the only way to
+    run the INTERACTIVE paths (dialogs, the progress window) in a real GIMP here. The code is passed as a
+    file because with_xvfb.sh starts the host in the background, where stdin is /dev/null."""
+    root = hostenv.ensure_chroot(spec.suite)
+    run = base / "run-gui"
+    for sub in ("home", "tmp", "cache", "config", "data"):
+        (run / sub).mkdir(parents=True, exist_ok=True)
+    runtime = run / "xdg-runtime"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(runtime, 0o700)
+    script = run / "batch.py"
+    script.write_text(code, encoding="utf-8")
+    full = {"HOME": str(run / "home"), "TMPDIR": str(run / "tmp"), "XDG_CACHE_HOME": str(run / "cache"),
+            "XDG_CONFIG_HOME": str(run / "config"), "XDG_DATA_HOME": str(run / "data"),
+            "XDG_RUNTIME_DIR": str(runtime), "GIMP3_DIRECTORY": str(profile), "PYTHONDONTWRITEBYTECODE": "1",
+            "NO_AT_BRIDGE": "1", **env}
+    hosts = ROOT / "tests" / "hosts"
+    argv = ["/bin/bash", str(hosts / "with_xvfb.sh"), str(run), f"/usr/bin/gimp-{spec.version}", "-n", "-c",
+            "--batch-interpreter=python-fu-eval", "-b", f"exec(open({str(script)!r}).read())", "--quit"]
+    cmd = hostenv_core.chroot_command(root, argv, hostenv_core.sanitized_env({}, full), binds=[base],
+                                      ro_binds=[hosts])
+    return hostenv.HostProcess(cmd, run, label="gimp-gui")
+
+
+def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], timeout: float = 240,
+                  gui: bool = False) -> dict:
     import json
 
     provision(spec)
@@ -109,7 +136,10 @@ def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], t
     killer = Killer(home, out)
     killer.start()
     started = time.monotonic()
-    proc = hostenv.start_gimp_batch(spec, profile, code, env=env, binds=[base], run_dir=base / "run")
+    if gui:
+        proc = start_gimp_gui(spec, profile, code, env, base)
+    else:
+        proc = hostenv.start_gimp_batch(spec, profile, code, env=env, binds=[base], run_dir=base / "run")
     try:
         rc = proc.wait(timeout)
     except subprocess.TimeoutExpired:

@@ -5,7 +5,7 @@ builds an image, calls the installed plug-in's procedures NON-INTERACTIVELY exac
 writes what it saw — statuses, messages, the layer tree, raw composites before and after — into OUT/, so the
 test outside computes the expected pixels itself (nothing here decides whether a case passed).
 """
-# ruff: noqa: F821  (Gimp, Gegl, GLib, call_procedure come from the prelude)
+# ruff: noqa: F821  (Gimp, Gegl, GLib come from the prelude)
 
 import json
 import os
@@ -128,7 +128,24 @@ def mask_of(layer):
                                     "Y u8", Gegl.AbyssPolicy.NONE))
 
 
-def edit(case, img, drawable, prompt, procedure=EDIT, **props):
+def call(name, run_mode, image=None, drawables=None, **props):
+    """Like the prelude's call_procedure, in any run mode (INTERACTIVE shows our dialogs in GUI GIMP)."""
+    proc = Gimp.get_pdb().lookup_procedure(name)
+    if proc is None:
+        raise RuntimeError(f"procedure {name!r} is not registered")
+    cfg = proc.create_config()
+    cfg.set_property("run-mode", run_mode)
+    if image is not None:
+        cfg.set_property("image", image)
+    if drawables is not None:
+        cfg.set_core_object_array("drawables", list(drawables))
+    for key, value in props.items():
+        cfg.set_property(key.replace("_", "-"), value)
+    res = proc.run(cfg)
+    return res.index(0), [res.index(i) for i in range(1, res.length())]
+
+
+def edit(case, img, drawable, prompt, procedure=EDIT, run_mode=None, **props):
     """Call a procedure the way a script does; record everything a test needs."""
     before = composite(img)
     layers_before = len(img.get_layers())
@@ -137,8 +154,8 @@ def edit(case, img, drawable, prompt, procedure=EDIT, **props):
         dump(case, "source.rgba", pixels_of(drawable))
     if procedure == EDIT:
         props["prompt"] = prompt
-    status, values = call_procedure(procedure, image=img, drawables=[drawable] if drawable else [], check=False,
-                                    **props)
+    status, values = call(procedure, Gimp.RunMode.NONINTERACTIVE if run_mode is None else run_mode, image=img,
+                          drawables=[drawable] if drawable else [], **props)
     rep = {"source": source, "status": int(status), "values": [v if isinstance(v, (str, int, float)) or v is None else repr(v)
                                               for v in values]}
     rep["message"] = values[0] if values and isinstance(values[0], str) else (values[2] if len(values) > 2 else "")
@@ -243,7 +260,8 @@ def _image_gone(case):
     img, rep = case_layer(case, prompt="[invert] for an image closed later")
     job = rep.get("job", "")
     img.delete()
-    status, values = call_procedure(RECENT, image=None, drawables=[], check=False, job_id=job, action="insert")
+    status, values = call(RECENT, Gimp.RunMode.NONINTERACTIVE, image=None, drawables=[], job_id=job,
+                          action="insert")
     rep["orphan"] = {"status": int(status), "message": values[0] if values and isinstance(values[0], str) else ""}
     rep["recent"] = _insert_later(case, job)
     return None, rep
@@ -271,6 +289,67 @@ def _listing(case):
     return img, edit(case, img, layer, "", procedure=RECENT, job_id="", action="list")
 
 
+def _settings(case):
+    """Non-interactive settings: a key for Replicate and a default quality land in the shared config file;
+    the report says the provider comes from the environment (it wins over the file)."""
+    status, values = call(SETTINGS, Gimp.RunMode.NONINTERACTIVE, image=None, drawables=[], key_provider="replicate",
+                          api_key="r8_test_key_123456", quality="high", base_url="http://127.0.0.1:9/replicate")
+    return None, {"status": int(status), "message": values[0] if values else ""}
+
+
+# --- interactive cases: GUI GIMP under Xvfb, the test seams answer the dialogs ---------------------------
+
+UI = Gimp.RunMode.INTERACTIVE
+
+
+def ui_image():
+    img = new_image(120, 80)
+    layer = add_layer(img, "source", 120, 80)
+    img.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 10, 50, 30)
+    Gimp.Display.new(img)  # what a person would be looking at
+    return img, layer
+
+
+def _ui_edit(case):
+    img, layer = ui_image()
+    sandbox("config", {"latency": 2.0})  # long enough for the progress window to tick many times
+    try:
+        with hooks(dialog="ok", report=os.path.join(OUT, case + ".jsonl")):
+            rep = edit(case, img, layer, "[invert] from the dialog", run_mode=UI)
+    finally:
+        sandbox("config", {"latency": P["latency"]})
+    return None, rep  # the image has a display: GIMP deletes it on quit
+
+
+def _ui_last_values(case):
+    img, layer = ui_image()
+    # No prompt given: WITH_LAST_VALS must bring back what the dialog was last used with.
+    return None, edit(case, img, layer, "", run_mode=Gimp.RunMode.WITH_LAST_VALS)
+
+
+def _ui_cancel(case):
+    img, layer = ui_image()
+    sandbox("config", {"latency": 8.0})
+    try:
+        with hooks(dialog="ok", cancel_after=1.5, report=os.path.join(OUT, case + ".jsonl")):
+            rep = edit(case, img, layer, "[invert] to be cancelled", run_mode=UI)
+    finally:
+        sandbox("config", {"latency": P["latency"]})
+    return None, rep
+
+
+def _ui_dialog_cancel(case):
+    img, layer = ui_image()
+    with hooks(dialog="cancel"):
+        return None, edit(case, img, layer, "[invert] never sent", run_mode=UI)
+
+
+def _ui_recent(case):
+    img, layer = ui_image()
+    with hooks(dialog="ok"):
+        return None, edit(case, img, layer, "", procedure=RECENT, run_mode=UI)
+
+
 CASES = {
     "rgb-invert": lambda c: case_layer(c),
     "rgb-identity": lambda c: case_layer(c, prompt="[identity] keep"),
@@ -294,5 +373,11 @@ CASES = {
     "deleted-layer": _deleted_layer,
     "image-gone": _image_gone,
     "killed": _killed,
+    "settings": _settings,
+    "ui-edit": _ui_edit,
+    "ui-last-values": _ui_last_values,
+    "ui-cancel": _ui_cancel,
+    "ui-dialog-cancel": _ui_dialog_cancel,
+    "ui-recent": _ui_recent,
     "list": _listing,
 }

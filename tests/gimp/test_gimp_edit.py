@@ -15,19 +15,26 @@ from pathlib import Path
 
 import pytest
 from gimp_harness import hostenv, run_all_cases
-from gptedit.catalog import model_info
-from gptedit.geometry import Box, plan_edit
 from gptedit.ledger import Ledger
 from gptedit.models import JobState
+from pixel_checks import (
+    EXECUTION_ERROR,
+    SEL,
+    SUCCESS,
+    case,
+    check_composite,
+    check_mask,
+    check_new_layer,
+    expected_context,
+    raw,
+)
 
 pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 
-SUCCESS, EXECUTION_ERROR = 3, 0  # Gimp.PDBStatusType values
 CASES = ["rgb-invert", "rgb-identity", "rgba-identity", "rgba-invert", "offset-layer", "small-layer",
          "partly-off-canvas", "gray", "gray-alpha", "u16", "float-linear", "variations", "no-selection",
          "visible-source", "indexed", "empty-prompt", "provider-error", "server-garbage", "bad-size",
-         "deleted-layer", "image-gone", "killed", "list"]
-SEL = (0, 10, 50, 30)  # the default selection: non-square, touching the left canvas edge
+         "deleted-layer", "image-gone", "killed", "list", "settings"]
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
@@ -35,68 +42,6 @@ def gimp(request, gimp_zip, sandbox, tmp_path_factory):
     keep = os.environ.get("GPTEDIT_GIMP_RUNS_DIR")  # keep the run (report, dumps, logs) for debugging
     base = Path(keep) / request.param.id if keep else tmp_path_factory.mktemp(request.param.id)
     return run_all_cases(request.param, gimp_zip, sandbox, base, CASES)
-
-
-def case(gimp, name) -> dict:
-    rep = gimp["cases"].get(name)
-    assert rep is not None, f"case {name} did not run; GIMP stderr:\n{gimp['stderr']}"
-    assert "crash" not in rep, rep["crash"]
-    return rep
-
-
-def raw(gimp, name, file) -> bytes:
-    return (Path(gimp["out"]) / name / file).read_bytes()
-
-
-def expected_context(canvas, sel) -> Box:
-    info = model_info("eachlabs", "")
-    plan = plan_edit(*canvas, Box(*sel) if sel else None, info.sizes, size="auto", padding=0.15, max_send_side=2048)
-    return plan.context
-
-
-def inside(box, x, y) -> bool:
-    return box is not None and box.x <= x < box.right and box.y <= y < box.bottom
-
-
-def check_composite(gimp, name, sel, changed_box=None, invert=True, rep=None):
-    """Inside the selection (and the source layer's area) RGB is inverted within 1/255, elsewhere every
-    channel is unchanged within 1/255. `rep`: a nested report (a follow-up call inside a case)."""
-    rep = rep or case(gimp, name)
-    w, h = rep["size"]
-    before, after = raw(gimp, name, "before.rgba"), raw(gimp, name, "after.rgba")
-    sel_box = Box(*sel).clamp_to(w, h) if sel else Box(0, 0, w, h)
-    src = Box(*changed_box) if changed_box else Box(0, 0, w, h)
-    wrong = []
-    for y in range(h):
-        for x in range(w):
-            i = 4 * (y * w + x)
-            b, a = before[i:i + 4], after[i:i + 4]
-            edited = invert and inside(sel_box, x, y) and inside(src, x, y)
-            want = [255 - b[0], 255 - b[1], 255 - b[2], b[3]] if edited else list(b)
-            if any(abs(p - q) > 1 for p, q in zip(a, want, strict=True)):
-                wrong.append((x, y, list(a), want))
-    assert not wrong, f"{len(wrong)} wrong pixels, first: {wrong[:5]}"
-
-
-def check_new_layer(rep, canvas, sel, position=0, parent=None):
-    new = rep["new"]
-    ctx = expected_context(canvas, sel)
-    assert (new["x"], new["y"], new["w"], new["h"]) == (ctx.x, ctx.y, ctx.width, ctx.height)
-    assert new["position"] == position and new["parent"] == parent
-    assert new["has_mask"] is (sel is not None)
-    assert new["name"].startswith("GPT: ")
-    assert len(rep["tree"]) == rep["layers_before"] + 1
-
-
-def check_mask(gimp, name, canvas, sel):
-    rep = case(gimp, name)
-    new = rep["new"]
-    mask = raw(gimp, name, "mask.y")
-    sel_box = Box(*sel).clamp_to(*canvas)
-    for y in range(new["h"]):
-        for x in range(new["w"]):
-            want = 255 if inside(sel_box, x + new["x"], y + new["y"]) else 0
-            assert mask[y * new["w"] + x] == want, (x, y)
 
 
 def check_untouched(gimp, name, message_part):
@@ -267,3 +212,17 @@ def test_recent_lists_jobs(gimp):
 def test_whole_suite_time(gimp):
     # Every case above runs in one GIMP start; keep the pair of versions well inside five minutes.
     assert gimp["seconds"] < 150, json.dumps({k: v.get("seconds") for k, v in gimp["cases"].items()})
+
+
+def test_settings_procedure_writes_the_shared_config_privately(gimp):
+    rep = case(gimp, "settings")
+    assert rep["status"] == SUCCESS, rep["message"]
+    config = Path(gimp["home"]) / "config.json"  # GPTEDIT_HOME holds the config: the CLI and Krita read it
+    assert config.stat().st_mode & 0o777 == 0o600
+    data = json.loads(config.read_text())
+    assert data["providers"]["replicate"]["api_key"] == "r8_test_key_123456"
+    assert data["providers"]["replicate"]["base_url"] == "http://127.0.0.1:9/replicate"
+    assert data["defaults"]["quality"] == "high"
+    # the environment still wins for the provider; the key is never echoed in full
+    assert "provider: eachlabs (env)" in rep["message"]
+    assert "r8_test_key_123456" not in rep["message"]

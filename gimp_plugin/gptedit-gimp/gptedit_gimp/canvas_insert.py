@@ -108,8 +108,3 @@ def insert_results(image, above, paths: list[str], box: Box, mask: bytes | None,
     Gimp.displays_flush()
     return target
 
-
-def layer_name(prompt: str, n: int = 1) -> str:
-    short = " ".join(prompt.split())
-    short = short if len(short) <= 40 else short[:39] + "…"
-    return f"GPT: {short}" + (f" ({n} variations)" if n > 1 else "")

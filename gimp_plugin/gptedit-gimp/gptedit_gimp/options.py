@@ -99,3 +99,10 @@ def model_blurb() -> str:
     """Help text listing every model id, so a script author sees the choices in the procedure browser."""
     parts = [f"{name}: {', '.join(info.model_ids())}" for name, info in PROVIDERS.items()]
     return "Model id; empty = the provider's default. " + "; ".join(parts)
+
+
+def layer_name(prompt: str, n: int = 1) -> str:
+    """The new layer's name: the prompt, on one line and short enough for the Layers dialog."""
+    short = " ".join(prompt.split())
+    short = short if len(short) <= 40 else short[:39] + "…"
+    return f"GPT: {short}" + (f" ({n} variations)" if n > 1 else "")

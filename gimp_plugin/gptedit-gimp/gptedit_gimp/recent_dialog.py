@@ -41,8 +41,10 @@ def choose_job(ledger: Ledger) -> tuple[str, str] | None:
         column.set_resizable(True)
         column.set_expand(i == 4)
         view.append_column(column)
-    if jobs:
-        view.get_selection().select_path(Gtk.TreePath.new_first())
+    # Preselect the newest job that has something to insert (a cancelled or failed one has not).
+    first = next((i for i, job in enumerate(jobs) if job.results), 0 if jobs else None)
+    if first is not None:
+        view.get_selection().select_path(Gtk.TreePath.new_from_indices([first]))
     scroller = Gtk.ScrolledWindow()
     scroller.add(view)
     scroller.set_vexpand(True)

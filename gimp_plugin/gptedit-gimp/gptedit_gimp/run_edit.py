@@ -20,9 +20,9 @@ from gptedit.models import JobState
 from gptedit.settings import resolve
 
 from . import messages
-from .canvas_insert import insert_results, insertion_target, layer_name
+from .canvas_insert import insert_results, insertion_target
 from .canvas_read import source_layer, take_snapshot
-from .options import EditOptions, read_edit_options
+from .options import EditOptions, layer_name, read_edit_options
 from .request_build import build_request, load_mask, save_mask
 from .testing_hooks import hooks
 from .wait import WorkerWait

@@ -1,0 +1,1 @@
+"""GIMP 3 plug-in helpers for gptedit (loaded by ../gptedit-gimp.py, which puts the bundled core on sys.path)."""
