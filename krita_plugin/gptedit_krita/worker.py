@@ -7,7 +7,6 @@ far faster than a pure-Python codec on 4096² pictures.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from gptedit import engine
@@ -17,6 +16,7 @@ from gptedit.geometry import Box
 from gptedit.jobs import CancelToken
 from gptedit.ledger import JobRecord
 from gptedit.models import EditRequest, ImageInput, JobState
+from gptedit.paths import results_dir
 from gptedit.settings import Settings
 
 from .canvas_read import Snapshot
@@ -115,31 +115,40 @@ def run_job(snapshot: Snapshot, settings: Settings, prompt: str, *, listener, ca
     try:
         request = build_request(snapshot, settings, prompt)
         context = dict(snapshot.context(), prompt=prompt)
-        record = engine.run_edit(settings, request, origin="krita", context=context, listener=listener,
+        saved: set[str] = set()
+
+        def listen(event) -> None:
+            # The selection is kept beside the job's results from its first event on, so even a job
+            # resumed after a crash can be inserted again with its mask.
+            if event.job_id and event.job_id not in saved:
+                saved.add(event.job_id)
+                try:
+                    save_selection(event.job_id, snapshot.mask)
+                except OSError:
+                    pass  # only *Insert again* loses the mask; the edit itself is fine
+            listener(event)
+
+        record = engine.run_edit(settings, request, origin="krita", context=context, listener=listen,
                                  cancel=cancel)
     except GptEditError as exc:
         return Outcome(error=exc.message if hasattr(exc, "message") else str(exc))
     except Exception as exc:  # a bug: still a message in the docker, never a dialog
         return Outcome(error=f"Unexpected problem: {exc!r}")
-    try:
-        save_selection(record, snapshot.mask)
-    except OSError:
-        pass  # only *Insert again* loses its mask; the edit itself is fine
     return finish(record, snapshot.plan.context.width, snapshot.plan.context.height)
 
 
-def save_selection(record: JobRecord, mask: bytes | None) -> None:
-    if mask is None or not record.results:
+def save_selection(job_id: str, mask: bytes | None) -> None:
+    if mask is None:
         return
-    with open(os.path.join(os.path.dirname(record.results[0]), SELECTION_FILE), "wb") as fh:
+    folder = results_dir() / job_id
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / SELECTION_FILE, "wb") as fh:
         fh.write(mask)
 
 
 def load_selection(record: JobRecord, box: Box) -> bytes | None:
-    if not record.results:
-        return None
     try:
-        with open(os.path.join(os.path.dirname(record.results[0]), SELECTION_FILE), "rb") as fh:
+        with open(results_dir() / record.id / SELECTION_FILE, "rb") as fh:
             data = fh.read()
     except OSError:
         return None
