@@ -129,7 +129,7 @@ def read_snapshot(doc, settings: Settings, *, source: str = "layer", node=None,
 
 def _reference_layers(doc, current, box: Box, max_count: int) -> list[tuple[str, bytes]]:
     """The other visible top-level paint/group layers with pixels in the box: extra context for the model
-    (the API's "reference images"). Skipped: the edited layer, hidden layers and empty ones."""
+    (the API's "reference images"). Skipped: the edited layer, hidden, empty and single-colour ones."""
     out: list[tuple[str, bytes]] = []
     cur_id = current.uniqueId().toString() if current is not None else ""
     for node in reversed(doc.rootNode().childNodes()):
@@ -139,5 +139,8 @@ def _reference_layers(doc, current, box: Box, max_count: int) -> list[tuple[str,
             continue
         if _layer_is_empty(node, box):
             continue
-        out.append((node.name(), colors.read_node_srgb8(doc, node, box)))
+        pixels = colors.read_node_srgb8(doc, node, box)
+        if pixels == pixels[:4] * (len(pixels) // 4):
+            continue  # a flat fill (the white background) tells the model nothing and costs input tokens
+        out.append((node.name(), pixels))
     return out
