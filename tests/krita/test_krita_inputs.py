@@ -26,3 +26,8 @@ def test_mask_references_and_visible_source(krita):
 
     assert data["visible_state"] == "inserted"
     assert data["visible_vs_composite"] <= 1
+
+    # a document closed while its job ran: the result is saved (History can insert it), nothing crashes
+    assert data["closed_state"] == "fetched"
+    assert "document was closed" in data["closed_message"] and "History" in data["closed_message"]
+    assert list((krita.home / "results" / data["closed_job"]).glob("result-1.*"))

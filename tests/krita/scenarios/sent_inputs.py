@@ -77,4 +77,13 @@ def scenario(ctx):
     idx = [i for i in range(W * H) if mask[i] == 255]
     ctx.report(visible_state=job.state, visible_vs_composite=max(
         kutil.max_diff(comp[4 * i:4 * i + 4], got[4 * i:4 * i + 4]) for i in idx))
+
+    # the document is closed while the job runs: nothing is inserted anywhere, the result is kept
+    other = k.createDocument(64, 64, "closed-early", "RGBA", "U8", "", 72.0)
+    other.setBatchmode(True)
+    layer = kutil.add_layer(other, "art", kutil.pattern(64, 64), 0, 0, 64, 64)
+    job = api.edit("[invert] closed early", document=other, layer=layer)
+    other.close()
+    yield (lambda: job.done, 60)
+    ctx.report(closed_state=job.state, closed_message=job.message, closed_job=job.job_id)
     ctx.done()
