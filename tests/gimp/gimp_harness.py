@@ -130,7 +130,8 @@ def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], t
     code = hostenv.GIMP_PRELUDE + "\n" + side + f"\nrun_cases({cases!r})\n"
     env = {
         "GPTEDIT_PROVIDER": "eachlabs", "GPTEDIT_EACHLABS_BASE_URL": sandbox.base_urls["eachlabs"],
-        "EACHLABS_API_KEY": "test", "GPTEDIT_HOME": str(home), "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
+        "EACHLABS_API_KEY": "test", "GPTEDIT_OPENAI_BASE_URL": sandbox.base_urls["openai"],
+        "OPENAI_API_KEY": "test", "GPTEDIT_HOME": str(home), "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
         "GPTEDIT_GIMP_TEST_HOOK_FILE": str(base / "hook"),
     }
     killer = Killer(home, out)

@@ -350,6 +350,28 @@ def _ui_recent(case):
         return None, edit(case, img, layer, "", procedure=RECENT, run_mode=UI)
 
 
+def _ui_stream(case):
+    """OpenAI streams partial images: the progress window shows them while the edit runs."""
+    img, layer = ui_image()
+    sandbox("config", {"latency": 2.0})
+    try:
+        with hooks(dialog="ok", set={"provider": "openai", "model": "gpt-image-1"},
+                   report=os.path.join(OUT, case + ".jsonl")):
+            rep = edit(case, img, layer, "[invert] streamed", run_mode=UI)
+    finally:
+        sandbox("config", {"latency": P["latency"]})
+    return None, rep
+
+
+def _reference(case):
+    img = new_image(120, 80)
+    ref = add_layer(img, "reference", 40, 30, off=(5, 5), seed=9)
+    ref.set_visible(False)
+    layer = add_layer(img, "source", 120, 80)
+    img.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 10, 50, 30)
+    return img, edit(case, img, layer, "[identity] with a reference", reference_1=ref)
+
+
 CASES = {
     "rgb-invert": lambda c: case_layer(c),
     "rgb-identity": lambda c: case_layer(c, prompt="[identity] keep"),
@@ -373,11 +395,15 @@ CASES = {
     "deleted-layer": _deleted_layer,
     "image-gone": _image_gone,
     "killed": _killed,
+    "reference": _reference,
+    "fixed-size": lambda c: case_layer(c, prompt="[identity] square", size="1024x1024"),
+    "downscaled": lambda c: case_layer(c, sel=None, canvas=(2600, 120), prompt="[identity] wide"),
     "settings": _settings,
     "ui-edit": _ui_edit,
     "ui-last-values": _ui_last_values,
     "ui-cancel": _ui_cancel,
     "ui-dialog-cancel": _ui_dialog_cancel,
     "ui-recent": _ui_recent,
+    "ui-stream": _ui_stream,
     "list": _listing,
 }

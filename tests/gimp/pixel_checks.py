@@ -23,9 +23,9 @@ def raw(gimp, name, file) -> bytes:
     return (Path(gimp["out"]) / name / file).read_bytes()
 
 
-def expected_context(canvas, sel) -> Box:
+def expected_context(canvas, sel, size="auto") -> Box:
     info = model_info("eachlabs", "")
-    plan = plan_edit(*canvas, Box(*sel) if sel else None, info.sizes, size="auto", padding=0.15, max_send_side=2048)
+    plan = plan_edit(*canvas, Box(*sel) if sel else None, info.sizes, size=size, padding=0.15, max_send_side=2048)
     return plan.context
 
 

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 CASES = ["rgb-invert", "rgb-identity", "rgba-identity", "rgba-invert", "offset-layer", "small-layer",
          "partly-off-canvas", "gray", "gray-alpha", "u16", "float-linear", "variations", "no-selection",
          "visible-source", "indexed", "empty-prompt", "provider-error", "server-garbage", "bad-size",
-         "deleted-layer", "image-gone", "killed", "list", "settings"]
+         "deleted-layer", "image-gone", "killed", "reference", "fixed-size", "downscaled", "list", "settings"]
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
@@ -226,3 +226,35 @@ def test_settings_procedure_writes_the_shared_config_privately(gimp):
     # the environment still wins for the provider; the key is never echoed in full
     assert "provider: eachlabs (env)" in rep["message"]
     assert "r8_test_key_123456" not in rep["message"]
+
+
+def test_reference_layer_is_sent_as_a_second_image(gimp):
+    rep = case(gimp, "reference")
+    assert rep["status"] == SUCCESS, rep["message"]
+    images = ledger_of(gimp).get(rep["job"]).request["images"]
+    ctx = expected_context((120, 80), SEL)
+    assert [(i["width"], i["height"]) for i in images] == [(ctx.width, ctx.height), (40, 30)]
+    assert rep["new"]["position"] == 0  # above the source, which is on top (the reference is below)
+
+
+def test_huge_region_is_sent_downscaled_and_placed_back_full_size(gimp):
+    rep = case(gimp, "downscaled")
+    assert rep["status"] == SUCCESS, rep["message"]
+    assert (rep["new"]["x"], rep["new"]["y"], rep["new"]["w"], rep["new"]["h"]) == (0, 0, 2600, 120)
+    sent = ledger_of(gimp).get(rep["job"]).request["images"][0]
+    assert (sent["width"], sent["height"]) == (2048, 95)  # longest side capped at max_send_side
+    # identity scaled down and up again: close to the original, not equal (a resample, not a copy)
+    before, after = raw(gimp, "downscaled", "before.rgba"), raw(gimp, "downscaled", "after.rgba")
+    assert len(before) == len(after) == 2600 * 120 * 4
+    assert after[3::4] == before[3::4]  # opaque everywhere still
+
+
+def test_answer_at_a_fixed_size_is_stretched_back_over_the_context(gimp):
+    rep = case(gimp, "fixed-size")
+    assert rep["status"] == SUCCESS, rep["message"]
+    ctx = expected_context((120, 80), SEL, size="1024x1024")  # grown toward the answer's square shape
+    assert (rep["new"]["x"], rep["new"]["y"], rep["new"]["w"], rep["new"]["h"]) == (ctx.x, ctx.y, ctx.width,
+                                                                                  ctx.height)
+    request = ledger_of(gimp).get(rep["job"]).request
+    assert request["size"] == "1024x1024"
+    check_mask(gimp, "fixed-size", (120, 80), SEL)

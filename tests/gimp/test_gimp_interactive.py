@@ -19,7 +19,7 @@ from pixel_checks import CANCEL, SEL, SUCCESS, check_composite, check_new_layer
 
 pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 
-UI_CASES = ["ui-edit", "ui-last-values", "ui-cancel", "ui-dialog-cancel", "ui-recent"]
+UI_CASES = ["ui-edit", "ui-last-values", "ui-cancel", "ui-dialog-cancel", "ui-recent", "ui-stream"]
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
@@ -97,3 +97,14 @@ def test_recent_dialog_inserts_the_chosen_job(gui):
     assert rep["status"] == SUCCESS, rep["message"]
     assert rep["new"]["name"].startswith("GPT: ")
     assert len(rep["tree"]) == rep["layers_before"] + 1
+
+
+def test_streamed_partial_previews_appear_in_the_window(gui):
+    rep = case(gui, "ui-stream")
+    assert rep["status"] == SUCCESS, rep["message"]
+    seen = telemetry(gui, "ui-stream")
+    assert "OpenAI" in seen["dialog_summary"] and "GPT Image 1" in seen["dialog_summary"], seen
+    assert seen["window_partials"] >= 1, seen
+    check_new_layer(rep, (120, 80), SEL)
+    check_composite(gui, "ui-stream", SEL)
+    assert ledger(gui).get(rep["job"]).provider == "openai"

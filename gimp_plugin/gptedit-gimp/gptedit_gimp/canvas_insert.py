@@ -50,12 +50,18 @@ def _load(image, path: str, box: Box):
     layer = Gimp.file_load_layer(Gimp.RunMode.NONINTERACTIVE, image, Gio.File.new_for_path(path))
     if layer is None:
         raise GptEditError(f"GIMP could not read the result file {path}.")
-    if (layer.get_width(), layer.get_height()) != (box.width, box.height):
-        # The model answers at its own size; stretch it back over exactly the region that was sent.
-        layer.scale(box.width, box.height, False)
     if not layer.has_alpha():
         layer.add_alpha()  # JPEG answers: the mask and transparent surroundings need an alpha channel
     return layer
+
+
+def _place(layer, box: Box) -> None:
+    """Scale the answer back over exactly the region that was sent (the model answers at its own size), then
+    move it there. GIMP scales only layers that belong to an image, so this runs after insert_layer."""
+    if (layer.get_width(), layer.get_height()) != (box.width, box.height):
+        if not layer.scale(box.width, box.height, True):
+            raise GptEditError(f"GIMP could not scale the result to {box.width}x{box.height}.")
+    layer.set_offsets(box.x, box.y)
 
 
 def _mask_from_bytes(target, mask: bytes, box: Box) -> None:
@@ -75,7 +81,7 @@ def insert_results(image, above, paths: list[str], box: Box, mask: bytes | None,
         raise GptEditError("The job has no result images to insert.")
     if mask is not None and len(mask) != box.area:
         mask = None  # a mask saved for another box would be wrong; better no mask than a misplaced one
-    # Load (and scale) before the undo group: a file GIMP cannot read must leave the image untouched.
+    # Load before the undo group: a file GIMP cannot read must leave the image untouched.
     layers = [_load(image, p, box) for p in paths]
     parent = above.get_parent() if above is not None else None
     position = image.get_item_position(above) if above is not None else 0
@@ -86,14 +92,14 @@ def insert_results(image, above, paths: list[str], box: Box, mask: bytes | None,
             target = layers[0]
             target.set_name(name)
             image.insert_layer(target, parent, position)
-            target.set_offsets(box.x, box.y)
+            _place(target, box)
         else:
             target = Gimp.GroupLayer.new(image, name)
             image.insert_layer(target, parent, position)
             for i, layer in enumerate(layers):
                 layer.set_name(f"{name} #{i + 1}")
                 image.insert_layer(layer, target, i)
-                layer.set_offsets(box.x, box.y)
+                _place(layer, box)
                 # one visible variation; the others wait in the group to be switched on
                 layer.set_visible(i == 0)
         if mask is not None:

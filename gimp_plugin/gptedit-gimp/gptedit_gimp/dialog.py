@@ -50,7 +50,11 @@ def summary(config, image) -> str:
 
 
 def _auto_answer(dialog, shown: Gtk.Label | None = None) -> None:
-    """Test seam (testing_hooks.py): answer the dialog once it is up, and report what the cost line said."""
+    """Test seam (testing_hooks.py): make the choices a person would ("set": {property: value}), report what
+    the cost line then says, and answer the dialog."""
+    config = dialog.get_property("config")
+    for name, value in (hooks().get("set") or {}).items():
+        config.set_property(name, value)
     answer = hooks().get("dialog")
     if answer in ("ok", "cancel"):
         if shown is not None:

@@ -20,7 +20,7 @@ from gptedit.models import JobState
 from gptedit.settings import resolve
 
 from . import messages
-from .canvas_insert import insert_results, insertion_target
+from .canvas_insert import NotInserted, how_to_insert, insert_results, insertion_target
 from .canvas_read import source_layer, take_snapshot
 from .options import EditOptions, layer_name, read_edit_options
 from .request_build import build_request, load_mask, save_mask
@@ -73,6 +73,8 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
                              max_send_side=settings.max_send_side, source=opts.source,
                              reference_ids=opts.reference_ids)
     name = layer_name(opts.prompt, settings.n)
+    # The display the menu entry was used from (None in scripts); checked again before inserting.
+    display = Gimp.default_display() if interactive else None
 
     views = [GimpProgress("GPT Image: preparing")]
     if interactive:
@@ -106,6 +108,11 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
     if job.error is not None:
         raise job.error
     _test_hook(image, layer)
+    if job.record.state is JobState.FETCHED and display is not None and not display.is_valid():
+        # The window the edit was started from was closed. GIMP keeps the image itself alive while this
+        # procedure holds it (see _test_hook), so the display is the only sign; its result stays in the ledger.
+        raise NotInserted("The image window was closed while the edit was running. "
+                          + how_to_insert(job.record.id, job.record.results))
     return finish(procedure, job.record)
 
 
@@ -114,8 +121,10 @@ def _test_hook(image, layer) -> None:
 
     (Closing the image cannot be simulated, and cannot be detected either: GIMP keeps an image alive, valid
     and listed, while a running procedure holds it as an argument — measured on 3.0 and 3.2 — and libgimp
-    cannot tell which displays show an image. Such a result goes into the image GIMP is about to drop and
-    stays listed in Recent GPT Image results, from where it can be inserted again.)"""
+    cannot tell which displays show an image. An interactive run therefore also checks the display it was
+    started from; when the last image window is closed GIMP keeps that display as an empty window, so such a
+    result can still go into the image GIMP is about to drop. It stays listed in Recent GPT Image results,
+    from where it can be inserted again.)"""
     if hooks().get("delete_layer"):
         image.remove_layer(layer)
 
