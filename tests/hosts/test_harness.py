@@ -176,9 +176,11 @@ def test_in_chroot_binds_at_the_same_path_and_leaves_no_mount_behind(gimp_host, 
     ro.mkdir()
     (rw / "in.txt").write_text("from outside")
     (ro / "r.txt").write_text("read me")
-    script = (f"cat {rw}/in.txt; echo; cat {ro}/r.txt; echo; echo written > {rw}/out.txt; "
+    # out.txt is written last: the test kills the command as soon as it appears, so every line the test
+    # reads must already be out by then.
+    script = (f"cat {rw}/in.txt; echo; cat {ro}/r.txt; echo; "
               f"echo $(ls -A /tmp); touch {ro}/x 2>/dev/null && echo ro-writable || echo ro-readonly; "
-              f"echo \"$PATH\"; exec sleep 60")
+              f"echo \"$PATH\"; echo written > {rw}/out.txt; exec sleep 60")
     cmd = ["bash", str(IN_CHROOT), str(root), "-b", str(rw), "-B", str(ro), "--",
            "/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "/bin/sh", "-c", script]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
