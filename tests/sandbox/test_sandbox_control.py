@@ -82,7 +82,7 @@ def test_main_refuses_bad_config(capsys):
 
 def test_command_line_prints_urls_serves_and_stops_on_sigterm():
     env = {**os.environ, "PYTHONPATH": str(ROOT / "shared")}
-    proc = subprocess.Popen([sys.executable, "-m", "gptedit.sandbox", "--latency", "0.01",
+    proc = subprocess.Popen([sys.executable, "-m", "gptedit.sandbox", "--port", "0", "--latency", "0.01",
                              "--config", '{"outcome": "moderation"}'],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:

@@ -192,7 +192,8 @@ def _load_config(text: str | None) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gptedit sandbox", description="Serve local imitations of "
                                      "each::labs, OpenAI, Replicate and fal for offline use and tests.")
-    parser.add_argument("--port", type=int, default=0, help="API port (0 = pick a free one)")
+    # 8765 is where the plugins' "sandbox" provider looks by default (settings.SANDBOX_BASE_URL)
+    parser.add_argument("--port", type=int, default=8765, help="API port (default 8765; 0 = pick a free one)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--latency", type=float, help="seconds a job takes from create to finish")
     parser.add_argument("--config", help="JSON object of sandbox options, or a file holding one")
