@@ -1,0 +1,92 @@
+"""The plugin's pure pieces, without Krita: PNG and mask encoding, result decoding and scaling, row
+packing, striped writes, layer names. Uses whichever PyQt is installed (PyQt6 in the dev venv)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PyQt6.QtGui", reason="pip install PyQt6 (the `test` extra)")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "krita_plugin"))
+
+from gptedit.geometry import Box  # noqa: E402
+from gptedit_krita import canvas_insert, qt, worker  # noqa: E402
+
+
+def bgra(w, h):
+    return bytes(v for y in range(h) for x in range(w) for v in (x * 9 % 256, y * 17 % 256, (x + y) % 256, 255))
+
+
+def decode(png: bytes):
+    img = qt.QImage.fromData(png).convertToFormat(qt.FORMAT_ARGB32)
+    return img.width(), img.height(), qt.image_bytes(img)
+
+
+def test_png_round_trip_keeps_every_pixel():
+    data = bgra(13, 7)
+    image = worker.encode_image(data, 13, 7, 13, 7, "image.png")
+    assert image.data.startswith(b"\x89PNG") and (image.width, image.height) == (13, 7)
+    assert decode(image.data) == (13, 7, data)
+
+
+def test_downscaled_send_has_the_send_size():
+    image = worker.encode_image(bgra(40, 20), 40, 20, 20, 10, "image.png")
+    assert decode(image.data)[:2] == (20, 10) and (image.width, image.height) == (20, 10)
+
+
+def test_mask_is_transparent_where_selected_enough():
+    sel = bytes([0, 127, 128, 255, 255, 0])
+    w, h, px = decode(worker.encode_mask(sel, 3, 2, 3, 2).data)
+    assert (w, h) == (3, 2)
+    assert list(px[3::4]) == [255, 255, 0, 0, 0, 255]
+
+
+def test_decode_result_scales_to_the_placement():
+    png = worker.encode_image(bgra(16, 8), 16, 8, 16, 8, "r.png").data
+    assert worker.decode_result(png, 16, 8) == bgra(16, 8)
+    scaled = worker.decode_result(png, 32, 16)
+    assert len(scaled) == 32 * 16 * 4
+
+
+def test_decode_result_refuses_garbage():
+    from gptedit.errors import BadInput
+
+    with pytest.raises(BadInput):
+        worker.decode_result(b"not a picture", 4, 4)
+
+
+def test_image_bytes_drops_row_padding():
+    img = qt.QImage(5, 3, qt.FORMAT_GRAYSCALE8)
+    img.fill(7)
+    assert img.bytesPerLine() == 8  # Qt pads rows to 4 bytes
+    assert qt.image_bytes(img) == bytes([7]) * 15
+
+
+class _RecordingNode:
+    def __init__(self):
+        self.calls = []
+
+    def setPixelData(self, data, x, y, w, h):
+        self.calls.append((bytes(data), x, y, w, h))
+
+
+def test_striped_writes_cover_each_row_once(monkeypatch):
+    monkeypatch.setattr(canvas_insert, "STRIPE_BYTES", 4 * 10 * 3)  # three 10-pixel rows per stripe
+    box = Box(5, 7, 10, 8)
+    data = bgra(10, 8)
+    node = _RecordingNode()
+    for step in canvas_insert._write_stripes(node, data, box, 4):
+        step()
+    assert [c[2] for c in node.calls] == [7, 10, 13]
+    assert [c[4] for c in node.calls] == [3, 3, 2]
+    assert all(c[1] == 5 and c[3] == 10 for c in node.calls)
+    assert b"".join(c[0] for c in node.calls) == data
+
+
+def test_layer_names_are_short_and_numbered():
+    assert canvas_insert.layer_name("make  the\nsky red") == "GPT: make the sky red"
+    long = canvas_insert.layer_name("x" * 100)
+    assert long.startswith("GPT: ") and long.endswith("…") and len(long) == 5 + 41
+    assert canvas_insert.layer_name("sky", 2) == "GPT: sky #3"
