@@ -153,6 +153,6 @@ def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], t
         pytest.fail(f"GIMP {spec.version} wrote no report (exit {rc}):\n{proc.stdout()[-3000:]}\n"
                     f"{proc.stderr_tail(80)}", pytrace=False)
     report = json.loads(report_path.read_text())
-    report.update(out=str(out), home=str(home), rc=rc, seconds=time.monotonic() - started,
+    report.update(out=str(out), home=str(home), profile=str(profile), rc=rc, seconds=time.monotonic() - started,
                   stderr=proc.stderr()[-6000:], killed=killer.killed)
     return report

@@ -103,6 +103,9 @@ def info(layer):
         return None
     _, x, y = layer.get_offsets()
     img = layer.get_image()
+    if not layer.is_layer():  # a layer mask or channel handed in as the drawable
+        return {"name": layer.get_name(), "x": x, "y": y, "w": layer.get_width(), "h": layer.get_height(),
+                "kind": type(layer).__name__}
     parent = layer.get_parent()
     out = {"name": layer.get_name(), "x": x, "y": y, "w": layer.get_width(), "h": layer.get_height(),
            "visible": layer.get_visible(), "group": layer.is_group(), "has_mask": layer.get_mask() is not None,
@@ -350,6 +353,32 @@ def _ui_recent(case):
         return None, edit(case, img, layer, "", procedure=RECENT, run_mode=UI)
 
 
+def _ui_settings(case):
+    """The settings dialog: a key typed for fal is saved in the shared config, not in GIMP's profile."""
+    with hooks(dialog="ok", set={"key-provider": "fal", "api-key": "fal-secret-123456", "quality": "low"}):
+        status, values = call(SETTINGS, UI, image=None, drawables=[])
+    return None, {"status": int(status), "message": values[0] if values else ""}
+
+
+def _layer_mask_selected(case):
+    """The layer mask is what is selected in the Layers dialog: its layer is edited."""
+    img = new_image(120, 80)
+    layer = add_layer(img, "source", 120, 80)
+    mask = layer.create_mask(Gimp.AddMaskType.WHITE)
+    layer.add_mask(mask)
+    img.select_rectangle(Gimp.ChannelOps.REPLACE, 0, 10, 50, 30)
+    rep = edit(case, img, mask, "[invert] via the mask")
+    return img, rep
+
+
+def _channel_selected(case):
+    img = new_image(40, 30)
+    add_layer(img, "source", 40, 30)
+    channel = Gimp.Channel.new(img, "a channel", 40, 30, 50.0, Gegl.Color.new("red"))
+    img.insert_channel(channel, None, 0)
+    return img, edit(case, img, channel, "[invert] a channel")
+
+
 def _ui_stream(case):
     """OpenAI streams partial images: the progress window shows them while the edit runs."""
     img, layer = ui_image()
@@ -405,5 +434,8 @@ CASES = {
     "ui-dialog-cancel": _ui_dialog_cancel,
     "ui-recent": _ui_recent,
     "ui-stream": _ui_stream,
+    "ui-settings": _ui_settings,
+    "layer-mask-selected": _layer_mask_selected,
+    "channel-selected": _channel_selected,
     "list": _listing,
 }

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 CASES = ["rgb-invert", "rgb-identity", "rgba-identity", "rgba-invert", "offset-layer", "small-layer",
          "partly-off-canvas", "gray", "gray-alpha", "u16", "float-linear", "variations", "no-selection",
          "visible-source", "indexed", "empty-prompt", "provider-error", "server-garbage", "bad-size",
-         "deleted-layer", "image-gone", "killed", "reference", "fixed-size", "downscaled", "list", "settings"]
+         "deleted-layer", "image-gone", "killed", "reference", "fixed-size", "downscaled", "layer-mask-selected", "channel-selected", "list", "settings"]
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
@@ -99,7 +99,7 @@ def test_layer_partly_off_canvas(gimp):
 
 @pytest.mark.parametrize("name,message", [("empty-prompt", "prompt is empty"), ("provider-error", ""),
                                           ("server-garbage", ""), ("bad-size", "999x999"),
-                                          ("indexed", "indexed")])
+                                          ("indexed", "indexed"), ("channel-selected", "not a layer")])
 def test_failures_return_an_error_and_leave_the_image_untouched(gimp, name, message):
     check_untouched(gimp, name, message)
     assert case(gimp, name)["message"].strip()
@@ -258,3 +258,10 @@ def test_answer_at_a_fixed_size_is_stretched_back_over_the_context(gimp):
     request = ledger_of(gimp).get(rep["job"]).request
     assert request["size"] == "1024x1024"
     check_mask(gimp, "fixed-size", (120, 80), SEL)
+
+
+def test_selected_layer_mask_edits_its_layer(gimp):
+    rep = case(gimp, "layer-mask-selected")
+    assert rep["status"] == SUCCESS, rep["message"]
+    check_new_layer(rep, (120, 80), SEL)
+    check_composite(gimp, "layer-mask-selected", SEL)

@@ -19,7 +19,7 @@ from pixel_checks import CANCEL, SEL, SUCCESS, check_composite, check_new_layer
 
 pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 
-UI_CASES = ["ui-edit", "ui-last-values", "ui-cancel", "ui-dialog-cancel", "ui-recent", "ui-stream"]
+UI_CASES = ["ui-edit", "ui-last-values", "ui-cancel", "ui-dialog-cancel", "ui-recent", "ui-stream", "ui-settings"]
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
@@ -108,3 +108,15 @@ def test_streamed_partial_previews_appear_in_the_window(gui):
     check_new_layer(rep, (120, 80), SEL)
     check_composite(gui, "ui-stream", SEL)
     assert ledger(gui).get(rep["job"]).provider == "openai"
+
+
+def test_settings_dialog_keeps_the_key_out_of_gimps_profile(gui):
+    rep = case(gui, "ui-settings")
+    assert rep["status"] == SUCCESS, rep["message"]
+    config = Path(gui["home"]) / "config.json"
+    assert config.stat().st_mode & 0o777 == 0o600
+    data = json.loads(config.read_text())
+    assert data["providers"]["fal"]["api_key"] == "fal-secret-123456"
+    assert data["defaults"]["quality"] == "low"
+    leaked = [p for p in Path(gui["profile"]).rglob("*") if p.is_file() and b"fal-secret" in p.read_bytes()]
+    assert not leaked, leaked  # GIMP stores last-used values in its profile: the key must not be one
