@@ -91,19 +91,28 @@ class JobList(QWidget):
         return self.job_for(self.tree.currentItem())
 
     def refresh(self) -> None:
-        for job in JOBS:
-            item = self._items.get(id(job))
-            if item is None:
-                item = QTreeWidgetItem()
-                item.setData(0, USER_ROLE, id(job))
-                item.setToolTip(0, job.prompt)
-                self.tree.insertTopLevelItem(0, item)
-                self._items[id(job)] = item
-            item.setText(0, job.prompt[:60])
-            item.setText(1, state_text(job))
-            item.setText(2, elapsed_text(job.elapsed))
-            item.setText(3, cost_text(job))
-            item.setToolTip(1, job.message)
+        # Inserting rows can move the selection; the tree's signals stay quiet meanwhile so a refresh
+        # never re-enters itself through _on_select.
+        self.tree.blockSignals(True)
+        try:
+            for job in JOBS:
+                item = self._items.get(id(job))
+                if item is None:
+                    item = QTreeWidgetItem()
+                    item.setData(0, USER_ROLE, id(job))
+                    item.setToolTip(0, job.prompt)
+                    self.tree.insertTopLevelItem(0, item)
+                    self._items[id(job)] = item
+                item.setText(0, job.prompt[:60])
+                item.setText(1, state_text(job))
+                item.setText(2, elapsed_text(job.elapsed))
+                item.setText(3, cost_text(job))
+                item.setToolTip(1, job.message)
+        finally:
+            self.tree.blockSignals(False)
+        self._update_controls()
+
+    def _update_controls(self) -> None:
         job = self.current_job()
         self.cancel_button.setEnabled(job is not None and not job.done)
         self.detail.setText(job.message if job is not None else "")
@@ -114,7 +123,7 @@ class JobList(QWidget):
             job.cancel()
 
     def _on_select(self) -> None:
+        self._update_controls()
         job = self.current_job()
-        self.refresh()
         if job is not None:
             self.selected.emit(job)

@@ -87,6 +87,18 @@ def main():
             outside = max(outside, max(abs(p - q) for p, q in zip(b, a, strict=True)))
     out["diff"] = [inside, outside]
     out["job_rows"] = docker.jobs.tree.topLevelItemCount()
+    # Ctrl+Enter in the prompt sends like the Edit button
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtTest import QTest
+
+    docker.activateWindow()
+    docker.prompt.setFocus()
+    docker.set_prompt("[identity] by keyboard")
+    pump_until(lambda: False, 0.2, [])
+    QTest.keyClick(docker.prompt, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    out["keyboard_job"] = docker.last_job is not None and docker.last_job.prompt == "[identity] by keyboard"
+    if docker.last_job is not None:
+        pump_until(lambda: docker.last_job.done, 30, [])
     shot = Path(sys.argv[1]) if len(sys.argv) > 1 else None
     if shot:
         out["screenshot"] = docker.grab().save(str(shot), "PNG")

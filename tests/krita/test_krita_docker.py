@@ -33,6 +33,8 @@ def test_docker_edit_cancel_errors_settings(krita, krita_host):
     assert data["cancel_seen_state"] in ("submitted", "running")
     assert data["cancel_state"] == "cancelled", data["cancel_message"]
     assert data["cancel_untouched"] is True
+    slow = [j for j in krita.sandbox.stats()["jobs"] if j["request"]["prompt"] == "[invert] slow one"]
+    assert len(slow) == 1 and slow[0]["cancel_requested"] is True  # each::labs was asked to stop it
 
     assert data["error_state"] == "failed"
     assert data["error_message"] and "Traceback" not in data["error_message"], data["error_message"]

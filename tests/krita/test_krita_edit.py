@@ -15,6 +15,8 @@ def test_edit_inserts_masked_layer_without_freezing(krita, sandbox):
     # the action is in Tools ▸ Scripts with the text from the .action file; the plugin loaded from the zip
     assert data["menu"] == ["Tools", "Scripts"], data
     assert data["action_text"].replace("&", "") == "Edit with GPT Image…"
+    # the tooltip exists only in the .action file: Krita read it, so the action is configurable there
+    assert data["action_tooltip"].startswith("Open the GPT Image Edit docker"), data["action_tooltip"]
     assert "gptedit_krita" in data["plugins"]
 
     # the GUI kept running while the job waited (slow sandbox)

@@ -31,5 +31,6 @@ def test_docker_and_worker_under_pyqt6(tmp_path):
     assert out["undo_steps"] == 1
     assert out["diff"][0] <= 1 and out["diff"][1] == 0, out["diff"]
     assert out["job_rows"] == 1
+    assert out["keyboard_job"] is True  # Ctrl+Enter in the prompt sends, like the Edit button
     assert out["gap_ms"] < 500, out["gap_ms"]
     assert out["screenshot"] is True and shot.stat().st_size > 2000

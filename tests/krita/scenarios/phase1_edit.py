@@ -59,7 +59,8 @@ def run(ctx):
     k = Krita.instance()
     k.setBatchmode(True)
     act = k.action("gptedit_edit")
-    ctx.report(action_text=act.text() if act else None, menu=ctx.menu_path("gptedit_edit"),
+    ctx.report(action_text=act.text() if act else None, action_tooltip=act.toolTip() if act else None,
+               menu=ctx.menu_path("gptedit_edit"),
                plugins=ctx.user_plugins())
     from gptedit_krita import api
 
