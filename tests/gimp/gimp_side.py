@@ -286,6 +286,20 @@ def _killed(case):
     return img, rep
 
 
+def _deadline(case):
+    """Giving up after `deadline` seconds leaves the job resumable; the recent procedure picks it up."""
+    sandbox("config", {"latency": 4.0})
+    try:
+        img, rep = case_layer(case, prompt="[invert] slow one", deadline=1)
+    finally:
+        sandbox("config", {"latency": P["latency"]})
+    found = re.search(r"job ([0-9a-f]{8}), Resume", rep.get("message") or "")
+    layer = [x for x in img.get_layers() if x.get_name() == "source"][0]
+    rep["recent"] = edit(case + "-recent", img, layer, "", procedure=RECENT, job_id=found.group(1) if found else "",
+                         action="resume")
+    return img, rep
+
+
 def _listing(case):
     img = new_image(20, 20)
     layer = add_layer(img, "source", 20, 20)
@@ -424,6 +438,7 @@ CASES = {
     "deleted-layer": _deleted_layer,
     "image-gone": _image_gone,
     "killed": _killed,
+    "deadline": _deadline,
     "reference": _reference,
     "fixed-size": lambda c: case_layer(c, prompt="[identity] square", size="1024x1024"),
     "downscaled": lambda c: case_layer(c, sel=None, canvas=(2600, 120), prompt="[identity] wide"),

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 CASES = ["rgb-invert", "rgb-identity", "rgba-identity", "rgba-invert", "offset-layer", "small-layer",
          "partly-off-canvas", "gray", "gray-alpha", "u16", "float-linear", "variations", "no-selection",
          "visible-source", "indexed", "empty-prompt", "provider-error", "server-garbage", "bad-size",
-         "deleted-layer", "image-gone", "killed", "reference", "fixed-size", "downscaled", "layer-mask-selected", "channel-selected", "list", "settings"]
+         "deleted-layer", "image-gone", "killed", "deadline", "reference", "fixed-size", "downscaled", "layer-mask-selected", "channel-selected", "list", "settings"]
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
@@ -265,3 +265,15 @@ def test_selected_layer_mask_edits_its_layer(gimp):
     assert rep["status"] == SUCCESS, rep["message"]
     check_new_layer(rep, (120, 80), SEL)
     check_composite(gimp, "layer-mask-selected", SEL)
+
+
+def test_given_up_job_is_resumed_from_the_recent_procedure(gimp):
+    rep = case(gimp, "deadline")
+    assert rep["status"] == EXECUTION_ERROR
+    assert "Recent GPT Image results" in rep["message"] and "Resume" in rep["message"], rep["message"]
+    assert len(rep["tree"]) == rep["layers_before"]
+    later = rep["recent"]
+    assert later["status"] == SUCCESS, later["message"]
+    check_composite(gimp, "deadline-recent", SEL, rep=later)
+    states = [state for _, state, _ in ledger_of(gimp).events(later["job"])]
+    assert "failed" in states and states[-1] == "inserted"

@@ -136,7 +136,11 @@ def finish(procedure, record, image=None, above=None):
     if record.state is JobState.CANCELLED:
         raise Cancelled(record.error or "Cancelled.")
     if record.state is not JobState.FETCHED and record.state is not JobState.INSERTED:
-        raise GptEditError(record.error or f"The job ended as {record.state.value} without a result.")
+        text = record.error or f"The job ended as {record.state.value} without a result."
+        if record.can_resume:
+            # the core's hint names the command line; in GIMP the same job is resumed from the menu
+            text += (f" In GIMP: Filters ▸ AI ▸ Recent GPT Image results…, job {record.id[:8]}, Resume.")
+        raise GptEditError(text)
     ctx = record.context or {}
     box = Box(*ctx["context"]) if ctx.get("context") else None
     if image is None:
@@ -147,7 +151,10 @@ def finish(procedure, record, image=None, above=None):
         box = Box(0, 0, image.get_width(), image.get_height())
     mask = load_mask(ctx)
     name = ctx.get("layer_name_new") or layer_name(record.prompt, len(record.results))
-    new_layer = insert_results(image, above, record.results, box, mask, name)
+    try:
+        new_layer = insert_results(image, above, record.results, box, mask, name)
+    except Exception as exc:  # the image is left as it was; the result is still in the ledger
+        raise GptEditError(f"{messages.people_message(exc)} {how_to_insert(record.id, record.results)}") from exc
     Ledger().update(record.id, state=JobState.INSERTED,
                     message=f"Inserted into {image.get_name() or 'an image'} as {new_layer.get_name()!r}")
     return messages.success(new_layer, record.id, f"Inserted {len(record.results)} result(s).")
