@@ -51,9 +51,10 @@ def _write_stripes(node, data: bytes, box: Box, bytes_per_pixel: int) -> list[Ca
     steps = []
     for top in range(0, box.height, rows):
         h = min(rows, box.height - top)
-        chunk = data[top * row_bytes : (top + h) * row_bytes]
 
-        def step(chunk=chunk, top=top, h=h) -> None:
+        def step(top=top, h=h) -> None:
+            # sliced here, not up front: copying all stripes at once was one long GUI-thread pause
+            chunk = data[top * row_bytes : (top + h) * row_bytes]
             node.setPixelData(QByteArray(chunk), box.x, box.y + top, box.width, h)
 
         steps.append(step)

@@ -294,6 +294,9 @@ class GptEditDocker(DockWidget):
         except GptEditError as exc:
             self.show_message(exc.message, error=True)
             return None
+        except Exception as exc:  # noqa: BLE001 - a bug must read as a message, not a modal traceback
+            self.show_message(f"Unexpected problem in the plugin: {exc!r}", error=True)
+            return None
         self._remember(text)
         self._save_choices()
         self.show_message(f"Sent: {text[:60]}")

@@ -7,16 +7,15 @@ scriptable API and the tests all go through `KritaJob`.
 
 from __future__ import annotations
 
-import threading
 import time
 
 from gptedit import engine
-from gptedit.errors import GptEditError
 from gptedit.ledger import Ledger
 from gptedit.models import EventKind, JobEvent, JobState
 from gptedit.settings import Settings
 
 from . import worker
+from .bridge import run_in_thread
 from .canvas_insert import Inserter, InsertSpec
 from .canvas_read import Snapshot
 from .qt import KEEP_ASPECT, QUEUED, SMOOTH, QEventLoop, QImage, QObject, QTimer, exec_loop, pyqtSignal
@@ -26,15 +25,20 @@ JOBS: list[KritaJob] = []
 PREVIEW_SIDE = 256
 
 
-def _mark_inserted(job_id: str, message: str) -> None:
-    # sqlite with synchronous=FULL fsyncs: a few ms, but never on the GUI thread
-    def body() -> None:
-        try:
-            Ledger().update(job_id, state=JobState.INSERTED, message=message)
-        except GptEditError:
-            pass
+def _guarded(method):
+    """A slot that must never raise into Qt (Krita would show a modal traceback dialog): an unexpected
+    error ends the job with a message in the docker instead."""
 
-    threading.Thread(target=body, name="gptedit-ledger", daemon=True).start()
+    def wrapper(self, *args):
+        try:
+            return method(self, *args)
+        except Exception as exc:  # noqa: BLE001 - shown as text, the job ends cleanly
+            if not self.done:
+                self._end("failed", f"Unexpected problem in the plugin: {exc!r}")
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
 
 
 def document_open(doc) -> bool:
@@ -134,6 +138,7 @@ class KritaJob(QObject):
         self._event.emit(event)
 
     # --- GUI thread ----------------------------------------------------------------------------------
+    @_guarded
     def _on_event(self, event: JobEvent) -> None:
         if event.job_id:
             self.job_id = event.job_id
@@ -146,10 +151,12 @@ class KritaJob(QObject):
             self.progress = event.progress
         self.changed.emit()
 
+    @_guarded
     def _on_preview(self, img) -> None:
         self.preview = img
         self.changed.emit()
 
+    @_guarded
     def _on_outcome(self, outcome: worker.Outcome) -> None:
         self.record = outcome.record
         if outcome.record is not None:
@@ -178,14 +185,19 @@ class KritaJob(QObject):
         else:
             inserter.run_now()
 
+    @_guarded
     def _on_inserted(self, node, error: str) -> None:
         if error:
             self._end("fetched", error + " The result is saved; try History ▸ Insert again.")
             return
         self.layer = node
         cost = f" (${self.cost:.3f})" if self.cost is not None else ""
-        _mark_inserted(self.job_id, f"inserted into {self.snapshot.doc_name}")
-        self._end("inserted", f"Added “{node.name()}”{cost}.")
+        done = f"Added “{node.name()}”{cost}."
+        # The ledger write (sqlite, fsync) runs off the GUI thread; the job ends once it is recorded, so
+        # whoever reacts to `finished` (the History tab) already sees it inserted.
+        run_in_thread(lambda: Ledger().update(self.job_id, state=JobState.INSERTED,
+                                              message=f"inserted into {self.snapshot.doc_name}"),
+                      lambda _value, _error: self._end("inserted", done), name="gptedit-ledger")
 
     def _end(self, state: str, message: str) -> None:
         self.state = state

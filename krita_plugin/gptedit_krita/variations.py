@@ -75,6 +75,12 @@ class VariationsPanel(QWidget):
 
     def select(self, index: int) -> None:
         """Show variation `index` only."""
+        try:
+            self._select(index)
+        except Exception as exc:  # noqa: BLE001 - e.g. the group was deleted meanwhile: say so, no dialog
+            self.title.setText(f"Cannot switch variations: {exc}")
+
+    def _select(self, index: int) -> None:
         nodes = variation_nodes(self.group)
         for i, node in enumerate(nodes):
             node.setVisible(i == index)
@@ -85,6 +91,12 @@ class VariationsPanel(QWidget):
 
     def keep(self) -> None:
         """Delete every variation but the visible one (each removal can be undone)."""
+        try:
+            self._keep()
+        except Exception as exc:  # noqa: BLE001
+            self.title.setText(f"Cannot keep the variation: {exc}")
+
+    def _keep(self) -> None:
         nodes = variation_nodes(self.group)
         visible = [n for n in nodes if n.visible()] or nodes[:1]
         keep_id = visible[0].uniqueId().toString()

@@ -22,12 +22,12 @@ def test_docker_edit_cancel_errors_settings(krita, krita_host):
 
     assert data["job_rows_started"] >= 1
     assert data["edit_state"] == "inserted", data["edit_message"]
-    assert data["edit_message"].startswith("Added “GPT: [invert] make it night”")
+    assert data["edit_message"].startswith("Added “GPT: Turn the sky into a warm sunset”")
     prompt, state, elapsed, cost = data["row"]
-    assert prompt == "[invert] make it night" and state == "inserted" and ":" in elapsed
+    assert prompt == "Turn the sky into a warm sunset" and state == "inserted" and ":" in elapsed
     assert cost.startswith("$") or cost.startswith("~$"), data["row"]
     assert data["layers_after_edit"][-1].startswith("GPT: ")
-    assert data["recent"] == ["[invert] make it night"]
+    assert data["recent"] == ["Turn the sky into a warm sunset"]
     assert data["first_result_changed"] is True
 
     assert data["cancel_seen_state"] in ("submitted", "running")

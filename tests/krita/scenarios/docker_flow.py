@@ -44,7 +44,7 @@ def scenario(ctx):
                empty_untouched=kutil.names(doc.rootNode()) == ["Background", "art"])
 
     # the estimate is shown before the click
-    docker.set_prompt("[invert] make it night")
+    docker.set_prompt("Turn the sky into a warm sunset")  # no token: the sandbox tints
     docker.update_estimate()
     ctx.report(estimate_before=docker.cost_label.text())
 
