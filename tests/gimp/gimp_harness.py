@@ -19,26 +19,17 @@ if str(ROOT / "tests" / "hosts") not in sys.path:
 
 import hostenv  # noqa: E402
 import hostenv_core  # noqa: E402
-
-_unavailable: dict[str, str] = {}
-
-
-def skip_or_fail(reason: str) -> None:
-    if os.environ.get("GPTEDIT_REQUIRE_HOSTS") == "1":
-        pytest.fail(f"real hosts required (GPTEDIT_REQUIRE_HOSTS=1) but unavailable: {reason}", pytrace=False)
-    pytest.skip(f"real hosts unavailable: {reason}")
+import hostenv_fixtures  # noqa: E402
 
 
-def provision(spec) -> str:
-    if spec.id in _unavailable:
-        skip_or_fail(_unavailable[spec.id])
-    try:
-        version = hostenv.check_spec(spec)
-        hostenv.gimp_template(spec)
-    except hostenv.HostUnavailable as exc:
-        _unavailable[spec.id] = exc.reason
-        skip_or_fail(exc.reason)
-    return version
+def provision(spec, config=None) -> str:
+    """The shared real-host provisioning (skip, or fail under GPTEDIT_REQUIRE_HOSTS=1), recorded in the
+    session's "real hosts" summary like every other host test."""
+    host = hostenv_fixtures.provision(spec)
+    if config is not None:
+        hostenv_fixtures._register_summary(config)
+        hostenv_fixtures._ran[host.id] = hostenv_fixtures._ran.get(host.id, 0) + 1
+    return host.version
 
 
 def plugin_pid(owner: str) -> int | None:
@@ -111,10 +102,10 @@ def start_gimp_gui(spec, profile: Path, code: str, env: dict, base: Path) -> hos
 
 
 def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], timeout: float = 240,
-                  gui: bool = False) -> dict:
+                  gui: bool = False, config=None) -> dict:
     import json
 
-    provision(spec)
+    provision(spec, config)
     base.mkdir(parents=True, exist_ok=True)
     profile, home, out = base / "profile", base / "gptedit-home", base / "out"
     for p in (home, out):

@@ -41,7 +41,7 @@ CASES = ["rgb-invert", "rgb-identity", "rgba-identity", "rgba-invert", "offset-l
 def gimp(request, gimp_zip, sandbox, tmp_path_factory):
     keep = os.environ.get("GPTEDIT_GIMP_RUNS_DIR")  # keep the run (report, dumps, logs) for debugging
     base = Path(keep) / request.param.id if keep else tmp_path_factory.mktemp(request.param.id)
-    return run_all_cases(request.param, gimp_zip, sandbox, base, CASES)
+    return run_all_cases(request.param, gimp_zip, sandbox, base, CASES, config=request.config)
 
 
 def check_untouched(gimp, name, message_part):

@@ -26,7 +26,7 @@ UI_CASES = ["ui-edit", "ui-last-values", "ui-cancel", "ui-dialog-cancel", "ui-re
 def gui(request, gimp_zip, sandbox, tmp_path_factory):
     keep = os.environ.get("GPTEDIT_GIMP_RUNS_DIR")
     base = Path(keep) / (request.param.id + "-ui") if keep else tmp_path_factory.mktemp(request.param.id + "-ui")
-    return run_all_cases(request.param, gimp_zip, sandbox, base, UI_CASES, timeout=180, gui=True)
+    return run_all_cases(request.param, gimp_zip, sandbox, base, UI_CASES, timeout=180, gui=True, config=request.config)
 
 
 def case(gui, name) -> dict:
