@@ -38,3 +38,16 @@ def sandbox():
     sb.stop()
 
 
+
+
+@pytest.fixture(autouse=True)
+def _count_real_host_tests(request):
+    """Count each test that ran on a real GIMP (its module fixture is parametrized by the host spec)."""
+    yield
+    callspec = getattr(request.node, "callspec", None)
+    for name in ("gimp", "gui"):
+        spec = callspec.params.get(name) if callspec else None
+        if spec is not None:
+            from gimp_harness import count_host_test
+
+            count_host_test(spec)

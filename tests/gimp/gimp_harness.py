@@ -28,8 +28,12 @@ def provision(spec, config=None) -> str:
     host = hostenv_fixtures.provision(spec)
     if config is not None:
         hostenv_fixtures._register_summary(config)
-        hostenv_fixtures._ran[host.id] = hostenv_fixtures._ran.get(host.id, 0) + 1
     return host.version
+
+
+def count_host_test(spec) -> None:
+    """One more test ran on this host (for the session's "real hosts" summary)."""
+    hostenv_fixtures._ran[spec.id] = hostenv_fixtures._ran.get(spec.id, 0) + 1
 
 
 def plugin_pid(owner: str) -> int | None:
