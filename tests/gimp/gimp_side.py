@@ -331,7 +331,7 @@ def _ui_edit(case):
     img, layer = ui_image()
     sandbox("config", {"latency": 2.0})  # long enough for the progress window to tick many times
     try:
-        with hooks(dialog="ok", report=os.path.join(OUT, case + ".jsonl")):
+        with hooks(dialog="ok", report=os.path.join(OUT, case + ".jsonl"), screenshots=OUT):
             rep = edit(case, img, layer, "[invert] from the dialog", run_mode=UI)
     finally:
         sandbox("config", {"latency": P["latency"]})
@@ -369,7 +369,8 @@ def _ui_recent(case):
 
 def _ui_settings(case):
     """The settings dialog: a key typed for fal is saved in the shared config, not in GIMP's profile."""
-    with hooks(dialog="ok", set={"key-provider": "fal", "api-key": "fal-secret-123456", "quality": "low"}):
+    with hooks(dialog="ok", set={"key-provider": "fal", "quality": "low"}, type_key="fal-secret-123456",
+               screenshots=OUT):
         status, values = call(SETTINGS, UI, image=None, drawables=[])
     return None, {"status": int(status), "message": values[0] if values else ""}
 

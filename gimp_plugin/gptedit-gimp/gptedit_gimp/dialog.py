@@ -22,7 +22,7 @@ from gptedit.settings import mask_key, resolve  # noqa: E402
 
 from .canvas_read import selection_box  # noqa: E402
 from .options import read_edit_options  # noqa: E402
-from .testing_hooks import hooks, record  # noqa: E402
+from .testing_hooks import hooks, record, screenshot  # noqa: E402
 
 MAIN = ["prompt", "provider", "model", "quality", "size", "variations", "source"]
 MORE = ["output-format", "background", "padding", "add-mask", "reference-1", "reference-2", "deadline"]
@@ -59,6 +59,8 @@ def _auto_answer(dialog, shown: Gtk.Label | None = None) -> None:
     if answer in ("ok", "cancel"):
         if shown is not None:
             GLib.timeout_add(600, lambda: (record(dialog_summary=shown.get_text()), False)[1])
+        GLib.timeout_add(650, lambda: (screenshot(dialog, "dialog-" + dialog.get_title().split()[0].lower()),
+                                       False)[1])
         response = Gtk.ResponseType.OK if answer == "ok" else Gtk.ResponseType.CANCEL
         GLib.timeout_add(700, lambda: (dialog.response(response), False)[1])
 
@@ -71,11 +73,16 @@ def ask_edit_options(procedure, config, image, drawables) -> bool:
     prompt = dialog.get_widget("prompt", Gtk.TextView.__gtype__)
     if prompt is not None and hasattr(prompt, "set_size_request"):
         prompt.set_size_request(420, 90)
+    dialog.get_label("prompt-label", "Describe the edit:", False, False)
+    for prop, hint in (("model", "the provider's default"), ("size", "from settings: auto or WIDTHxHEIGHT")):
+        box = dialog.get_widget(prop, GimpUi.LabelEntry.__gtype__)
+        if box is not None and hasattr(box, "get_entry"):
+            box.get_entry().set_placeholder_text(hint)
     cost = dialog.get_label("cost-label", summary(config, image), False, False)
     dialog.fill_box("more-box", MORE)
     dialog.get_label("more-title", "More options", False, False)
     dialog.fill_expander("more", "more-title", False, "more-box")
-    dialog.fill([*MAIN, "more", "cost-label"])
+    dialog.fill(["prompt-label", *MAIN, "more", "cost-label"])
 
     def refresh(*_args):
         if isinstance(cost, Gtk.Label):
@@ -89,16 +96,33 @@ def ask_edit_options(procedure, config, image, drawables) -> bool:
     return bool(ok)
 
 
-def ask_settings(procedure, config, current: str) -> bool:
+def ask_settings(procedure, config, current: str) -> str | None:
+    """Show the settings dialog; returns the API key typed (or "") on OK, None on Cancel.
+
+    The key field is a plain GTK entry, NOT the procedure's "api-key" property: ProcedureDialog's "Save
+    Settings" button and GIMP's last-used values store properties in the GIMP profile in plain text, and a
+    key must only ever land in the shared config file (0600)."""
     GimpUi.init("python-fu-gptedit-settings")
     dialog = GimpUi.ProcedureDialog.new(procedure, config, "GPT Image settings")
-    entry_box = dialog.get_widget("api-key", GimpUi.LabelEntry.__gtype__)
-    if entry_box is not None and hasattr(entry_box, "get_entry"):
-        entry_box.get_entry().set_visibility(False)  # a key typed here is not shown on screen
-    dialog.get_label("current", "Now in effect:\n" + current, False, False)
-    dialog.fill(["provider", "key-provider", "api-key", "forget-key", "base-url", "model", "quality", "size",
-                 "current"])
+    dialog.fill(["provider", "key-provider", "forget-key", "base-url", "model", "quality", "size"])
+    key_entry = Gtk.Entry(visibility=False, placeholder_text="empty = keep the saved key")
+    key_entry.set_input_purpose(Gtk.InputPurpose.PASSWORD)
+    row = Gtk.Box(orientation=Gtk.Orientation.HORIZONTAL, spacing=12, margin_start=12, margin_end=12)
+    label = Gtk.Label(label="API _key (for the provider chosen above):", use_underline=True, xalign=0)
+    label.set_mnemonic_widget(key_entry)
+    row.pack_start(label, False, False, 0)
+    row.pack_start(key_entry, True, True, 0)
+    now = Gtk.Label(label="Now in effect:\n" + current, xalign=0, margin_start=12, margin_end=12)
+    now.set_line_wrap(True)
+    dialog.get_content_area().pack_start(row, False, False, 6)
+    dialog.get_content_area().pack_start(now, False, False, 6)
+    row.show_all()
+    now.show()
+    typed = hooks().get("type_key")  # test seam: what a person would type
+    if typed:
+        key_entry.set_text(typed)
     _auto_answer(dialog)
     ok = dialog.run()
+    key = key_entry.get_text().strip()
     dialog.destroy()
-    return bool(ok)
+    return key if ok else None

@@ -59,8 +59,8 @@ def _edit_procedure(plugin, name):
     proc.add_string_argument("model", "_Model", O.model_blurb(), "", RW)
     _add_choice(proc, "quality", "_Quality", "Output quality (affects price)", O.QUALITY_CHOICES)
     proc.add_string_argument("size", "Si_ze", "Output size WIDTHxHEIGHT or 'auto'; empty = settings", "", RW)
-    proc.add_int_argument("variations", "_Variations", "Images to make (0 = settings); more than one gives a "
-                          "layer group with one visible", 0, 10, 0, RW)
+    proc.add_int_argument("variations", "_Variations", "Images to make; more than one gives a layer group with "
+                          "one visible", 1, 10, 1, RW)
     _add_choice(proc, "output-format", "Output _format", "Format the provider returns", O.FORMAT_CHOICES)
     _add_choice(proc, "background", "_Background", "Ask for a transparent or opaque background",
                 O.BACKGROUND_CHOICES)

@@ -18,7 +18,7 @@ gi.require_version("GdkPixbuf", "2.0")
 from gi.repository import GdkPixbuf, GLib, Gtk  # noqa: E402
 from gptedit.models import EventKind  # noqa: E402
 
-from .testing_hooks import hooks, record  # noqa: E402
+from .testing_hooks import hooks, record, screenshot  # noqa: E402
 
 PREVIEW_SIDE = 256
 
@@ -41,7 +41,7 @@ class ProgressWindow:
         box.pack_start(self.status, False, False, 0)
         self.bar = Gtk.ProgressBar()
         box.pack_start(self.bar, False, False, 0)
-        self.elapsed = Gtk.Label(label="0 s", xalign=0)
+        self.elapsed = Gtk.Label(label="Elapsed: 0 s", xalign=0)
         box.pack_start(self.elapsed, False, False, 0)
         self.cost = Gtk.Label(label=self._estimate_text(settings, snapshot), xalign=0)
         box.pack_start(self.cost, False, False, 0)
@@ -102,7 +102,7 @@ class ProgressWindow:
             self.max_gap = max(self.max_gap, now - self._last_tick)
         self._last_tick = now
         self.ticks += 1
-        self.elapsed.set_text(f"{int(elapsed)} s")
+        self.elapsed.set_text(f"Elapsed: {int(elapsed)} s")
         self.bar.pulse()
 
     def _show_preview(self, data: bytes) -> None:
@@ -124,6 +124,7 @@ class ProgressWindow:
         self.partials += 1
 
     def close(self) -> None:
+        screenshot(self.window, "progress-window")
         record(window_ticks=self.ticks, window_max_gap=round(self.max_gap, 3), window_partials=self.partials,
                window_cost=self.cost.get_text(), window_status=self.status.get_text())
         self.window.destroy()

@@ -36,13 +36,14 @@ def add_arguments(proc) -> None:
     proc.add_string_return_value("message", "Message", "The effective settings, keys masked", "", RW)
 
 
-def apply(get) -> str:
-    """Write the changes a getter describes; return a report of the effective settings."""
+def apply(get, typed_key: str = "") -> str:
+    """Write the changes a getter describes (and a key typed into the dialog); return a report of the
+    effective settings."""
     provider = get("provider") or UNCHANGED
     if provider != UNCHANGED:
         set_config_value("provider", provider)
     target = get("key-provider") or "eachlabs"
-    key = (get("api-key") or "").strip()
+    key = typed_key or (get("api-key") or "").strip()
     if get("forget-key"):
         set_config_value("api_key", None, provider=target)
     elif key:
@@ -77,15 +78,17 @@ def report() -> str:
 
 def run(procedure, run_mode, image, drawables, config, run_data=None):
     try:
+        typed = ""
         if run_mode == Gimp.RunMode.INTERACTIVE:
             from .dialog import ask_settings
 
-            if not ask_settings(procedure, config, report()):
+            typed = ask_settings(procedure, config, report())
+            if typed is None:
                 return messages.cancelled(procedure)
-        text = apply(config.get_property)
+        text = apply(config.get_property, typed)
         if run_mode == Gimp.RunMode.INTERACTIVE:
             Gimp.message("GPT Image settings saved.\n" + text)
-        # The key must not come back as the "last used value" next time the dialog opens.
+        # A key passed by a script must not be kept as a "last used value" in GIMP's profile.
         config.set_property("api-key", "")
         return Gimp.ValueArray.new_from_values([
             GObject.Value(Gimp.PDBStatusType, Gimp.PDBStatusType.SUCCESS),

@@ -32,3 +32,16 @@ def record(**data) -> None:
         return
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(data) + "\n")
+
+
+def screenshot(widget, name: str) -> None:
+    """Save a PNG of a window into the folder the hooks name under "screenshots" (to look at the layout)."""
+    folder = hooks().get("screenshots")
+    window = widget.get_window() if widget is not None else None
+    if not folder or window is None:
+        return
+    from gi.repository import Gdk
+
+    pix = Gdk.pixbuf_get_from_window(window, 0, 0, window.get_width(), window.get_height())
+    if pix is not None:
+        pix.savev(os.path.join(folder, name + ".png"), "png", [], [])
