@@ -13,14 +13,16 @@ import dataclasses
 import time
 
 from gptedit import engine
+from gptedit.catalog import model_info
 from gptedit.errors import BadInput, GptEditError
-from gptedit.geometry import Box, fit_within
+from gptedit.geometry import Box, plan_edit
 from gptedit.ledger import JobRecord, Ledger
 from gptedit.models import JobState
 
-from . import worker
+from . import colors, worker
 from .bridge import run_in_thread
 from .canvas_insert import Inserter, InsertSpec
+from .canvas_read import Snapshot
 from .qt import (
     KEEP_ASPECT,
     SMOOTH,
@@ -121,9 +123,8 @@ def _after_insert(record: JobRecord, node, error: str, on_done) -> None:
 
 
 def edit_again(job_id: str, doc, prompt: str, on_started, **options) -> None:
-    """A new edit whose input is a saved result (first variation), at the same place."""
+    """A new edit whose input is a saved result (first variation), at the same place in `doc`."""
     from .api import resolve_settings
-    from .canvas_read import read_snapshot
     from .session import KritaJob
 
     if doc is None:
@@ -131,13 +132,15 @@ def edit_again(job_id: str, doc, prompt: str, on_started, **options) -> None:
         return
     try:
         settings = resolve_settings(options)
-        base = read_snapshot(doc, settings, source="visible")
+        rule = model_info(settings.protocol, settings.model).sizes
     except GptEditError as exc:
         on_started(None, exc.message)
         return
 
     def decode():
         record = Ledger().get(job_id)
+        if not record.results:
+            raise BadInput(f"Job {job_id[:8]} has no saved result.")
         box = record_box(record)
         return record, box, worker.decode_file(record.results[0], box.width, box.height), load_selection(record, box)
 
@@ -146,10 +149,21 @@ def edit_again(job_id: str, doc, prompt: str, on_started, **options) -> None:
             on_started(None, error)
             return
         record, box, pixels, mask = value
-        plan = dataclasses.replace(base.plan, context=box, send_size=fit_within(box.width, box.height,
-                                                                                settings.max_send_side))
-        snap = dataclasses.replace(base, plan=plan, pixels=pixels, mask=mask, source="history",
-                                   node_name=f"result of {record.id[:8]}", references=[])
+        try:
+            # The request size and send size are planned for the result's own box, which is then placed
+            # where the result was made: no pixels are read from the document.
+            own = plan_edit(box.width, box.height, None, rule, size=settings.size,
+                            max_send_side=settings.max_send_side)
+            sel = (record.context or {}).get("selection_box")
+            plan = dataclasses.replace(own, canvas=Box(0, 0, doc.width(), doc.height()), context=box,
+                                       selection=Box(*sel) if sel else None)
+            snap = Snapshot(doc_name=doc.name() or "Untitled", doc_path=doc.fileName() or "",
+                            canvas_w=doc.width(), canvas_h=doc.height(), plan=plan, pixels=pixels, mask=mask,
+                            node_name=f"result of {record.id[:8]}", node_uid="", source="history",
+                            color=colors.color_info(doc))
+        except GptEditError as exc:
+            on_started(None, exc.message)
+            return
         job = KritaJob(doc, snap, settings, prompt.strip() or record.prompt, above=doc.activeNode())
         on_started(job.start(), "")
 
