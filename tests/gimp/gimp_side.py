@@ -367,6 +367,14 @@ def _ui_recent(case):
         return None, edit(case, img, layer, "", procedure=RECENT, run_mode=UI)
 
 
+def _ui_window_closed(case):
+    """The image window is closed while the job runs (test seam): nothing inserted, result kept."""
+    img, layer = ui_image()
+    with hooks(dialog="ok", close_display=True, report=os.path.join(OUT, case + ".jsonl")):
+        rep = edit(case, img, layer, "[invert] window closed", run_mode=UI)
+    return None, rep
+
+
 def _ui_settings(case):
     """The settings dialog: a key typed for fal is saved in the shared config, not in GIMP's profile."""
     with hooks(dialog="ok", set={"key-provider": "fal", "quality": "low"}, type_key="fal-secret-123456",
@@ -451,6 +459,7 @@ CASES = {
     "ui-recent": _ui_recent,
     "ui-stream": _ui_stream,
     "ui-settings": _ui_settings,
+    "ui-window-closed": _ui_window_closed,
     "layer-mask-selected": _layer_mask_selected,
     "channel-selected": _channel_selected,
     "list": _listing,

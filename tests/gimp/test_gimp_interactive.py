@@ -19,7 +19,8 @@ from pixel_checks import CANCEL, SEL, SUCCESS, check_composite, check_new_layer
 
 pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 
-UI_CASES = ["ui-edit", "ui-last-values", "ui-cancel", "ui-dialog-cancel", "ui-recent", "ui-stream", "ui-settings"]
+UI_CASES = ["ui-edit", "ui-last-values", "ui-cancel", "ui-dialog-cancel", "ui-recent", "ui-stream", "ui-settings",
+            "ui-window-closed"]
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
@@ -120,3 +121,13 @@ def test_settings_dialog_keeps_the_key_out_of_gimps_profile(gui):
     assert data["defaults"]["quality"] == "low"
     leaked = [p for p in Path(gui["profile"]).rglob("*") if p.is_file() and b"fal-secret" in p.read_bytes()]
     assert not leaked, leaked  # GIMP stores last-used values in its profile: the key must not be one
+
+
+def test_window_closed_mid_job_keeps_the_result_for_later(gui):
+    rep = case(gui, "ui-window-closed")
+    seen = telemetry(gui, "ui-window-closed")
+    assert seen["display_at_start"] is True, seen  # the run knew which window it came from
+    assert rep["status"] == 0, rep  # EXECUTION_ERROR with a message, nothing inserted
+    assert "window was closed" in rep["message"] and "Recent GPT Image results" in rep["message"]
+    kept = [j for j in ledger(gui).list(limit=50) if j.state is JobState.FETCHED]
+    assert kept and kept[0].results and all(Path(p).exists() for p in kept[0].results)

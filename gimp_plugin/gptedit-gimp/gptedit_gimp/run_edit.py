@@ -24,7 +24,7 @@ from .canvas_insert import NotInserted, how_to_insert, insert_results, insertion
 from .canvas_read import source_layer, take_snapshot
 from .options import EditOptions, layer_name, read_edit_options
 from .request_build import build_request, load_mask, save_mask
-from .testing_hooks import hooks
+from .testing_hooks import hooks, record
 from .wait import WorkerWait
 
 
@@ -107,7 +107,7 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
             view.close()
     if job.error is not None:
         raise job.error
-    _test_hook(image, layer)
+    _test_hook(image, layer, display)
     if job.record.state is JobState.FETCHED and display is not None and not display.is_valid():
         # The window the edit was started from was closed. GIMP keeps the image itself alive while this
         # procedure holds it (see _test_hook), so the display is the only sign; its result stays in the ledger.
@@ -116,7 +116,7 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
     return finish(procedure, job.record)
 
 
-def _test_hook(image, layer) -> None:
+def _test_hook(image, layer, display=None) -> None:
     """Test seam (testing_hooks.py): stands in for the user who deletes the layer while the job runs.
 
     (Closing the image cannot be simulated, and cannot be detected either: GIMP keeps an image alive, valid
@@ -125,8 +125,13 @@ def _test_hook(image, layer) -> None:
     started from; when the last image window is closed GIMP keeps that display as an empty window, so such a
     result can still go into the image GIMP is about to drop. It stays listed in Recent GPT Image results,
     from where it can be inserted again.)"""
-    if hooks().get("delete_layer"):
+    wanted = hooks()
+    if wanted.get("delete_layer"):
         image.remove_layer(layer)
+    if wanted.get("close_display"):
+        record(display_at_start=display is not None and display.is_valid())
+        if display is not None:
+            display.delete()  # what closing the image window does
 
 
 def finish(procedure, record, image=None, above=None):
