@@ -329,7 +329,7 @@ def ui_image():
 
 def _ui_edit(case):
     img, layer = ui_image()
-    sandbox("config", {"latency": 2.0})  # long enough for the progress window to tick many times
+    sandbox("config", {"latency": 3.0})  # long enough for the progress window to tick many times
     try:
         with hooks(dialog="ok", report=os.path.join(OUT, case + ".jsonl"), screenshots=OUT):
             rep = edit(case, img, layer, "[invert] from the dialog", run_mode=UI)

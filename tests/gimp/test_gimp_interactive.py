@@ -62,10 +62,10 @@ def test_dialog_edit_inserts_masked_layer_and_shows_cost(gui):
 
 def test_progress_window_keeps_responding_while_waiting(gui):
     seen = telemetry(gui, "ui-edit")
-    # The job takes ~2 s at the sandbox; the window's 150 ms timer must keep firing all along. A main thread
-    # blocked on the network would show one long gap instead.
+    # The job takes ~3 s at the sandbox; the window's 150 ms timer must keep firing all along. A main thread
+    # blocked on the network would show one gap as long as the job instead (bound generous for a busy box).
     assert seen["window_ticks"] >= 8, seen
-    assert seen["window_max_gap"] < 1.0, seen
+    assert seen["window_max_gap"] < 1.5, seen
 
 
 def test_last_used_values_are_remembered(gui):
@@ -84,7 +84,7 @@ def test_cancel_in_progress_window_stops_the_job_cleanly(gui):
     assert len(cancelled) == 1 and not cancelled[0].results
     assert "asked to stop" in cancelled[0].error  # each::labs has a cancel endpoint and was told
     seen = telemetry(gui, "ui-cancel")
-    assert seen["window_max_gap"] < 1.0, seen
+    assert seen["window_max_gap"] < 1.5, seen
 
 
 def test_cancelled_dialog_sends_nothing(gui):
