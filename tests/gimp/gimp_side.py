@@ -449,6 +449,7 @@ CASES = {
     "killed": _killed,
     "deadline": _deadline,
     "reference": _reference,
+    "tight": lambda c: case_layer(c, prompt="[invert] tight", padding=0.0),
     "fixed-size": lambda c: case_layer(c, prompt="[identity] square", size="1024x1024"),
     "downscaled": lambda c: case_layer(c, sel=None, canvas=(2600, 120), prompt="[identity] wide"),
     "settings": _settings,

@@ -23,9 +23,10 @@ def raw(gimp, name, file) -> bytes:
     return (Path(gimp["out"]) / name / file).read_bytes()
 
 
-def expected_context(canvas, sel, size="auto") -> Box:
+def expected_context(canvas, sel, size="auto", padding=0.15, min_padding=16) -> Box:
     info = model_info("eachlabs", "")
-    plan = plan_edit(*canvas, Box(*sel) if sel else None, info.sizes, size=size, padding=0.15, max_send_side=2048)
+    plan = plan_edit(*canvas, Box(*sel) if sel else None, info.sizes, size=size, padding=padding,
+                     min_padding=min_padding, max_send_side=2048)
     return plan.context
 
 

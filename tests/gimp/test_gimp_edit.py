@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 CASES = ["rgb-invert", "rgb-identity", "rgba-identity", "rgba-invert", "offset-layer", "small-layer",
          "partly-off-canvas", "gray", "gray-alpha", "u16", "float-linear", "variations", "no-selection",
          "visible-source", "indexed", "empty-prompt", "provider-error", "server-garbage", "bad-size",
-         "deleted-layer", "image-gone", "killed", "deadline", "reference", "fixed-size", "downscaled", "layer-mask-selected", "channel-selected", "list", "settings"]
+         "deleted-layer", "image-gone", "killed", "deadline", "reference", "tight", "fixed-size", "downscaled", "layer-mask-selected", "channel-selected", "list", "settings"]
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
@@ -277,3 +277,13 @@ def test_given_up_job_is_resumed_from_the_recent_procedure(gimp):
     check_composite(gimp, "deadline-recent", SEL, rep=later)
     states = [state for _, state, _ in ledger_of(gimp).events(later["job"])]
     assert "failed" in states and states[-1] == "inserted"
+
+
+def test_no_context_sends_just_the_selection_grown_to_the_answer_shape(gimp):
+    rep = case(gimp, "tight")
+    assert rep["status"] == SUCCESS, rep["message"]
+    ctx = expected_context((120, 80), SEL, padding=0.0, min_padding=0)
+    assert ctx != expected_context((120, 80), SEL)  # really less context than the default
+    assert (rep["new"]["x"], rep["new"]["y"], rep["new"]["w"], rep["new"]["h"]) == (ctx.x, ctx.y, ctx.width,
+                                                                                  ctx.height)
+    check_composite(gimp, "tight", SEL)

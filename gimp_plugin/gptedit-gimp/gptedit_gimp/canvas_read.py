@@ -135,12 +135,20 @@ def read_reference(layer_id: int, max_side: int) -> Pixels:
     return Pixels(send.width, send.height, read_region(layer, Box(ox, oy, w, h), send.width, send.height, (ox, oy)))
 
 
+def plan_for(image, rule: SizeRule, *, size: str, padding: float, max_send_side: int,
+             use_selection: bool = True) -> Plan:
+    """The core's plan for this image and its current selection (also what the dialog's estimate uses)."""
+    sel = selection_box(image) if use_selection else None
+    # padding 0 means "just the selection": no minimum margin either (it is still grown to the answer's shape)
+    return plan_edit(image.get_width(), image.get_height(), sel, rule, size=size, padding=padding,
+                     min_padding=0 if padding == 0 else 16, max_send_side=max_send_side)
+
+
 def take_snapshot(image, layer, rule: SizeRule, *, size: str, padding: float, max_send_side: int,
                   source: str = "layer", use_selection: bool = True, reference_ids=()) -> Snapshot:
     """Plan the edit and read its pixels; raises BadInput with a message for people."""
-    sel = selection_box(image) if use_selection else None
-    plan = plan_edit(image.get_width(), image.get_height(), sel, rule, size=size, padding=padding,
-                     max_send_side=max_send_side)
+    plan = plan_for(image, rule, size=size, padding=padding, max_send_side=max_send_side,
+                    use_selection=use_selection)
     send = plan.send_size
     if source == "visible":
         # A layer made from the projection, never inserted: no undo step, deleted right after reading.

@@ -16,11 +16,10 @@ gi.require_version("Gtk", "3.0")
 from gi.repository import GimpUi, GLib, Gtk  # noqa: E402
 from gptedit.catalog import PROVIDERS, model_info  # noqa: E402
 from gptedit.errors import GptEditError  # noqa: E402
-from gptedit.geometry import plan_edit  # noqa: E402
 from gptedit.pricing import estimate  # noqa: E402
 from gptedit.settings import mask_key, resolve  # noqa: E402
 
-from .canvas_read import selection_box  # noqa: E402
+from .canvas_read import plan_for  # noqa: E402
 from .options import read_edit_options  # noqa: E402
 from .testing_hooks import hooks, record, screenshot  # noqa: E402
 
@@ -34,8 +33,7 @@ def summary(config, image) -> str:
         opts = read_edit_options(config.get_property)
         s = resolve(opts.settings_flags())
         info = model_info(s.protocol, s.model)
-        plan = plan_edit(image.get_width(), image.get_height(), selection_box(image), info.sizes, size=s.size,
-                         padding=s.padding, max_send_side=s.max_send_side)
+        plan = plan_for(image, info.sizes, size=s.size, padding=s.padding, max_send_side=s.max_send_side)
         cost = estimate(s.protocol, s.model, plan.request_size, s.quality, s.n, input_images=[plan.send_size],
                         prompt_chars=len(opts.prompt))
         label = "sandbox (offline)" if s.provider == "sandbox" else PROVIDERS[s.protocol].label

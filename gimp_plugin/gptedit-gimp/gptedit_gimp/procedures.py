@@ -67,7 +67,7 @@ def _edit_procedure(plugin, name):
     _add_choice(proc, "source", "S_ource", "Pixels to send: the current layer or the visible composite",
                 O.SOURCE_CHOICES)
     proc.add_double_argument("padding", "Conte_xt", "Context around the selection as a fraction of its longer "
-                             "side (-1 = settings, 0 = just the selection)", -1.0, 2.0, -1.0, RW)
+                             "side (-1 = settings, 0 = just the selection, grown only to the answer's shape)", -1.0, 2.0, -1.0, RW)
     proc.add_boolean_argument("add-mask", "Add layer mas_k", "Mask the new layer with the selection", True, RW)
     proc.add_layer_argument("reference-1", "Reference layer _1", "Extra image the model may look at", True, RW)
     proc.add_layer_argument("reference-2", "Reference layer _2", "Extra image the model may look at", True, RW)
