@@ -105,6 +105,24 @@ def start_gimp_gui(spec, profile: Path, code: str, env: dict, base: Path) -> hos
     return hostenv.HostProcess(cmd, run, label="gimp-gui")
 
 
+def cli_job(home: Path, sandbox) -> str:
+    """A job made by the command line into the same ledger (the ledger is shared by every front end)."""
+    from gptedit.ledger import Ledger
+
+    env = {**os.environ, "GPTEDIT_HOME": str(home), "GPTEDIT_PROVIDER": "eachlabs", "EACHLABS_API_KEY": "test",
+           "GPTEDIT_EACHLABS_BASE_URL": sandbox.base_urls["eachlabs"]}
+    env.pop("GPTEDIT_CONFIG", None)
+    done = subprocess.run([sys.executable, "-m", "gptedit", "edit", str(ROOT / "shared/samples/sticker.png"),
+                           "-p", "[identity] from the command line", "-o", str(home / "cli-out.png")],
+                          env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    ledger = Ledger(home / "jobs.sqlite3")
+    try:
+        return ledger.list(limit=1, origin="cli")[0].id
+    finally:
+        ledger.close()
+
+
 def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], timeout: float = 240,
                   gui: bool = False, config=None) -> dict:
     import json
@@ -119,7 +137,8 @@ def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], t
     assert names == ["gptedit-gimp"], names
     latency = 0.0  # answers at the first poll: the cases test GIMP, not waiting (the kill case waits)
     sandbox.configure(latency=latency)
-    params = {"out": str(out), "api": sandbox.api_url, "latency": latency, "kill_latency": 4.0}
+    params = {"out": str(out), "api": sandbox.api_url, "latency": latency, "kill_latency": 4.0,
+              "cli_job": cli_job(home, sandbox) if "cli-job" in cases else ""}
     (base / "params.json").write_text(json.dumps(params))
     side = (Path(__file__).parent / "gimp_side.py").read_text()
     code = hostenv.GIMP_PRELUDE + "\n" + side + f"\nrun_cases({cases!r})\n"

@@ -300,6 +300,13 @@ def _deadline(case):
     return img, rep
 
 
+def _cli_job(case):
+    """A job the command line made (no GIMP placement): inserted at the top-left at its own size."""
+    img = new_image(600, 560)
+    layer = add_layer(img, "source", 600, 560)
+    return img, edit(case, img, layer, "", procedure=RECENT, job_id=P["cli_job"], action="insert")
+
+
 def _listing(case):
     img = new_image(20, 20)
     layer = add_layer(img, "source", 20, 20)
@@ -448,6 +455,7 @@ CASES = {
     "image-gone": _image_gone,
     "killed": _killed,
     "deadline": _deadline,
+    "cli-job": _cli_job,
     "reference": _reference,
     "tight": lambda c: case_layer(c, prompt="[invert] tight", padding=0.0),
     "fixed-size": lambda c: case_layer(c, prompt="[identity] square", size="1024x1024"),

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 CASES = ["rgb-invert", "rgb-identity", "rgba-identity", "rgba-invert", "offset-layer", "small-layer",
          "partly-off-canvas", "gray", "gray-alpha", "u16", "float-linear", "variations", "no-selection",
          "visible-source", "indexed", "empty-prompt", "provider-error", "server-garbage", "bad-size",
-         "deleted-layer", "image-gone", "killed", "deadline", "reference", "tight", "fixed-size", "downscaled", "layer-mask-selected", "channel-selected", "list", "settings"]
+         "deleted-layer", "image-gone", "killed", "deadline", "cli-job", "reference", "tight", "fixed-size", "downscaled", "layer-mask-selected", "channel-selected", "list", "settings"]
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
@@ -287,3 +287,12 @@ def test_no_context_sends_just_the_selection_grown_to_the_answer_shape(gimp):
     assert (rep["new"]["x"], rep["new"]["y"], rep["new"]["w"], rep["new"]["h"]) == (ctx.x, ctx.y, ctx.width,
                                                                                   ctx.height)
     check_composite(gimp, "tight", SEL)
+
+
+def test_command_line_job_inserted_at_its_own_size(gimp):
+    rep = case(gimp, "cli-job")
+    assert rep["status"] == SUCCESS, rep["message"]
+    new = rep["new"]
+    assert (new["x"], new["y"], new["w"], new["h"]) == (0, 0, 512, 512)  # the sample's size, not stretched
+    assert new["has_mask"] is False and new["position"] == 0
+    assert ledger_of(gimp).get(rep["job"]).origin == "cli"

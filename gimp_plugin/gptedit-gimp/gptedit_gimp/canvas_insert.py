@@ -44,7 +44,7 @@ def insertion_target(image_id: int, layer_id: int, job_id: str, paths: list[str]
     return image, layer
 
 
-def _load(image, path: str, box: Box):
+def _load(image, path: str):
     if not Path(path).exists():
         raise GptEditError(f"The result file {path} is missing; it may have been deleted.")
     layer = Gimp.file_load_layer(Gimp.RunMode.NONINTERACTIVE, image, Gio.File.new_for_path(path))
@@ -55,9 +55,13 @@ def _load(image, path: str, box: Box):
     return layer
 
 
-def _place(layer, box: Box) -> None:
+def _place(layer, box: Box | None) -> None:
     """Scale the answer back over exactly the region that was sent (the model answers at its own size), then
-    move it there. GIMP scales only layers that belong to an image, so this runs after insert_layer."""
+    move it there. GIMP scales only layers that belong to an image, so this runs after insert_layer.
+    No box (a job from the command line): the answer keeps its size, at the top-left corner."""
+    if box is None:
+        layer.set_offsets(0, 0)
+        return
     if (layer.get_width(), layer.get_height()) != (box.width, box.height):
         if not layer.scale(box.width, box.height, True):
             raise GptEditError(f"GIMP could not scale the result to {box.width}x{box.height}.")
@@ -74,15 +78,15 @@ def _mask_from_bytes(target, mask: bytes, box: Box) -> None:
     layer_mask.update(0, 0, box.width, box.height)
 
 
-def insert_results(image, above, paths: list[str], box: Box, mask: bytes | None, name: str):
+def insert_results(image, above, paths: list[str], box: Box | None, mask: bytes | None, name: str):
     """Insert and return the new layer (or group). `above` = the layer to insert above, or None for the top
     of the stack. Raises GptEditError with the image unchanged when a file cannot be read."""
     if not paths:
         raise GptEditError("The job has no result images to insert.")
-    if mask is not None and len(mask) != box.area:
+    if mask is not None and (box is None or len(mask) != box.area):
         mask = None  # a mask saved for another box would be wrong; better no mask than a misplaced one
     # Load before the undo group: a file GIMP cannot read must leave the image untouched.
-    layers = [_load(image, p, box) for p in paths]
+    layers = [_load(image, p) for p in paths]
     parent = above.get_parent() if above is not None else None
     position = image.get_item_position(above) if above is not None else 0
     image.undo_group_start()

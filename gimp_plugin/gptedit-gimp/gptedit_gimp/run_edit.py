@@ -134,6 +134,16 @@ def _test_hook(image, layer, display=None) -> None:
             display.delete()  # what closing the image window does
 
 
+def recorded_box(ctx: dict) -> Box | None:
+    """Where the job's answer goes: our own "context" box, or the Krita plug-in's "context_box" (the ledger is
+    shared, so a Krita job can be inserted here too); None for jobs without one (the command line)."""
+    for key in ("context", "context_box"):
+        value = ctx.get(key)
+        if isinstance(value, list) and len(value) == 4 and all(isinstance(v, int) for v in value):
+            return Box(*value)
+    return None
+
+
 def finish(procedure, record, image=None, above=None):
     """Insert a fetched job's results (re-checking its image and layer first) and build the return values.
     `image`/`above` override the recorded target (the recent-results procedure inserts into the image the
@@ -147,13 +157,11 @@ def finish(procedure, record, image=None, above=None):
             text += (f" In GIMP: Filters ▸ AI ▸ Recent GPT Image results…, job {record.id[:8]}, Resume.")
         raise GptEditError(text)
     ctx = record.context or {}
-    box = Box(*ctx["context"]) if ctx.get("context") else None
+    box = recorded_box(ctx)
     if image is None:
-        same_session = ctx.get("gimp_pid") == os.getppid()
+        same_session = ctx.get("host") == "gimp" and ctx.get("gimp_pid") == os.getppid()
         image, above = insertion_target(ctx.get("image_id") if same_session else None, ctx.get("layer_id"),
                                         record.id, record.results)
-    if box is None:
-        box = Box(0, 0, image.get_width(), image.get_height())
     mask = load_mask(ctx)
     name = ctx.get("layer_name_new") or layer_name(record.prompt, len(record.results))
     try:
