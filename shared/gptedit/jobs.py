@@ -61,8 +61,9 @@ class PollPolicy:
     first: float = 1.0
     factor: float = 1.5
     cap: float = 5.0
-    #: long-poll budget per request for providers that can hold a request open (fal's status stream)
-    hold: float = 10.0
+    #: long-poll budget per request for providers that can hold a request open (fal's status stream); short
+    #: enough that a Cancel click is noticed within a few seconds
+    hold: float = 5.0
     #: give up after this many seconds of failing polls in a row (network down), job stays resumable
     max_transient: float = 120.0
 
@@ -180,6 +181,7 @@ class JobRunner:
             hold = self.policy.hold if self.provider.can_hold_poll else 0.0
             if wait and not hold and self.cancel_token.sleep(wait):
                 return self._cancel_remote()
+            asked = time.monotonic()
             try:
                 result = self.provider.poll(handle, wait=hold)
                 failing_since = None
@@ -203,7 +205,12 @@ class JobRunner:
             if result.queue_position is not None:
                 msg += f" (place {result.queue_position + 1} in queue)"
             self._emit(EventKind.PROGRESS, msg)
-            if result.retry_after and self.cancel_token.sleep(result.retry_after):
+            pause = result.retry_after or 0.0
+            if hold and not pause and time.monotonic() - asked < min(hold, 1.0):
+                # The long poll came back at once (no stream there, or it just changed state): pace
+                # ourselves as a plain poller would instead of asking again immediately.
+                pause = next(delays)
+            if pause and self.cancel_token.sleep(pause):
                 return self._cancel_remote()
 
     def _cancel_remote(self) -> JobRecord:

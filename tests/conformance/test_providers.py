@@ -302,3 +302,15 @@ def test_keys_never_reach_upload_or_download_hosts(sandbox):
     stats = sandbox.stats()
     assert stats["eachlabs"]["uploads"] >= 1 and stats["eachlabs"]["downloads"] >= 1
     assert stats["leaked_credentials"] == []
+
+
+def test_fal_without_its_status_stream_still_polls_at_a_gentle_pace(sandbox):
+    """If the status stream is unavailable the long poll returns at once; the runner must then pace itself
+    like a plain poller instead of asking again in a tight loop."""
+    sandbox.configure(latency=2.0)
+    sandbox.inject("fal", "stream", "http_500", count=100)
+    job, _, _ = edit(sandbox, "fal")
+    assert job.state is JobState.FETCHED, job.error
+    stats = sandbox.stats()["fal"]
+    # FAST paces at most every 0.05–0.2 s: a 2 s job is a few dozen requests, a tight loop thousands
+    assert stats["polls"] + stats["stream_requests"] < 80, stats

@@ -12,7 +12,15 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import BadInput, BadResponse, NetworkError, ProviderError, RequestTimeout, SubmissionUnknown
+from ..errors import (
+    BadInput,
+    BadResponse,
+    NetworkError,
+    ProviderError,
+    RequestTimeout,
+    ServerError,
+    SubmissionUnknown,
+)
 from ..http_policy import validation_item
 from ..models import EditRequest, PollResult, Quality, RemoteHandle, RemoteStatus, Submission
 from ..transport import ErrorDetail, generic_error_detail
@@ -138,8 +146,10 @@ class FalProvider(HTTPProvider):
                     last = obj
                     if word != first or status_of(word, STATUSES).terminal:
                         break
-        except (RequestTimeout, NetworkError, BadResponse):
-            pass  # no change within `wait` (or the stream broke): `last` or a plain GET answers
+        except (RequestTimeout, NetworkError, BadResponse, ServerError, ProviderError):
+            # No change within `wait`, or the stream is broken or missing (5xx, 404): the stream is only a
+            # faster way to hear of a change, so `last` or a plain GET answers instead.
+            pass
         return last
 
     def _result(self, status: Any, urls: Mapping[str, str]) -> PollResult:
