@@ -105,6 +105,7 @@ def read_snapshot(doc, settings: Settings, *, source: str = "layer", node=None,
                      max_send_side=settings.max_send_side)
     box = plan.context
     color = colors.color_info(doc)
+    color.require_supported()
     if source == "layer":
         if _layer_is_empty(node, box):
             raise BadInput(f"The layer “{node.name()}” has no pixels in the area to edit. "

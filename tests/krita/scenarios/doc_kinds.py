@@ -1,4 +1,5 @@
-"""Documents of every kind: 16-bit and float (linear) RGB and 8-bit grey converted for sending and the
+"""Documents of every kind: 16-bit and float (linear) RGB and 8-bit grey (and, in doc_spaces.py, CMYK, Lab and
+8-bit RGB with a non-sRGB profile) converted for sending and the
 result converted back into the document's colour space; a group and a vector layer read through their
 projection; a huge document downscaled for sending and scaled back; an empty layer and an invisible image
 refused with a message and the document untouched."""
@@ -8,6 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
+import doc_spaces  # noqa: E402
 import kutil  # noqa: E402
 from krita import Krita, Selection  # noqa: E402
 from PyQt5.QtCore import QByteArray  # noqa: E402
@@ -60,6 +62,9 @@ def scenario(ctx):
                           "message": job.message,
                           "layer_space": [job.layer.colorModel(), job.layer.colorDepth()] if job.layer else None,
                           "diff": kutil.diff_inside_outside(before, after, mask, kutil.invert)}})
+
+    # --- CMYK, Lab and 8-bit RGB with a wide-gamut or linear profile: identity and invert, colours compared
+    yield from doc_spaces.spaces(ctx, api, select)
 
     # --- a group layer and a vector layer, read through their projection
     doc = yield from kutil.new_doc(ctx, W, H, "kinds")
