@@ -1,8 +1,8 @@
-"""Documents of every kind: 16-bit and float (linear) RGB and 8-bit grey (and, in doc_spaces.py, CMYK, Lab and
-8-bit RGB with a non-sRGB profile) converted for sending and the
-result converted back into the document's colour space; a group and a vector layer read through their
-projection; a huge document downscaled for sending and scaled back; an empty layer and an invisible image
-refused with a message and the document untouched."""
+"""Documents of every kind: 16-bit and float (linear) RGB and 8-bit grey (and, in doc_spaces.py, CMYK, Lab
+and 8-bit RGB with a non-sRGB profile) converted for sending and the result converted back into the
+document's colour space; a group and a vector layer read through their projection; a huge document
+downscaled for sending and scaled back; an empty layer and an invisible image refused with a message and
+the document untouched."""
 
 import os
 import sys
