@@ -17,7 +17,7 @@ from .engine import estimate_for, preflight, resume_job, run_edit, sweep_orphans
 from .errors import BadInput, ConfigError, GptEditError
 from .jobs import CancelToken
 from .ledger import Ledger
-from .models import Background, EditRequest, JobState, OutputFormat, Quality, Size
+from .models import Background, EditRequest, ImageInput, JobState, OutputFormat, Quality, Size
 from .settings import PROVIDER_NAMES, SANDBOX, public_view, resolve, set_config_value
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -150,31 +150,36 @@ class _Interrupts:
         return False
 
 
+def request_from(settings, prompt: str, images: list[ImageInput], *, mask: ImageInput | None = None) -> EditRequest:
+    """An edit request with every option taken from resolved settings (the command line's one rule)."""
+    return EditRequest(
+        prompt=prompt,
+        images=images,
+        model=settings.model,
+        mask=mask,
+        quality=settings.quality,
+        size=Size.parse(settings.size),
+        n=settings.n,
+        output_format=settings.output_format,
+        background=settings.background,
+    )
+
+
 def cmd_edit(args) -> int:
     flags = _flags(args)
     image = load_input(args.input)
     refs = [load_input(r) for r in args.ref]
     mask = load_mask(args.mask, image) if args.mask else None
     with _maybe_sandbox(args, flags) as settings:
-        request = EditRequest(
-            prompt=args.prompt,
-            images=[image, *refs],
-            model=settings.model,
-            mask=mask,
-            quality=settings.quality,
-            size=Size.parse(settings.size),
-            n=settings.n,
-            output_format=settings.output_format,
-            background=settings.background,
-        )
-        preflight(settings, request)
+        request = request_from(settings, args.prompt, [image, *refs], mask=mask)
+        provider = preflight(settings, request)
         progress = Progress(quiet=args.quiet)
         est = estimate_for(settings, request)
         progress.line(f"{settings.provider} · {settings.model} · {request.quality.value} · "
                       f"{settings.size} · n={request.n} · estimated {est.text()}")
         token = CancelToken()
         with _Interrupts(token):
-            job = run_edit(settings, request, origin="cli", listener=progress, cancel=token,
+            job = run_edit(settings, request, origin="cli", listener=progress, cancel=token, provider=provider,
                            context={"input": str(args.input.resolve()), "output": str(args.output)})
         progress.finish()
         return _report(job, args.output, progress)

@@ -19,7 +19,7 @@ from .engine import resume_job, run_edit
 from .errors import BadInput, RateLimited
 from .jobs import CancelToken
 from .ledger import JobRecord, Ledger
-from .models import EditRequest, JobState, Size
+from .models import JobState
 
 
 class RateGate:
@@ -55,7 +55,7 @@ def _latest_jobs(ledger: Ledger, batch: str) -> dict[str, JobRecord]:
 
 
 def cmd_batch(args) -> int:
-    from .cli import _flags, _Interrupts, _maybe_sandbox
+    from .cli import _flags, _Interrupts, _maybe_sandbox, request_from
 
     if args.concurrency < 1:
         raise BadInput("--concurrency must be at least 1.")
@@ -106,11 +106,7 @@ def cmd_batch(args) -> int:
                 gate.wait(token)
                 attempts += 1
                 image = load_input(path)
-                request = EditRequest(
-                    prompt=args.prompt, images=[image, *refs], model=settings.model, quality=settings.quality,
-                    size=Size.parse(settings.size), n=settings.n, output_format=settings.output_format,
-                    background=settings.background,
-                )
+                request = request_from(settings, args.prompt, [image, *refs])
                 job = run_edit(settings, request, origin="cli-batch", listener=tag, cancel=token, ledger=ledger,
                                batch=bid, context={"input": key, "output": str(output)})
                 if job.state is JobState.FAILED and job.error_kind == RateLimited.kind:

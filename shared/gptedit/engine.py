@@ -122,10 +122,13 @@ def run_edit(
     ledger: Ledger | None = None,
     policy: PollPolicy | None = None,
     batch: str = "",
+    provider: Provider | None = None,
 ) -> JobRecord:
-    """Run one edit to the end on this thread. Returns the final record (fetched, failed, …)."""
+    """Run one edit to the end on this thread. Returns the final record (fetched, failed, …).
+    `provider`: the one `preflight` returned, so it is not built a second time."""
     ledger = ledger or Ledger()
-    job, provider = new_job(ledger, settings, request, origin=origin, context=context, batch=batch)
+    job, provider = new_job(ledger, settings, request, origin=origin, context=context, batch=batch,
+                            provider=provider)
     runner = JobRunner(ledger, provider, listener=listener, cancel=cancel, deadline=settings.deadline, policy=policy)
     try:
         return runner.run(job, request)

@@ -30,6 +30,7 @@ from .errors import (
 from .imagesniff import sniff
 from .ledger import JobRecord, Ledger
 from .models import EditRequest, EventKind, JobEvent, JobState, PollResult, Quality, RemoteStatus, Size
+from .pricing import actual
 from .providers.base import Provider
 
 Listener = Callable[[JobEvent], None]
@@ -253,8 +254,6 @@ class JobRunner:
             # Each saved file is recorded at once: a crash between two downloads keeps the first.
             self.ledger.update(self._job.id, results=paths)
         if "cost" not in fields:
-            from .pricing import actual
-
             req = self._job.request
             # With "auto" the size is only known now: price what actually came back.
             cost = actual(self._job.protocol, self._job.model, usage=result.usage, reported_cost=None,
