@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tools.dist import git_info
+
 ROOT = Path(__file__).resolve().parents[2]
 KRITA, GIMP = "gptedit_krita", "gptedit-gimp"
 LEFT_OUT = re.compile(r"/lib/gptedit/(sandbox/|cli(_\w+)?(\.py|/)|__main__\.py)")
@@ -46,7 +48,8 @@ def zips(sources, tmp_path_factory) -> tuple[Path, Path]:
 
 
 def version() -> str:
-    return re.search(r'__version__\s*=\s*"([^"]+)"', (ROOT / "shared/gptedit/__init__.py").read_text()).group(1)
+    init = (ROOT / "shared/gptedit/__init__.py").read_text()
+    return re.search(r'__version__\s*=\s*"([^"]+)"', init).group(1)
 
 
 def mode_of(info: zipfile.ZipInfo) -> int:
@@ -54,7 +57,8 @@ def mode_of(info: zipfile.ZipInfo) -> int:
 
 
 def krita_importer_finds(zf: zipfile.ZipFile) -> list[dict]:
-    """What Krita's "Import Python Plugin from File" does with a zip, as its documentation and source describe:
+    """What Krita's "Import Python Plugin from File" does with a zip, as its documentation and source
+    describe:
     every .desktop names a module (X-KDE-Library); the module is a folder entry `<name>/` (or `.../<name>/`)
     holding `__init__.py`; an optional `<name>.action` anywhere in the zip."""
     names = zf.namelist()
@@ -135,7 +139,7 @@ def test_build_info_names_the_git_commit():
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     if head.returncode != 0:
         pytest.skip("not a git checkout")
-    info = _helpers.load_build_module().git_info()
+    info = git_info()
     assert info["git_commit"] == head.stdout.strip() and isinstance(info["git_dirty"], bool)
 
 
@@ -152,7 +156,8 @@ def test_zips_are_deterministic(sources, zips, tmp_path):
 
 def run_install(tmp: Path, dist: Path, *args: str) -> subprocess.CompletedProcess:
     """build.py install with HOME and the XDG folders inside tmp, so nothing real is touched."""
-    env = {k: v for k, v in os.environ.items() if k not in ("GIMP3_DIRECTORY", "XDG_DATA_HOME", "XDG_CONFIG_HOME")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GIMP3_DIRECTORY", "XDG_DATA_HOME", "XDG_CONFIG_HOME")}
     env.update(HOME=str(tmp / "home"), XDG_DATA_HOME=str(tmp / "home/.local/share"),
                XDG_CONFIG_HOME=str(tmp / "home/.config"))
     done = subprocess.run([sys.executable, str(ROOT / "build.py"), "install", "--dist-dir", str(dist), *args],
@@ -179,7 +184,8 @@ def test_install_into_given_profiles(zips, tmp_path):
     assert not stale.exists(), "an older install's files must not linger"
     text = kritarc.read_text()
     assert "enable_gptedit_krita=true" in text and "enable_gptedit_krita=false" not in text
-    assert "[General]\nfoo=bar" in text and "enable_other=true" in text and "[theme]\nTheme=Krita dark" in text
+    assert "[General]\nfoo=bar" in text and "enable_other=true" in text
+    assert "[theme]\nTheme=Krita dark" in text
     script = gimp_dir / "plug-ins" / GIMP / f"{GIMP}.py"
     assert script.is_file() and os.access(script, os.X_OK)
     assert (gimp_dir / "plug-ins" / GIMP / "lib/gptedit/_deps.py").is_file()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import glob
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
@@ -20,12 +19,17 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
+from tools import vendor
+from tools.common import BuildError
+from tools.imports import find_top_level_uses
+
 ROOT = Path(__file__).resolve().parents[2]
 VENDORED = ("requests", "urllib3", "idna", "charset_normalizer", "certifi")
 PLUGIN_SOURCES = {  # stand-ins used only until the plugin engineers' real files exist
     "krita_plugin/gptedit_krita.desktop": "[Desktop Entry]\nType=Service\nServiceTypes=Krita/PythonPlugin\n"
                                           "X-KDE-Library=gptedit_krita\nName=GPT Edit (stand-in)\n",
-    "krita_plugin/gptedit_krita.action": '<?xml version="1.0" encoding="UTF-8"?>\n<ActionCollection version="2" '
+    "krita_plugin/gptedit_krita.action": '<?xml version="1.0" encoding="UTF-8"?>\n'
+                                         '<ActionCollection version="2" '
                                          'name="Scripts"><Actions category="Scripts"><text>GPT Edit</text>'
                                          '<Action name="gptedit_edit"><text>Edit with GPT</text></Action>'
                                          "</Actions></ActionCollection>\n",
@@ -34,20 +38,13 @@ PLUGIN_SOURCES = {  # stand-ins used only until the plugin engineers' real files
 }
 
 
-def load_build_module():
-    spec = importlib.util.spec_from_file_location("gptedit_build_script", ROOT / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def snapshot_sources(dest: Path) -> Path:
     """A frozen copy of what `dist` reads, with stand-ins for plugin files that do not exist yet (the
     plugin engineers' files are never committed from here). Builds from one snapshot must be identical."""
     for rel in ("build.py", "LICENSE", "pyproject.toml", "shared/vendor.lock"):
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / rel, dest / rel)
-    for rel in ("shared/gptedit", "krita_plugin", "gimp_plugin"):
+    for rel in ("tools", "shared/gptedit", "krita_plugin", "gimp_plugin"):
         if (ROOT / rel).is_dir():
             shutil.copytree(ROOT / rel, dest / rel, ignore=shutil.ignore_patterns("__pycache__"))
     for rel, text in PLUGIN_SOURCES.items():
@@ -89,7 +86,8 @@ def libs(tmp_path_factory) -> dict[str, Path]:
 def interpreters() -> list:
     """This venv's Python plus any other 3.10+ on the machine, so the stack is proven on several versions."""
     candidates = [sys.executable, "/usr/bin/python3", *sorted(glob.glob(os.path.expanduser(
-        "~/.pyenv/versions/3.1[0-9]*/bin/python3")))] + [shutil.which(f"python3.{m}") or "" for m in range(10, 15)]
+        "~/.pyenv/versions/3.1[0-9]*/bin/python3")))]
+    candidates += [shutil.which(f"python3.{m}") or "" for m in range(10, 15)]
     found: dict[str, str] = {}
     for exe in candidates:
         if not exe or not os.path.exists(exe):
@@ -99,7 +97,8 @@ def interpreters() -> list:
         version = probe.stdout.strip()
         if probe.returncode == 0 and tuple(map(int, version.split("."))) >= (3, 10):
             found.setdefault(version, exe)
-    return [pytest.param(found[v], id=f"py{v}") for v in sorted(found, key=lambda v: tuple(map(int, v.split("."))))]
+    ordered = sorted(found, key=lambda v: tuple(map(int, v.split("."))))
+    return [pytest.param(found[v], id=f"py{v}") for v in ordered]
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +112,8 @@ def tls_files(tmp_path_factory) -> dict[str, str]:
         done = subprocess.run(["openssl", *args], cwd=d, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
 
-    ssl_cmd("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
-            "-subj", "/CN=gptedit test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+    ssl_cmd("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+            "-days", "2", "-subj", "/CN=gptedit test CA", "-addext", "basicConstraints=critical,CA:TRUE",
             "-addext", "keyUsage=critical,keyCertSign,cRLSign")
     ssl_cmd("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
             "-subj", "/CN=127.0.0.1")
@@ -126,7 +125,8 @@ def tls_files(tmp_path_factory) -> dict[str, str]:
     return {"ca": str(d / "ca.pem"), "cert": str(d / "server.pem"), "key": str(d / "server.key")}
 
 
-# Runs inside an isolated interpreter (-I -S: no site-packages, no PYTHONPATH) that sees only the artifact's lib.
+# Runs inside an isolated interpreter (-I -S: no site-packages, no PYTHONPATH) that sees only the
+# artifact's lib.
 PROBE = r'''
 import json, os, ssl, sys, threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -237,8 +237,7 @@ def test_artifact_sources_import_only_the_vendored_names(libs):
 
 def test_lock_pins_pure_python_wheels_for_python_310_to_314(libs):
     """Every locked wheel is py3-none-any, matches its hash, runs on 3.10-3.14, and satisfies requests."""
-    build = load_build_module()
-    lock = build.read_lock(ROOT / "shared" / "vendor.lock")
+    lock = vendor.read_lock(ROOT / "shared" / "vendor.lock")
     assert {e["module"] for e in lock} == set(VENDORED)
     pinned = {e["name"].lower().replace("_", "-"): e["version"] for e in lock}
     cache = ROOT / "build" / "wheels"
@@ -252,7 +251,8 @@ def test_lock_pins_pure_python_wheels_for_python_310_to_314(libs):
         requires_python = next((line.split(":", 1)[1].strip() for line in meta.splitlines()
                                 if line.startswith("Requires-Python:")), "")
         for version in ("3.10", "3.11", "3.12", "3.13", "3.14"):
-            assert SpecifierSet(requires_python).contains(version), f"{entry['name']} excludes Python {version}"
+            assert SpecifierSet(requires_python).contains(version), \
+                f"{entry['name']} excludes Python {version}"
         for line in meta.splitlines():
             if line.startswith("Requires-Dist:"):
                 req = Requirement(line.split(":", 1)[1].strip())
@@ -263,7 +263,6 @@ def test_lock_pins_pure_python_wheels_for_python_310_to_314(libs):
 
 
 def test_rewriter_handles_every_import_form():
-    build = load_build_module()
     source = (
         b'"""Docs may say: import urllib3."""\n'
         b"import os, urllib3 as u3\n"
@@ -274,7 +273,7 @@ def test_rewriter_handles_every_import_form():
         b'y = files("certifi").joinpath("cacert.pem")\n'
         b'logger = getLogger("urllib3")\n'
     )
-    out = build.rewrite_vendored_source(source, set(VENDORED), "sample.py")
+    out = vendor.rewrite_vendored_source(source, set(VENDORED), "sample.py")
     text = out.decode()
     assert out.count(b"\n") == source.count(b"\n"), "line numbers must survive for tracebacks"
     assert '"""Docs may say: import urllib3."""' in text
@@ -286,6 +285,6 @@ def test_rewriter_handles_every_import_form():
     assert 'files("gptedit._vendor.certifi")' in text
     assert 'getLogger("urllib3")' in text  # a logger name is not an import
     compile(out, "sample.py", "exec")
-    assert build.find_top_level_uses(b'for m in ("chardet", "os"): pass\n', {"chardet"}, "t.py", name_lists=True)
-    with pytest.raises(build.BuildError, match="unguarded import of chardet"):
-        build.rewrite_vendored_source(b"import chardet\n", set(VENDORED), "bad.py")
+    assert find_top_level_uses(b'for m in ("chardet", "os"): pass\n', {"chardet"}, "t.py", name_lists=True)
+    with pytest.raises(BuildError, match="unguarded import of chardet"):
+        vendor.rewrite_vendored_source(b"import chardet\n", set(VENDORED), "bad.py")
