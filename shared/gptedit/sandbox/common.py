@@ -23,6 +23,10 @@ class InputProblem(ValueError):
         self.code = code
 
 
+class InlineTooLarge(InputProblem):
+    """A data: URL bigger than the provider takes inline: its front end refuses the body with 413."""
+
+
 class ProviderApi:
     name = ""
     #: generic phase → this provider's status word
@@ -114,11 +118,20 @@ class ProviderApi:
                 raise InputProblem(f"{field}: data URIs are not accepted; upload the file and pass its "
                                    "public URL", field, "data_uri_rejected")
             try:
-                return parse_data_url(url)[1]
+                data = parse_data_url(url)[1]
             except BadRequestBody as exc:
                 raise InputProblem(f"{field}: {exc}", field) from exc
+            limit = self.config["inline_limit"]
+            if limit is not None and len(data) > limit:
+                raise InlineTooLarge(f"{field}: a {len(data):,}-byte file inline is more than the "
+                                     f"{limit:,} bytes taken as a data: URL; upload it and pass its URL",
+                                     field, "request_entity_too_large")
+            return data
         if not url.startswith(("http://", "https://")):
             raise InputProblem(f"{field} must be an http(s) URL", field)
+        own = self.own_file(url)
+        if own is not None:
+            return own
         if not self.ctx.storage.is_own_cdn(url):
             raise InputProblem(f"{field}: could not download {url} (the sandbox only fetches its own "
                                "storage URLs)", field, "file_download_error")
@@ -126,6 +139,11 @@ class ProviderApi:
         if blob is None:
             raise InputProblem(f"{field}: could not download {url} (HTTP 404)", field, "file_download_error")
         return blob.data
+
+    def own_file(self, url: str) -> bytes | None:
+        """Bytes of a file uploaded through this provider's own file API, given by its API URL
+        (Replicate's `urls.get`); None for any other URL."""
+        return None
 
     @staticmethod
     def check_image(data: bytes, field: str, formats: tuple[str, ...] = ("png", "jpeg", "webp")) -> ImageInfo:

@@ -12,6 +12,8 @@ PROVIDERS = ("eachlabs", "openai", "replicate", "fal")
 
 OUTCOMES = ("success", "error", "moderation", "cancelled-remotely")
 EDITS = ("identity", "invert", "tint")
+EACHLABS_SCHEMAS = ("image_urls", "image_url")
+REPLICATE_SCHEMAS = ("2026-08", "2026-11")
 
 #: output shapes each provider can be switched between (fal and OpenAI have one shape only)
 OUTPUT_SHAPES: dict[str, tuple[str, ...]] = {
@@ -50,6 +52,20 @@ DEFAULTS: dict[str, Any] = {
     # what a cancelled fal request reports; fal's docs never name it (UNCONFIRMED):
     # "COMPLETED" (with error set) or "CANCELLED"
     "fal_cancelled_status": "COMPLETED",
+    # the largest file (decoded bytes) Replicate and fal take inline as a data: URL; a bigger one is refused
+    # with 413 the way their front ends refuse big bodies. Replicate's docs recommend data URLs only below
+    # 1 MB (https://replicate.com/docs/topics/predictions/input-files); fal names no limit and recommends
+    # its CDN (https://docs.fal.ai/documentation/model-apis/fal-cdn), so the same bound stands in. None = any
+    "inline_limit": 1_000_000,
+    # how the fal endpoint reads `mask_url`: fal's page does not say. "alpha" is OpenAI's convention
+    # (alpha 0 = edit), "brightness" the one two services wrapping the endpoint document (white = edit)
+    "fal_mask_reading": "alpha",
+    # which documented input schema each::labs' `GET /v1/model` publishes (and the create then enforces):
+    # "image_urls" (a list, each::labs' workflow examples) or "image_url" (one URL, its v2 skill)
+    "eachlabs_schema": "image_urls",
+    # Replicate's gpt-image-2 OpenAPI schema: "2026-08" (aspect_ratio 1:1 | 3:2 | 2:3, one image) or
+    # "2026-11" (also 16:9, 9:16, auto and pixel sizes; number_of_images 1-10), per mirrors of the schema
+    "replicate_schema": "2026-08",
 }
 
 
@@ -107,6 +123,16 @@ def merge(current: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
             cfg[key] = _choice(key, value, ("allow", "error"))
         elif key == "fal_cancelled_status":
             cfg[key] = _choice(key, value, ("COMPLETED", "CANCELLED"))
+        elif key == "inline_limit":
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise ConfigProblem(f"inline_limit must be a whole number of bytes or null, not {value!r}")
+            cfg[key] = value
+        elif key == "fal_mask_reading":
+            cfg[key] = _choice(key, value, ("alpha", "brightness"))
+        elif key == "eachlabs_schema":
+            cfg[key] = _choice(key, value, EACHLABS_SCHEMAS)
+        elif key == "replicate_schema":
+            cfg[key] = _choice(key, value, REPLICATE_SCHEMAS)
     return cfg
 
 

@@ -4,7 +4,9 @@ A token in the prompt picks the edit, else the sandbox's `edit` option:
 - `[identity]` returns the first input image unchanged (after the resize below, if a size was asked);
 - `[invert]` inverts R, G and B (never alpha) where the mask marks the edit area, or everywhere;
 - `[tint]` blends R, G and B toward a colour derived from the prompt's hash, inside the edit area.
-The mask follows OpenAI's convention: pixels whose alpha is exactly 0 may be edited.
+The mask follows OpenAI's convention: pixels whose alpha is exactly 0 may be edited. A spec can ask for
+the other reading some services document instead, by brightness: white (grey level 128 and up, alpha
+ignored) may be edited, black is kept.
 
 When a size is requested the first image is stretched to it with `RESAMPLE` *before* the edit (and the
 mask with nearest-neighbour), so a test can compute the expected pixels with the same two calls."""
@@ -90,6 +92,7 @@ class EditSpec:
     background: str = "auto"  # auto | opaque | transparent
     n: int = 1
     compression: int | None = None  # 0..100 for jpeg/webp; None = the encoder's best
+    mask_reading: str = "alpha"  # alpha | brightness
 
 
 @dataclass
@@ -120,11 +123,14 @@ def _base(spec: EditSpec, images: list[bytes]) -> tuple[Image.Image, bool]:
     return img, alpha
 
 
-def edit_area(mask: bytes, size: tuple[int, int]) -> Image.Image:
-    """'L' image, 255 where the model may edit (mask alpha == 0)."""
+def edit_area(mask: bytes, size: tuple[int, int], reading: str = "alpha") -> Image.Image:
+    """'L' image, 255 where the model may edit: mask alpha == 0, or (reading by brightness) a grey level
+    of at least 128 with alpha ignored."""
     m = _open(mask).convert("RGBA")
     if m.size != size:
         m = m.resize(size, MASK_RESAMPLE)
+    if reading == "brightness":
+        return m.convert("RGB").convert("L").point(lambda v: 255 if v >= 128 else 0)
     return m.getchannel("A").point(lambda a: 255 if a == 0 else 0)
 
 
@@ -163,7 +169,7 @@ def encode(img: Image.Image, spec: EditSpec, source_has_alpha: bool) -> Rendered
 
 def render(spec: EditSpec, images: list[bytes], mask: bytes | None = None) -> list[Rendered]:
     base, alpha = _base(spec, images)
-    area = edit_area(mask, base.size) if mask else None
+    area = edit_area(mask, base.size, spec.mask_reading) if mask else None
     return [encode(apply_edit(base, spec.edit, spec.prompt, i, area), spec, alpha) for i in range(spec.n)]
 
 
@@ -171,7 +177,7 @@ def render_partials(spec: EditSpec, images: list[bytes], mask: bytes | None, cou
                     index: int = 0) -> list[Rendered]:
     """Previews on the way from the input to variation `index`: partial k is (k+1)/(count+1) of it."""
     base, alpha = _base(spec, images)
-    area = edit_area(mask, base.size) if mask else None
+    area = edit_area(mask, base.size, spec.mask_reading) if mask else None
     final = apply_edit(base, spec.edit, spec.prompt, index, area)
     return [encode(Image.blend(base, final, (k + 1) / (count + 1)), spec, alpha) for k in range(count)]
 

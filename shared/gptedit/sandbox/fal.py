@@ -11,14 +11,16 @@ import base64
 import json
 import math
 import re
+import secrets
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from typing import Any
 
-from .common import InputProblem, ProviderApi
+from .common import InlineTooLarge, InputProblem, ProviderApi
 from .edits import EditSpec, choose_edit, render
-from .faults import Fault, retry_after_headers
+from .faults import Fault, delay_of, retry_after_headers
 from .sizes import GPT_IMAGE_2_MODELS, STANDARD_SIZES, gpt_image_2_problem
 from .state import RUNNING_PHASES, Job
 from .usage import usage
@@ -72,6 +74,8 @@ class FalApi(ProviderApi):
         return json_response(422, {"detail": [{"loc": ["body", *loc], "msg": msg, "type": type_}]}, headers)
 
     def handle(self, req: Request, path: str) -> Response:
+        if path.rstrip("/") == "/files/upload" and req.method == "POST":
+            return self._cdn_upload(req)  # authorised by a CDN token, never by the key
         scheme, _, key = (req.header("Authorization") or "").partition(" ")
         if scheme != "Key" or not key.strip():
             return self.error(401, message="Missing or malformed Authorization header: use 'Key <FAL_KEY>'")
@@ -91,6 +95,10 @@ class FalApi(ProviderApi):
                 return self._cancel(req, job)
             return self.error(405, message="Method Not Allowed")
         endpoint = path.strip("/")
+        if req.method == "POST" and endpoint == "storage/auth/token":
+            return self._cdn_token(req)
+        if req.method == "POST" and endpoint == "storage/upload/initiate":
+            return self._initiate_upload(req)
         if req.method == "POST" and endpoint in ENDPOINTS:
             return self._submit(req, endpoint)
         return self.error(404, message=f"Application '{endpoint}' not found")
@@ -114,6 +122,10 @@ class FalApi(ProviderApi):
             return self.validation_error([], str(exc), "json_invalid")
         try:
             spec, images, mask, record = self._read_input(endpoint, body)
+        except InlineTooLarge as exc:
+            self.count("inline_rejected")
+            return json_response(413, {"detail": exc.message, "error_type": "request_entity_too_large"},
+                                 {**self._headers(), "X-Fal-Retryable": "false"})
         except InputProblem as exc:
             loc = [p for p in re.split(r"[\[\].]+", exc.field or "") if p]
             loc = [int(p) if p.isdigit() else p for p in loc]
@@ -166,7 +178,8 @@ class FalApi(ProviderApi):
             raise InputProblem("A transparent background needs png or webp output", "background", "value_error")
         if body.get("quality", "high") not in ("auto", "low", "medium", "high"):
             raise InputProblem("Input should be 'auto', 'low', 'medium' or 'high'", "quality", "enum")
-        spec = EditSpec(prompt, choose_edit(prompt, self.config["edit"]), size, fmt, background, n)
+        spec = EditSpec(prompt, choose_edit(prompt, self.config["edit"]), size, fmt, background, n,
+                        mask_reading=self.config["fal_mask_reading"])
         params = {k: v for k, v in body.items() if k not in ("prompt", "image_urls", "mask_url")}
         record = self.record(prompt, params, infos, mask_info, "key", endpoint=endpoint,
                              image_url_kinds=["data" if str(u).startswith("data:") else "url" for u in urls])
@@ -211,6 +224,67 @@ class FalApi(ProviderApi):
         first = job.outputs[0]
         job.extra["usage"] = usage(model, job.spec.prompt, sizes, (first["width"], first["height"]),
                                    job.extra["quality"], job.spec.n)
+
+    # --- storage: fal_client's two upload routes -------------------------------------------------------
+    # 1. `POST {rest}/storage/auth/token?storage_type=fal-cdn-v3` with the key → a short-lived CDN token,
+    #    then `POST {cdn}/files/upload` with the bytes and `Authorization: <token_type> <token>` →
+    #    `{"access_url"}` (fal_client's default);
+    # 2. `POST {rest}/storage/upload/initiate?storage_type=gcs` with the key and {file_name, content_type}
+    #    → {upload_url, file_url}, then a plain PUT of the bytes to upload_url (its fallback).
+    # The sandbox serves the REST and CDN routes under the fal prefix; the signed PUT goes to the upload host.
+
+    def _cdn_token(self, req: Request) -> Response:
+        self.count("upload_tokens")
+        fault = self.take_fault("presign")
+        early = self.early_fault(fault)
+        if early is not None:
+            return early
+        token = secrets.token_urlsafe(24)
+        expires = time.time() + 3600
+        self.ctx.storage.keep("fal-token:" + token, {"expires": expires})
+        # "+00:00", not "Z": fal_client parses it with datetime.fromisoformat, which takes "Z" only
+        # from Python 3.11 on
+        return json_response(200, {
+            "token": token, "token_type": "Bearer", "base_url": f"{self.ctx.api_url}/fal",
+            "expires_at": datetime.fromtimestamp(expires, timezone.utc).isoformat()}, self._headers())
+
+    def _cdn_upload(self, req: Request) -> Response:
+        self.count("file_uploads")
+        fault = self.take_fault("upload")
+        early = self.early_fault(fault)
+        if early is not None:
+            return early
+        scheme, _, token = (req.header("Authorization") or "").partition(" ")
+        record = self.ctx.storage.record("fal-token:" + token.strip()) if scheme == "Bearer" else None
+        if record is None or record["expires"] < time.time():
+            # the API key is not a CDN credential: only a token from /storage/auth/token opens the CDN
+            return json_response(401, {"detail": "Invalid or expired upload token"}, self._headers())
+        if not req.body:
+            return json_response(400, {"detail": "Empty upload"}, self._headers())
+        ctype = (req.header("Content-Type") or "application/octet-stream").split(";")[0].strip()
+        name = req.header("X-Fal-File-Name") or "upload.bin"
+        ext = name.rsplit(".", 1)[-1] if "." in name else "bin"
+        url = self.ctx.storage.put(f"/fal/files/uploads/{uuid.uuid4().hex}.{ext}", req.body, ctype, self.name,
+                                   self.config["output_url_ttl"])
+        resp = json_response(200, {"access_url": url, "content_type": ctype, "file_name": name}, self._headers())
+        resp.delay = delay_of(fault, self.config["slow_seconds"])
+        return resp
+
+    def _initiate_upload(self, req: Request) -> Response:
+        self.count("presigns")
+        fault = self.take_fault("presign")
+        early = self.early_fault(fault)
+        if early is not None:
+            return early
+        try:
+            body = req.json()
+        except BadRequestBody:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("content_type"), str):
+            return self.validation_error(["content_type"], "Field required", "missing")
+        signed = self.ctx.storage.presign(body["content_type"], 7 * 24 * 3600.0, provider=self.name)
+        return json_response(200, {"upload_url": signed["presigned_url"], "file_url": signed["public_url"]},
+                             self._headers())
 
     # --- status, stream, result, cancel ------------------------------------------------------------
 

@@ -8,22 +8,30 @@ returns whatever state the prediction is in, echoing `Preference-Applied`; `canc
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
-from .common import InputProblem, ProviderApi, bearer
+from .common import InlineTooLarge, InputProblem, ProviderApi, bearer
 from .edits import EditSpec, ImageInfo, choose_edit, render
-from .faults import Fault, retry_after_headers
+from .faults import Fault, delay_of, retry_after_headers
 from .state import RUNNING_PHASES, Job, iso
-from .wire import BadRequestBody, Request, Response, json_response
+from .wire import BadRequestBody, Request, Response, json_response, parse_multipart, text_response
 
 MODELS = ("openai/gpt-image-2", "openai/gpt-image-1.5", "openai/gpt-image-1", "openai/gpt-image-1-mini")
 ASPECT_SIZES = {"1:1": (1024, 1024), "3:2": (1536, 1024), "2:3": (1024, 1536)}
 
 _CREATE = re.compile(r"^/v1/models/([^/]+/[^/]+)/predictions/?$")
 _PREDICTION = re.compile(r"^/v1/predictions/([a-z0-9]+)(/cancel)?/?$")
+_FILE = re.compile(r"^/v1/files/([A-Za-z0-9_-]+)/?$")
+#: the Files API takes up to 100 MiB (replicate/replicate-javascript#286); uploads are kept a day
+MAX_FILE = 100 * 1024 * 1024
+FILE_TTL = 24 * 3600.0
 _PREFER_WAIT = re.compile(r"^\s*wait\s*(?:=\s*(\d+))?\s*$", re.IGNORECASE)
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 
@@ -87,6 +95,22 @@ class ReplicateApi(ProviderApi):
         m = _CREATE.match(path)
         if m and req.method == "POST":
             return self._create(req, m.group(1))
+        if path.rstrip("/") == "/v1/files":
+            if req.method == "POST":
+                return self._file_create(req)
+            if req.method == "GET":
+                return json_response(200, {"next": None, "previous": None, "results": [
+                    self._file_json(r) for r in self.ctx.storage.records("replicate-file:")]})
+        m = _FILE.match(path)
+        if m and req.method == "GET":
+            record = self.ctx.storage.record("replicate-file:" + m.group(1))
+            return json_response(200, self._file_json(record)) if record else self.error(404)
+        if m and req.method == "DELETE":
+            record = self.ctx.storage.drop("replicate-file:" + m.group(1))
+            if record is None:
+                return self.error(404)
+            self.ctx.storage.remove(record["path"])
+            return Response(204)
         if path.rstrip("/") == "/v1/predictions" and req.method == "POST":
             return self.error(422, message="Community models need a version; the sandbox serves only the "
                                            "official openai/gpt-image-* models under /v1/models/…")
@@ -116,6 +140,13 @@ class ReplicateApi(ProviderApi):
                 {"type": "required", "field": "input", "description": "input is required"}])
         try:
             spec, images, infos, record = self._read_input(model, body["input"])
+        except InlineTooLarge:
+            # the front end refuses the body before the API sees it: nginx's HTML page, not problem+json
+            # (replicate/replicate-python#68, #133, #135)
+            self.count("inline_rejected")
+            return text_response(413, "<html><head><title>413 Request Entity Too Large</title></head><body>"
+                                 "<center><h1>413 Request Entity Too Large</h1></center></body></html>",
+                                 "text/html")
         except InputProblem as exc:
             return self.error(422, message=f"- input.{exc.field}: {exc.message}", invalid_fields=[
                 {"type": exc.code or "invalid", "field": f"input.{exc.field}", "description": exc.message}])
@@ -196,7 +227,8 @@ class ReplicateApi(ProviderApi):
                         None if fmt == "png" else compression)
         params = {k: v for k, v in inp.items() if k not in ("prompt", "input_images", "openai_api_key")}
         record = self.record(prompt, params, infos, None, "bearer", model=model,
-                             sent_openai_api_key="openai_api_key" in inp)
+                             sent_openai_api_key="openai_api_key" in inp,
+                             image_url_kinds=["data" if str(u).startswith("data:") else "url" for u in refs])
         return spec, images, infos, record
 
     def _finish(self, job: Job) -> None:
@@ -209,6 +241,68 @@ class ReplicateApi(ProviderApi):
         for i, out in enumerate(render(job.spec, job.images, job.mask)):
             path = f"/replicate/pbxt/{job.id}/out-{i}.{out.extension}"
             job.outputs.append({"url": self.ctx.storage.put(path, out.data, out.mime, self.name, ttl)})
+
+    # --- files -----------------------------------------------------------------------------------
+
+    def _file_create(self, req: Request) -> Response:
+        """`POST /v1/files`: multipart with the file in a part named `content` and optional JSON
+        `metadata` (replicate-python `files.create`); 201 with the file object."""
+        self.count("file_uploads")
+        fault = self.take_fault("upload")
+        early = self.early_fault(fault)
+        if early is not None:
+            return early
+        if req.content_type != "multipart/form-data":
+            return self.error(400, message="Expected a multipart/form-data body with a `content` part.")
+        if len(req.body) > MAX_FILE:
+            return text_response(413, "<html><body><h1>413 Request Entity Too Large</h1></body></html>",
+                                 "text/html")
+        try:
+            parts = {p.name: p for p in parse_multipart(req.header("Content-Type") or "", req.body)}
+        except BadRequestBody as exc:
+            return self.error(400, message=str(exc))
+        content = parts.get("content")
+        if content is None or content.filename is None:
+            return self.error(400, message="The `content` part with a file is required.")
+        metadata: Any = {}
+        if "metadata" in parts:
+            try:
+                metadata = json.loads(parts["metadata"].data.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                return self.error(400, message="metadata must be a JSON object")
+        file_id = base64.urlsafe_b64encode(secrets.token_bytes(27)).decode("ascii").rstrip("=")
+        ctype = content.content_type or "application/octet-stream"
+        path = f"/replicate/files/{file_id}"
+        self.ctx.storage.put(path, content.data, ctype, self.name, FILE_TTL)
+        now = time.time()
+        record = {"id": file_id, "name": content.filename, "content_type": ctype, "size": len(content.data),
+                  "etag": hashlib.md5(content.data).hexdigest(),  # noqa: S324 - an ETag, not security
+                  "checksums": {"sha256": hashlib.sha256(content.data).hexdigest(),
+                                "md5": hashlib.md5(content.data).hexdigest()},  # noqa: S324
+                  "metadata": metadata, "created_at": iso(now), "expires_at": iso(now + FILE_TTL),
+                  "path": path}
+        self.ctx.storage.keep("replicate-file:" + file_id, record)
+        resp = json_response(201, self._file_json(record))
+        resp.delay = delay_of(fault, self.config["slow_seconds"])
+        return resp
+
+    def _file_json(self, record: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in record.items() if k != "path"}
+        out["urls"] = {"get": f"{self.ctx.api_url}/replicate/v1/files/{record['id']}"}
+        return out
+
+    def own_file(self, url: str) -> bytes | None:
+        parts = urlsplit(url)
+        api = urlsplit(self.ctx.api_url)
+        m = _FILE.match(parts.path[len("/replicate"):]) if parts.path.startswith("/replicate/") else None
+        if m is None or (parts.scheme, parts.netloc) != (api.scheme, api.netloc):
+            return None
+        record = self.ctx.storage.record("replicate-file:" + m.group(1))
+        blob = self.ctx.storage.get(record["path"])[0] if record else None
+        if blob is None:
+            raise InputProblem(f"could not download {url} (the file does not exist or has expired)",
+                               "input_images", "file_download_error")
+        return blob.data
 
     # --- poll / cancel -----------------------------------------------------------------------------
 

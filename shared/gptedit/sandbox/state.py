@@ -23,7 +23,8 @@ RUNNING_PHASES = ("queued", "starting", "processing")
 TERMINAL_PHASES = ("succeeded", "failed", "moderated", "cancelled", "aborted")
 
 OPS_COUNTED = ("creates", "polls", "cancels", "uploads", "presigns", "deletes", "downloads",
-               "stream_requests", "results", "rejected_creates")
+               "stream_requests", "results", "rejected_creates", "file_uploads", "upload_tokens",
+               "schema_reads", "inline_rejected")
 
 
 def iso(wall: float | None) -> str | None:

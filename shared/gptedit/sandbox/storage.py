@@ -50,6 +50,7 @@ class Presign:
     retention: float
     signature: str
     required_headers: dict[str, str]
+    provider: str = "eachlabs"
 
 
 def s3_error(status: int, code: str, message: str) -> Response:
@@ -72,12 +73,31 @@ class Storage:
         self._lock = threading.Lock()
         self._blobs: dict[str, Blob] = {}
         self._presigns: dict[str, Presign] = {}
+        #: provider-side records kept with the files (Replicate file objects, fal upload tokens)
+        self._records: dict[str, dict[str, Any]] = {}
         self._secret = secrets.token_bytes(16)
 
     def clear(self) -> None:
         with self._lock:
             self._blobs.clear()
             self._presigns.clear()
+            self._records.clear()
+
+    def keep(self, key: str, record: dict[str, Any]) -> None:
+        with self._lock:
+            self._records[key] = record
+
+    def record(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self._records.get(key)
+
+    def drop(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self._records.pop(key, None)
+
+    def records(self, prefix: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [r for k, r in self._records.items() if k.startswith(prefix)]
 
     # --- blobs -------------------------------------------------------------------------------------
 
@@ -117,13 +137,16 @@ class Storage:
     def _sign(self, file_id: str, issued: int, ttl: int) -> str:
         return hmac.new(self._secret, f"{file_id}:{issued}:{ttl}".encode(), hashlib.sha256).hexdigest()
 
-    def presign(self, content_type: str, retention: float) -> dict[str, Any]:
+    def presign(self, content_type: str, retention: float, provider: str = "eachlabs") -> dict[str, Any]:
+        """A signed PUT address on the upload host. each::labs' also signs a metadata header the client
+        must echo (`required_headers`); fal's GCS-style one signs only the content type."""
         file_id = str(uuid.uuid4())
         ext = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}.get(content_type, "bin")
         issued, ttl = int(time.time()), int(self._ctx.config["presign_ttl"])
         stamp = datetime.fromtimestamp(issued, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        item = Presign(file_id, content_type, f"/eachlabs/uploads/{file_id}.{ext}", issued, ttl, retention,
-                       self._sign(file_id, issued, ttl), {"x-amz-meta-file-id": file_id})
+        required = {"x-amz-meta-file-id": file_id} if provider == "eachlabs" else {}
+        item = Presign(file_id, content_type, f"/{provider}/uploads/{file_id}.{ext}", issued, ttl, retention,
+                       self._sign(file_id, issued, ttl), required, provider)
         with self._lock:
             self._presigns[file_id] = item
         query = urlencode({"X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Date": stamp,
@@ -151,8 +174,10 @@ def upload_app(ctx: Context, req: Request) -> Response:
     record_leaks(ctx, req, "upload")
     if req.method != "PUT":
         return s3_error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.")
-    ctx.stats.count("eachlabs", "uploads")
-    fault = ctx.faults.take("eachlabs", ("upload",))
+    item = ctx.storage.presign_for(req.path.rsplit("/", 1)[-1].split(".", 1)[0])
+    provider = item.provider if item is not None else "eachlabs"
+    ctx.stats.count(provider, "uploads")
+    fault = ctx.faults.take(provider, ("upload",))
     early = replacement(fault, lambda status, _f: s3_error(
         status, "SlowDown" if status in (429, 503) else "InternalError", "We encountered an internal error."))
     if early is not None:
@@ -190,7 +215,7 @@ def _accept_upload(ctx: Context, req: Request) -> Response:
                         f"the signature you provided (signed headers differ: {what}).")
     if len(req.body) > MAX_UPLOAD:
         return s3_error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
-    ctx.storage.put(item.path, req.body, item.content_type, "eachlabs", item.retention)
+    ctx.storage.put(item.path, req.body, item.content_type, item.provider, item.retention)
     etag = hashlib.md5(req.body).hexdigest()  # noqa: S324 - S3's ETag is an MD5, not a security measure
     return Response(200, b"", {"ETag": f'"{etag}"'})
 
