@@ -1,7 +1,7 @@
 """GPT Image Edit for Krita: registers the extension (menu action) and the docker.
 
 The core (`gptedit`, with its vendored `requests` stack) ships inside this folder under `lib/`; it is put on
-sys.path here because Krita's Python has no third-party packages (host-apis.md §A6).
+sys.path here because Krita's Python has no third-party packages (docs/hosts.md).
 """
 
 from __future__ import annotations

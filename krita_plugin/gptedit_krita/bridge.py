@@ -1,8 +1,8 @@
 """Run a function on a worker thread and get its answer back on the GUI thread.
 
-A QObject created on the GUI thread owns a signal; the worker emits it, and because the emitting thread
-is not the receiver's, Qt queues the call into the GUI thread's event loop (verified in Krita, host-apis.md
-§A6). Used for short background chores (ledger reads, decoding saved results, thumbnails); whole edits
+A QObject created on the GUI thread owns a signal; the worker emits it, and because the emitting thread is not
+the receiver's, Qt queues the call into the GUI thread's event loop (verified in Krita, docs/hosts.md "Krita:
+threads"). Used for short background chores (ledger reads, decoding saved results, thumbnails); whole edits
 use session.KritaJob, which follows the same pattern."""
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """Colour spaces: everything is sent as 8-bit sRGB and comes back as 8-bit sRGB; documents in other
 models or depths are converted by Krita itself, never by hand.
 
-Why Krita does the conversion: float documents default to a LINEAR profile (host-apis.md §A5), so scaling
-floats to bytes gives dark, wrong pictures, and CMYK/Lab need real colour management. Krita converts
-correctly when asked: `Document.projection()` renders to an sRGB QImage, and `Document.setColorSpace()`
-converts a whole (temporary) document. So a layer in an unusual space is copied into a small scratch
-document of the same space, rendered to sRGB there; a result is written into a scratch sRGB document,
-converted to the target space there, and its bytes copied out. All of this is GUI-thread work, but it is
-C++ work on the size of the edit region only.
+Why Krita does the conversion: float documents default to a LINEAR profile (docs/hosts.md "Krita: colour
+spaces"), so scaling floats to bytes gives dark, wrong pictures, and CMYK/Lab need real colour management.
+Krita converts correctly when asked: `Document.projection()` renders to an sRGB QImage, and
+`Document.setColorSpace()` converts a whole (temporary) document. So a layer in an unusual space is copied
+into a small scratch document of the same space, rendered to sRGB there; a result is written into a scratch
+sRGB document, converted to the target space there, and its bytes copied out. All of this is GUI-thread work,
+but it is C++ work on the size of the edit region only.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The ONE place that imports Qt: PyQt5 inside Krita 5, PyQt6 inside Krita 6 (and in the offscreen tests).
 
 Krita 6's own `krita` package installs an import hook that raises ModuleNotFoundError for the wrong binding
-(host-apis.md §A7), so we never guess: whichever binding Krita (or the test's stub `krita`) has already
-imported wins; only when none is loaded yet do we try PyQt5 first (Krita 5 is still the common case) and
-then PyQt6. Enum members are re-exported here under flat names, because PyQt6 only knows the scoped
-spelling (`QImage.Format.Format_ARGB32`) and older PyQt5 builds only the flat one.
+(docs/hosts.md "Krita: PyQt5 and PyQt6"), so we never guess: whichever binding Krita (or the test's stub
+`krita`) has already imported wins; only when none is loaded yet do we try PyQt5 first (Krita 5 is still the
+common case) and then PyQt6. Enum members are re-exported here under flat names, because PyQt6 only knows the
+scoped spelling (`QImage.Format.Format_ARGB32`) and older PyQt5 builds only the flat one.
 """
 
 # ruff: noqa: F401  (this module re-exports the Qt names every other module imports from it)

@@ -1,9 +1,10 @@
 """What each provider and model can do, as plain data.
 
 The settings UI builds its menus from this, and every provider's `check()` validates a request against it
-before anything is sent. Where the reference (api-protocols.md) marks a capability UNCONFIRMED we offer
-the smaller, safer set and say why next to the entry: a refused option in a menu costs the user nothing,
-a 422 after an upload costs time, and a silently ignored option (a mask the model never saw) costs money.
+before anything is sent. Where the providers' public sources (docs/providers.md) leave a capability
+UNCONFIRMED we offer the smaller, safer set and say why next to the entry: a refused option in a menu costs
+the user nothing, a 422 after an upload costs time, and a silently ignored option (a mask the model never
+saw) costs money.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ class ModelInfo:
     backgrounds: tuple[Background, ...] = ALL_BACKGROUNDS
     #: images per request (the first is edited, the rest are references)
     max_inputs: int = 16
-    #: OpenAI's limit for GPT image models (§2.2); the hosted variants pass the prompt through
+    #: OpenAI's limit for GPT image models (docs/providers.md "OpenAI: request fields"); the hosted variants
+    #: pass the prompt through
     max_prompt: int = 32000
 
 
@@ -62,23 +64,25 @@ _EACHLABS = ProviderInfo(
     label="each::labs",
     default_base_url="https://api.eachlabs.ai",
     key_env="EACHLABS_API_KEY",
-    # Bearer is the documented header since 2026-07-27; X-API-Key still works but is undocumented (§1.1)
+    # Bearer is the documented header since 2026-07-27; X-API-Key still works but is undocumented
+    # (docs/providers.md "each::labs: authentication")
     auth="Bearer",
     models=(
         ModelInfo(
             provider="eachlabs",
             id="gpt-image-v2-edit",
             label="GPT Image 2 Edit",
-            # the allowed image_size values for v2 are UNCONFIRMED (§1.6); only the three sizes of the
-            # v1.5 enum have evidence, so custom sizes are not offered here
+            # the allowed image_size values for v2 are UNCONFIRMED (docs/providers.md "each::labs: model
+            # inputs"); only the three sizes of the v1.5 enum have evidence, so custom sizes are not offered
+            # here
             sizes=FIXED,
             # num_images has no documented maximum (v1.5: "integer, default 1"); 4 bounds the bill
             max_n=4,
             # no mask field is documented for v2 (only the older `openai-image-edit` slug has mask_url)
             supports_mask=False,
             supports_stream=False,
-            # gpt-image-2 returned an error for transparent backgrounds until 2026-08-21 and is only
-            # "in preview" since (§2.2); each::labs' pass-through is unknown
+            # gpt-image-2 returned an error for transparent backgrounds until 2026-08-21 and is only "in
+            # preview" since (docs/providers.md "OpenAI: request fields"); each::labs' pass-through is unknown
             backgrounds=NO_TRANSPARENT,
             max_inputs=16,
         ),
@@ -86,7 +90,9 @@ _EACHLABS = ProviderInfo(
             provider="eachlabs",
             id="gpt-image-v1-5-edit",
             label="GPT Image 1.5 Edit",
-            sizes=FIXED,  # image_size enum 1024x1024, 1536x1024, 1024x1536 (§1.6, [E11])
+            # image_size enum 1024x1024, 1536x1024, 1024x1536 (docs/providers.md "each::labs: model inputs",
+            # [E11])
+            sizes=FIXED,
             max_n=4,
             supports_mask=False,  # not in the v1.5 input table [E11]
             supports_stream=False,
@@ -110,11 +116,12 @@ _OPENAI = ProviderInfo(
             provider="openai",
             id="gpt-image-2",
             label="GPT Image 2",
-            sizes=GPT_IMAGE_2,  # any WxH within the custom-size limits (§2.2)
+            # any WxH within the custom-size limits (docs/providers.md "OpenAI: request fields")
+            sizes=GPT_IMAGE_2,
             max_n=10,
             supports_mask=True,
-            # whether gpt-image-2 streams partial images on /images/edits is UNCONFIRMED (§2.4): the
-            # request is sent without `stream` so a refusal cannot fail a paid edit
+            # whether gpt-image-2 streams partial images on /images/edits is UNCONFIRMED (docs/providers.md
+            # "OpenAI: streaming"): the request is sent without `stream` so a refusal cannot fail a paid edit
             supports_stream=False,
             backgrounds=NO_TRANSPARENT,  # transparent: error until 2026-08-21, "preview" since [O3]
         ),
@@ -141,12 +148,15 @@ _REPLICATE = ProviderInfo(
             # Replicate takes aspect_ratio 1:1 | 3:2 | 2:3, not pixel sizes: the three standard sizes map
             # onto them; "auto" picks the ratio nearest to the input image
             sizes=FIXED,
-            # number_of_images is "limited to 1" for gpt-image-2 (third-party mirror of the schema, §3.4)
+            # number_of_images is "limited to 1" for gpt-image-2 (third-party mirror of the schema,
+            # docs/providers.md "Replicate: model inputs")
             max_n=1,
-            # no mask field exists on any openai/gpt-image-* model on Replicate (§3.4)
+            # no mask field exists on any openai/gpt-image-* model on Replicate (docs/providers.md "Replicate:
+            # model inputs")
             supports_mask=False,
             supports_stream=False,
-            backgrounds=NO_TRANSPARENT,  # background enum auto | opaque (§3.4)
+            # background enum auto | opaque (docs/providers.md "Replicate: model inputs")
+            backgrounds=NO_TRANSPARENT,
         ),
         ModelInfo(
             provider="replicate",
@@ -176,10 +186,12 @@ _FAL = ProviderInfo(
             provider="fal",
             id="openai/gpt-image-2/edit",
             label="GPT Image 2 Edit (fal)",
-            sizes=GPT_IMAGE_2,  # image_size accepts {"width","height"} (§4.2)
+            # image_size accepts {"width","height"} (docs/providers.md "fal: model inputs")
+            sizes=GPT_IMAGE_2,
             max_n=4,  # num_images range for gpt-image-2 is UNCONFIRMED; fal's gpt-image-1 edit allows 1-4
-            # mask_url is the field name LiteLLM's fal adapter uses (§4.2); the name is UNCONFIRMED on fal's
-            # own page, but it is the only evidence and matches fal's *_url naming
+            # mask_url is the field name LiteLLM's fal adapter uses (docs/providers.md "fal: model inputs");
+            # the name is UNCONFIRMED on fal's own page, but it is the only evidence and matches fal's *_url
+            # naming
             supports_mask=True,
             # fal streams through a separate endpoint; the queue's status stream carries no partial images
             supports_stream=False,

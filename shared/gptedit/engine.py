@@ -18,7 +18,8 @@ from .providers.base import Provider, ProviderConfig
 from .providers.registry import make_provider
 from .settings import Settings, require_key, resolve
 
-#: bigger inputs are refused before anything is sent (OpenAI: < 50 MB per image, api-protocols.md §2.2)
+#: bigger inputs are refused before anything is sent (OpenAI: < 50 MB per image, docs/providers.md "OpenAI:
+#: request fields")
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 
 

@@ -5,7 +5,7 @@ Each provider wraps its message differently (each::labs `{"error": "..."}`, Open
 "code"}}`, Replicate problem+json `{"title","detail"}`, fal `{"detail": [...]}`); each provider module
 passes a small parser returning an `ErrorDetail`, and the HTTP status decides the error type. The
 provider's own `code` can override the status: OpenAI sends `insufficient_quota` as a 429 (retrying will
-not help) and `moderation_blocked` as a 400 (api-protocols.md §2.5).
+not help) and `moderation_blocked` as a 400 (docs/providers.md "OpenAI: errors").
 """
 
 from __future__ import annotations

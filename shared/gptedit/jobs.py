@@ -57,7 +57,8 @@ class CancelToken:
 @dataclass
 class PollPolicy:
     """Notice completion quickly without hammering the API: short first waits, then a slow climb.
-    each::labs' own example polls every 2 s (api-protocols.md §1.3); edits take ~40–170 s."""
+    each::labs' own example polls every 2 s (docs/providers.md "each::labs: polling"); edits take
+    ~40–170 s."""
 
     first: float = 1.0
     factor: float = 1.5

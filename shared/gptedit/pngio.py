@@ -1,13 +1,14 @@
 """PNG encoding and decoding with the standard library only (zlib, struct).
 
-The core cannot use Pillow (it cannot be vendored into the hosts' Pythons, DESIGN.md), yet it must turn a
-layer's raw pixels into the PNG the providers want, build OpenAI's mask PNG and read a PNG answer when the
-host cannot. Everything heavy runs in C: rows are joined from slices, planes are moved with extended-slice
+The core cannot use Pillow (it cannot be vendored into the hosts' Pythons, docs/architecture.md), yet it must
+turn a layer's raw pixels into the PNG the providers want, build OpenAI's mask PNG and read a PNG answer when
+the host cannot. Everything heavy runs in C: rows are joined from slices, planes are moved with extended-slice
 assignment, per-byte maps go through `bytes.translate`, and byte-wise logic on whole rows uses Python's
 arbitrary-size integers as one wide register. Only the Average and Paeth filters need a Python loop per
 byte (each byte depends on the one decoded just before it), so decoding images that use them is slower.
 
-Reference: PNG specification (W3C, 3rd edition) — chunk layout §5, IHDR §11.2.2, filters §9, tRNS §11.3.2.
+Reference: the PNG specification, https://www.w3.org/TR/png-3/ (W3C, 3rd edition) — chunk layout §5,
+IHDR §11.2.2, filters §9, tRNS §11.3.2.
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ def decode_png(data: bytes) -> DecodedImage:
     hdr, stream, palette, trns = _read_chunks(data)
     samples = _SAMPLES[hdr.color_type]
     row_bytes = (hdr.width * samples * hdr.depth + 7) // 8
-    bpp = max(1, samples * hdr.depth // 8)  # filter distance in bytes, at least 1 (spec §9.2)
+    bpp = max(1, samples * hdr.depth // 8)  # filter distance in bytes, at least 1 (PNG spec §9.2)
     expected = hdr.height * (row_bytes + 1)
     try:
         dec = zlib.decompressobj()
@@ -276,7 +277,7 @@ def _unfilter_paeth(line: memoryview, prev: bytes, bpp: int, row_bytes: int) -> 
     cur = bytearray(row_bytes)
     for k in range(bpp):
         lane = bytearray(len(range(k, row_bytes, bpp)))
-        j = a = c = 0  # left and upper-left start as 0 (spec §9.4)
+        j = a = c = 0  # left and upper-left start as 0 (PNG spec §9.4)
         for x, b in zip(line[k::bpp], prev[k::bpp], strict=True):
             # p = a + b - c; |p - a| = |b - c|, |p - b| = |a - c|, |p - c| = |a + b - 2c|
             pa = b - c
@@ -404,7 +405,8 @@ _MASK_ALPHA = b"\xff" + b"\x00" * 255
 def openai_mask_png(width: int, height: int, selection: bytes) -> bytes:
     """The mask PNG OpenAI's edit endpoint expects: RGBA, same size as the image, alpha 0 where the model
     may change the picture (every pixel with any selection, so a feathered edge is editable) and opaque
-    black elsewhere (api-protocols.md §2.2: "fully transparent pixels mark the area to edit")."""
+    black elsewhere (docs/providers.md "OpenAI: request fields": fully transparent pixels mark the area to
+    edit)."""
     if len(selection) != width * height:
         raise PngError(f"A {width}x{height} selection needs {width * height} bytes, got {len(selection)}.")
     rgba = bytearray(width * height * 4)

@@ -1,8 +1,8 @@
 """What an edit will cost before it runs, and what it did cost after.
 
-All money is US dollars; all rates are per 1,000,000 tokens. Sources are the letters of the design
-reference's protocol survey (api-protocols.md §6) ([O8] = a captured gpt-image-2 response, [E10] = each::labs'
-gpt-image-v2 skill, …) or the OpenAI model page named next to the number.
+All money is US dollars; all rates are per 1,000,000 tokens. Sources are the tags listed under "Sources"
+in docs/providers.md ([O8] = a captured gpt-image-2 response, [E10] = each::labs' gpt-image-v2 skill, …)
+or the OpenAI model page named next to the number; docs/providers.md "Pricing" sums them up.
 
 How a GPT-image edit is billed (OpenAI, [O8]): text input tokens (the prompt) + image input tokens (the
 pictures sent) at input rates, plus image output tokens at the output rate. Output tokens depend only on
@@ -26,7 +26,8 @@ GPT_IMAGE_1 = "gpt-image-1"
 GPT_IMAGE_1_MINI = "gpt-image-1-mini"
 
 # Provider model ids → the OpenAI model underneath, for the ids in catalog.py and the documented aliases
-# (api-protocols.md §1.6, §2.2, §3.4, §4.2). Order matters: "mini" and "1.5" before plain "1".
+# (the "model inputs" and "request fields" sections of docs/providers.md). Order matters: "mini" and "1.5"
+# before plain "1".
 _FAMILIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"gpt-image-1-mini"), GPT_IMAGE_1_MINI),
     (re.compile(r"gpt-image-(?:1\.5|1-5|v1-5)(?![\d.])"), GPT_IMAGE_15),
@@ -56,14 +57,17 @@ class Rates:
 
 # OpenAI list prices.
 OPENAI_RATES: dict[str, Rates] = {
-    # text in $5, image in $8, image out $30 — §2.7, quoted by fal from OpenAI [O11] and cited in [O8]
+    # text in $5, image in $8, image out $30 — docs/providers.md "Pricing", quoted by fal from OpenAI [O11]
+    # and cited in [O8]
     GPT_IMAGE_2: Rates(5.00, 8.00, 30.00),
-    # image out $32 — §2.7 [O11-fal-1.5]; the input rates are not in the reference: assumed equal to
-    # gpt-image-2's (text $5, image $8) — UNCONFIRMED
+    # image out $32 — docs/providers.md "Pricing" [O11-fal-1.5]; the input rates are not published:
+    # assumed equal to gpt-image-2's (text $5, image $8) — UNCONFIRMED
     GPT_IMAGE_15: Rates(5.00, 8.00, 32.00),
-    # text in $5, image in $10, image out $40 — §2.7 [O6] and OpenAI's gpt-image-1 model page
+    # text in $5, image in $10, image out $40 — docs/providers.md "Pricing" [O6] and OpenAI's gpt-image-1
+    # model page
     GPT_IMAGE_1: Rates(5.00, 10.00, 40.00),
-    # text in $2, image in $2.50, image out $8 — §2.7 and OpenAI's gpt-image-1-mini model page
+    # text in $2, image in $2.50, image out $8 — docs/providers.md "Pricing" and OpenAI's gpt-image-1-mini
+    # model page
     GPT_IMAGE_1_MINI: Rates(2.00, 2.50, 8.00),
 }
 
@@ -71,8 +75,8 @@ OPENAI_RATES: dict[str, Rates] = {
 # text output rate, $40, never applies: an edit returns no text). They bill the amount in metrics.cost [E4].
 EACHLABS_V2_RATES = Rates(5.00, 10.00, 30.00)
 
-# gpt-image-1 / 1.5 output tokens per image, same table for both [O6] (§2.7). It matches OpenAI's per-image
-# prices exactly: 4160 tokens × $40/M = $0.166 for gpt-image-1 high 1024².
+# gpt-image-1 / 1.5 output tokens per image, same table for both [O6] (docs/providers.md "Pricing"). It
+# matches OpenAI's per-image prices exactly: 4160 tokens × $40/M = $0.166 for gpt-image-1 high 1024².
 _FIXED_OUTPUT_TOKENS: dict[Size, dict[Quality, int]] = {
     Size(1024, 1024): {Quality.LOW: 272, Quality.MEDIUM: 1056, Quality.HIGH: 4160},
     Size(1024, 1536): {Quality.LOW: 408, Quality.MEDIUM: 1584, Quality.HIGH: 6240},
@@ -93,9 +97,10 @@ _MINI_PER_IMAGE: dict[Size, dict[Quality, float]] = {
 _INPUT_TOKENS_V2 = 768
 _INPUT_TOKENS_LOW_FIDELITY = 135
 _INPUT_TOKENS_HIGH_FIDELITY = 3050
-# Which input_fidelity each route uses by default: OpenAI's edits endpoint defaults to low (§2.2), fal's
-# gpt-image-1 edit and each::labs' v1.5 edit default to high (§4.2, [E11]), Replicate's gpt-image-1-mini
-# defaults to low [R6]. gpt-image-1-mini has no high fidelity at all (§2.2).
+# Which input_fidelity each route uses by default: OpenAI's edits endpoint defaults to low (docs/providers.md
+# "OpenAI: request fields"), fal's gpt-image-1 edit and each::labs' v1.5 edit default to high
+# ([F5], [E11]), Replicate's gpt-image-1-mini defaults to low [R6].
+# gpt-image-1-mini has no high fidelity at all (docs/providers.md "OpenAI: request fields").
 _HIGH_FIDELITY_PROVIDERS = frozenset({"fal", "eachlabs"})
 
 # OpenAI's rule of thumb for English text: about 4 characters per token.
@@ -104,8 +109,8 @@ _CHARS_PER_TOKEN = 4
 
 def gpt_image_2_output_tokens(width: int, height: int, quality: Quality | str) -> int:
     """gpt-image-2 output tokens for one image: the community formula reverse-engineered from OpenAI's
-    calculator [O4] (§2.7). It reproduces every published point (1024² high 7024, 1536x1024 high 5488,
-    1792x1024 high 5063 [O5]); OpenAI's own formula is UNCONFIRMED."""
+    calculator [O4] (docs/providers.md "Pricing"). It reproduces every published point (1024² high 7024,
+    1536x1024 high 5488, 1792x1024 high 5063 [O5]); OpenAI's own formula is UNCONFIRMED."""
     q = Quality(quality)
     if q is Quality.AUTO:
         raise BadInput("Output tokens for quality 'auto' are only known after the run.")

@@ -1,10 +1,10 @@
 """Which output sizes a model accepts.
 
-Two kinds exist: a short fixed list (gpt-image-1, 1.5, mini and most hosted variants) and gpt-image-2's
-custom sizes: any WxH with both sides multiples of 16, aspect ratio at most 3:1, longest edge at most 3840
-and a pixel count between 655,360 and 8,294,400 (OpenAI's edits reference and the community calculator,
-api-protocols.md §2.2; the pixel limits are not in the official schema, so the sandbox enforces the same
-numbers and we keep them in one place)."""
+Two kinds exist: a short fixed list (gpt-image-1, 1.5, mini and most hosted variants) and gpt-image-2's custom
+sizes: any WxH with both sides multiples of 16, aspect ratio at most 3:1, longest edge at most 3840 and a
+pixel count between 655,360 and 8,294,400 (OpenAI's edits reference and the community calculator,
+docs/providers.md "OpenAI: request fields"; the pixel limits are not in the official schema, so the sandbox
+enforces the same numbers and we keep them in one place)."""
 
 from __future__ import annotations
 

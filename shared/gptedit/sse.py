@@ -1,10 +1,10 @@
 """Server-sent events, parsed incrementally from raw bytes.
 
-Two providers stream: OpenAI's `stream=true` image edits (`event:` + `data:` lines, api-protocols.md §2.4)
-and fal's `GET {status_url}/stream` (the same status objects as `data:` lines, §4.1). The parser follows
-the WHATWG "event stream interpretation" rules so that anything a proxy or a server framework does to the
-wire format (CRLF or lone CR line ends, a UTF-8 BOM, comments as keep-alives, data split over several
-`data:` lines, fields without a space after the colon) still yields the same events.
+Two providers stream: OpenAI's `stream=true` image edits (`event:` + `data:` lines, docs/providers.md "OpenAI:
+streaming") and fal's `GET {status_url}/stream` (the same status objects as `data:` lines, docs/providers.md
+"fal: queue"). The parser follows the WHATWG "event stream interpretation" rules so that anything a proxy or a
+server framework does to the wire format (CRLF or lone CR line ends, a UTF-8 BOM, comments as keep-alives,
+data split over several `data:` lines, fields without a space after the colon) still yields the same events.
 
 The parser works on bytes and splits lines itself instead of using `requests.iter_lines`, because
 `iter_lines` mishandles a CR+LF pair split across two chunks and would turn it into an empty line (an
@@ -22,7 +22,7 @@ from typing import Any
 from .errors import BadResponse, GptEditError
 
 #: OpenAI's chat streams end with this sentinel; for images it is handled by the SDK but undocumented
-#: (api-protocols.md §2.4), so we accept it and stop.
+#: (docs/providers.md "OpenAI: streaming"), so we accept it and stop.
 DONE = "[DONE]"
 
 #: a partial or final image arrives base64-encoded inside one event; gpt-image-2 at 3840x2160 can be

@@ -1,4 +1,5 @@
-"""each::labs imitation: the wire protocol a client sees (api-protocols.md §1 and §5)."""
+"""each::labs imitation: the wire protocol a client sees (docs/providers.md "each::labs" and
+"The sandbox")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""fal queue imitation: submit, 202/200 status, status stream, result, cancel, 422s (api-protocols.md §4)."""
+"""fal queue imitation: submit, 202/200 status, status stream, result, cancel, 422s (docs/providers.md
+"fal")."""
 
 from __future__ import annotations
 

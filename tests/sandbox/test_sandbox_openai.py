@@ -1,4 +1,5 @@
-"""OpenAI Images edits imitation: encodings, validation, base64 output, usage, SSE (api-protocols.md §2)."""
+"""OpenAI Images edits imitation: encodings, validation, base64 output, usage, SSE (docs/providers.md
+"OpenAI")."""
 
 from __future__ import annotations
 

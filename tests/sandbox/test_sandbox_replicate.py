@@ -1,4 +1,5 @@
-"""Replicate imitation: 201 creates, Prefer: wait, statuses, problem+json, data removal (api-protocols.md §3)."""
+"""Replicate imitation: 201 creates, Prefer: wait, statuses, problem+json, data removal (docs/providers.md
+"Replicate")."""
 
 from __future__ import annotations
 

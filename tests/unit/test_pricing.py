@@ -17,7 +17,7 @@ from gptedit.pricing import (
 
 LOW, MEDIUM, HIGH, AUTO = Quality.LOW, Quality.MEDIUM, Quality.HIGH, Quality.AUTO
 
-# api-protocols.md §2.7: the community formula's table, plus the points published elsewhere [O5][O4]
+# docs/providers.md "Pricing": the community formula's table, plus the points published elsewhere [O5][O4]
 GPT_IMAGE_2_TABLE = [
     ("1024x1024", 196, 1756, 7024),
     ("1536x1024", 158, 1372, 5488),
@@ -74,7 +74,7 @@ def test_gpt_image_1_mini_uses_openais_listed_per_image_prices():
 def test_openai_gpt_image_2_exact_price_for_a_known_size_and_quality():
     est = estimate("openai", "gpt-image-2", Size(1024, 1024), HIGH, 1)
     assert est.low == est.high == pytest.approx(7024 * 30 / 1e6)
-    assert est.text() == "$0.211"  # the "high @ $30/M" column of §2.7
+    assert est.text() == "$0.211"  # the "high @ $30/M" column of docs/providers.md "Pricing"
     assert estimate("openai", "gpt-image-2", Size(2048, 2048), HIGH, 1).text() == "$0.428"
 
 

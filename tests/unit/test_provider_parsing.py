@@ -1,6 +1,6 @@
 """Each provider maps requests to its wire format and every documented answer shape to a PollResult.
 
-Shapes come from api-protocols.md; flows run against tiny loopback servers (the faithful sandbox and the
+Shapes come from docs/providers.md; flows run against tiny loopback servers (the faithful sandbox and the
 conformance suite are separate)."""
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """The plug-in's own progress window: what is happening, elapsed time, estimated cost, partial previews when
 the provider streams them, and a Cancel that ends the job cleanly.
 
-GIMP's own progress-bar Cancel kills the plug-in process (host-apis.md §B5), which would leave a paid job
-unfinished; this window's Cancel instead asks the worker to stop, which cancels the remote job where the
-provider allows it and records the outcome in the ledger. The window is painted by the GLib main loop that
-`wait.WorkerWait` runs on the main thread, so it keeps responding while the worker waits on the network.
+GIMP's own progress-bar Cancel kills the plug-in process (docs/hosts.md "GIMP: cancelling"), which would leave
+a paid job unfinished; this window's Cancel instead asks the worker to stop, which cancels the remote job
+where the provider allows it and records the outcome in the ledger. The window is painted by the GLib main
+loop that `wait.WorkerWait` runs on the main thread, so it keeps responding while the worker waits on the
+network.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """python-fu-gptedit-recent: list the shared ledger's jobs and insert or resume one.
 
-This is how nothing paid for is lost: a result whose image was closed, a job whose plug-in process was
-killed (GIMP's own progress-bar Cancel kills the plug-in, host-apis.md §B5) or a job started from Krita or
-the command line can be put into the image in front of the user. Orphans are swept first: a job that was
-being sent when its process died becomes `unknown` and is never re-sent; one the provider knows is resumed.
+This is how nothing paid for is lost: a result whose image was closed, a job whose plug-in process was killed
+(GIMP's own progress-bar Cancel kills the plug-in, docs/hosts.md "GIMP: cancelling") or a job started from
+Krita or the command line can be put into the image in front of the user. Orphans are swept first: a job that
+was being sent when its process died becomes `unknown` and is never re-sent; one the provider knows is
+resumed.
 """
 
 from __future__ import annotations

@@ -80,7 +80,8 @@ def check_request(request: EditRequest, model: ModelInfo, provider_label: str) -
                 f"selection mask, or use a model that takes one ({_mask_providers()})."
             )
         mask = image_info(request.mask, "mask")
-        # OpenAI's rule (§2.2): a PNG with alpha, the size of the first image; fal forwards to the same model
+        # OpenAI's rule (docs/providers.md "OpenAI: request fields"): a PNG with alpha, the size of the first
+        # image; fal forwards to the same model
         if mask.format != "png":
             raise BadInput("The mask must be a PNG with transparency.")
         first = image_info(request.images[0], "image to edit")
@@ -160,7 +161,7 @@ def usage_from(obj: Any) -> Usage | None:
 
 
 def status_of(word: Any, table: Mapping[str, RemoteStatus]) -> RemoteStatus:
-    """Unknown words mean "still running": the job's overall deadline ends the wait (DESIGN.md)."""
+    """Unknown words mean "still running": the job's overall deadline ends the wait (docs/providers.md)."""
     return table.get(str(word or "").strip().lower(), RemoteStatus.RUNNING)
 
 

@@ -1,8 +1,9 @@
-"""each::labs: upload the layer to each::storage, create a prediction, poll it (api-protocols.md §1).
+"""each::labs: upload the layer to each::storage, create a prediction, poll it (docs/providers.md
+"each::labs").
 
-each::labs accepts images only as public https URLs ("Data-URIs and localhost are rejected", §1.5), so
-every input goes through the presign → PUT flow first. Only `POST /v1/prediction` costs money; presign,
-upload, status and cancel are safe to repeat.
+each::labs accepts images only as public https URLs ("Data-URIs and localhost are rejected",
+docs/providers.md "each::labs: uploads"), so every input goes through the presign → PUT flow first. Only
+`POST /v1/prediction` costs money; presign, upload, status and cancel are safe to repeat.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from ..transport import ErrorDetail, generic_error_detail
 from .base import SubmitListener
 from .common import HTTPProvider, image_info, job_failure, output_refs, status_of
 
-#: `version` is "deprecated, ignored" per the OpenAPI spec but "required" per the docs table; every
-#: GPT-image example sends "0.0.1" (§1.2)
+#: `version` is "deprecated, ignored" per the OpenAPI spec but "required" per the docs table; every GPT-image
+#: example sends "0.0.1" (docs/providers.md "each::labs: creating a prediction")
 VERSION = "0.0.1"
-#: how long each::storage keeps the uploaded layer. The model reads it within minutes of the create; a
-#: day covers long queues without leaving the user's picture online for the 180-day default (§1.5)
+#: how long each::storage keeps the uploaded layer. The model reads it within minutes of the create; a day
+#: covers long queues without leaving the user's picture online for the 180-day default (docs/providers.md
+#: "each::labs: uploads")
 UPLOAD_RETENTION_S = 86_400
 
 STATUSES = {
@@ -36,8 +38,10 @@ STATUSES = {
     "starting": RemoteStatus.RUNNING,
     "processing": RemoteStatus.RUNNING,
     "success": RemoteStatus.SUCCEEDED,
-    "succeeded": RemoteStatus.SUCCEEDED,  # the webhook vocabulary (§1.4), accepted in case it leaks
-    # the API emits `error`; the bundled OpenAPI enum still says `failed` (§1.3)
+    # the webhook vocabulary (docs/providers.md "each::labs: cancel"), accepted in case it leaks
+    "succeeded": RemoteStatus.SUCCEEDED,
+    # the API emits `error`; the bundled OpenAPI enum still says `failed` (docs/providers.md "each::labs:
+    # polling")
     "error": RemoteStatus.FAILED,
     "failed": RemoteStatus.FAILED,
     "cancelled": RemoteStatus.CANCELLED,
@@ -56,7 +60,8 @@ def error_detail(body: Any) -> ErrorDetail:
 
 
 def _failure_text(body: Mapping) -> tuple[str, str | None]:
-    """The reason for a failed prediction, in the order of §1.3, and a classification code if any."""
+    """The reason for a failed prediction, in the order of docs/providers.md "each::labs: polling", and a
+    classification code if any."""
     output = body.get("output")
     envelopes = [output] if isinstance(output, Mapping) else [
         o for o in output if isinstance(o, Mapping)] if isinstance(output, list) else []
@@ -107,11 +112,12 @@ class EachLabsProvider(HTTPProvider):
         inp: dict[str, Any] = {
             "prompt": request.prompt.strip(),
             # `image_urls` (a list) has the best evidence: each::labs' own end-to-end workflow examples for
-            # gpt-image-v2-edit and the v1.5 schema; the skill's single `image_url` conflicts (§1.6)
+            # gpt-image-v2-edit and the v1.5 schema; the skill's single `image_url` conflicts
+            # (docs/providers.md "each::labs: model inputs")
             "image_urls": image_urls,
             "background": request.background.value,
             "output_format": request.output_format.value,
-            # the v1.5 schema calls it num_images, not n (§1.6)
+            # the v1.5 schema calls it num_images, not n (docs/providers.md "each::labs: model inputs")
             "num_images": request.n,
         }
         if request.size is not None:
@@ -120,7 +126,8 @@ class EachLabsProvider(HTTPProvider):
         if request.quality is not Quality.AUTO:
             # the v1.5 enum is low|medium|high (default high); "auto" is not documented, so leave it out
             inp["quality"] = request.quality.value
-        # webhook_url "" as the clients do (§1.2): a desktop plugin cannot receive webhooks and polls
+        # webhook_url "" as the clients do (docs/providers.md "each::labs: creating a prediction"): a desktop
+        # plugin cannot receive webhooks and polls
         return {"model": request.model, "version": VERSION, "input": inp, "webhook_url": ""}
 
     def _upload(self, data: bytes, mime: str, progress) -> str:
@@ -133,7 +140,8 @@ class EachLabsProvider(HTTPProvider):
         headers = {"Content-Type": mime}
         required = presign.get("required_headers")
         if isinstance(required, Mapping):
-            # S3 signs these headers; leaving one out fails the upload with a signature mismatch (§1.5)
+            # S3 signs these headers; leaving one out fails the upload with a signature mismatch
+            # (docs/providers.md "each::labs: uploads")
             headers.update({str(k): str(v) for k, v in required.items()})
         self.transport.upload(str(presign["presigned_url"]), data, headers, progress=progress)
         return str(presign["public_url"])
@@ -182,6 +190,7 @@ class EachLabsProvider(HTTPProvider):
         return parse_prediction(resp.body, self.info.label)
 
     def cancel(self, handle: RemoteHandle) -> None:
-        # best effort: the prediction may still finish (§1.4); repeating a cancel is harmless
+        # best effort: the prediction may still finish (docs/providers.md "each::labs: cancel"); repeating a
+        # cancel is harmless
         url = handle.urls.get("cancel") or f"/v1/prediction/{handle.remote_id}/cancel"
         self.transport.request_json("POST", url, idempotent=True, json={})

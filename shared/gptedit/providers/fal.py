@@ -1,8 +1,8 @@
-"""fal: the queue API with `openai/gpt-image-2/edit` (api-protocols.md §4).
+"""fal: the queue API with `openai/gpt-image-2/edit` (docs/providers.md "fal").
 
 The submit answer carries the status, result and cancel URLs. They drop the endpoint's sub-path
-(`openai/gpt-image-2/edit` → `.../openai/gpt-image-2/requests/{id}`, §4.1), so they are kept in the handle
-and always used as given rather than rebuilt.
+(`openai/gpt-image-2/edit` → `.../openai/gpt-image-2/requests/{id}`, docs/providers.md "fal: queue"),
+so they are kept in the handle and always used as given rather than rebuilt.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ STATUSES = {
     "in_progress": RemoteStatus.RUNNING,
     "completed": RemoteStatus.SUCCEEDED,
     "ok": RemoteStatus.SUCCEEDED,
-    # the next four appear only in a third-party schema (§4.1, UNCONFIRMED); accepted all the same
+    # the next four appear only in a third-party schema (docs/providers.md "fal: queue", UNCONFIRMED);
+    # accepted all the same
     "failed": RemoteStatus.FAILED,
     "error": RemoteStatus.FAILED,
     "canceled": RemoteStatus.CANCELLED,
@@ -41,7 +42,8 @@ STATUSES = {
 
 
 def error_detail(body: Any) -> ErrorDetail:
-    """Validation: `{"detail": [{loc, msg, type}]}`; request errors: `{"detail": "...", "error_type"}` (§4.1)."""
+    """Validation: `{"detail": [{loc, msg, type}]}`; request errors: `{"detail": "...", "error_type"}`
+    (docs/providers.md "fal: queue")."""
     if isinstance(body, Mapping):
         detail = body.get("detail")
         code = body.get("error_type") if isinstance(body.get("error_type"), str) else None
@@ -65,14 +67,15 @@ class FalProvider(HTTPProvider):
     name = "fal"
     can_cancel = True
     can_stream = False
-    # `{status_url}/stream` holds the request open until the status changes (api-protocols.md §4.1)
+    # `{status_url}/stream` holds the request open until the status changes (docs/providers.md "fal: queue")
     can_hold_poll = True
     error_detail = staticmethod(error_detail)
 
     def create_payload(self, request: EditRequest) -> dict:
         body: dict[str, Any] = {
             "prompt": request.prompt.strip(),
-            # data URLs are accepted (§4.2); fal's own storage upload is a separate API we do not need
+            # data URLs are accepted (docs/providers.md "fal: model inputs"); fal's own storage upload is a
+            # separate API we do not need
             "image_urls": [data_url(img) for img in request.images],
             "image_size": "auto" if request.size is None
             else {"width": request.size.width, "height": request.size.height},
@@ -81,11 +84,12 @@ class FalProvider(HTTPProvider):
             "background": request.background.value,
         }
         if request.quality is not Quality.AUTO:
-            # fal's quality enum for gpt-image-2 is UNCONFIRMED (default high, §4.2): "auto" is left out
-            # rather than risk a 422, so fal's default applies
+            # fal's quality enum for gpt-image-2 is UNCONFIRMED (default high, docs/providers.md "fal: model
+            # inputs"): "auto" is left out rather than risk a 422, so fal's default applies
             body["quality"] = request.quality.value
         if request.mask is not None:
-            body["mask_url"] = data_url(request.mask)  # the field name LiteLLM's fal adapter uses (§4.2)
+            # the field name LiteLLM's fal adapter uses (docs/providers.md "fal: model inputs")
+            body["mask_url"] = data_url(request.mask)
         return body
 
     def submit(self, request: EditRequest, listener: SubmitListener | None = None) -> Submission:
@@ -98,7 +102,8 @@ class FalProvider(HTTPProvider):
             raise SubmissionUnknown(f"{self.info.label} accepted the edit but sent no request id, so it cannot "
                                     "be followed. Check the fal dashboard before trying again.",
                                     request_id=resp.request_id)
-        # fallback when URLs are missing: owner/app without the sub-path, as fal builds them (§4.1)
+        # fallback when URLs are missing: owner/app without the sub-path, as fal builds them
+        # (docs/providers.md "fal: queue")
         app = "/".join(request.model.strip("/").split("/")[:2])
         base = self.transport.url(f"/{app}/requests/{rid}")
         urls = {"status": base + "/status", "response": base, "cancel": base + "/cancel"}
@@ -161,7 +166,7 @@ class FalProvider(HTTPProvider):
             result.queue_position = status["queue_position"]
         error = status.get("error")
         if result.status is RemoteStatus.SUCCEEDED and error:
-            # COMPLETED with error/error_type is how fal reports a failed run (§4.1)
+            # COMPLETED with error/error_type is how fal reports a failed run (docs/providers.md "fal: queue")
             code = status.get("error_type") if isinstance(status.get("error_type"), str) else None
             if code and "cancel" in code.lower():
                 # how fal reports a cancelled request is UNCONFIRMED; an error type naming the

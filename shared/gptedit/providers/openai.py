@@ -1,8 +1,8 @@
-"""OpenAI Images edits: one synchronous multipart request, optionally streamed (api-protocols.md §2).
+"""OpenAI Images edits: one synchronous multipart request, optionally streamed (docs/providers.md "OpenAI").
 
 The answer holds the finished images as base64, so `submit` returns the result and there is nothing to
 poll or cancel afterwards. An edit can take minutes (a captured high-quality gpt-image-2 edit took 168 s,
-§2.3), hence the long default read timeout.
+docs/providers.md "OpenAI: response"), hence the long default read timeout.
 
 Streaming is a constructor option: `OpenAIProvider(config, stream=True, partial_images=2)` (or
 `make_provider("openai", config, stream=True)`). It is used only for models the catalog marks
@@ -29,7 +29,7 @@ DEFAULT_READ_TIMEOUT = 360.0
 
 
 def error_detail(body: Any) -> ErrorDetail:
-    """`{"error": {"message", "type", "param", "code"}}` (§2.5)."""
+    """`{"error": {"message", "type", "param", "code"}}` (docs/providers.md "OpenAI: errors")."""
     if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
         err = body["error"]
         message = err.get("message") if isinstance(err.get("message"), str) else None
@@ -88,7 +88,8 @@ class OpenAIProvider(HTTPProvider):
         super().__init__(config, read_timeout=read_timeout or max(DEFAULT_READ_TIMEOUT, config.read_timeout),
                          **kw)
         self.stream = stream
-        # 0..3 per the API (§2.2); 0 would mean "final image only", which is what stream=False gives
+        # 0..3 per the API (docs/providers.md "OpenAI: request fields"); 0 would mean "final image only",
+        # which is what stream=False gives
         self.partial_images = max(1, min(3, int(partial_images)))
 
     def form(self, request: EditRequest, streaming: bool) -> tuple[list[tuple[str, str]], list[tuple]]:
@@ -96,7 +97,8 @@ class OpenAIProvider(HTTPProvider):
             ("model", request.model),
             ("prompt", request.prompt.strip()),
             ("n", str(request.n)),
-            # sent even for auto: the multipart default is 1024x1024, not auto (§2.2)
+            # sent even for auto: the multipart default is 1024x1024, not auto (docs/providers.md "OpenAI:
+            # request fields")
             ("size", size_text(request.size)),
             ("quality", request.quality.value),
             ("background", request.background.value),
@@ -121,7 +123,8 @@ class OpenAIProvider(HTTPProvider):
         self.check(request)
         streaming = self.stream and self.model(request).supports_stream
         fields, files = self.form(request, streaming)
-        # base64 of n images: up to ~35 MB each at 3840x2160 (§2.3); cap per image plus room for JSON
+        # base64 of n images: up to ~35 MB each at 3840x2160 (docs/providers.md "OpenAI: response"); cap per
+        # image plus room for JSON
         cap = max(64 * MiB, request.n * 48 * MiB)
         if streaming:
             result, rid = self._submit_streaming(fields, files, cap, listener)
@@ -148,7 +151,8 @@ class OpenAIProvider(HTTPProvider):
                     continue  # a keep-alive or a line we do not know; the final event decides
                 if not isinstance(obj, Mapping):
                     continue
-                # the SDK raises when an event's data has an `error` key (§2.4)
+                # the SDK raises when an event's data has an `error` key (docs/providers.md "OpenAI:
+                # streaming")
                 if obj.get("error") or obj.get("type") == "error" or event.event == "error":
                     err = stream_error(obj.get("error") or obj)
                     return PollResult(RemoteStatus.FAILED, error=err, detail="error"), stream.request_id

@@ -1,7 +1,8 @@
-"""Replicate: official-model predictions with `Prefer: wait` (api-protocols.md §3).
+"""Replicate: official-model predictions with `Prefer: wait` (docs/providers.md "Replicate").
 
 Images go inline as data URLs. Replicate recommends hosted URLs above ~256 KB, but accepts larger data
-URLs (§3.2), and a desktop plugin has nowhere to host the layer, so data URLs it is.
+URLs (docs/providers.md "Replicate: predictions"), and a desktop plugin has nowhere to host the layer, so data
+URLs it is.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ STATUSES = {
     "failed": RemoteStatus.FAILED,
     "canceled": RemoteStatus.CANCELLED,
     "cancelled": RemoteStatus.CANCELLED,
-    # a Cancel-After deadline hit before the prediction started (§3.1)
+    # a Cancel-After deadline hit before the prediction started (docs/providers.md "Replicate:
+    # predictions")
     "aborted": RemoteStatus.CANCELLED,
 }
 
-#: Replicate takes aspect ratios, not pixel sizes (§3.4)
+#: Replicate takes aspect ratios, not pixel sizes (docs/providers.md "Replicate: model inputs")
 ASPECT_RATIOS = {
     Size(1024, 1024): "1:1",
     Size(1536, 1024): "3:2",
@@ -72,7 +74,8 @@ def parse_prediction(body: Any, label: str = "Replicate") -> PollResult:
         if not result.outputs:
             result.status = RemoteStatus.FAILED
             if body.get("data_removed"):
-                # inputs and outputs of API predictions are deleted after an hour (§3.2)
+                # inputs and outputs of API predictions are deleted after an hour (docs/providers.md
+                # "Replicate: predictions")
                 result.error = OutputExpired(f"{label} already deleted the result (it keeps outputs for about "
                                              "an hour). Run the edit again.")
             else:
@@ -90,7 +93,8 @@ class ReplicateProvider(HTTPProvider):
     error_detail = staticmethod(error_detail)
 
     def __init__(self, config: ProviderConfig, *, wait: int = 60, **kw):
-        # the server may hold the create for `wait` s (1-60, §3.1); the read timeout must outlast it
+        # the server may hold the create for `wait` s (1-60, docs/providers.md "Replicate: create and wait");
+        # the read timeout must outlast it
         self.wait = max(1, min(60, int(wait)))
         kw.setdefault("read_timeout", max(config.read_timeout, self.wait + 30.0))
         super().__init__(config, **kw)
@@ -140,7 +144,8 @@ class ReplicateProvider(HTTPProvider):
         return Submission(handle, result if result.status.terminal else None)
 
     def poll(self, handle: RemoteHandle, wait: float = 0.0) -> PollResult:
-        # `Prefer: wait` is documented for creating predictions only (§3.1), so `wait` is not used here
+        # `Prefer: wait` is documented for creating predictions only (docs/providers.md "Replicate: create and
+        # wait"), so `wait` is not used here
         url = handle.urls.get("get") or f"/v1/predictions/{handle.remote_id}"
         return parse_prediction(self.transport.request_json("GET", url, idempotent=True).body, self.info.label)
 

@@ -17,8 +17,8 @@ REPLICATE_SCHEMAS = ("2026-08", "2026-11")
 
 #: output shapes each provider can be switched between (fal and OpenAI have one shape only)
 OUTPUT_SHAPES: dict[str, tuple[str, ...]] = {
-    # gpt-image-v2-edit: the skill says "array of image URLs", the docs example a bare string, other
-    # models an object — api-protocols.md §1.3 leaves it UNCONFIRMED, so clients must take all four
+    # gpt-image-v2-edit: the skill says "array of image URLs", the docs example a bare string, other models an
+    # object — docs/providers.md "each::labs: polling" leaves it UNCONFIRMED, so clients must take all four
     "eachlabs": ("array", "string", "object", "object_list"),
     "replicate": ("list", "string"),
     "fal": ("images",),

@@ -1,4 +1,4 @@
-"""each::labs prediction API, as described in api-protocols.md §1 (docs commit f10dd45, Aug 2026).
+"""each::labs prediction API, as described in docs/providers.md "each::labs" (docs commit f10dd45, Aug 2026).
 
 Quirks kept on purpose: create answers 200 (not 201) with `predictionID` (capital ID); statuses are
 `created/starting/processing/success/error/cancelled` (double l); input images must be URLs from the
@@ -140,7 +140,8 @@ class EachlabsApi(ProviderApi):
             raise InputProblem("prompt is required", "prompt")
         urls = inp.get("image_urls")
         if urls is None and isinstance(inp.get("image_url"), str):
-            urls = [inp["image_url"]]  # the skill's single-URL spelling (api-protocols.md §1.6)
+            # the skill's single-URL spelling (docs/providers.md "each::labs: model inputs")
+            urls = [inp["image_url"]]
         if not isinstance(urls, list) or not 1 <= len(urls) <= 16:
             raise InputProblem("image_urls must be a list of 1 to 16 image URLs", "image_urls")
         images = [self.load_image(u, f"image_urls[{i}]", allow_data=False) for i, u in enumerate(urls)]

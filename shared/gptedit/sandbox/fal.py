@@ -1,4 +1,4 @@
-"""fal.ai queue API for the gpt-image edit endpoints, api-protocols.md §4 (fal_client c6f0afaa, fal docs).
+"""fal.ai queue API for the gpt-image edit endpoints, docs/providers.md "fal" (fal_client c6f0afaa, fal docs).
 
 Quirks kept on purpose: `Authorization: Key …`; the status/result/cancel URLs use only `owner/app`,
 not the endpoint's sub-path (`openai/gpt-image-2/edit` → `openai/gpt-image-2/requests/{id}`); status

@@ -1,4 +1,4 @@
-"""OpenAI Images edits (`POST /v1/images/edits`), api-protocols.md §2 (openai-openapi f85dbe2).
+"""OpenAI Images edits (`POST /v1/images/edits`), docs/providers.md "OpenAI" (openai-openapi f85dbe2).
 
 Synchronous: the request itself takes the configured latency and answers with base64 images, or streams
 Server-Sent Events when `stream=true`. Both body encodings are accepted: multipart with `image` or

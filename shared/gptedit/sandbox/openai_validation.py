@@ -1,6 +1,6 @@
-"""Reading and checking an OpenAI images/edits request the way the real endpoint does (§2.1, §2.2):
-both encodings, the `image`/`image[]` spellings, and the documented limits, each refused with the
-`param` a client can show."""
+"""Reading and checking an OpenAI images/edits request the way the real endpoint does (docs/providers.md
+"OpenAI: request fields"): both encodings, the `image`/`image[]` spellings, and the documented limits,
+each refused with the `param` a client can show."""
 
 from __future__ import annotations
 

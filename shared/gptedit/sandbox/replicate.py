@@ -1,4 +1,4 @@
-"""Replicate predictions for the official `openai/gpt-image-*` models, api-protocols.md §3
+"""Replicate predictions for the official `openai/gpt-image-*` models, docs/providers.md "Replicate"
 (replicate-python 0110c2c and its cassettes, replicate-python-beta 48e138a).
 
 Quirks kept on purpose: create answers 201; `Prefer: wait[=N]` holds the create up to N seconds and then

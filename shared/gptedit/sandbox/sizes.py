@@ -10,7 +10,8 @@ GPT_IMAGE_2_MODELS = ("gpt-image-2", "gpt-image-2-2026-04-21")
 STANDARD_SIZES = ((1024, 1024), (1536, 1024), (1024, 1536))
 DALLE2_SIZES = ((256, 256), (512, 512), (1024, 1024))
 
-# gpt-image-2 limits, community-derived from OpenAI's calculator (api-protocols.md §2.2, [O4])
+# gpt-image-2 limits, community-derived from OpenAI's calculator (docs/providers.md "OpenAI: request fields",
+# [O4])
 GPT2_STEP = 16
 GPT2_MAX_EDGE = 3840
 GPT2_MAX_RATIO = 3.0

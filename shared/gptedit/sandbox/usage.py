@@ -1,6 +1,6 @@
 """Token usage and money, as the real services would report them for the sandbox's outputs.
 
-Output tokens follow api-protocols.md §2.7: the community formula for gpt-image-2 (it reproduces every
+Output tokens follow docs/providers.md "Pricing": the community formula for gpt-image-2 (it reproduces every
 published data point) and the fixed table for gpt-image-1 / 1.5 / 1-mini. Input image tokens are not
 published for gpt-image-2; the classic 512-px tile count (85 + 170 per tile) gives 765 for a 1024² image,
 next to the 768 seen in a real capture, which is close enough for a test double."""
