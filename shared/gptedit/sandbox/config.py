@@ -44,6 +44,9 @@ DEFAULTS: dict[str, Any] = {
     "slow_seconds": 30.0,
     # each::labs low-balance concurrency cap (429 beyond it)
     "max_inflight": 10,
+    # predictions per page of Replicate's `GET /v1/predictions` (100 on the real service); small values
+    # let tests walk the `next` cursor
+    "list_page_size": 100,
     # each::labs presigned PUT URLs are valid 15 minutes (storage/upload-file.mdx)
     "presign_ttl": 900.0,
     # gpt-image-2 + background=transparent: docs said "will return an error" until 2026-08-21, then
@@ -97,9 +100,10 @@ def merge(current: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
             cfg[key] = _number(key, value)
         elif key == "output_url_ttl":
             cfg[key] = _number(key, value, allow_none=True)
-        elif key == "max_inflight":
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ConfigProblem(f"max_inflight must be a whole number >= 0, not {value!r}")
+        elif key in ("max_inflight", "list_page_size"):
+            least = 1 if key == "list_page_size" else 0
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ConfigProblem(f"{key} must be a whole number >= {least}, not {value!r}")
             cfg[key] = value
         elif key == "walk":
             if not isinstance(value, dict) or set(value) - {"queued", "starting"}:

@@ -22,7 +22,7 @@ from .common import InlineTooLarge, InputProblem, ProviderApi
 from .edits import EditSpec, choose_edit, render
 from .faults import Fault, delay_of, retry_after_headers
 from .sizes import GPT_IMAGE_2_MODELS, STANDARD_SIZES, gpt_image_2_problem
-from .state import RUNNING_PHASES, Job
+from .state import RUNNING_PHASES, Job, iso, parse_iso
 from .usage import usage
 from .wire import BadRequestBody, Request, Response, json_response, sleep_until
 
@@ -36,6 +36,9 @@ PRESETS = {"square_hd": (1024, 1024), "square": (512, 512), "landscape_4_3": (10
            "landscape_16_9": (1024, 576), "portrait_4_3": (768, 1024), "portrait_16_9": (576, 1024)}
 QUEUE_DEPTH = 3  # queue_position counts down from QUEUE_DEPTH - 1 to 0 while a job is queued
 
+#: the Platform API's request history, served under the queue base (`{base}/v1/…`, as the client expects
+#: of any base other than fal's own; fal serves it at https://api.fal.ai/v1/models/requests/by-endpoint)
+HISTORY = "/v1/models/requests/by-endpoint"
 _REQUEST = re.compile(r"^/([^/]+/[^/]+)/requests/([^/]+)(/status(/stream)?|/cancel)?/?$")
 
 
@@ -81,6 +84,8 @@ class FalApi(ProviderApi):
             return self.error(401, message="Missing or malformed Authorization header: use 'Key <FAL_KEY>'")
         if key.strip() == "invalid":
             return self.error(401, message="Invalid API key")
+        if path.rstrip("/") == HISTORY and req.method == "GET":
+            return self._history(req)
         m = _REQUEST.match(path)
         if m:
             app, request_id, tail, stream = m.groups()
@@ -135,7 +140,7 @@ class FalApi(ProviderApi):
         def make() -> Job:
             job = self.new_job(str(uuid.uuid4()), endpoint, spec, images, mask, record, fault, self._finish)
             job.extra.update(app=app, sync=bool(body.get("sync_mode")), infos=record["images"],
-                             quality=body.get("quality", "high"))
+                             quality=body.get("quality", "high"), input=body)
             return job
 
         def answer(job: Job) -> Response:
@@ -378,6 +383,70 @@ class FalApi(ProviderApi):
                                  {**headers, "X-Fal-Error-Type": "internal_error", "X-Fal-Retryable": "true"})
         return json_response(200, {"images": job.outputs, "usage": job.extra["usage"],
                                    "prompt": job.spec.prompt}, headers)
+
+    def _history(self, req: Request) -> Response:
+        """`GET /v1/models/requests/by-endpoint`: the account's requests to one or more endpoints
+        (fal.ai/docs/platform-apis/v1/models/requests/by-endpoint). Listed once they have ended (the
+        history sorts by end time; whether running requests show is not documented, so they do not
+        here); `start`/`end` bound the end time (default: the last 24 hours); `cursor` is the base64 page
+        number; `expand=payloads` adds `json_input`/`json_output`."""
+        self.count("lists")
+        fault = self.take_fault("list")
+
+        def answer() -> Response:
+            endpoints = [e.strip().strip("/") for v in req.query.get("endpoint_id", []) for e in v.split(",")
+                         if e.strip()]
+            if not endpoints:
+                return self.validation_error(["query", "endpoint_id"], "Field required", "missing")
+            try:
+                limit = int(req.arg("limit") or 50)
+            except ValueError:
+                limit = 0
+            if not 1 <= limit <= 100:
+                return self.validation_error(["query", "limit"], "Input should be between 1 and 100",
+                                             "less_than_equal")
+            now = time.time()
+            try:
+                start = parse_iso(req.arg("start"))
+                end = parse_iso(req.arg("end"))
+                page = int(base64.b64decode(req.arg("cursor") or "MQ==", validate=True).decode())
+            except ValueError as exc:
+                return self.validation_error(["query"], f"Invalid start, end or cursor: {exc}", "value_error")
+            start = now - 86_400 if start is None else start
+            end = now if end is None else end
+            expand = {e.strip() for v in req.query.get("expand", []) for e in v.split(",")}
+            wanted_status = req.arg("status")
+            rid = req.arg("request_id")
+            items = []
+            for job in self.ctx.jobs.all(self.name):
+                phase = job.phase()
+                if phase in RUNNING_PHASES or job.model not in endpoints or (rid and job.id != rid):
+                    continue
+                ended = job.wall(job.finished)
+                if ended is None or not start <= ended < end:
+                    continue
+                code = {"succeeded": 200, "moderated": 422, "failed": 500}.get(phase, 400)
+                status = "success" if code == 200 else "user_error" if code < 500 else "error"
+                if wanted_status and wanted_status != status:
+                    continue
+                item: dict[str, Any] = {
+                    "request_id": job.id, "endpoint_id": job.model, "sent_at": iso(job.created_wall),
+                    "started_at": iso(job.wall(job.started)), "ended_at": iso(ended), "status_code": code,
+                    "duration": round(ended - job.created_wall, 3)}
+                if "payloads" in expand:
+                    item["json_input"] = job.extra.get("input")
+                    item["json_output"] = ({"images": job.outputs, "usage": job.extra.get("usage")}
+                                           if code == 200 else {"detail": job.error or "Request failed"})
+                items.append(item)
+            key = "duration" if req.arg("sort_by") == "duration" else "ended_at"
+            items.sort(key=lambda i: i[key], reverse=True)
+            chunk = items[(page - 1) * limit: page * limit]
+            more = page * limit < len(items)
+            body = {"items": chunk, "has_more": more,
+                    "next_cursor": base64.b64encode(str(page + 1).encode()).decode() if more else None}
+            return json_response(200, body, self._headers())
+
+        return self.around(req, fault, answer)
 
     def _cancel(self, req: Request, job: Job | None) -> Response:
         self.count("cancels")

@@ -15,12 +15,12 @@ import re
 import secrets
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from .common import InlineTooLarge, InputProblem, ProviderApi, bearer
 from .edits import EditSpec, ImageInfo, choose_edit, render
 from .faults import Fault, delay_of, retry_after_headers
-from .state import RUNNING_PHASES, Job, iso
+from .state import RUNNING_PHASES, Job, iso, parse_iso
 from .wire import BadRequestBody, Request, Response, json_response, parse_multipart, text_response
 
 MODELS = ("openai/gpt-image-2", "openai/gpt-image-1.5", "openai/gpt-image-1", "openai/gpt-image-1-mini")
@@ -111,6 +111,8 @@ class ReplicateApi(ProviderApi):
                 return self.error(404)
             self.ctx.storage.remove(record["path"])
             return Response(204)
+        if path.rstrip("/") == "/v1/predictions" and req.method == "GET":
+            return self._list(req)
         if path.rstrip("/") == "/v1/predictions" and req.method == "POST":
             return self.error(422, message="Community models need a version; the sandbox serves only the "
                                            "official openai/gpt-image-* models under /v1/models/…")
@@ -352,6 +354,43 @@ class ReplicateApi(ProviderApi):
         if job is None:
             return self.around(req, fault, lambda: self.error(404))
         return self.around(req, fault, lambda: json_response(200, self.prediction(job, fault)))
+
+    def _list(self, req: Request) -> Response:
+        """`GET /v1/predictions`: the account's predictions, newest first, a page at a time with `next` and
+        `previous` cursor URLs; `created_after` (inclusive) and `created_before` (exclusive) narrow it
+        (replicate.com/docs/reference/http#predictions.list, replicate-python-beta)."""
+        self.count("lists")
+        fault = self.take_fault("list")
+
+        def answer() -> Response:
+            try:
+                after = parse_iso(req.arg("created_after"))
+                before = parse_iso(req.arg("created_before"))
+            except ValueError as exc:
+                return self.error(400, message=f"created_after/created_before must be ISO 8601: {exc}")
+            cursor = req.arg("cursor")
+            try:
+                offset = int(base64.urlsafe_b64decode(cursor.encode()).decode().partition("o=")[2]) if cursor else 0
+            except (ValueError, UnicodeDecodeError):
+                return self.error(400, message="Invalid cursor.")
+            jobs = sorted(self.ctx.jobs.all(self.name), key=lambda j: j.created_wall, reverse=True)
+            jobs = [j for j in jobs if (after is None or j.created_wall >= after)
+                    and (before is None or j.created_wall < before)]
+            size = self.config["list_page_size"]
+            page = jobs[offset:offset + size]
+
+            def link(at: int) -> str:
+                params = {k: v for k, v in (("created_after", req.arg("created_after")),
+                                            ("created_before", req.arg("created_before"))) if v}
+                params["cursor"] = base64.urlsafe_b64encode(f"o={at}".encode()).decode()
+                return f"{self.ctx.api_url}/replicate/v1/predictions?{urlencode(params)}"
+
+            body = {"next": link(offset + size) if offset + size < len(jobs) else None,
+                    "previous": link(max(0, offset - size)) if offset > 0 else None,
+                    "results": [self.prediction(j) for j in page]}
+            return json_response(200, body, {"ratelimit-remaining": "599", "ratelimit-reset": "1"})
+
+        return self.around(req, fault, answer)
 
     def _cancel(self, req: Request, job_id: str) -> Response:
         self.count("cancels")

@@ -7,6 +7,7 @@ test or a stopped sandbox leaves no half-finished work behind."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +25,24 @@ TERMINAL_PHASES = ("succeeded", "failed", "moderated", "cancelled", "aborted")
 
 OPS_COUNTED = ("creates", "polls", "cancels", "uploads", "presigns", "deletes", "downloads",
                "stream_requests", "results", "rejected_creates", "file_uploads", "upload_tokens",
-               "schema_reads", "inline_rejected")
+               "schema_reads", "inline_rejected", "lists")
+
+
+def parse_iso(text: str | None) -> float | None:
+    """'2026-11-29T17:04:11Z', with or without fractions or an offset, or a bare date → epoch seconds;
+    None when absent. Raises ValueError when present but not a date-time (the API answers 400/422)."""
+    if text is None or not text.strip():
+        return None
+    value = text.strip().replace(" ", "T")
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    m = re.match(r"^(.*T\d\d:\d\d:\d\d)\.(\d+)(.*)$", value)
+    if m:  # Python 3.10 reads only 3 or 6 fraction digits
+        value = f"{m.group(1)}.{(m.group(2) + '000000')[:6]}{m.group(3)}"
+    when = datetime.fromisoformat(value)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
 
 
 def iso(wall: float | None) -> str | None:
