@@ -16,6 +16,7 @@ from .models import CostEstimate, EditRequest, JobState, Size
 from .pricing import estimate
 from .providers.base import Provider, ProviderConfig
 from .providers.registry import make_provider
+from .reconcile import Finding, Reconciliation, reconcile_unknown
 from .settings import Settings, require_key, resolve
 
 #: bigger inputs are refused before anything is sent (OpenAI: < 50 MB per image, docs/providers.md "OpenAI:
@@ -184,9 +185,22 @@ def _why_not_resumable(job: JobRecord) -> str:
     return f"Job {short} is {job.state.value}; there is nothing to resume."
 
 
+def reconcile_jobs(ledger: Ledger, job_id: str | None = None, *,
+                   settings: Settings | None = None) -> list[Reconciliation]:
+    """Look up unknown jobs at their providers (free requests only): one job, or the recent ones. A job
+    found there becomes an ordinary submitted job, ready for `resume_job`."""
+
+    def make(job: JobRecord) -> Provider:
+        s = settings or settings_for_job(job)
+        return provider_for(s, **provider_options(s))
+
+    return reconcile_unknown(ledger, make, job_id)
+
+
 def sweep_orphans(ledger: Ledger) -> tuple[list[JobRecord], list[JobRecord]]:
-    """After a crash: jobs whose create may have left are marked unknown (never re-sent); jobs the provider
-    knows are returned for resuming. Returns (resumable, marked_unknown)."""
+    """After a crash: jobs whose create may have left are marked unknown (never re-sent), then looked up
+    at providers that list an account's recent jobs; jobs the provider knows (or that were found there)
+    are returned for resuming. Returns (resumable, still unknown of those marked now)."""
     resumable, unknown = [], []
     for job in ledger.orphans():
         if job.state is JobState.SUBMITTING:
@@ -199,6 +213,13 @@ def sweep_orphans(ledger: Ledger) -> tuple[list[JobRecord], list[JobRecord]]:
             ledger.update(job.id, state=JobState.FAILED, message=msg, error_kind="interrupted", error=msg)
         elif job.can_resume:
             resumable.append(job)
+    try:
+        outcomes = reconcile_jobs(ledger)
+    except Exception:  # noqa: BLE001 - looking up is a bonus; it must never stop a start-up
+        outcomes = []
+    found = {o.job.id: o.job for o in outcomes if o.finding is Finding.FOUND}
+    resumable += [job for job in found.values() if job.id not in {j.id for j in resumable}]
+    unknown = [job for job in unknown if job.id not in found]
     return resumable, unknown
 
 

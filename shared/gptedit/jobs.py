@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import (
     BadResponse,
@@ -32,6 +32,7 @@ from .ledger import JobRecord, Ledger
 from .models import EditRequest, EventKind, JobEvent, JobState, PollResult, Quality, RemoteStatus, Size
 from .pricing import actual
 from .providers.base import Provider
+from .reconcile import client_tag_for
 
 Listener = Callable[[JobEvent], None]
 
@@ -132,6 +133,8 @@ class JobRunner:
             if self.cancel_token.cancelled:
                 return self._move(JobState.CANCELLED, "Cancelled before it was sent.")
             self._move(JobState.SUBMITTING, "Sending to " + job.provider)
+            if not request.client_tag:
+                request = replace(request, client_tag=client_tag_for(job.id))
             submission = self.provider.submit(request, self._submit_listener)
         except SubmissionUnknown as exc:
             return self._fail(exc, JobState.UNKNOWN)

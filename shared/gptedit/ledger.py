@@ -230,6 +230,28 @@ class Ledger:
             c.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
             c.execute("DELETE FROM events WHERE job_id = ?", (job_id,))
 
+    def adopt(self, job_id: str, handle: RemoteHandle, message: str) -> JobRecord | None:
+        """An unknown job found at its provider becomes an ordinary submitted job with that handle. Only
+        from `unknown`: another program that got there first wins, and None says so."""
+        now = time.time()
+        with self._conn() as c:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                cur = c.execute(
+                    "UPDATE jobs SET state = ?, handle = ?, error_kind = '', error = '', owner = '', updated = ?, "
+                    "heartbeat = ? WHERE id = ? AND state = ?",
+                    (JobState.SUBMITTED.value, json.dumps(handle.to_json()), now, now, job_id,
+                     JobState.UNKNOWN.value))
+                if cur.rowcount == 1:
+                    c.execute("INSERT INTO events VALUES (?, ?, ?, ?)",
+                              (job_id, now, JobState.SUBMITTED.value, message))
+                c.execute("COMMIT")
+            except BaseException:
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
+                raise
+        return self.get(job_id) if cur.rowcount == 1 else None
+
     # --- reading -------------------------------------------------------------------------------------
     def get(self, job_id: str) -> JobRecord:
         row = self._conn().execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
@@ -268,6 +290,30 @@ class Ledger:
             "SELECT at, state, message FROM events WHERE job_id = ? ORDER BY at, rowid", (job_id,)
         ).fetchall()
         return [(r["at"], r["state"], r["message"] or "") for r in rows]
+
+    def sending_window(self, job_id: str) -> tuple[float, float] | None:
+        """(when the create started to leave, when the job next changed state) from the events: the create
+        of a job that became unknown reached the provider, if at all, between the two."""
+        events = self.events(job_id)
+        starts = [i for i, (_, state, _) in enumerate(events) if state == JobState.SUBMITTING.value]
+        if not starts:
+            return None
+        first = starts[-1]
+        after = [at for at, state, _ in events[first + 1:] if state != JobState.SUBMITTING.value]
+        return events[first][0], (after[0] if after else time.time())
+
+    def known_remote_ids(self, protocol: str, since: float = 0.0) -> set[str]:
+        """Remote ids the ledger already follows on this API: never another job's candidate."""
+        rows = self._conn().execute(
+            "SELECT handle FROM jobs WHERE protocol = ? AND handle IS NOT NULL AND created >= ?",
+            (protocol, since)).fetchall()
+        ids = set()
+        for row in rows:
+            try:
+                ids.add(json.loads(row["handle"])["remote_id"])
+            except (ValueError, KeyError, TypeError):
+                continue
+        return ids
 
     def orphans(self) -> list[JobRecord]:
         """Unfinished jobs whose driving process is gone: to resume, or to flag as unknown."""

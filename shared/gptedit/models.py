@@ -119,6 +119,9 @@ class EditRequest:
     n: int = 1
     output_format: OutputFormat = OutputFormat.PNG
     background: Background = Background.AUTO
+    #: our name for this job, sent with the create where the provider accepts a client-chosen tag or
+    #: metadata, so that a job whose create answer was lost can be found exactly (see `reconcile.py`)
+    client_tag: str = ""
 
     def describe(self) -> dict:
         """The request without image bytes, as stored in the ledger."""

@@ -8,12 +8,41 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..models import EditRequest, OutputRef, PollResult, RemoteHandle, Submission
 
 #: called by `submit` while it runs: ("upload", 0.0..1.0) or ("partial", (index, image bytes))
 SubmitListener = Callable[[str, object], None]
+
+
+@dataclass(frozen=True)
+class CreatedQuery:
+    """What we know for sure about a job whose create may have reached the provider without our hearing
+    the answer: enough to recognise it among the account's recent jobs, never enough to guess."""
+
+    model: str
+    #: the request as the ledger stores it (`EditRequest.describe()`: prompt, settings, image sizes)
+    request: dict
+    #: wall-clock seconds: the create left this machine no earlier than `sent_after` and reached the
+    #: provider no later than `sent_before` (both already widened for clock differences)
+    sent_after: float
+    sent_before: float
+    #: the client tag sent with the create, for providers that accept one ("" when none was sent)
+    tag: str = ""
+
+
+@dataclass
+class Candidate:
+    """One job at the provider that fits a `CreatedQuery`: how to follow it, and what the provider says."""
+
+    handle: RemoteHandle
+    #: wall-clock seconds when the provider created (or received) it; None when it does not say
+    created_at: float | None
+    #: the provider's status word, for the user
+    status: str = ""
+    #: the provider's own record of the job (model, input …), as listed
+    facts: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -35,6 +64,10 @@ class Provider(ABC):
     can_stream: bool = False
     #: does `poll(wait>0)` hold the request open until the job changes (fal's status stream)?
     can_hold_poll: bool = False
+    #: can `find_created` look through the account's recent jobs (free requests only)?
+    can_find_created: bool = False
+    #: does the create carry `EditRequest.client_tag` where the provider can show it back?
+    sends_client_tag: bool = False
 
     def __init__(self, config: ProviderConfig):
         self.config = config
@@ -57,6 +90,16 @@ class Provider(ABC):
     def cancel(self, handle: RemoteHandle) -> None:
         """Ask the provider to stop the job (best effort). Providers without remote cancel do nothing."""
         return None
+
+    def find_created(self, query: CreatedQuery) -> list[Candidate]:
+        """Jobs at the provider that could be the one `query` describes, found with free requests only
+        (listing, looking up). Every candidate passes `could_be`. Providers whose API offers no way to
+        list or look up the account's jobs keep `can_find_created = False` and return nothing."""
+        return []
+
+    def could_be(self, query: CreatedQuery, candidate: Candidate) -> bool:
+        """Whether `candidate` agrees with everything `query` knows for sure. Pure: no requests."""
+        return False
 
     @abstractmethod
     def fetch(self, ref: OutputRef) -> bytes:

@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from ..errors import (
     BadInput,
@@ -22,10 +23,27 @@ from ..errors import (
     SubmissionUnknown,
 )
 from ..http_policy import validation_item
-from ..models import EditRequest, PollResult, Quality, RemoteHandle, RemoteStatus, Submission
-from ..transport import ErrorDetail, generic_error_detail
-from .base import SubmitListener
+from ..models import EditRequest, PollResult, Quality, RemoteHandle, RemoteStatus, Size, Submission
+from ..transport import ErrorDetail, Transport, generic_error_detail
+from .base import Candidate, CreatedQuery, SubmitListener
 from .common import HTTPProvider, data_url, job_failure, output_refs, status_of, usage_from
+from .lookup import (
+    LIST_MAX_BYTES,
+    LIST_READ_TIMEOUT,
+    MAX_LIST_PAGES,
+    agrees,
+    image_count_agrees,
+    in_window,
+    iso,
+    parse_time,
+)
+
+#: fal's Platform API, where an account's requests to a model endpoint are listed
+#: (https://fal.ai/docs/platform-apis/v1/models/requests/by-endpoint). It lives on another host than the
+#: queue; the same key authenticates both ("Authorization: Key …").
+PLATFORM_URL = "https://api.fal.ai/v1"
+#: requests per page of the history: each carries its input, images included as data URLs
+HISTORY_PAGE = 10
 
 STATUSES = {
     "in_queue": RemoteStatus.QUEUED,
@@ -63,13 +81,36 @@ def error_detail(body: Any) -> ErrorDetail:
     return generic_error_detail(body)
 
 
+def expected_input(described: Mapping) -> dict:
+    """The fields `create_payload` sent for a request the ledger describes, minus the images (the ledger
+    keeps no pixels): what a listed request's input must agree with to be ours."""
+    out: dict[str, Any] = {"prompt": str(described.get("prompt") or "").strip()}
+    size = Size.parse(str(described.get("size") or "auto"))
+    out["image_size"] = "auto" if size is None else {"width": size.width, "height": size.height}
+    for key, name in (("n", "num_images"), ("output_format", "output_format"), ("background", "background")):
+        if described.get(key) is not None:
+            out[name] = described[key]
+    if described.get("quality") not in (None, Quality.AUTO.value):
+        out["quality"] = described["quality"]
+    return out
+
+
 class FalProvider(HTTPProvider):
     name = "fal"
     can_cancel = True
     can_stream = False
     # `{status_url}/stream` holds the request open until the status changes (docs/providers.md "fal: queue")
     can_hold_poll = True
+    # the Platform API lists the account's requests to an endpoint with their input (`expand=payloads`);
+    # the queue takes no client-chosen request id or metadata, so ours is recognised by endpoint, time and
+    # input
+    can_find_created = True
     error_detail = staticmethod(error_detail)
+
+    def __init__(self, config, *, platform_url: str | None = None, **kw):
+        super().__init__(config, **kw)
+        self.platform_url = platform_url or platform_url_for(self.base_url, self.info.default_base_url)
+        self._platform: Transport | None = None
 
     def create_payload(self, request: EditRequest) -> dict:
         body: dict[str, Any] = {
@@ -197,6 +238,67 @@ class FalProvider(HTTPProvider):
             result.status = RemoteStatus.FAILED
             result.error = ProviderError(f"{self.info.label} finished the request but sent no image.")
 
+    # --- finding a request whose submit answer was lost ------------------------------------------------
+    @property
+    def platform(self) -> Transport:
+        if self._platform is None:
+            self._platform = Transport(
+                self.platform_url, self.config.api_key, self.info.auth_header,
+                connect_timeout=self.config.connect_timeout, read_timeout=LIST_READ_TIMEOUT,
+                label=self.info.label, key_env=self.info.key_env, error_parser=type(self).error_detail,
+                retry=self._retry)
+        return self._platform
+
+    def find_created(self, query: CreatedQuery) -> list[Candidate]:
+        # UNCONFIRMED whether the history shows a request before it has ended (it sorts by end time):
+        # one that is still running may be missing now and listed on a later look. The time filter is
+        # applied from `start` only, so a request that ended long after it was sent is still included.
+        # https://fal.ai/docs/platform-apis/v1/models/requests/by-endpoint
+        params = {"endpoint_id": query.model.strip("/"), "start": iso(query.sent_after), "expand": "payloads",
+                  "limit": HISTORY_PAGE}
+        found: list[Candidate] = []
+        cursor = None
+        for _ in range(MAX_LIST_PAGES):
+            url = "/models/requests/by-endpoint?" + urlencode({**params, **({"cursor": cursor} if cursor else {})})
+            body = self.platform.request_json("GET", url, idempotent=True, max_bytes=LIST_MAX_BYTES).body
+            if not isinstance(body, Mapping) or not isinstance(body.get("items", []), list):
+                raise BadResponse(f"{self.info.label} sent a request history that is not a page of items.")
+            for item in body.get("items") or []:
+                candidate = self._listed(item)
+                if candidate is not None and self.could_be(query, candidate):
+                    found.append(candidate)
+            cursor = body.get("next_cursor")
+            if not body.get("has_more") or not isinstance(cursor, str) or not cursor:
+                break
+        return found
+
+    def _listed(self, item: Any) -> Candidate | None:
+        if not isinstance(item, Mapping) or not isinstance(item.get("request_id"), str) or not item["request_id"]:
+            return None
+        rid = item["request_id"]
+        endpoint = str(item.get("endpoint_id") or "").strip("/")
+        app = "/".join(endpoint.split("/")[:2])
+        base = self.transport.url(f"/{app}/requests/{rid}")
+        handle = RemoteHandle(self.name, rid, {"status": base + "/status", "response": base,
+                                               "cancel": base + "/cancel"})
+        sent = parse_time(item.get("sent_at")) or parse_time(item.get("started_at"))
+        code = item.get("status_code")
+        status = f"ended (HTTP {code})" if isinstance(code, int) else "listed"
+        facts = {"endpoint_id": endpoint,
+                 "input": item.get("json_input") if isinstance(item.get("json_input"), Mapping) else {}}
+        return Candidate(handle, sent, status, facts)
+
+    def could_be(self, query: CreatedQuery, candidate: Candidate) -> bool:
+        if candidate.facts.get("endpoint_id") != query.model.strip("/") or not in_window(query, candidate.created_at):
+            return False
+        shown = candidate.facts.get("input") or {}
+        images = query.request.get("images") or []
+        if isinstance(shown, Mapping) and "mask_url" in shown and bool(shown["mask_url"]) != bool(
+                query.request.get("mask")):
+            return False
+        return agrees(expected_input(query.request), shown) and image_count_agrees(
+            len(images), shown.get("image_urls") if isinstance(shown, Mapping) else None)
+
     def cancel(self, handle: RemoteHandle) -> None:
         url = handle.urls.get("cancel")
         if not url:
@@ -207,3 +309,12 @@ class FalProvider(HTTPProvider):
             # 400 ALREADY_COMPLETED: nothing left to cancel, which is fine for a best-effort cancel
             if "already" not in str(exc).lower():
                 raise
+
+
+def platform_url_for(base_url: str, default_base_url: str) -> str:
+    """fal's Platform API for the queue at `base_url`: fal's own for fal's queue (the key goes only to
+    fal's documented hosts); under the configured base (`{base}/v1`) for a gateway or the sandbox, so
+    the key never leaves for a host the user did not choose."""
+    if base_url.rstrip("/") == default_base_url.rstrip("/"):
+        return PLATFORM_URL
+    return base_url.rstrip("/") + "/v1"

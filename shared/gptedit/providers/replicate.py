@@ -10,12 +10,23 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from ..errors import BadResponse, OutputExpired, ProviderError, SubmissionUnknown
 from ..models import EditRequest, PollResult, RemoteHandle, RemoteStatus, Size, Submission
 from ..transport import ErrorDetail, generic_error_detail
-from .base import ProviderConfig, SubmitListener
+from .base import Candidate, CreatedQuery, ProviderConfig, SubmitListener
 from .common import HTTPProvider, data_url, image_info, job_failure, output_refs, status_of
+from .lookup import (
+    LIST_MAX_BYTES,
+    LIST_READ_TIMEOUT,
+    MAX_LIST_PAGES,
+    agrees,
+    image_count_agrees,
+    in_window,
+    iso,
+    parse_time,
+)
 
 STATUSES = {
     # "starting" is the model booting for this prediction; for the user it is already "working"
@@ -57,11 +68,33 @@ def error_detail(body: Any) -> ErrorDetail:
 def aspect_ratio(request: EditRequest) -> str:
     if request.size is not None:
         return ASPECT_RATIOS.get(request.size, "1:1")
-    # "auto": the ratio closest to the picture being edited, so the result lines up with it
     info = image_info(request.images[0], "image to edit")
+    return nearest_ratio(info.width, info.height)
+
+
+def nearest_ratio(width: int, height: int) -> str:
+    """For "auto": the ratio closest to the picture being edited, so the result lines up with it."""
     # compared on a log scale so a portrait picture and its landscape mirror choose mirrored ratios
-    ratio = math.log(info.width / info.height)
+    ratio = math.log(width / height)
     return min(("1:1", 1.0), ("3:2", 1.5), ("2:3", 2 / 3), key=lambda r: abs(math.log(r[1]) - ratio))[0]
+
+
+def expected_input(described: Mapping) -> dict:
+    """The `input` fields `create_payload` sent for a request the ledger describes, minus the images
+    (the ledger keeps no pixels): what a listed prediction must agree with to be ours."""
+    out: dict[str, Any] = {"prompt": str(described.get("prompt") or "").strip()}
+    size = Size.parse(str(described.get("size") or "auto"))
+    images = described.get("images") or []
+    first = images[0] if images and isinstance(images[0], Mapping) else {}
+    if size is not None:
+        out["aspect_ratio"] = ASPECT_RATIOS.get(size, "1:1")
+    elif first.get("width") and first.get("height"):
+        out["aspect_ratio"] = nearest_ratio(int(first["width"]), int(first["height"]))
+    for key, name in (("n", "number_of_images"), ("quality", "quality"), ("background", "background"),
+                      ("output_format", "output_format")):
+        if described.get(key) is not None:
+            out[name] = described[key]
+    return out
 
 
 def parse_prediction(body: Any, label: str = "Replicate") -> PollResult:
@@ -90,6 +123,12 @@ class ReplicateProvider(HTTPProvider):
     name = "replicate"
     can_cancel = True
     can_stream = False
+    # `GET /v1/predictions` lists the account's predictions, newest first, 100 a page, with a `next`
+    # cursor URL; `created_after` / `created_before` narrow it
+    # (https://replicate.com/docs/reference/http#predictions.list, replicate-python-beta
+    # `prediction_list_params.py`). Predictions take no client-chosen id or metadata, so ours is
+    # recognised by model, creation time and its input.
+    can_find_created = True
     error_detail = staticmethod(error_detail)
 
     def __init__(self, config: ProviderConfig, *, wait: int = 60, **kw):
@@ -152,3 +191,65 @@ class ReplicateProvider(HTTPProvider):
     def cancel(self, handle: RemoteHandle) -> None:
         url = handle.urls.get("cancel") or f"/v1/predictions/{handle.remote_id}/cancel"
         self.transport.request_json("POST", url, idempotent=True)
+
+    # --- finding a prediction whose create answer was lost --------------------------------------------
+    def find_created(self, query: CreatedQuery) -> list[Candidate]:
+        # The filters are in the newer API reference; an API that ignores them still lists newest first,
+        # so the walk also stops at the first page that reaches back before the window.
+        url = "/v1/predictions?" + urlencode({"created_after": iso(query.sent_after),
+                                              "created_before": iso(query.sent_before + 1)})
+        found: list[Candidate] = []
+        for _ in range(MAX_LIST_PAGES):
+            body = self.transport.request_json("GET", url, idempotent=True, read_timeout=LIST_READ_TIMEOUT,
+                                               max_bytes=LIST_MAX_BYTES).body
+            if not isinstance(body, Mapping) or not isinstance(body.get("results", []), list):
+                raise BadResponse(f"{self.info.label} sent a prediction list that is not a page of results.")
+            reached_back = False
+            for item in body.get("results") or []:
+                candidate = self._listed(item)
+                if candidate is None:
+                    continue
+                if candidate.created_at is not None and candidate.created_at < query.sent_after:
+                    reached_back = True
+                    continue
+                if self._same_model_and_time(query, candidate) and "prompt" not in candidate.facts["input"]:
+                    candidate = self._looked_up(candidate)
+                if self.could_be(query, candidate):
+                    found.append(candidate)
+            nxt = body.get("next")
+            if reached_back or not isinstance(nxt, str) or not nxt:
+                break
+            if not self.transport.is_api_origin(self.transport.url(nxt)):
+                break  # a cursor pointing elsewhere would not get the key; stop rather than follow it
+            url = nxt
+        return found
+
+    def _listed(self, item: Any) -> Candidate | None:
+        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str) or not item["id"]:
+            return None
+        facts = {"model": item.get("model"), "created_at": item.get("created_at"), "source": item.get("source"),
+                 "input": item.get("input") if isinstance(item.get("input"), Mapping) else {}}
+        return Candidate(self._handle(item), parse_time(item.get("created_at")), str(item.get("status") or ""),
+                         facts)
+
+    def _looked_up(self, candidate: Candidate) -> Candidate:
+        """A listing without the input: the prediction itself has it (a free GET)."""
+        url = candidate.handle.urls.get("get") or f"/v1/predictions/{candidate.handle.remote_id}"
+        body = self.transport.request_json("GET", url, idempotent=True, read_timeout=LIST_READ_TIMEOUT,
+                                           max_bytes=LIST_MAX_BYTES).body
+        return self._listed(body) or candidate
+
+    @staticmethod
+    def _same_model_and_time(query: CreatedQuery, candidate: Candidate) -> bool:
+        return candidate.facts.get("model") == query.model and in_window(query, candidate.created_at)
+
+    def could_be(self, query: CreatedQuery, candidate: Candidate) -> bool:
+        facts = candidate.facts
+        if not self._same_model_and_time(query, candidate):
+            return False
+        if facts.get("source") not in (None, "api"):
+            return False  # made on the website, not by a client like this one
+        shown = facts.get("input") or {}
+        images = query.request.get("images") or []
+        return agrees(expected_input(query.request), shown) and image_count_agrees(
+            len(images), shown.get("input_images"))
