@@ -13,11 +13,20 @@ from pathlib import Path
 from . import __version__
 from .cli_images import load_input, load_mask, write_outputs
 from .cli_progress import Progress
-from .engine import estimate_for, preflight, resume_job, run_edit, sweep_orphans
+from .engine import (
+    estimate_for,
+    mark_orphans,
+    preflight,
+    reconcile_jobs,
+    resume_job,
+    run_edit,
+    sweep_orphans,
+)
 from .errors import BadInput, ConfigError, GptEditError
 from .jobs import CancelToken
 from .ledger import Ledger
 from .models import Background, EditRequest, ImageInput, JobState, OutputFormat, Quality, Size
+from .reconcile import Finding
 from .settings import PROVIDER_NAMES, SANDBOX, public_view, resolve, set_config_value
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -64,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also re-send inputs whose earlier job may or may not have arrived (may pay twice)")
     _settings_flags(b)
 
-    j = sub.add_parser("jobs", help="list, show, resume, cancel or export jobs from the ledger")
+    j = sub.add_parser("jobs", help="list, show, resume, reconcile, cancel or export jobs from the ledger")
     jsub = j.add_subparsers(dest="jobs_command", required=True)
     jl = jsub.add_parser("list")
     jl.add_argument("--limit", type=int, default=30)
@@ -74,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     jr = jsub.add_parser("resume", help="continue unfinished jobs (all orphans when no id is given)")
     jr.add_argument("id", nargs="?")
     jr.add_argument("--force", action="store_true", help="even if another live program seems to follow it")
+    jk = jsub.add_parser("reconcile", help="look for unknown jobs at their provider (free requests only) and "
+                                          "pick up the one that matches exactly")
+    jk.add_argument("id", nargs="?")
     jc = jsub.add_parser("cancel")
     jc.add_argument("id")
     jx = jsub.add_parser("export", help="copy a job's results to files")
@@ -219,14 +231,34 @@ def cmd_jobs(args) -> int:
         for at, state, msg in ledger.events(job.id):
             print(f"{'':>14}  {at:.1f} {state:<10} {msg}")
         return EXIT_OK
+    if sub == "reconcile":
+        # orphans of a crash first become unknown, so that they are looked up too
+        mark_orphans(ledger)
+        outcomes = reconcile_jobs(ledger, args.id, every=True)
+        if not outcomes:
+            print("no unknown jobs to look up")
+        for outcome in outcomes:
+            print(f"job {outcome.job.id[:8]}: {outcome.finding.value}: {outcome.message}")
+        if any(o.finding is Finding.FOUND for o in outcomes):
+            print("`python -m gptedit jobs resume` fetches what was found.")
+        return EXIT_OK
     if sub == "resume":
         progress = Progress(quiet=args.quiet)
         if args.id:
-            ids = [args.id]
+            job = ledger.get(args.id)
+            if job.state is JobState.UNKNOWN:
+                for outcome in reconcile_jobs(ledger, job.id):
+                    progress.line(f"job {job.id[:8]}: {outcome.message}")
+            ids = [job.id]
         else:
-            resumable, unknown = sweep_orphans(ledger)
+            looked: dict[str, str] = {}
+            resumable, unknown = sweep_orphans(
+                ledger, on_lookup=lambda o: looked.__setitem__(o.job.id, o.message))
+            for job_id, message in looked.items():
+                progress.line(f"job {job_id[:8]}: {message}")
             for job in unknown:
-                progress.line(f"job {job.id[:8]}: {job.error}")
+                if job.id not in looked:
+                    progress.line(f"job {job.id[:8]}: {job.error}")
             ids = [j.id for j in resumable]
             if not ids:
                 progress.line("nothing to resume")

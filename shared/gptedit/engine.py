@@ -19,6 +19,8 @@ from .providers.registry import make_provider
 from .reconcile import Finding, Reconciliation, reconcile_unknown
 from .settings import Settings, require_key, resolve
 
+#: unknown jobs `jobs reconcile` looks at in one go (the start-up sweep looks at fewer)
+RECONCILE_LIMIT = 50
 #: bigger inputs are refused before anything is sent (OpenAI: < 50 MB per image, docs/providers.md "OpenAI:
 #: request fields")
 MAX_INPUT_BYTES = 50 * 1024 * 1024
@@ -185,22 +187,24 @@ def _why_not_resumable(job: JobRecord) -> str:
     return f"Job {short} is {job.state.value}; there is nothing to resume."
 
 
-def reconcile_jobs(ledger: Ledger, job_id: str | None = None, *,
-                   settings: Settings | None = None) -> list[Reconciliation]:
-    """Look up unknown jobs at their providers (free requests only): one job, or the recent ones. A job
-    found there becomes an ordinary submitted job, ready for `resume_job`."""
+def reconcile_jobs(ledger: Ledger, job_id: str | None = None, *, settings: Settings | None = None,
+                   every: bool = False) -> list[Reconciliation]:
+    """Look up unknown jobs at their providers (free requests only): one job, or the recent ones of
+    providers that can be looked at (`every`: all recent unknown jobs, each saying why it was or was not
+    looked up). A job found there becomes an ordinary submitted job, ready for `resume_job`."""
 
     def make(job: JobRecord) -> Provider:
         s = settings or settings_for_job(job)
         return provider_for(s, **provider_options(s))
 
+    if every:
+        return reconcile_unknown(ledger, make, job_id, limit=RECONCILE_LIMIT, lookable_only=False)
     return reconcile_unknown(ledger, make, job_id)
 
 
-def sweep_orphans(ledger: Ledger) -> tuple[list[JobRecord], list[JobRecord]]:
-    """After a crash: jobs whose create may have left are marked unknown (never re-sent), then looked up
-    at providers that list an account's recent jobs; jobs the provider knows (or that were found there)
-    are returned for resuming. Returns (resumable, still unknown of those marked now)."""
+def mark_orphans(ledger: Ledger) -> tuple[list[JobRecord], list[JobRecord]]:
+    """After a crash: jobs whose create may have left are marked unknown (never re-sent); jobs the provider
+    knows are returned for resuming. Returns (resumable, marked unknown now)."""
     resumable, unknown = [], []
     for job in ledger.orphans():
         if job.state is JobState.SUBMITTING:
@@ -213,10 +217,22 @@ def sweep_orphans(ledger: Ledger) -> tuple[list[JobRecord], list[JobRecord]]:
             ledger.update(job.id, state=JobState.FAILED, message=msg, error_kind="interrupted", error=msg)
         elif job.can_resume:
             resumable.append(job)
+    return resumable, unknown
+
+
+def sweep_orphans(ledger: Ledger, on_lookup: Callable[[Reconciliation], None] | None = None,
+                  ) -> tuple[list[JobRecord], list[JobRecord]]:
+    """After a crash (`mark_orphans`), then a look at the providers that list an account's recent jobs for
+    the recent unknown jobs: those found there are returned for resuming with the others. `on_lookup`
+    hears what each look found. Returns (resumable, still unknown of those marked now)."""
+    resumable, unknown = mark_orphans(ledger)
     try:
         outcomes = reconcile_jobs(ledger)
     except Exception:  # noqa: BLE001 - looking up is a bonus; it must never stop a start-up
         outcomes = []
+    for outcome in outcomes:
+        if on_lookup is not None:
+            on_lookup(outcome)
     found = {o.job.id: o.job for o in outcomes if o.finding is Finding.FOUND}
     resumable += [job for job in found.values() if job.id not in {j.id for j in resumable}]
     unknown = [job for job in unknown if job.id not in found]

@@ -151,15 +151,17 @@ ProviderFactory = Callable[[JobRecord], Provider]
 
 
 def reconcile_unknown(ledger: Ledger, provider_for_job: ProviderFactory, job_id: str | None = None, *,
-                      limit: int = SWEEP_LIMIT) -> list[Reconciliation]:
-    """Look up one job (`job_id`, any age) or the recent unknown jobs of providers that can be looked at.
-    Never raises for a provider's or a key's sake: each job's outcome says what happened."""
+                      limit: int = SWEEP_LIMIT, lookable_only: bool = True) -> list[Reconciliation]:
+    """Look up one job (`job_id`, any age) or the recent unknown jobs (of providers that can be looked at,
+    unless `lookable_only` is false). Never raises for a provider's or a key's sake: each job's outcome
+    says what happened."""
     unknown = ledger.list(limit=500, states=(JobState.UNKNOWN,))
     if job_id:
         jobs = [ledger.get(job_id)]
     else:
         now = time.time()
-        jobs = [j for j in unknown if can_look(j.protocol) and now - j.updated < MAX_AGE][:limit]
+        jobs = [j for j in unknown if (can_look(j.protocol) or not lookable_only)
+                and now - j.updated < MAX_AGE][:limit]
     outcomes = []
     for job in jobs:
         early = _cannot_look(job, can_look(job.protocol))

@@ -210,3 +210,109 @@ def test_sigkill_mid_poll_then_resume_gets_the_result_with_one_create(sandbox, s
     assert Image.open(out).convert("RGBA").tobytes() == img.tobytes()
     assert ledger.get(job.id).state is JobState.FETCHED
     assert created(sandbox, "eachlabs") == 1
+
+
+def _kill_mid_create(sandbox, provider, src, out, prompt):
+    """Start an edit and SIGKILL it while its create request is still open at the sandbox (the job
+    exists there, the answer has not come back): the case that used to end as *unknown* for good."""
+    env = dict(os.environ, **keyed(provider))
+    proc = subprocess.Popen([sys.executable, "-m", "gptedit", "edit", src, "-p", prompt, "-o", out,
+                             "--provider", provider, "--base-url", sandbox.base_urls[provider]],
+                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ledger = Ledger()
+    deadline = time.monotonic() + 30
+    job = None
+    while time.monotonic() < deadline:
+        jobs = ledger.list(limit=5)
+        if jobs and jobs[0].state is JobState.SUBMITTING and created(sandbox, provider) == 1:
+            job = jobs[0]
+            break
+        time.sleep(0.02)
+    assert job is not None, "the command line never had its create open at the sandbox"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    assert ledger.get(job.id).state is JobState.SUBMITTING and ledger.get(job.id).handle is None
+    return ledger, job
+
+
+def _hold_the_create_open(sandbox, provider):
+    if provider == "replicate":
+        sandbox.configure(latency=4.0)  # `Prefer: wait` holds the create until the prediction ends
+    else:
+        sandbox.inject(provider, "create", "slow", after_create=True, seconds=30)
+
+
+def _wait_ended(sandbox, provider):
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        jobs = [j for j in sandbox.stats()["jobs"] if j["provider"] == provider]
+        if jobs and jobs[0]["status"] not in ("queued", "starting", "processing"):
+            return
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("provider", ["replicate", "fal"])
+def test_sigkill_mid_create_then_resume_finds_the_job_with_one_create(sandbox, sample, tmp_path, provider):
+    """Providers that list an account's recent jobs: `jobs resume` looks there first, recognises the job
+    and fetches its result; the sandbox saw exactly one create."""
+    img, src = sample
+    out = tmp_path / "found.png"
+    _hold_the_create_open(sandbox, provider)
+    ledger, job = _kill_mid_create(sandbox, provider, src, out, "[identity] killed mid-create")
+    _wait_ended(sandbox, provider)  # fal lists a request in its history once it has ended
+    resumed = gptedit("jobs", "resume", env_extra=keyed(provider), check=0, timeout=60)
+    remote_id = [j for j in sandbox.stats()["jobs"] if j["provider"] == provider][0]["id"]
+    assert f"Found at {'Replicate' if provider == 'replicate' else 'fal'} as {remote_id}" in resumed.stderr
+    assert f"wrote {out}" in resumed.stderr, resumed.stderr
+    result = Image.open(out).convert("RGBA")
+    if provider == "replicate":  # Replicate answers at its aspect ratio's fixed size: compare scaled back
+        result = result.resize(img.size)
+        diff = sum(abs(a - b) for a, b in zip(result.tobytes(), img.tobytes(), strict=True))
+        assert diff / (img.width * img.height * 4) < 12
+    else:
+        assert result.tobytes() == img.tobytes()
+    done = ledger.get(job.id)
+    assert done.state is JobState.FETCHED and done.handle.remote_id == remote_id
+    events = ledger.events(job.id)
+    states = [e[1] for e in events]
+    lost = states.index("unknown")
+    assert states[lost - 1] == "submitting" and states[lost + 1] == "submitted" and states[-1] == "fetched"
+    assert events[lost + 1][2].startswith("Found at")
+    assert created(sandbox, provider) == 1
+    assert sandbox.stats()[provider]["lists"] >= 1
+
+
+def test_sigkill_mid_create_on_eachlabs_stays_unknown_and_says_why(sandbox, sample, tmp_path):
+    """each::labs documents no list of an account's predictions: the job stays unknown, is never re-sent,
+    and `jobs reconcile` says why."""
+    _, src = sample
+    out = tmp_path / "lost.png"
+    _hold_the_create_open(sandbox, "eachlabs")
+    ledger, job = _kill_mid_create(sandbox, "eachlabs", src, out, "[identity] killed mid-create")
+    looked = gptedit("jobs", "reconcile", env_extra=keyed("eachlabs"), check=0)
+    assert f"job {job.id[:8]}: unsupported:" in looked.stdout and "no way to list" in looked.stdout
+    resumed = gptedit("jobs", "resume", env_extra=keyed("eachlabs"), check=0)
+    assert "nothing to resume" in resumed.stderr
+    assert ledger.get(job.id).state is JobState.UNKNOWN and not out.exists()
+    assert created(sandbox, "eachlabs") == 1
+
+
+def test_jobs_reconcile_reports_two_indistinguishable_candidates_and_picks_neither(sandbox, sample, tmp_path):
+    img, src = sample
+    out = tmp_path / "twin.png"
+    _hold_the_create_open(sandbox, "replicate")
+    ledger, job = _kill_mid_create(sandbox, "replicate", src, out, "[identity] twin")
+    # the very same edit, sent by something outside this ledger (another machine, a script)
+    twin = gptedit("edit", src, "-p", "[identity] twin", "-o", tmp_path / "other.png", "--provider", "replicate",
+                   "--base-url", sandbox.base_urls["replicate"], env_extra={**keyed("replicate"),
+                                                                            "GPTEDIT_HOME": str(tmp_path / "h2")},
+                   check=0, timeout=60)
+    assert "wrote" in twin.stderr
+    looked = gptedit("jobs", "reconcile", job.id[:8], env_extra=keyed("replicate"), check=0)
+    assert f"job {job.id[:8]}: ambiguous:" in looked.stdout and "not guessing" in looked.stdout
+    assert ledger.get(job.id).state is JobState.UNKNOWN
+    resumed = gptedit("jobs", "resume", job.id[:8], env_extra=keyed("replicate"), timeout=60)
+    assert resumed.returncode == 1 and "not re-sent automatically" in resumed.stderr, resumed.stderr
+    assert "not guessing" in resumed.stderr
+    assert not out.exists()
+    assert created(sandbox, "replicate") == 2
