@@ -18,9 +18,12 @@ from .providers.base import Provider, ProviderConfig
 from .providers.registry import make_provider
 from .reconcile import Finding, Reconciliation, reconcile_unknown
 from .settings import Settings, require_key, resolve
+from .transport import RetryPolicy
 
 #: unknown jobs `jobs reconcile` looks at in one go (the start-up sweep looks at fewer)
 RECONCILE_LIMIT = 50
+#: listings are free and can be asked again on the next look: a short retry budget
+LOOKUP_RETRY = RetryPolicy(attempts=2, base_delay=1.0, max_delay=5.0, total_cap=20.0)
 #: bigger inputs are refused before anything is sent (OpenAI: < 50 MB per image, docs/providers.md "OpenAI:
 #: request fields")
 MAX_INPUT_BYTES = 50 * 1024 * 1024
@@ -195,7 +198,8 @@ def reconcile_jobs(ledger: Ledger, job_id: str | None = None, *, settings: Setti
 
     def make(job: JobRecord) -> Provider:
         s = settings or settings_for_job(job)
-        return provider_for(s, **provider_options(s))
+        # a look is a bonus, often at start-up: give up on a provider quickly rather than keep a host waiting
+        return provider_for(s, **provider_options(s), retry=LOOKUP_RETRY)
 
     if every:
         return reconcile_unknown(ledger, make, job_id, limit=RECONCILE_LIMIT, lookable_only=False)

@@ -51,6 +51,8 @@ class Reconciliation:
     finding: Finding
     message: str
     candidates: list[Candidate] = field(default_factory=list)
+    #: why the provider could not be asked (the network, the key), when that is what happened
+    error: GptEditError | None = None
 
 
 def client_tag_for(job_id: str) -> str:
@@ -110,7 +112,8 @@ def reconcile_job(ledger: Ledger, job: JobRecord, provider: Provider, *,
     try:
         found = provider.find_created(query)
     except GptEditError as exc:
-        return Reconciliation(job, Finding.UNCHECKED, f"Could not look at {label}'s recent jobs: {exc}")
+        return Reconciliation(job, Finding.UNCHECKED, f"Could not look at {label}'s recent jobs: {exc}",
+                              error=exc)
     known = ledger.known_remote_ids(job.protocol, since=query.sent_after - MAX_AGE)
     unique: dict[str, Candidate] = {}
     for candidate in found:
@@ -163,15 +166,23 @@ def reconcile_unknown(ledger: Ledger, provider_for_job: ProviderFactory, job_id:
         jobs = [j for j in unknown if (can_look(j.protocol) or not lookable_only)
                 and now - j.updated < MAX_AGE][:limit]
     outcomes = []
+    unreachable: dict[tuple[str, str], str] = {}
     for job in jobs:
         early = _cannot_look(job, can_look(job.protocol))
         if early is not None:
             outcomes.append(early)
+            continue
+        where = (job.protocol, job.base_url)
+        if where in unreachable:  # offline: do not make every job wait for the same failure
+            outcomes.append(Reconciliation(job, Finding.UNCHECKED, unreachable[where]))
             continue
         try:
             provider = provider_for_job(job)
         except GptEditError as exc:
             outcomes.append(Reconciliation(job, Finding.UNCHECKED, f"Cannot look at {_label(job)} now: {exc}"))
             continue
-        outcomes.append(reconcile_job(ledger, job, provider, others=unknown))
+        outcome = reconcile_job(ledger, job, provider, others=unknown)
+        if outcome.error is not None:
+            unreachable[where] = outcome.message
+        outcomes.append(outcome)
     return outcomes

@@ -199,3 +199,19 @@ def test_the_sweep_without_a_key_leaves_the_job_unknown(sandbox):
     resumable, unknown = sweep_orphans(ledger)
     assert resumable == [] and [j.id for j in unknown] == [rec.id]
     assert sandbox.stats()["replicate"]["lists"] == 0
+
+
+def test_a_provider_that_cannot_be_reached_is_asked_once_per_look(sandbox):
+    """Offline or refused: every unknown job says so, and the provider is not asked again for each one."""
+    ledger = None
+    jobs = []
+    for i in range(3):
+        sandbox.inject("replicate", "create", "reset", after_create=True)
+        job, _, ledger = edit(sandbox, "replicate", f"[identity] lost {i}", settings_flags={"wait": 1})
+        jobs.append(job)
+    sandbox.inject("replicate", "list", "http_401", count=10)
+    outcomes = reconcile_jobs(ledger, settings=settings_for(sandbox, "replicate"))
+    assert sorted(o.job.id for o in outcomes) == sorted(j.id for j in jobs)
+    assert all(o.finding is Finding.UNCHECKED and "Could not look" in o.message for o in outcomes)
+    assert sandbox.stats()["replicate"]["lists"] == 1
+    assert all(ledger.get(j.id).state is JobState.UNKNOWN for j in jobs)
