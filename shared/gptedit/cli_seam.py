@@ -1,0 +1,50 @@
+"""The seam correction with Pillow, for the command line and the benchmark (hosts use their own
+resampling): the answer stretched over the region that was sent, moved and recoloured as `Correction`
+says, then laid over the original through the (feathered) selection."""
+
+from __future__ import annotations
+
+from PIL import Image
+
+from .seam.correct import Correction, SeamOptions, plan_correction
+
+
+def plan(original: Image.Image, answer: Image.Image, mask: Image.Image | None,
+         options: SeamOptions | None = None) -> Correction:
+    """Measure `answer` against `original` (the region that was sent) outside `mask` ("L", 255 =
+    selected, the original's size; None = no selection)."""
+    orig = original.convert("RGBA")
+    ans = answer.convert("RGBA")
+    return plan_correction(orig.tobytes(), orig.width, orig.height, "RGBA", ans.tobytes(), ans.width,
+                           ans.height, "RGBA", mask.tobytes() if mask is not None else None, options)
+
+
+def corrected_layer(answer: Image.Image, corr: Correction) -> Image.Image:
+    """The answer as an RGBA layer of the original's size, lined up and recoloured. Resized first with a
+    proper filter (answers can be much larger or smaller than the region), then moved by the remaining
+    small affine transform with bicubic interpolation; where the moved answer does not reach, transparent."""
+    box = (corr.box_w, corr.box_h)
+    layer = answer.convert("RGBA")
+    if layer.size != box:
+        layer = layer.resize(box, Image.Resampling.LANCZOS)
+    if corr.moves:
+        a, b, c, d, e, f = corr.box_to_answer_affine()
+        sx, sy = corr.box_w / corr.answer_w, corr.box_h / corr.answer_h
+        layer = layer.transform(box, Image.Transform.AFFINE, (a * sx, b, c * sx, d, e * sy, f * sy),
+                                Image.Resampling.BICUBIC)
+    if corr.tables is not None:
+        layer = Image.frombytes("RGBA", box, corr.apply_colour(layer.tobytes(), "RGBA"))
+    return layer
+
+
+def composite(original: Image.Image, layer: Image.Image, mask: bytes | None) -> Image.Image:
+    """`layer` over `original` through `mask` (1 byte per pixel; None = the whole layer), as a host shows
+    a new layer with a mask above the picture."""
+    base = original.convert("RGBA")
+    top = layer.convert("RGBA")
+    if mask is not None:
+        alpha = Image.frombytes("L", top.size, mask)
+        from PIL import ImageChops
+
+        top.putalpha(ImageChops.multiply(top.getchannel("A"), alpha))
+    return Image.alpha_composite(base, top)

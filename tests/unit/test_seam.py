@@ -1,0 +1,267 @@
+"""The seam correction on drifted answers: each step measured against the drift the sandbox applied."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from gptedit import cli_seam
+from gptedit.sandbox import drift as D
+from gptedit.sandbox import pictures as P
+from gptedit.seam.align import Warp, dilate
+from gptedit.seam.correct import WARN_CHANGED, Correction, SeamOptions
+from gptedit.seam.feather import feather_mask, feather_width
+from gptedit.seam.reduce import box_reduce, grey
+from gptedit.seam.tone import IDENTITY, apply_tables, fit_curve
+from PIL import Image, ImageChops, ImageFilter, ImageStat
+
+SIDE = 512
+
+
+def drifted(kind: str, strength: float = 1.0, seed: int = 0, side: int = SIDE):
+    img = P.make(kind, side, side, 3)
+    drift = D.draw(D.DriftSpec(strength, seed))
+    return img, drift, D.apply(img, drift)
+
+
+def corner_error(warp: Warp, drift: D.Drift, w: int, h: int) -> float:
+    """Largest distance (box pixels) between where the estimate and the truth put a corner or the centre."""
+    worst = 0.0
+    for u, v in ((0, 0), (1, 0), (0, 1), (1, 1), (0.5, 0.5)):
+        ue, ve = warp.to_answer(u, v)
+        ut = 0.5 + drift.zoom * (u - 0.5) + drift.dx / w
+        vt = 0.5 + drift.zoom * (v - 0.5) + drift.dy / h
+        worst = max(worst, abs(ue - ut) * w, abs(ve - vt) * h)
+    return worst
+
+
+# --- reduce -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout,order", [("RGBA", (0, 1, 2)), ("BGRA", (2, 1, 0)), ("RGB", (0, 1, 2))])
+def test_box_reduce_is_the_block_mean(layout, order):
+    rnd = random.Random(4)
+    w, h, f, ch = 37, 23, 4, len(layout)
+    data = rnd.randbytes(w * h * ch)
+    red = box_reduce(data, w, h, layout, f)
+    assert (red.width, red.height) == (w // f, h // f)
+    for x, y in ((0, 0), (8, 4), (3, 2)):
+        for plane, k in zip(red.planes, order, strict=True):
+            block = [data[((y * f + j) * w + x * f + i) * ch + k] for j in range(f) for i in range(f)]
+            expect = sum(block) / f / f
+            assert plane[y * red.width + x] * red.scale == pytest.approx(expect)
+
+
+def test_reduced_grey_is_in_levels():
+    data = bytes([200, 100, 50, 255]) * 64
+    red = box_reduce(data, 8, 8, "RGBA", 2)
+    assert grey(red)[0] == pytest.approx(0.299 * 200 + 0.587 * 100 + 0.114 * 50)
+
+
+def test_dilate_grows_by_the_radius_and_does_not_wrap():
+    w, h = 10, 6
+    m = bytearray(w * h)
+    m[2 * w + 9] = 1  # right edge of row 2
+    out = dilate(bytes(m), w, h, 2)
+    grown = {(i % w, i // w) for i, v in enumerate(out) if v}
+    assert grown == {(x, y) for x in range(7, 10) for y in range(0, 5)}
+
+
+# --- feather ------------------------------------------------------------------------------------------
+
+
+def test_feather_ramps_across_the_edge_and_keeps_the_area():
+    w, h = 200, 50
+    mask = bytes(([0] * 100 + [255] * 100) * h)
+    out = feather_mask(mask, w, h, 20)
+    row = out[25 * w : 26 * w]
+    assert row[:85] == bytes(85) and row[115:] == b"\xff" * 85
+    assert all(a <= b for a, b in zip(row, row[1:], strict=False))  # monotone
+    assert 100 <= row[99] + row[100] <= 155 * 2 and row[99] < 128 < row[100] + 1
+    assert abs(sum(out) - sum(mask)) <= 0.01 * sum(mask)
+
+
+def test_feather_leaves_a_uniform_mask_and_zero_width_alone():
+    assert feather_mask(b"\xff" * 100, 10, 10, 6) == b"\xff" * 100
+    mask = bytes([0, 255] * 50)
+    assert feather_mask(mask, 10, 10, 0) == mask
+
+
+def test_feather_width_scales_with_the_region():
+    assert feather_width(1000, 500, 2.0) == 20
+    assert feather_width(4000, 3000, 2.0) == 80
+
+
+# --- tone curves --------------------------------------------------------------------------------------
+
+
+def test_tone_curve_recovers_gain_offset_and_gamma_under_noise():
+    rnd = random.Random(1)
+    truth = D.Drift(gain=(0.92, 1, 1), offset=(7, 0, 0), gamma=(1.12, 1, 1)).table(0)
+    answer = [rnd.uniform(10, 245) for _ in range(20000)]
+    original = [truth[min(255, int(a))] + rnd.gauss(0, 3) for a in answer]
+    table = fit_curve(answer, original)
+    assert all(abs(table[v] - truth[v]) <= 2 for v in range(12, 244))
+    assert all(a <= b for a, b in zip(table, table[1:], strict=False))
+
+
+def test_tone_curve_of_two_colours_keeps_the_slope():
+    answer = [30.0] * 500 + [240.0] * 500
+    table = fit_curve(answer, [40.0] * 500 + [235.0] * 500)
+    assert abs(table[30] - 40) <= 1 and abs(table[240] - 235) <= 1
+    assert 120 <= table[135] <= 150  # a straight line between the two, not a step
+
+
+def test_too_few_pairs_fit_nothing_and_tables_touch_only_colour():
+    assert fit_curve([1.0] * 10, [2.0] * 10) is None
+    invert = bytes(255 - v for v in range(256))
+    px = bytes([10, 20, 30, 40])
+    assert apply_tables(px, 4, {0: invert, 2: IDENTITY}) == bytes([245, 20, 30, 40])
+
+
+# --- the whole correction on drifted answers --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", P.KINDS)
+@pytest.mark.parametrize("strength,seed", [(0.5, 1), (1.0, 2), (2.0, 3)])
+def test_alignment_and_colour_undo_the_drift(kind, strength, seed):
+    img, drift, answer = drifted(kind, strength, seed)
+    mask = P.ellipse_mask(SIDE, SIDE)
+    corr = cli_seam.plan(img, answer, mask)
+    rep = corr.report
+    assert rep.corrected and rep.aligned and rep.colour_matched
+    assert corner_error(corr.warp, drift, SIDE, SIDE) <= 0.5
+    assert rep.shift_x == pytest.approx(drift.dx, abs=0.4) and rep.shift_y == pytest.approx(drift.dy, abs=0.4)
+    assert rep.zoom_percent == pytest.approx((drift.zoom - 1) * 100, abs=0.1)
+    assert rep.residual_after < rep.residual_before / 2
+    assert rep.colour_change > 1.0
+    assert not rep.warning and rep.changed_after < WARN_CHANGED
+
+
+def _band_error(img, composite, mask: Image.Image, width: int) -> float:
+    inner = mask
+    for _ in range(max(1, width // 2)):
+        inner = inner.filter(ImageFilter.MinFilter(3))
+    band = ImageChops.subtract(mask, inner)
+    diff = ImageChops.difference(composite.convert("RGB"), img.convert("RGB")).convert("L")
+    return ImageStat.Stat(diff, band).mean[0]
+
+
+@pytest.mark.parametrize("kind", ["photo", "flat"])
+def test_corrected_composite_matches_the_original_at_the_edge(kind):
+    """Identity edit + drift: after correction the band inside the selection edge differs from the
+    original no more than an answer with only the blur and noise (which no correction can undo)."""
+    img, _drift, answer = drifted(kind, 1.0, 5)
+    mask = P.ellipse_mask(SIDE, SIDE)
+    corr = cli_seam.plan(img, answer, mask)
+    fixed = cli_seam.composite(img, cli_seam.corrected_layer(answer, corr), corr.mask)
+    raw = cli_seam.composite(img, answer, mask.tobytes())
+    floor = cli_seam.composite(img, D.apply(img, D.Drift(blur=D.BLUR_RADIUS, noise=D.NOISE_SIGMA, seed=5)),
+                               corr.mask)
+    width = max(4, corr.report.feather_px)
+    before, after, noise = (_band_error(img, x, mask, width) for x in (raw, fixed, floor))
+    assert after <= noise * 1.15 + 0.3
+    assert before > 3 * after
+
+
+def test_no_selection_corrects_nothing_and_says_so():
+    img, _drift, answer = drifted("photo")
+    corr = cli_seam.plan(img, answer, None)
+    assert not corr.report.corrected and corr.mask is None and corr.tables is None and not corr.moves
+    assert "No selection" in corr.report.summary()
+
+
+def test_a_selection_covering_everything_corrects_nothing():
+    img, _drift, answer = drifted("photo")
+    corr = cli_seam.plan(img, answer, Image.new("L", img.size, 255))
+    assert not corr.report.corrected and not corr.moves and corr.tables is None
+    assert "too little" in corr.report.note
+
+
+def test_each_step_can_be_switched_off():
+    img, _drift, answer = drifted("flat")
+    mask = P.ellipse_mask(SIDE, SIDE)
+    no_align = cli_seam.plan(img, answer, mask, SeamOptions(align=False))
+    assert not no_align.moves and no_align.tables is not None and not no_align.report.aligned
+    no_colour = cli_seam.plan(img, answer, mask, SeamOptions(colour=False))
+    assert no_colour.moves and no_colour.tables is None
+    no_blend = cli_seam.plan(img, answer, mask, SeamOptions(blend=False))
+    assert no_blend.mask == mask.tobytes() and no_blend.report.feather_px == 0
+    wider = cli_seam.plan(img, answer, mask, SeamOptions(feather_percent=5.0))
+    assert wider.report.feather_px == round(SIDE * 0.05)
+
+
+def test_an_answer_of_another_size_is_measured_in_region_pixels():
+    img = P.make("photo", 600, 400, 2)
+    drift = D.draw(D.DriftSpec(1.0, 4))
+    answer = D.apply(img.resize((1536, 1024), Image.Resampling.LANCZOS), drift)
+    corr = cli_seam.plan(img, answer, P.ellipse_mask(600, 400))
+    # the drift was drawn in answer pixels; the report is in pixels of the 600x400 region
+    assert corr.report.shift_x == pytest.approx(drift.dx * 600 / 1536, abs=0.3)
+    assert corr.report.shift_y == pytest.approx(drift.dy * 400 / 1024, abs=0.3)
+
+
+def test_answer_rect_and_affine_describe_the_same_placement():
+    corr = Correction(400, 300, 800, 600, warp=Warp(1.03, 0.01, -0.02))
+    left, top, right, bottom = corr.answer_rect()
+    a, _b, c, _d, e, f = corr.box_to_answer_affine()
+    # the answer's corners (0 and 800/600) land on the rectangle's edges
+    assert a * left + c == pytest.approx(0) and a * right + c == pytest.approx(800)
+    assert e * top + f == pytest.approx(0) and e * bottom + f == pytest.approx(600)
+
+
+def test_a_repainted_outside_is_warned_about():
+    img, _drift, answer = drifted("photo")
+    answer = answer.copy()
+    answer.paste((20, 200, 40, 255), (0, 0, SIDE, SIDE // 3))  # the model repainted a third of it
+    corr = cli_seam.plan(img, answer, P.ellipse_mask(SIDE, SIDE))
+    assert corr.report.warning and "tighter selection" in corr.report.warning
+
+
+def test_report_round_trips_through_json():
+    img, _drift, answer = drifted("flat")
+    rep = cli_seam.plan(img, answer, P.ellipse_mask(SIDE, SIDE)).report
+    again = type(rep).from_json(rep.to_json())
+    assert again.summary() == type(rep).from_json(again.to_json()).summary()
+    assert again.aligned and again.shift_x == pytest.approx(rep.shift_x, abs=1e-3)
+
+
+def test_estimation_on_a_2048_answer_is_quick():
+    """Not a timing assertion on a shared machine: it runs once so a pathological slowdown (a Python loop
+    per full-size pixel) would show as a very slow test, and checks the answer is still right."""
+    img, drift, answer = drifted("photo", 1.0, 6, side=2048)
+    corr = cli_seam.plan(img, answer, P.ellipse_mask(2048, 2048), SeamOptions(blend=False))
+    assert corner_error(corr.warp, drift, 2048, 2048) <= 0.5
+
+
+# --- the ledger keeps the report with the job -------------------------------------------------------------
+
+
+def test_ledger_stores_the_report_with_the_job(tmp_path):
+    from gptedit.ledger import JobRecord, Ledger
+
+    ledger = Ledger(tmp_path / "jobs.sqlite")
+    job = ledger.create(JobRecord(id="", origin="cli", provider="sandbox", protocol="eachlabs", model="m",
+                                  base_url="http://127.0.0.1", prompt="p"))
+    assert ledger.get(job.id).seam is None
+    img, _drift, answer = drifted("flat")
+    rep = cli_seam.plan(img, answer, P.ellipse_mask(SIDE, SIDE)).report
+    ledger.update(job.id, seam=rep.to_json())
+    stored = ledger.get(job.id).seam
+    assert stored["aligned"] and stored["shift_x"] == pytest.approx(rep.shift_x, abs=1e-3)
+
+
+def test_an_older_ledger_gains_the_seam_column(tmp_path):
+    import sqlite3
+
+    from gptedit.ledger import JobRecord, Ledger
+
+    path = tmp_path / "old.sqlite"
+    Ledger(path).create(JobRecord(id="old", origin="cli", provider="sandbox", protocol="eachlabs", model="m",
+                                  base_url="http://x", prompt="p"))
+    with sqlite3.connect(path) as conn:  # make it look like a ledger from before the column existed
+        conn.execute("ALTER TABLE jobs DROP COLUMN seam")
+    ledger = Ledger(path)
+    assert ledger.get("old").seam is None
+    ledger.update("old", seam={"corrected": False})
+    assert ledger.get("old").seam == {"corrected": False}
