@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .drift import choose_drift
 from .edits import EditSpec, ImageInfo, ImageProblem, inspect
 from .faults import Fault, delay_of, replacement
 from .state import Context, Job
@@ -102,6 +103,7 @@ class ProviderApi:
                 record: dict[str, Any], fault: Fault | None = None,
                 on_success: Callable[[Job], None] | None = None) -> Job:
         cfg = self.config
+        spec.drift = choose_drift(spec.prompt, cfg["drift"])
         outcome = cfg["outcome"]
         if fault is not None and fault.kind == "moderation":
             outcome = "moderation"

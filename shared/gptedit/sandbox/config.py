@@ -69,6 +69,9 @@ DEFAULTS: dict[str, Any] = {
     # Replicate's gpt-image-2 OpenAPI schema: "2026-08" (aspect_ratio 1:1 | 3:2 | 2:3, one image) or
     # "2026-11" (also 16:9, 9:16, auto and pixel sizes; number_of_images 1-10), per mirrors of the schema
     "replicate_schema": "2026-08",
+    # answers drift like real ones (drift.py): null = off, true = strength 1 seed 0, or
+    # {"strength": 0..3, "seed": n}; a `[drift:…]` prompt tag wins for its job
+    "drift": None,
 }
 
 
@@ -125,6 +128,8 @@ def merge(current: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
             cfg[key] = _merge_shapes(cfg[key], value)
         elif key == "gpt_image_2_transparent":
             cfg[key] = _choice(key, value, ("allow", "error"))
+        elif key == "drift":
+            cfg[key] = _drift(value)
         elif key == "fal_cancelled_status":
             cfg[key] = _choice(key, value, ("COMPLETED", "CANCELLED"))
         elif key == "inline_limit":
@@ -138,6 +143,25 @@ def merge(current: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
         elif key == "replicate_schema":
             cfg[key] = _choice(key, value, REPLICATE_SCHEMAS)
     return cfg
+
+
+def _drift(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if not isinstance(value, dict) or set(value) - {"strength", "seed"}:
+        raise ConfigProblem("drift must be null, true/false or an object with 'strength' and/or 'seed'")
+    out = {"strength": 1.0, "seed": 0}
+    if "strength" in value:
+        strength = _number("drift.strength", value["strength"])
+        if strength > 3:
+            raise ConfigProblem(f"drift.strength must be at most 3, not {strength}")
+        out["strength"] = strength
+    if "seed" in value:
+        seed = value["seed"]
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ConfigProblem(f"drift.seed must be a whole number >= 0, not {seed!r}")
+        out["seed"] = seed
+    return out
 
 
 def _merge_shapes(current: dict[str, str], value: Any) -> dict[str, str]:

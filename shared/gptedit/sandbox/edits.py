@@ -8,6 +8,10 @@ The mask follows OpenAI's convention: pixels whose alpha is exactly 0 may be edi
 the other reading some services document instead, by brightness: white (grey level 128 and up, alpha
 ignored) may be edited, black is kept.
 
+With drift switched on (`drift.py`: the `drift` option or a `[drift]` tag) each answer is then shifted,
+zoomed, recoloured, blurred and given noise as a whole, the way real edit models treat what they were asked
+to keep.
+
 When a size is requested the first image is stretched to it with `RESAMPLE` *before* the edit (and the
 mask with nearest-neighbour), so a test can compute the expected pixels with the same two calls."""
 
@@ -19,6 +23,9 @@ import re
 from dataclasses import dataclass
 
 from PIL import Image
+
+from .drift import DriftSpec, draw
+from .drift import apply as apply_drift
 
 RESAMPLE = Image.Resampling.LANCZOS
 MASK_RESAMPLE = Image.Resampling.NEAREST
@@ -93,6 +100,8 @@ class EditSpec:
     n: int = 1
     compression: int | None = None  # 0..100 for jpeg/webp; None = the encoder's best
     mask_reading: str = "alpha"  # alpha | brightness
+    #: realistic drift on top of the edit (drift.py); set from the prompt tag or the config per job
+    drift: DriftSpec | None = None
 
 
 @dataclass
@@ -167,10 +176,15 @@ def encode(img: Image.Image, spec: EditSpec, source_has_alpha: bool) -> Rendered
     return Rendered(buf.getvalue(), fmt, out.width, out.height)
 
 
+def _drifted(img: Image.Image, spec: EditSpec, index: int) -> Image.Image:
+    return img if spec.drift is None else apply_drift(img, draw(spec.drift, index))
+
+
 def render(spec: EditSpec, images: list[bytes], mask: bytes | None = None) -> list[Rendered]:
     base, alpha = _base(spec, images)
     area = edit_area(mask, base.size, spec.mask_reading) if mask else None
-    return [encode(apply_edit(base, spec.edit, spec.prompt, i, area), spec, alpha) for i in range(spec.n)]
+    return [encode(_drifted(apply_edit(base, spec.edit, spec.prompt, i, area), spec, i), spec, alpha)
+            for i in range(spec.n)]
 
 
 def render_partials(spec: EditSpec, images: list[bytes], mask: bytes | None, count: int,
