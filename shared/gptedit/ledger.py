@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     results TEXT,
     batch TEXT,
     owner TEXT,
-    heartbeat REAL
+    heartbeat REAL,
+    seam TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created);
@@ -86,6 +87,8 @@ class JobRecord:
     batch: str = ""
     owner: str = ""
     heartbeat: float = 0.0
+    #: what the seam correction did to the inserted answer (gptedit.seam.correct.SeamReport.to_json())
+    seam: dict | None = None
     created: float = 0.0
     updated: float = 0.0
 
@@ -131,6 +134,7 @@ class Ledger:
         self._local = threading.local()
         with self._conn() as c:
             c.executescript(_SCHEMA)
+            _add_missing_columns(c)
 
     # One connection per thread: sqlite3 connections must not cross threads.
     def _conn(self) -> sqlite3.Connection:
@@ -321,7 +325,22 @@ class Ledger:
         return [j for j in self.list(limit=1000, states=active) if not owner_alive(j.owner, j.heartbeat)]
 
 
-_JSON_FIELDS = ("request", "handle", "usage", "context", "results")
+#: columns added after the first release, with their types: a ledger written by an older version gets them
+#: on first open (sqlite's ADD COLUMN keeps every row; old rows read as NULL)
+_ADDED_COLUMNS = {"seam": "TEXT"}
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    have = {r["name"] for r in conn.execute("PRAGMA table_info(jobs)").fetchall()}
+    for name, kind in _ADDED_COLUMNS.items():
+        if name not in have:
+            try:
+                conn.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError:
+                pass  # another process added it a moment ago
+
+
+_JSON_FIELDS = ("request", "handle", "usage", "context", "results", "seam")
 
 
 def _encode(key: str, value):
@@ -367,6 +386,7 @@ def _from_row(row: sqlite3.Row) -> JobRecord:
         batch=d.get("batch") or "",
         owner=d.get("owner") or "",
         heartbeat=d.get("heartbeat") or 0.0,
+        seam=json.loads(d["seam"]) if d.get("seam") else None,
         created=d["created"],
         updated=d["updated"],
     )
