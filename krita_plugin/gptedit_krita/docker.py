@@ -10,6 +10,7 @@ from gptedit import settings as settings_mod
 from gptedit.catalog import PROVIDERS, model_info
 from gptedit.errors import GptEditError
 from gptedit.models import Background, OutputFormat, Quality
+from gptedit.retirement import offered_ids
 from krita import DockWidget, Krita
 
 from . import api, estimate
@@ -179,7 +180,8 @@ class GptEditDocker(DockWidget):
             return
         self.model.blockSignals(True)
         self.model.clear()
-        self.model.addItems(info.model_ids())
+        # shut-down models are never offered (retirement.py); a saved one is refused with its replacement
+        self.model.addItems(offered_ids(protocol))
         self._set_combo(self.model, info.default_model)
         self.model.blockSignals(False)
         self._model_changed()

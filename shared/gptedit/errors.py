@@ -34,6 +34,17 @@ class Unsupported(BadInput):
     kind = "unsupported"
 
 
+class ModelRetired(Unsupported):
+    """The model was shut down by its provider. Refused before anything is sent, naming the replacement."""
+
+    kind = "retired"
+
+    def __init__(self, message: str, *, model: str = "", replacement: str = "", **kw):
+        super().__init__(message, **kw)
+        self.model = model
+        self.replacement = replacement
+
+
 class ConfigError(GptEditError):
     """Missing key, malformed base URL, unreadable config file."""
 

@@ -13,7 +13,18 @@ class Quality(str, Enum):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+    #: the two tiers above high, GPT Image 2.5 and 2.6 only (the catalog says which model has which)
+    XHIGH = "xhigh"
+    MAX = "max"
     AUTO = "auto"
+
+
+class Complexity(str, Enum):
+    """How much GPT Image 2.6 plans the picture before it renders it; the API's default is high."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
 
 
 class OutputFormat(str, Enum):
@@ -108,7 +119,9 @@ class EditRequest:
     """What one edit asks for. The first image is edited; the others are references.
 
     `mask` follows OpenAI's convention: a PNG the size of the first image whose fully transparent pixels
-    mark where the model may change the picture."""
+    mark where the model may change the picture. `markup` is a PNG overlay the size of the first image,
+    transparent where nothing is drawn, whose strokes (arrows, circles, notes) show where and what to
+    change. `complexity` None means the model's own default (and is never sent)."""
 
     prompt: str
     images: list[ImageInput]
@@ -122,6 +135,8 @@ class EditRequest:
     #: our name for this job, sent with the create where the provider accepts a client-chosen tag or
     #: metadata, so that a job whose create answer was lost can be found exactly (see `reconcile.py`)
     client_tag: str = ""
+    complexity: Complexity | None = None
+    markup: ImageInput | None = None
 
     def describe(self) -> dict:
         """The request without image bytes, as stored in the ledger."""
@@ -135,6 +150,8 @@ class EditRequest:
             "background": self.background.value,
             "images": [{"mime": i.mime, "width": i.width, "height": i.height} for i in self.images],
             "mask": self.mask is not None,
+            "complexity": self.complexity.value if self.complexity is not None else None,
+            "markup": self.markup is not None,
         }
 
 

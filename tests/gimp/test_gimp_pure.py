@@ -29,12 +29,12 @@ def test_default_choices_leave_everything_to_the_shared_settings():
 
 def test_explicit_choices_become_flags_that_win(monkeypatch):
     monkeypatch.setenv("GPTEDIT_QUALITY", "low")
-    args = {"prompt": "x", "provider": "openai", "model": "gpt-image-1", "quality": "high", "size": "1024x1536",
+    args = {"prompt": "x", "provider": "openai", "model": "gpt-image-2.6-flare", "quality": "high", "size": "1024x1536",
             "variations": 3, "output-format": "webp", "background": "opaque", "padding": 0.0, "deadline": 60,
             "reference-1": 7, "reference-2": None, "add-mask": False}
     opts = options.read_edit_options(args.get)
     flags = opts.settings_flags()
-    assert flags == {"provider": "openai", "model": "gpt-image-1", "quality": "high", "size": "1024x1536",
+    assert flags == {"provider": "openai", "model": "gpt-image-2.6-flare", "quality": "high", "size": "1024x1536",
                      "n": 3, "output_format": "webp", "background": "opaque", "padding": 0.0, "deadline": 60.0}
     s = resolve(flags)
     assert s.quality.value == "high"  # the dialog's choice beats the environment
@@ -64,8 +64,8 @@ def snapshot(provider: str, model: str, sel: Box | None):
 
 
 def test_request_for_a_model_with_masks_carries_the_selection_at_the_sent_size():
-    settings = resolve({"provider": "openai", "model": "gpt-image-1", "n": 2, "quality": "low", "api_key": "k"})
-    snap = snapshot("openai", "gpt-image-1", Box(0, 20, 30, 20))
+    settings = resolve({"provider": "openai", "model": "gpt-image-2.6-flare", "n": 2, "quality": "low", "api_key": "k"})
+    snap = snapshot("openai", "gpt-image-2.6-flare", Box(0, 20, 30, 20))
     req = request_build.build_request(snap, settings, "paint it")
     assert req.prompt == "paint it" and req.n == 2 and req.quality.value == "low"
     assert [(i.width, i.height) for i in req.images] == [(snap.pixels.width, snap.pixels.height), (4, 3)]

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from gptedit.catalog import PROVIDERS, model_info, provider_info
 from gptedit.errors import BadInput
 from gptedit.models import Background, Size
 from gptedit.sizes import FIXED, GPT_IMAGE_2
 
+_BEFORE = date(2026, 11, 29)  # gpt-image-1.5 still served
+_AFTER = date(2026, 12, 1)  # the day gpt-image-1.5, -1-mini and chatgpt-image-latest shut down
+
 
 def test_the_four_providers_with_their_documented_bases_and_key_variables():
     expected = {
         "eachlabs": ("https://api.eachlabs.ai", "EACHLABS_API_KEY", "Bearer", "gpt-image-v2-edit"),
-        "openai": ("https://api.openai.com/v1", "OPENAI_API_KEY", "Bearer", "gpt-image-2"),
+        "openai": ("https://api.openai.com/v1", "OPENAI_API_KEY", "Bearer", "gpt-image-2.6-sunburst"),
         "replicate": ("https://api.replicate.com", "REPLICATE_API_TOKEN", "Bearer", "openai/gpt-image-2"),
         "fal": ("https://queue.fal.run", "FAL_KEY", "Key", "openai/gpt-image-2/edit"),
     }
@@ -24,11 +29,46 @@ def test_the_four_providers_with_their_documented_bases_and_key_variables():
         assert all(m.provider == name for m in p.models)
 
 
-def test_model_lists():
+def test_model_lists_hold_current_and_retired_models():
     assert PROVIDERS["eachlabs"].model_ids() == ["gpt-image-v2-edit", "gpt-image-v1-5-edit"]
-    assert PROVIDERS["openai"].model_ids() == ["gpt-image-2", "gpt-image-1.5", "gpt-image-1", "gpt-image-1-mini"]
-    assert PROVIDERS["replicate"].model_ids() == ["openai/gpt-image-2", "openai/gpt-image-1.5"]
-    assert PROVIDERS["fal"].model_ids() == ["openai/gpt-image-2/edit"]
+    assert PROVIDERS["openai"].model_ids() == [
+        "gpt-image-2.6-sunburst", "gpt-image-2.6-flare", "gpt-image-2.5-sunburst", "gpt-image-2.5-flare",
+        "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.5-flare-2026-09-08", "gpt-image-2",
+        "gpt-image-2-2026-04-21", "gpt-image-1.5", "chatgpt-image-latest", "gpt-image-1-mini", "gpt-image-1"]
+    assert PROVIDERS["replicate"].model_ids() == [
+        "openai/gpt-image-2", "openai/gpt-image-1.5", "openai/gpt-image-1", "openai/gpt-image-1-mini"]
+    assert PROVIDERS["fal"].model_ids() == [
+        "openai/gpt-image-2/edit", "openai/gpt-image-2.5/flare/edit", "fal-ai/gpt-image-1.5/edit",
+        "fal-ai/gpt-image-1/edit-image"]
+
+
+def test_every_model_names_its_family_and_every_retirement_a_current_replacement():
+    for p in PROVIDERS.values():
+        for m in p.models:
+            assert m.family, m.id
+            if m.shutdown is not None:
+                replacement = p.find(m.replacement)
+                assert replacement is not None and replacement.shutdown is None, m.id
+                assert m.shutdown_source.startswith("https://")
+
+
+def test_the_gpt_image_2_6_models_have_every_documented_control():
+    from gptedit.models import Complexity, Quality
+
+    for mid in ("gpt-image-2.6-sunburst", "gpt-image-2.6-flare"):
+        m = model_info("openai", mid)
+        assert m.qualities == (Quality.LOW, Quality.MEDIUM, Quality.HIGH, Quality.XHIGH, Quality.MAX, Quality.AUTO)
+        assert m.complexities == (Complexity.LOW, Complexity.MEDIUM, Complexity.HIGH)
+        assert m.supports_markup and m.supports_mask and m.max_n == 10
+        assert Background.TRANSPARENT in m.backgrounds
+        assert m.sizes.accepts(Size(3840, 2160)) and not m.sizes.accepts(Size(4096, 2160))
+    m25 = model_info("openai", "gpt-image-2.5-flare")
+    assert Quality.MAX in m25.qualities and not m25.complexities and not m25.supports_markup
+    m2 = model_info("openai", "gpt-image-2")
+    assert Quality.XHIGH not in m2.qualities and not m2.complexities and not m2.mask_with_references
+    # no other provider lists markup or complexity yet
+    assert not [m.id for n, p in PROVIDERS.items() if n != "openai" for m in p.models
+                if m.supports_markup or m.complexities]
 
 
 def test_auth_header_uses_the_provider_scheme():
@@ -48,24 +88,26 @@ def test_capabilities_are_conservative_where_unconfirmed():
     assert model_info("openai", "gpt-image-2").sizes == GPT_IMAGE_2
     assert model_info("fal").sizes.accepts(Size(2048, 1152))
     assert not model_info("replicate", "openai/gpt-image-2").sizes.accepts(Size(2048, 1152))
-    assert not model_info("openai", "gpt-image-1").sizes.accepts(Size(2048, 1152))
+    assert not model_info("openai", "gpt-image-1.5", today=_BEFORE).sizes.accepts(Size(2048, 1152))
 
 
 def test_cancel_and_stream_flags():
     assert [n for n, p in PROVIDERS.items() if p.can_cancel] == ["eachlabs", "replicate", "fal"]
     assert [n for n, p in PROVIDERS.items() if p.can_stream] == ["openai"]
-    assert model_info("openai", "gpt-image-1.5").supports_stream
+    assert model_info("openai", "gpt-image-1.5", today=_BEFORE).supports_stream
+    assert model_info("openai", "gpt-image-2.6-flare").supports_stream
+    assert not model_info("openai", "gpt-image-2").supports_stream
 
 
 def test_default_model_when_none_given():
     assert model_info("eachlabs").id == "gpt-image-v2-edit"
-    assert model_info("openai", "").id == "gpt-image-2"
+    assert model_info("openai", "").id == "gpt-image-2.6-sunburst"
 
 
-def test_unknown_model_names_the_choices():
+def test_unknown_model_names_the_current_choices_only():
     with pytest.raises(BadInput) as e:
-        model_info("replicate", "openai/gpt-image-3")
-    assert "openai/gpt-image-2" in str(e.value) and "openai/gpt-image-1.5" in str(e.value)
+        model_info("replicate", "openai/gpt-image-3", today=_AFTER)
+    assert "openai/gpt-image-2" in str(e.value) and "openai/gpt-image-1.5" not in str(e.value)
 
 
 def test_unknown_provider_names_the_choices():

@@ -173,7 +173,12 @@ def test_every_model_in_the_catalog_has_a_price_table():
         ("fal-ai/gpt-image-1.5/edit", "gpt-image-1.5"),
         ("openai-image-edit", "gpt-image-1"),
         ("openai/gpt-image-1-mini", "gpt-image-1-mini"),
-        ("gpt-image-2.5", None),
+        ("gpt-image-2.5-flare", "gpt-image-2.5"),
+        ("gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.5"),
+        ("openai/gpt-image-2.5/flare/edit", "gpt-image-2.5"),
+        ("gpt-image-2.6-sunburst", "gpt-image-2.6"),
+        ("chatgpt-image-latest", "gpt-image-1.5"),
+        ("gpt-image-3", None),
         ("dall-e-2", None),
     ],
 )
@@ -246,3 +251,55 @@ def test_without_usage_the_known_output_is_priced_and_auto_is_unknown():
     assert (
         actual("openai", "dall-e-2", usage=CAPTURED, reported_cost=None, n=1, size=None, quality=HIGH) is None
     )
+
+
+# --- GPT Image 2.5 / 2.6 ---------------------------------------------------------------------------------
+
+def test_2_6_is_billed_at_the_model_pages_token_rates():
+    # $5 text in, $8 image in, $30 image out per 1M tokens (OpenAI's gpt-image-2.6 model pages)
+    usage = Usage(input_text_tokens=1000, input_image_tokens=1000, output_tokens=10_000)
+    for model in ("gpt-image-2.6-sunburst", "gpt-image-2.6-flare", "gpt-image-2.5-flare"):
+        assert actual("openai", model, usage=usage, reported_cost=None, n=1, size=None, quality=HIGH) == \
+            pytest.approx((1000 * 5 + 1000 * 8 + 10_000 * 30) / 1e6)
+
+
+def test_2_6_estimate_for_low_medium_high_is_exact_and_named_approximate():
+    est = estimate("openai", "gpt-image-2.6-sunburst", Size(1024, 1024), HIGH, 1)
+    assert est.low == est.high == pytest.approx(7024 * 30 / 1e6)
+    assert "approximate" in est.basis
+
+
+@pytest.mark.parametrize(("quality", "factor"), [(Quality.XHIGH, 2), (Quality.MAX, 4)])
+def test_xhigh_and_max_are_a_range_from_high_upward(quality, factor):
+    high = estimate("openai", "gpt-image-2.6-flare", Size(1536, 1024), HIGH, 1)
+    est = estimate("openai", "gpt-image-2.6-flare", Size(1536, 1024), quality, 1)
+    assert est.low == pytest.approx(high.low) and est.high == pytest.approx(5488 * factor * 30 / 1e6)
+    assert f"quality {quality.value}" in est.basis
+    # no after-run guess without usage: the count is not published
+    assert actual("openai", "gpt-image-2.6-flare", usage=None, reported_cost=None, n=1, size=Size(1536, 1024),
+                  quality=quality) is None
+
+
+def test_xhigh_is_refused_for_models_without_it():
+    with pytest.raises(BadInput, match="xhigh"):
+        estimate("openai", "gpt-image-2", Size(1024, 1024), Quality.XHIGH, 1)
+
+
+def test_a_markup_overlay_is_billed_as_one_more_input_image():
+    plain = estimate("openai", "gpt-image-2.6-sunburst", Size(1024, 1024), LOW, 1, input_images=[Size(1024, 1024)])
+    marked = estimate("openai", "gpt-image-2.6-sunburst", Size(1024, 1024), LOW, 1, input_images=[Size(1024, 1024)],
+                      markup=True)
+    assert marked.low - plain.low == pytest.approx(768 * 8 / 1e6)
+    assert "2 input image(s)" in marked.basis
+
+
+def test_every_tier_of_every_current_model_has_an_estimate():
+    from datetime import date
+
+    from gptedit.retirement import offered_models
+
+    for provider in ("openai", "fal", "replicate", "eachlabs"):
+        for m in offered_models(provider, today=date(2026, 12, 1)):
+            for q in m.qualities:
+                est = estimate(provider, m.id, Size(1024, 1024), q, 1)
+                assert 0 < est.low <= est.high, (provider, m.id, q)

@@ -22,6 +22,7 @@ from gptedit.errors import (
 )
 from gptedit.models import (
     Background,
+    Complexity,
     EditRequest,
     ImageInput,
     OutputFormat,
@@ -107,17 +108,26 @@ def p_(name):
     ("openai", "gpt-image-2", {"n": 0}, BadInput, "at least one"),
     ("openai", "gpt-image-2", {"n": 11}, Unsupported, "at most 10"),
     ("replicate", "openai/gpt-image-2", {"n": 2}, Unsupported, "at most 1 result"),
-    ("openai", "gpt-image-1", {"size": Size(2048, 1152)}, Unsupported, "cannot make 2048x1152"),
+    ("replicate", "openai/gpt-image-2", {"size": Size(2048, 1152)}, Unsupported, "cannot make 2048x1152"),
     ("openai", "gpt-image-2", {"size": Size(1000, 1000)}, Unsupported, "multiples of 16"),
     ("eachlabs", "gpt-image-v2-edit", {"mask": ImageInput(png())}, Unsupported, "cannot take a mask"),
     ("replicate", "openai/gpt-image-2", {"mask": ImageInput(png())}, Unsupported, "fal openai/gpt-image-2/edit"),
-    ("openai", "gpt-image-1", {"background": Background.TRANSPARENT, "output_format": OutputFormat.JPEG},
+    ("openai", "gpt-image-2.6-flare", {"background": Background.TRANSPARENT, "output_format": OutputFormat.JPEG},
      BadInput, "JPEG cannot be transparent"),
+    ("openai", "gpt-image-2", {"quality": Quality.XHIGH}, Unsupported, "no quality 'xhigh'; choose low, medium"),
+    ("openai", "gpt-image-2.5-flare", {"complexity": Complexity.LOW}, Unsupported, "no complexity setting"),
+    ("openai", "gpt-image-2.5-flare", {"markup": ImageInput(png())}, Unsupported,
+     "cannot take a markup layer.*OpenAI gpt-image-2.6-sunburst"),
+    ("fal", "openai/gpt-image-2/edit", {"quality": Quality.MAX}, Unsupported, "no quality 'max'"),
+    ("openai", "gpt-image-2.6-flare", {"markup": ImageInput(png(32, 32))}, BadInput, "markup layer is 32x32"),
+    ("openai", "gpt-image-2.6-flare", {"markup": ImageInput(jpeg())}, BadInput, "markup layer must be a PNG"),
+    ("openai", "gpt-image-2", {"mask": ImageInput(png()), "images": [ImageInput(IMG), ImageInput(IMG)]},
+     Unsupported, "cannot combine a mask with reference images"),
     ("openai", "gpt-image-2", {"background": Background.TRANSPARENT}, Unsupported, "auto or opaque"),
     ("openai", "gpt-image-2", {"mask": ImageInput(jpeg())}, BadInput, "PNG"),
     ("openai", "gpt-image-2", {"mask": ImageInput(png(32, 32))}, BadInput, "same size"),
     ("openai", "gpt-image-2", {"images": [ImageInput(b"<html>")]}, BadInput, "not a complete"),
-    ("openai", "dall-e-3", {}, BadInput, "gpt-image-1-mini"),
+    ("openai", "dall-e-3", {}, BadInput, "gpt-image-2.6-flare"),
 ])
 def test_check_refuses_with_an_actionable_message(name, model, change, error, words):
     with pytest.raises(error, match=words):
@@ -126,7 +136,10 @@ def test_check_refuses_with_an_actionable_message(name, model, change, error, wo
 
 @pytest.mark.parametrize("name,model,change", [
     ("openai", "gpt-image-2", {"size": Size(2048, 1152), "n": 10, "mask": ImageInput(png())}),
-    ("openai", "gpt-image-1", {"background": Background.TRANSPARENT, "output_format": OutputFormat.WEBP}),
+    ("openai", "gpt-image-2.6-flare", {"background": Background.TRANSPARENT, "output_format": OutputFormat.WEBP}),
+    ("openai", "gpt-image-2.6-sunburst", {"quality": Quality.MAX, "complexity": Complexity.LOW,
+                                          "markup": ImageInput(png()), "mask": ImageInput(png())}),
+    ("openai", "gpt-image-2.5-sunburst", {"quality": Quality.XHIGH, "size": Size(3840, 2160)}),
     ("fal", "openai/gpt-image-2/edit", {"size": Size(3840, 2160), "mask": ImageInput(png())}),
     ("eachlabs", "gpt-image-v2-edit", {"size": Size(1024, 1536), "n": 4}),
     ("replicate", "openai/gpt-image-2", {"images": [ImageInput(jpeg()), ImageInput(IMG)]}),
@@ -299,7 +312,7 @@ def test_openai_multipart_single_image_and_mask(server):
 
 def test_openai_several_images_use_the_bracket_name(server):
     server.add("POST", "/images/edits", Reply(json={"created": 1, "data": [{"b64_json": B64}]}))
-    provider("openai", server).submit(req("gpt-image-1", images=[ImageInput(IMG), ImageInput(jpeg(), "image/jpeg")]))
+    provider("openai", server).submit(req("gpt-image-2.6-flare", images=[ImageInput(IMG), ImageInput(jpeg(), "image/jpeg")]))
     body = server.requests("POST")[0].body
     assert body.count(b'name="image[]"') == 2 and b'Content-Type: image/jpeg' in body
     # ImageInput's default name is image.png; the JPEG goes out named .jpg
@@ -320,7 +333,7 @@ def test_openai_stream_partials_then_final(server):
     server.add("POST", "/images/edits", Reply(headers={"Content-Type": "text/event-stream"}, chunks=chunks))
     got = []
     sub = provider("openai", server, stream=True, partial_images=2).submit(
-        req("gpt-image-1.5"), lambda k, v: got.append((k, v)))
+        req("gpt-image-2.6-flare"), lambda k, v: got.append((k, v)))
     assert [(k, v[0]) for k, v in got] == [("partial", 0), ("partial", 1)] and got[0][1][1] == png(8, 8)
     assert sub.result.outputs[0].data == OUT and sub.result.usage.input_image_tokens == 40
     body = server.requests("POST")[0].body
@@ -337,7 +350,7 @@ def test_openai_stream_error_event(server):
     chunks = sse({"type": "image_edit.partial_image", "b64_json": B64, "partial_image_index": 0},
                  {"type": "error", "error": {"message": "rejected by the safety system", "code": "moderation_blocked"}})
     server.add("POST", "/images/edits", Reply(headers={"Content-Type": "text/event-stream"}, chunks=chunks))
-    sub = provider("openai", server, stream=True).submit(req("gpt-image-1"))
+    sub = provider("openai", server, stream=True).submit(req("gpt-image-2.6-flare"))
     assert sub.result.status is RemoteStatus.FAILED and isinstance(sub.result.error, ModerationBlocked)
 
 
@@ -345,13 +358,13 @@ def test_openai_stream_that_ends_early_is_unknown(server):
     chunks = sse({"type": "image_edit.partial_image", "b64_json": B64, "partial_image_index": 0})
     server.add("POST", "/images/edits", Reply(headers={"Content-Type": "text/event-stream"}, chunks=chunks))
     with pytest.raises(SubmissionUnknown, match="before the final image"):
-        provider("openai", server, stream=True).submit(req("gpt-image-1"))
+        provider("openai", server, stream=True).submit(req("gpt-image-2.6-flare"))
     assert len(server.seen) == 1
 
 
 def test_openai_stream_request_answered_with_plain_json(server):
     server.add("POST", "/images/edits", Reply(json={"created": 1, "data": [{"b64_json": B64}]}))
-    sub = provider("openai", server, stream=True).submit(req("gpt-image-1"))
+    sub = provider("openai", server, stream=True).submit(req("gpt-image-2.6-flare"))
     assert sub.result.outputs[0].data == OUT
 
 
@@ -604,3 +617,24 @@ def test_fal_long_poll_ends_at_the_wait_even_with_only_keepalives(server):
     r = p.poll(h, wait=0.5)
     # the pings keep arriving for 4 s; the poll must come back long before that
     assert r.status is RemoteStatus.RUNNING and time.monotonic() - t0 < 3.0
+
+
+def test_openai_sends_markup_as_a_file_part_and_complexity_only_when_chosen(server):
+    server.add("POST", "/images/edits", Reply(json={"data": [{"b64_json": B64}]}))
+    markup = png()
+    provider("openai", server).submit(req("gpt-image-2.6-sunburst", markup=ImageInput(markup),
+                                          complexity=Complexity.MEDIUM, quality=Quality.XHIGH))
+    provider("openai", server).submit(req("gpt-image-2.6-sunburst"))
+    with_markup, plain = (r.body for r in server.requests("POST"))
+    part = with_markup.split(b'name="markup"; filename="markup.png"', 1)[1].split(b"\r\n--", 1)[0]
+    assert b"image/png" in part.split(b"\r\n\r\n", 1)[0] and part.split(b"\r\n\r\n", 1)[1] == markup
+    assert b'name="complexity"\r\n\r\nmedium' in with_markup and b'name="quality"\r\n\r\nxhigh' in with_markup
+    assert b'name="markup"' not in plain and b'name="complexity"' not in plain
+
+
+def test_fal_names_the_markup_overlay_markup_image_url():
+    from gptedit.providers.fal import FalProvider
+
+    body = FalProvider(ProviderConfig("fal", "", "k")).create_payload(
+        req("openai/gpt-image-2/edit", markup=ImageInput(png())))
+    assert body["markup_image_url"].startswith("data:image/png;base64,")

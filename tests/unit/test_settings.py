@@ -54,7 +54,7 @@ def test_provider_from_environment_picks_its_key_and_documented_base():
 def test_bad_values_get_messages_naming_the_choices():
     with pytest.raises(ConfigError, match="eachlabs"):
         resolve({"provider": "midjourney"}, env={}, config={})
-    with pytest.raises(ConfigError, match="low, medium, high, auto"):
+    with pytest.raises(ConfigError, match="low, medium, high, xhigh, max, auto"):
         resolve({"quality": "ultra"}, env={}, config={})
     with pytest.raises(ConfigError, match="whole number"):
         resolve({"n": "two"}, env={}, config={})

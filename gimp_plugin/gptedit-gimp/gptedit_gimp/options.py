@@ -96,8 +96,11 @@ def read_edit_options(get) -> EditOptions:
 
 
 def model_blurb() -> str:
-    """Help text listing every model id, so a script author sees the choices in the procedure browser."""
-    parts = [f"{name}: {', '.join(info.model_ids())}" for name, info in PROVIDERS.items()]
+    """Help text listing every current model id, so a script author sees the choices in the procedure
+    browser (a shut-down model is refused with its replacement named)."""
+    from gptedit.retirement import offered_ids
+
+    parts = [f"{name}: {', '.join(offered_ids(name))}" for name in PROVIDERS]
     return "Model id; empty = the provider's default. " + "; ".join(parts)
 
 

@@ -39,9 +39,33 @@ def image_info(image: ImageInput, what: str) -> ImageInfo:
     return info
 
 
+def _models_with(flag: str) -> str:
+    """Current models with a capability, for "use a model that takes one (…)" hints."""
+    from ..retirement import offered_models  # late: retirement imports the catalog this module uses
+
+    names = [f"{p.label} {m.id}" for p in PROVIDERS.values() for m in offered_models(p.name) if getattr(m, flag)]
+    return ", ".join(names) or "none at the moment"
+
+
 def _mask_providers() -> str:
-    names = [f"{p.label} {m.id}" for p in PROVIDERS.values() for m in p.models if m.supports_mask]
-    return ", ".join(names)
+    return _models_with("supports_mask")
+
+
+def check_options(request: EditRequest, model: ModelInfo, where: str) -> None:
+    """The options that follow the model: quality tier, complexity, markup. Shared by every provider and
+    by the front ends' own checks, so a script and a dialog get the same words."""
+    if request.quality not in model.qualities:
+        raise Unsupported(f"{where} has no quality {request.quality.value!r}; choose "
+                          f"{', '.join(model.quality_choices())}.")
+    if request.complexity is not None and request.complexity not in model.complexities:
+        if not model.complexities:
+            raise Unsupported(f"{where} has no complexity setting (GPT Image 2.6 models have one); "
+                              "leave it unset.")
+        raise Unsupported(f"{where} has no complexity {request.complexity.value!r}; choose "
+                          f"{', '.join(model.complexity_choices())}.")
+    if request.markup is not None and not model.supports_markup:
+        raise Unsupported(f"{where} cannot take a markup layer, so your strokes would be ignored. Edit without "
+                          f"markup, or use a model that takes it ({_models_with('supports_markup')}).")
 
 
 def check_request(request: EditRequest, model: ModelInfo, provider_label: str) -> None:
@@ -65,6 +89,7 @@ def check_request(request: EditRequest, model: ModelInfo, provider_label: str) -
         raise Unsupported(f"{where} makes at most {model.max_n} result{'s' if model.max_n > 1 else ''} per edit; "
                           "ask for fewer, or run the edit again for more variations.")
     model.sizes.check(request.size, where)
+    check_options(request, model, where)
     if request.output_format not in model.formats:
         choices = ", ".join(f.value for f in model.formats)
         raise Unsupported(f"{where} cannot write {request.output_format.value}; choose {choices}.")
@@ -88,6 +113,18 @@ def check_request(request: EditRequest, model: ModelInfo, provider_label: str) -
         if (mask.width, mask.height) != (first.width, first.height):
             raise BadInput(f"The mask is {mask.width}x{mask.height} but the image is {first.width}x{first.height}; "
                            "they must be the same size.")
+        if len(request.images) > 1 and not model.mask_with_references:
+            raise Unsupported(f"{where} cannot combine a mask with reference images; remove the references "
+                              "or edit without the selection mask.")
+    if request.markup is not None:
+        markup = image_info(request.markup, "markup layer")
+        # the overlay applies to the first image and must match it pixel for pixel (OpenAI's guide)
+        if markup.format != "png":
+            raise BadInput("The markup layer must be a PNG with transparency.")
+        first = image_info(request.images[0], "image to edit")
+        if (markup.width, markup.height) != (first.width, first.height):
+            raise BadInput(f"The markup layer is {markup.width}x{markup.height} but the image is "
+                           f"{first.width}x{first.height}; they must be the same size.")
 
 
 def data_url(image: ImageInput) -> str:

@@ -131,6 +131,13 @@ class FalProvider(HTTPProvider):
         if request.mask is not None:
             # the field name LiteLLM's fal adapter uses (docs/providers.md "fal: model inputs")
             body["mask_url"] = data_url(request.mask)
+        if request.markup is not None:
+            # fal's name for the overlay, as a published fal skill for GPT Image markup edits uses it
+            # (https://skills.sh, varghq gpt-image-markup-edit); no built-in fal endpoint takes markup yet, a
+            # models.json entry can enable it (UNCONFIRMED)
+            body["markup_image_url"] = data_url(request.markup)
+        if request.complexity is not None:
+            body["complexity"] = request.complexity.value
         return body
 
     def submit(self, request: EditRequest, listener: SubmitListener | None = None) -> Submission:

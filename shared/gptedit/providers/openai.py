@@ -104,6 +104,10 @@ class OpenAIProvider(HTTPProvider):
             ("background", request.background.value),
             ("output_format", request.output_format.value),
         ]
+        if request.complexity is not None:
+            # GPT Image 2.6 only (the catalog refuses it elsewhere); left out when unset so the model's
+            # default (high) applies
+            fields.append(("complexity", request.complexity.value))
         if streaming:
             fields += [("stream", "true"), ("partial_images", str(self.partial_images))]
         # `image` for one image, `image[]` repeated for several: what the curl example and the SDK send
@@ -117,6 +121,10 @@ class OpenAIProvider(HTTPProvider):
             files.append((key, (f"{stem}.{info.extension}", img.data, info.mime)))
         if request.mask is not None:
             files.append(("mask", (request.mask.name or "mask.png", request.mask.data, "image/png")))
+        if request.markup is not None:
+            # a file part like `mask`: the field async-openai 0.43's CreateImageEditRequest names `markup`
+            # (https://docs.rs/async-openai/0.43.0); it applies to the first image
+            files.append(("markup", ("markup.png", request.markup.data, "image/png")))
         return fields, files
 
     def submit(self, request: EditRequest, listener: SubmitListener | None = None) -> Submission:

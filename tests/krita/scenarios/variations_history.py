@@ -105,7 +105,7 @@ def scenario(ctx):
 
     # --- streaming: partial images show as a preview while the provider works
     docker.set_option("provider", "openai")
-    docker.set_option("model", "gpt-image-1.5")
+    docker.set_option("model", "gpt-image-2.6-flare")
     seen = []
     job = docker.start_edit("[tint] streamed")
     if job is None:
