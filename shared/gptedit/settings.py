@@ -195,8 +195,12 @@ def resolve(
     s.max_send_side = _int(pick("max_send_side", None, defaults_cfg, _DEFAULTS["max_send_side"]), "max_send_side")
     s.stream = _bool(pick("stream", "GPTEDIT_STREAM", defaults_cfg, _DEFAULTS["stream"]))
     s.wait = _int(pick("wait", None, defaults_cfg, _DEFAULTS["wait"]), "wait")
+    # the user's models.json joins the catalog here, the one door every front end goes through
+    from .user_catalog import apply as apply_user_catalog  # late: keeps settings importable alone
+
+    apply_user_catalog()
     if not s.base_url:
-        from .catalog import PROVIDERS  # late: the catalog imports settings-free modules only
+        from .catalog import PROVIDERS
 
         s.base_url = SANDBOX_BASE_URL if provider == SANDBOX else PROVIDERS[provider].default_base_url
     if not s.model:
