@@ -61,7 +61,11 @@ def test_identity_edit_returns_the_same_pixels_and_records_every_step(sandbox, p
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
-def test_variations_are_numbered_results(sandbox, provider):
+def test_variations_are_numbered_results(sandbox, provider, monkeypatch):
+    if provider == "replicate":
+        # Replicate's only current model makes one image; its 1.5 wrapper made several until 2026-12-01
+        monkeypatch.setenv("GPTEDIT_TODAY", "2026-11-30")
+        sandbox.configure(today="2026-11-30")
     job, _, _ = edit(sandbox, provider, "[tint] warm", n=2, settings_flags={"model": MULTI_MODEL[provider]})
     assert job.state is JobState.FETCHED, job.error
     assert len(job.results) == 2
@@ -268,7 +272,7 @@ def test_orphans_submitting_become_unknown_and_running_ones_resume(sandbox):
 def test_openai_streaming_shows_partial_previews(sandbox):
     rec = Recorder()
     job, _, _ = edit(sandbox, "openai", "[tint] stream it", listener=rec,
-                     settings_flags={"model": "gpt-image-1.5", "stream": True})
+                     settings_flags={"model": "gpt-image-2.6-flare", "stream": True})
     assert job.state is JobState.FETCHED, job.error
     partials = [e for e in rec.events if e.kind.value == "partial"]
     assert partials and all(e.partial[:4] == b"\x89PNG" for e in partials)
@@ -277,7 +281,7 @@ def test_openai_streaming_shows_partial_previews(sandbox):
 
 def test_openai_stream_error_mid_way_fails_cleanly(sandbox):
     sandbox.inject("openai", "stream", "stream_error", after_events=1)
-    job, _, _ = edit(sandbox, "openai", settings_flags={"model": "gpt-image-1.5", "stream": True})
+    job, _, _ = edit(sandbox, "openai", settings_flags={"model": "gpt-image-2.6-flare", "stream": True})
     assert job.state in (JobState.FAILED, JobState.UNKNOWN)
     assert job.error
 

@@ -86,7 +86,7 @@ def test_n_images_come_back_as_n_entries(sb, http):
     ({"size": "3840x1024"}, "size"),  # ratio above 3:1
     ({"size": "4096x2048"}, "size"),  # edge above 3840
     ({"size": "512x512"}, "size"),  # too few pixels
-    ({"model": "gpt-image-1.5", "size": "1024x768"}, "size"),  # fixed sizes only
+    ({"model": "gpt-image-2.6-flare", "size": "3840x3840"}, "size"),  # 2.6 keeps the pixel limit
     ({"n": 0}, "n"),
     ({"n": 11}, "n"),
     ({"background": "transparent", "output_format": "jpeg"}, "background"),
@@ -214,8 +214,82 @@ def test_truncated_b64_image(sb, http):
 
 
 def test_dall_e_2_answers_with_a_download_url(sb, http):
+    sb.configure(today="2026-05-01")  # dall-e-2 was shut down on 2026-05-12
     square = encode(pattern(32, 32))
     r = edit(sb, http, images=[square], model="dall-e-2", size="256x256")
     assert r.status_code == 200, r.text
     url = r.json()["data"][0]["url"]
     assert url.startswith(sb.cdn_url) and decode(http.get(url).content).size == (256, 256)
+
+
+# --- GPT Image 2.5 / 2.6: tiers, complexity, markup, shutdowns -------------------------------------------
+
+def markup_overlay(width=48, height=32):
+    """Transparent except a red stroke (rows 10-12) and a half-transparent blue dot at (40, 5)."""
+    from PIL import Image
+
+    img = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    for x in range(5, 30):
+        for y in range(10, 13):
+            img.putpixel((x, y), (255, 0, 0, 255))
+    img.putpixel((40, 5), (0, 0, 255, 128))
+    return img
+
+
+def edit_with_markup(sb, http, markup_png, **fields):
+    png = encode(pattern())
+    files = [("image", ("in.png", png, "image/png")), ("markup", ("markup.png", markup_png, "image/png"))]
+    data = {"prompt": "[identity] move the lamp here", "model": "gpt-image-2.6-sunburst",
+            **{k: str(v) for k, v in fields.items()}}
+    return http.post(sb.base_urls["openai"] + "/images/edits", headers=BEARER, files=files, data=data)
+
+
+def test_markup_edit_paints_exactly_the_drawn_pixels(sb, http):
+    overlay = markup_overlay()
+    r = edit_with_markup(sb, http, encode(overlay), complexity="low", quality="max")
+    assert r.status_code == 200, r.text
+    out = decode(base64.b64decode(r.json()["data"][0]["b64_json"])).convert("RGBA")
+    src = pattern()
+    for x, y in ((5, 10), (29, 12), (17, 11)):
+        assert out.getpixel((x, y)) == (255, 0, 0, 255)
+    assert out.getpixel((40, 5)) == (0, 0, 255, 255)  # drawn at all: painted with the stroke's colour
+    for x, y in ((0, 0), (4, 10), (30, 11), (17, 13), (47, 31)):
+        assert out.getpixel((x, y)) == src.getpixel((x, y))  # untouched where nothing is drawn
+    job = sb.stats()["jobs"][-1]["request"]
+    assert job["markup_image"]["width"] == 48 and job["complexity"] == "low" and job["params"]["quality"] == "max"
+
+
+@pytest.mark.parametrize(("model", "fields", "param", "code"), [
+    ("gpt-image-2.5-flare", {"complexity": "low"}, "complexity", "unknown_parameter"),
+    ("gpt-image-2", {"quality": "xhigh"}, "quality", "invalid_value"),
+    ("gpt-image-2.6-flare", {"complexity": "extreme"}, "complexity", "invalid_value"),
+])
+def test_new_parameters_only_where_the_model_has_them(sb, http, model, fields, param, code):
+    r = edit(sb, http, model=model, **fields)
+    assert r.status_code == 400 and r.json()["error"]["param"] == param and r.json()["error"]["code"] == code
+
+
+def test_markup_is_refused_by_models_without_it_and_when_the_size_differs(sb, http):
+    overlay = encode(markup_overlay())
+    r = edit_with_markup(sb, http, overlay, model="gpt-image-2.5-sunburst")
+    assert r.status_code == 400 and r.json()["error"]["param"] == "markup"
+    r = edit_with_markup(sb, http, encode(markup_overlay(48, 48)))
+    assert r.status_code == 400 and "size" in r.json()["error"]["message"]
+
+
+def test_a_shut_down_model_no_longer_exists(sb, http):
+    sb.configure(today="2026-11-30")
+    assert edit(sb, http, model="gpt-image-1.5").status_code == 200
+    sb.configure(today="2026-12-01")
+    r = edit(sb, http, model="gpt-image-1.5")
+    assert r.status_code == 404
+    assert r.json()["error"] == {"message": "The model `gpt-image-1.5` does not exist or you do not have access to it.",
+                                 "type": "invalid_request_error", "param": "model", "code": "model_not_found"}
+
+
+def test_model_list_names_what_is_still_served(sb, http):
+    sb.configure(today="2026-12-01")
+    r = http.get(sb.base_urls["openai"] + "/models", headers=BEARER)
+    ids = {m["id"] for m in r.json()["data"]}
+    assert {"gpt-image-2.6-sunburst", "gpt-image-2.6-flare", "gpt-image-2"} <= ids
+    assert not {"gpt-image-1.5", "gpt-image-1", "dall-e-2"} & ids

@@ -6,6 +6,7 @@ against the default behaviour."""
 from __future__ import annotations
 
 import copy
+from datetime import date
 from typing import Any
 
 PROVIDERS = ("eachlabs", "openai", "replicate", "fal")
@@ -72,6 +73,8 @@ DEFAULTS: dict[str, Any] = {
     # answers drift like real ones (drift.py): null = off, true = strength 1 seed 0, or
     # {"strength": 0..3, "seed": n}; a `[drift:…]` prompt tag wins for its job
     "drift": None,
+    # the sandbox's date (YYYY-MM-DD) for model shutdowns; None = the real UTC date
+    "today": None,
 }
 
 
@@ -142,6 +145,13 @@ def merge(current: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
             cfg[key] = _choice(key, value, EACHLABS_SCHEMAS)
         elif key == "replicate_schema":
             cfg[key] = _choice(key, value, REPLICATE_SCHEMAS)
+        elif key == "today":
+            if value is not None:
+                try:
+                    date.fromisoformat(str(value))
+                except ValueError:
+                    raise ConfigProblem(f"today must be a date like 2026-12-01 or null, not {value!r}") from None
+            cfg[key] = value
     return cfg
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from .common import InputProblem, ProviderApi, bearer
 from .edits import EditSpec, choose_edit, render
 from .faults import Fault, retry_after_headers
+from .models import shut_down
 from .sizes import STANDARD_SIZES, gpt_image_2_problem, parse
 from .state import Job
 from .usage import EACHLABS_GPT2_PRICES, cost, usage
@@ -109,7 +110,7 @@ class EachlabsApi(ProviderApi):
         if not isinstance(body, dict) or not body.get("model"):
             return self.error(400, message="model field is required")
         slug = body["model"]
-        if slug not in MODELS:
+        if slug not in MODELS or shut_down(slug, self.config):
             return self.error(404, message="Model not found",)
         if not isinstance(body.get("input"), dict):
             return self.error(400, details="input field is required and must be an object")

@@ -7,6 +7,8 @@ A token in the prompt picks the edit, else the sandbox's `edit` option:
 The mask follows OpenAI's convention: pixels whose alpha is exactly 0 may be edited. A spec can ask for
 the other reading some services document instead, by brightness: white (grey level 128 and up, alpha
 ignored) may be edited, black is kept.
+A markup overlay, when sent, is then painted in: every pixel the user drew on takes the stroke's colour
+(`paint_markup`).
 
 With drift switched on (`drift.py`: the `drift` option or a `[drift]` tag) each answer is then shifted,
 zoomed, recoloured, blurred and given noise as a whole, the way real edit models treat what they were asked
@@ -102,6 +104,8 @@ class EditSpec:
     mask_reading: str = "alpha"  # alpha | brightness
     #: realistic drift on top of the edit (drift.py); set from the prompt tag or the config per job
     drift: DriftSpec | None = None
+    #: a markup overlay (PNG, the first image's size): where it is drawn, the result takes its colour
+    markup: bytes | None = None
 
 
 @dataclass
@@ -158,6 +162,21 @@ def apply_edit(base: Image.Image, edit: str, prompt: str, index: int, area: Imag
     return edited if area is None else Image.composite(edited, base, area)
 
 
+def paint_markup(img: Image.Image, markup: bytes | None) -> Image.Image:
+    """The sandbox's markup edit: every pixel the user drew on (overlay alpha > 0) is painted with the
+    overlay's own colour, fully opaque; the rest is left as the edit made it. A test predicts the result
+    from the overlay alone. The overlay is scaled like a mask (nearest) when a size was asked."""
+    if markup is None:
+        return img
+    m = _open(markup).convert("RGBA")
+    if m.size != img.size:
+        m = m.resize(img.size, MASK_RESAMPLE)
+    drawn = m.getchannel("A").point(lambda a: 255 if a > 0 else 0)
+    paint = m.copy()
+    paint.putalpha(255)
+    return Image.composite(paint, img, drawn)
+
+
 def encode(img: Image.Image, spec: EditSpec, source_has_alpha: bool) -> Rendered:
     fmt = spec.output_format
     keep_alpha = fmt != "jpeg" and (
@@ -183,7 +202,8 @@ def _drifted(img: Image.Image, spec: EditSpec, index: int) -> Image.Image:
 def render(spec: EditSpec, images: list[bytes], mask: bytes | None = None) -> list[Rendered]:
     base, alpha = _base(spec, images)
     area = edit_area(mask, base.size, spec.mask_reading) if mask else None
-    return [encode(_drifted(apply_edit(base, spec.edit, spec.prompt, i, area), spec, i), spec, alpha)
+    return [encode(_drifted(paint_markup(apply_edit(base, spec.edit, spec.prompt, i, area), spec.markup), spec, i),
+                   spec, alpha)
             for i in range(spec.n)]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from .common import InlineTooLarge, InputProblem, ProviderApi
 from .edits import EditSpec, choose_edit, render
 from .faults import Fault, delay_of, retry_after_headers
+from .models import shut_down
 from .sizes import GPT_IMAGE_2_MODELS, STANDARD_SIZES, gpt_image_2_problem
 from .state import RUNNING_PHASES, Job, iso, parse_iso
 from .usage import usage
@@ -29,6 +30,7 @@ from .wire import BadRequestBody, Request, Response, json_response, sleep_until
 #: endpoint → (model for the size rules and token counts, most images per request)
 ENDPOINTS = {
     "openai/gpt-image-2/edit": ("gpt-image-2", 4),
+    "openai/gpt-image-2.5/flare/edit": ("gpt-image-2.5", 4),
     "fal-ai/gpt-image-1/edit-image": ("gpt-image-1", 4),
     "fal-ai/gpt-image-1.5/edit": ("gpt-image-1.5", 4),
 }
@@ -104,7 +106,7 @@ class FalApi(ProviderApi):
             return self._cdn_token(req)
         if req.method == "POST" and endpoint == "storage/upload/initiate":
             return self._initiate_upload(req)
-        if req.method == "POST" and endpoint in ENDPOINTS:
+        if req.method == "POST" and endpoint in ENDPOINTS and not shut_down(endpoint, self.config):
             return self._submit(req, endpoint)
         return self.error(404, message=f"Application '{endpoint}' not found")
 

@@ -15,7 +15,8 @@ from typing import Any
 from .common import InputProblem, ProviderApi, bearer
 from .edits import EditSpec, ImageInfo, choose_edit, render, render_partials, truncated
 from .faults import Fault, retry_after_headers
-from .openai_validation import read_edit_request
+from .models import OPENAI_MODELS, shut_down
+from .openai_validation import ModelGone, read_edit_request
 from .state import Job
 from .usage import usage
 from .wire import Request, Response, json_response, sleep_until, sse_event
@@ -83,7 +84,15 @@ class OpenAIApi(ProviderApi):
             return self.error(401)
         if path.rstrip("/") == "/images/edits" and req.method == "POST":
             return self._edit(req)
+        if path.rstrip("/") == "/models" and req.method == "GET":
+            return self._models()
         return self.error(404, message=f"Invalid URL ({req.method} /v1{path})", code="unknown_url")
+
+    def _models(self) -> Response:
+        """`GET /v1/models`: the models this key can use — every image model the sandbox still serves."""
+        data = [{"id": m, "object": "model", "created": 0, "owned_by": "system"}
+                for m in OPENAI_MODELS if not shut_down(m, self.config)]
+        return json_response(200, {"object": "list", "data": data}, self._headers())
 
     # --- the edit ----------------------------------------------------------------------------------
 
@@ -91,6 +100,9 @@ class OpenAIApi(ProviderApi):
         started = time.monotonic()
         try:
             edit = read_edit_request(req, self.config)
+        except ModelGone as exc:
+            self.count("creates")
+            return self.error(404, message=exc.message, param=exc.field, code=exc.code)
         except InputProblem as exc:
             self.count("creates")
             early = self.early_fault(self.take_fault("create"))
@@ -102,9 +114,11 @@ class OpenAIApi(ProviderApi):
         if fault is not None and fault.kind == "moderation":
             return self.moderation_error("input")
         spec = EditSpec(edit.prompt, choose_edit(edit.prompt, self.config["edit"]), edit.size,
-                        edit.output_format, edit.background, edit.n, edit.compression)
+                        edit.output_format, edit.background, edit.n, edit.compression, markup=edit.markup)
         record = self.record(edit.prompt, edit.params, edit.infos, edit.mask_info, "bearer",
-                             encoding=edit.encoding, image_field=edit.image_field, model=edit.model)
+                             encoding=edit.encoding, image_field=edit.image_field, model=edit.model,
+                             markup_image=edit.markup_info.describe() if edit.markup_info else None,
+                             complexity=edit.complexity)
 
         def make() -> Job:
             job = self.new_job("img_" + secrets.token_hex(12), edit.model, spec, edit.images, edit.mask,

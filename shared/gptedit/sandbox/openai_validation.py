@@ -9,12 +9,12 @@ from typing import Any
 
 from .common import InputProblem, ProviderApi
 from .edits import ImageInfo
-from .sizes import GPT_IMAGE_2_MODELS, SizeProblem, check_for_model
+from .models import OPENAI_MODELS, shut_down
+from .sizes import SizeProblem, check_for_model
 from .wire import BadRequestBody, Request, parse_data_url, parse_multipart
 
-MODELS = ("gpt-image-1", "gpt-image-1-mini", "gpt-image-1.5", "gpt-image-2", "gpt-image-2-2026-04-21",
-          "chatgpt-image-latest", "dall-e-2")
-DEFAULT_MODEL = "gpt-image-1.5"
+MODELS = tuple(OPENAI_MODELS)
+DEFAULT_MODEL = "gpt-image-2"
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 MAX_MASK_BYTES = 4 * 1024 * 1024
 
@@ -27,6 +27,9 @@ class EditData:
     infos: list[ImageInfo]
     mask: bytes | None
     mask_info: ImageInfo | None
+    markup: bytes | None
+    markup_info: ImageInfo | None
+    complexity: str | None
     size: tuple[int, int] | None
     n: int
     quality: str
@@ -77,6 +80,10 @@ def _bool(params: dict[str, Any], name: str) -> bool:
     return bool(value)
 
 
+class ModelGone(InputProblem):
+    """A shut-down model: OpenAI answers 404 `model_not_found` rather than a 400 about the value."""
+
+
 def _read_body(req: Request) -> tuple[dict[str, Any], list[bytes], bytes | None, str, str]:
     if req.content_type == "multipart/form-data":
         try:
@@ -91,6 +98,8 @@ def _read_body(req: Request) -> tuple[dict[str, Any], list[bytes], bytes | None,
                 names.add(part.name)
             elif part.name == "mask":
                 mask = part.data
+            elif part.name == "markup":
+                params["markup"] = part.data  # a file part, like mask
             else:
                 params[part.name] = part.data.decode("utf-8", "replace")
         field = "image[]" if "image[]" in names else "image"
@@ -105,6 +114,8 @@ def _read_body(req: Request) -> tuple[dict[str, Any], list[bytes], bytes | None,
             raise InputProblem("The JSON body must be an object.", None, "invalid_json")
         refs = body.pop("images", None)
         mask_ref = body.pop("mask", None)
+        if body.get("markup") is not None:
+            body["markup"] = _json_image(body["markup"], "markup")
         if not isinstance(refs, list):
             raise InputProblem("Missing required parameter: 'images'.", "images", "missing_required_parameter")
         images = [_json_image(ref, f"images[{i}]") for i, ref in enumerate(refs)]
@@ -134,9 +145,14 @@ def _json_image(ref: Any, name: str) -> bytes:
 def read_edit_request(req: Request, config: dict[str, Any]) -> EditData:
     params, images, mask, encoding, image_field = _read_body(req)
     model = params.get("model", DEFAULT_MODEL)
+    if model in MODELS and shut_down(model, config):
+        raise ModelGone(f"The model `{model}` does not exist or you do not have access to it.", "model",
+                        "model_not_found")
+    current = [m for m in MODELS if not shut_down(m, config)]
     if model not in MODELS:
         raise InputProblem(f"Invalid value: '{model}'. Supported values are: "
-                           + ", ".join(f"'{m}'" for m in MODELS) + ".", "model", "invalid_value")
+                           + ", ".join(f"'{m}'" for m in current) + ".", "model", "invalid_value")
+    rules = OPENAI_MODELS[model]
     gpt = model != "dall-e-2"
     prompt = params.get("prompt")
     if not isinstance(prompt, str) or prompt == "":
@@ -170,12 +186,30 @@ def read_edit_request(req: Request, config: dict[str, Any]) -> EditData:
         if (mask_info.width, mask_info.height) != (infos[0].width, infos[0].height):
             raise InputProblem("Invalid mask image format - mask size does not match image size.", "mask",
                                "invalid_value")
+    markup, markup_info = params.pop("markup", None), None
+    if markup is not None:
+        if not rules.markup:
+            raise InputProblem(f"Unknown parameter: 'markup'. {model} does not support markup edits.", "markup",
+                               "unknown_parameter")
+        markup_info = ProviderApi.check_image(markup, "markup", ("png",))
+        if not markup_info.has_alpha:
+            raise InputProblem("Invalid markup image - markup must be a PNG with an alpha channel.", "markup",
+                               "invalid_value")
+        if (markup_info.width, markup_info.height) != (infos[0].width, infos[0].height):
+            raise InputProblem("Invalid markup image - markup size does not match the first image's size.",
+                               "markup", "invalid_value")
+    complexity = None
+    if "complexity" in params:
+        if not rules.complexity:
+            raise InputProblem(f"Unknown parameter: 'complexity'. {model} does not support it.", "complexity",
+                               "unknown_parameter")
+        complexity = _choice(params, "complexity", "high", ("low", "medium", "high"))
     try:
         size = check_for_model(model, params.get("size", "auto" if gpt else "1024x1024"))
     except SizeProblem as exc:
         raise InputProblem(str(exc), "size", "invalid_value") from exc
     n = _int(params, "n", 1, 1, 10)
-    qualities = (("low", "medium", "high", "auto") + (("standard",) if encoding == "multipart" else ())
+    qualities = (rules.qualities + (("standard",) if encoding == "multipart" else ())
                  if gpt else ("standard", "auto"))
     quality = _choice(params, "quality", "auto", qualities)
     background = _choice(params, "background", "auto", ("transparent", "opaque", "auto"))
@@ -183,7 +217,7 @@ def read_edit_request(req: Request, config: dict[str, Any]) -> EditData:
     if background == "transparent" and output_format == "jpeg":
         raise InputProblem("Transparent background requires output_format png or webp.", "background",
                            "invalid_value")
-    if background == "transparent" and model in GPT_IMAGE_2_MODELS and config["gpt_image_2_transparent"] == "error":
+    if background == "transparent" and rules.family == "gpt-image-2" and config["gpt_image_2_transparent"] == "error":
         raise InputProblem(f"Transparent background is not supported for {model}.", "background", "invalid_value")
     compression = _int(params, "output_compression", None, 0, 100)
     partial_images = _int(params, "partial_images", 0, 0, 3)
@@ -194,6 +228,9 @@ def read_edit_request(req: Request, config: dict[str, Any]) -> EditData:
     if "input_fidelity" in params:
         _choice(params, "input_fidelity", "low", ("low", "high"))
     shown = {k: v for k, v in params.items() if k != "prompt"}
-    return EditData(prompt, model, images, infos, mask, mask_info, size, n or 1, quality, background,
+    if markup is not None:
+        shown["markup"] = True
+    return EditData(prompt, model, images, infos, mask, mask_info, markup, markup_info, complexity, size, n or 1,
+                    quality, background,
                     output_format, compression, _bool(params, "stream"), partial_images or 0, response_format,
                     encoding, image_field, shown)

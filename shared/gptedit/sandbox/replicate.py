@@ -20,6 +20,7 @@ from urllib.parse import urlencode, urlsplit
 from .common import InlineTooLarge, InputProblem, ProviderApi, bearer
 from .edits import EditSpec, ImageInfo, choose_edit, render
 from .faults import Fault, delay_of, retry_after_headers
+from .models import shut_down
 from .state import RUNNING_PHASES, Job, iso, parse_iso
 from .wire import BadRequestBody, Request, Response, json_response, parse_multipart, text_response
 
@@ -131,7 +132,7 @@ class ReplicateApi(ProviderApi):
         early = self.early_fault(fault)
         if early is not None:
             return early
-        if model not in MODELS:
+        if model not in MODELS or shut_down(model, self.config):
             return self.error(404, message=f"Model {model} not found.")
         try:
             body = req.json()

@@ -12,6 +12,8 @@ import math
 from .sizes import GPT_IMAGE_2_MODELS
 
 _QUALITY_FACTOR = {"low": 16, "medium": 48, "high": 96}
+#: xhigh and max have no published counts; the sandbox bills them as 2x and 4x high (a test double only)
+_ABOVE_HIGH = {"xhigh": 2, "max": 4}
 
 #: gpt-image-1, -1.5 and -1-mini output tokens per image [O6]
 _FIXED_TABLE = {
@@ -31,6 +33,8 @@ def resolve_quality(quality: str | None) -> str:
 
 
 def gpt_image_2_output_tokens(width: int, height: int, quality: str) -> int:
+    if quality in _ABOVE_HIGH:
+        return _ABOVE_HIGH[quality] * gpt_image_2_output_tokens(width, height, "high")
     f = _QUALITY_FACTOR[resolve_quality(quality)]
     long_edge, short_edge = max(width, height), min(width, height)
     s = (2 * f * short_edge + long_edge) // (2 * long_edge)
@@ -38,6 +42,8 @@ def gpt_image_2_output_tokens(width: int, height: int, quality: str) -> int:
 
 
 def output_tokens(model: str, width: int, height: int, quality: str) -> int:
+    if quality in _ABOVE_HIGH:
+        return gpt_image_2_output_tokens(width, height, quality)
     q = resolve_quality(quality)
     if model not in GPT_IMAGE_2_MODELS:
         row = _FIXED_TABLE.get((width, height))
