@@ -14,6 +14,9 @@ if str(ROOT / "shared") not in sys.path:
     sys.path.insert(0, str(ROOT / "shared"))
 
 _LEAKY = ("EACHLABS_API_KEY", "OPENAI_API_KEY", "REPLICATE_API_TOKEN", "FAL_KEY")
+#: the day the tests describe: the clock for model shutdowns is pinned so a test run gives the same answers
+#: on any date (GPTEDIT_TODAY on the client, the sandbox's `today` switch); tests about shutdowns set their own
+TESTS_TODAY = "2026-11-29"
 
 
 @pytest.fixture(autouse=True)
@@ -28,4 +31,5 @@ def isolated_home(tmp_path_factory, monkeypatch):
             monkeypatch.delenv(name, raising=False)
     for name in _LEAKY:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GPTEDIT_TODAY", TESTS_TODAY)
     return home

@@ -17,7 +17,7 @@ def sandbox():
 @pytest.fixture(autouse=True)
 def clean_sandbox(sandbox):
     sandbox.reset()
-    sandbox.configure(latency=0.3)
+    sandbox.configure(latency=0.3, today="2026-11-29")  # the day the tests describe (tests/conftest.py)
     yield
 
 

@@ -18,7 +18,7 @@ def _server():
 @pytest.fixture
 def sb(_server: Sandbox) -> Sandbox:
     _server.reset()
-    _server.configure(latency=TEST_LATENCY)
+    _server.configure(latency=TEST_LATENCY, today="2026-11-29")  # the day the tests describe (tests/conftest.py)
     return _server
 
 
