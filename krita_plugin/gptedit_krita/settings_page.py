@@ -67,6 +67,8 @@ class SettingsDialog(QDialog):
         self.url_fields: dict[str, QLineEdit] = {}
         providers = self.config.get("providers") or {}
         for name, info in PROVIDERS.items():
+            if name in settings_mod.SHARES_ACCOUNT:
+                continue  # uses the key and base URL of the provider it shares an account with
             box = QGroupBox(info.label)
             form = QFormLayout(box)
             key = QLineEdit()

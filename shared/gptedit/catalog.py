@@ -244,6 +244,21 @@ _OPENAI = ProviderInfo(
     can_stream=True,
 )
 
+# The same OpenAI models reached through the Responses API in background mode (providers/openai_responses.py):
+# the image tool takes the same options, mask and complexity; one image per response (the request allows
+# one tool call), no streamed previews (background responses are polled) and no markup (the tool has no
+# such field: https://github.com/openai/openai-python, types/responses/tool_param.py).
+_OPENAI_RESPONSES = replace(
+    _OPENAI,
+    name="openai-responses",
+    label="OpenAI Responses (background)",
+    models=tuple(replace(m, provider="openai-responses", max_n=1, supports_stream=False, supports_markup=False)
+                 for m in _OPENAI.models),
+    default_reason="the same default as OpenAI's Images route",
+    can_cancel=True,
+    can_stream=False,
+)
+
 _REPLICATE = ProviderInfo(
     name="replicate",
     label="Replicate",
@@ -344,7 +359,9 @@ _FAL = ProviderInfo(
 )
 
 #: the catalog as shipped; `PROVIDERS` is this plus the user's models.json (see `user_catalog.apply`)
-BUILTIN: dict[str, ProviderInfo] = {p.name: p for p in (_EACHLABS, _OPENAI, _REPLICATE, _FAL)}
+BUILTIN: dict[str, ProviderInfo] = {
+    p.name: p for p in (_EACHLABS, _OPENAI, _OPENAI_RESPONSES, _REPLICATE, _FAL)
+}
 PROVIDERS: dict[str, ProviderInfo] = dict(BUILTIN)
 
 

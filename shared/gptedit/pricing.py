@@ -75,6 +75,27 @@ OPENAI_RATES: dict[str, Rates] = {
     GPT_IMAGE_1_MINI: Rates(2.00, 2.50, 8.00),
 }
 
+# The Responses route bills the image tool at the image model's rates above, plus the text ("mainline") model
+# that calls the tool at its own token rates. USD per 1M tokens (input, output), OpenAI's pricing page
+# (https://developers.openai.com/api/docs/pricing); longest prefix wins so dated snapshots match.
+RESPONSES = "openai-responses"
+MAINLINE_RATES: dict[str, tuple[float, float]] = {
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-5-mini": (0.25, 2.00),
+    "gpt-5-nano": (0.05, 0.40),
+    "gpt-5": (1.25, 10.00),
+}
+# What the mainline model reads and writes for one edit, roughly: the prompt and our instructions, each
+# picture at its vision cost (a 2048-px side at high detail is 1105 tokens: 85 + 170 per 512-px tile), and
+# the tool call it writes (about a paragraph).
+_MAINLINE_IMAGE_TOKENS = 1105
+_MAINLINE_OVERHEAD_IN = 60
+_MAINLINE_OUT = 250
+
 # kept for callers of the earlier name: each::labs' gpt-image-v2 rates now live in its catalog entry
 EACHLABS_V2_RATES = Rates(5.00, 10.00, 30.00)
 
@@ -179,7 +200,7 @@ def _rates(provider: str, model: str, family: str) -> tuple[Rates, str, bool]:
         words = "your models.json rates" if entry.user_defined else f"{provider_label(provider)} rates"
         return entry.rates, words, False
     rates = OPENAI_RATES[family]
-    if provider == "openai":
+    if provider in ("openai", RESPONSES):
         return rates, "OpenAI list prices", True
     if provider == "fal" and family == GPT_IMAGE_2:
         return rates, "fal's quoted prices (OpenAI list)", True  # fal's gpt-image-2/edit page quotes them
@@ -250,6 +271,13 @@ def estimate(
     low = input_cost + n * min(c[0] for c in costs)
     high = input_cost + n * max(c[1] for c in costs)
     parts = [f"{label} for {family}"]
+    if provider == RESPONSES:
+        from .providers.openai_responses import DEFAULT_MAINLINE_MODEL  # late: providers import pricing
+
+        mainline = _mainline_cost(DEFAULT_MAINLINE_MODEL, text_tokens + _MAINLINE_OVERHEAD_IN
+                                  + len(input_images) * _MAINLINE_IMAGE_TOKENS, _MAINLINE_OUT) or 0.0
+        low, high = low + mainline, high + mainline
+        parts.append(f"+ ≈${mainline:.4f} for {DEFAULT_MAINLINE_MODEL}, which calls the image tool")
     if q is Quality.AUTO:
         typical = size or Size(1024, 1024)
         medium = input_cost + n * _output_costs(family, rates, typical, Quality.MEDIUM, openai_priced)[1]
@@ -296,3 +324,37 @@ def actual(
         return None
     lo, hi = _output_costs(family, rates, size, q, openai_priced)
     return round(n * hi, 6) if lo == hi else None
+
+
+def _mainline_cost(model: str, tokens_in: int, tokens_out: int) -> float | None:
+    m = (model or "").strip().lower()
+    for prefix in sorted(MAINLINE_RATES, key=len, reverse=True):
+        if m.startswith(prefix):
+            rate_in, rate_out = MAINLINE_RATES[prefix]
+            return (tokens_in * rate_in + tokens_out * rate_out) / 1e6
+    return None
+
+
+def responses_cost(mainline: str, reported_mainline: str, image_model: str, *, usage, size: Size | None,
+                   quality: Quality | None, images: int, input_images: int = 1) -> float | None:
+    """What an edit through the Responses API cost: the mainline model's tokens from the response's own
+    `usage`, plus the image tool at the image model's rates. The tool's own token counts are not in the
+    response, so its part is priced from the size and quality it reports making (input pictures at the
+    same approximate per-image figure the estimate uses; where only a range of output tokens is known, its
+    top). None when nothing is known."""
+    family = model_family(image_model, RESPONSES)
+    if family is None or size is None or images < 1:
+        return None
+    rates = OPENAI_RATES[family]
+    q = quality if quality is not None and quality is not Quality.AUTO else Quality.MEDIUM
+    tool = images * _output_costs(family, rates, size, q, True)[1]
+    per_input = _INPUT_TOKENS_V2 if family in _V2_FAMILIES else _INPUT_TOKENS_LOW_FIDELITY
+    tool += input_images * per_input * rates.image_in / 1e6
+    text = 0.0
+    if isinstance(usage, dict):
+        def num(v) -> int:
+            return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else 0
+
+        text = _mainline_cost(reported_mainline or mainline, num(usage.get("input_tokens")),
+                              num(usage.get("output_tokens"))) or 0.0
+    return round(tool + text, 6)

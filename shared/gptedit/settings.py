@@ -23,9 +23,14 @@ from .paths import config_path
 KEY_ENV = {
     "eachlabs": "EACHLABS_API_KEY",
     "openai": "OPENAI_API_KEY",
+    # OpenAI through the Responses API in background mode: the same account and key as "openai"
+    "openai-responses": "OPENAI_API_KEY",
     "replicate": "REPLICATE_API_TOKEN",
     "fal": "FAL_KEY",
 }
+#: A provider that reaches the same service as another: without its own key or base URL (in the environment
+#: or the config file) it uses that one's, so the OpenAI key is typed once for both OpenAI routes.
+SHARES_ACCOUNT = {"openai-responses": "openai"}
 #: "sandbox" speaks each::labs' protocol to a local `python -m gptedit sandbox` (the offline default).
 SANDBOX = "sandbox"
 SANDBOX_BASE_URL = "http://127.0.0.1:8765/eachlabs"
@@ -173,13 +178,19 @@ def resolve(
     if provider not in PROVIDER_NAMES:
         raise ConfigError(f"Unknown provider {provider!r}; choose one of {', '.join(PROVIDER_NAMES)}.")
     pcfg = (config.get("providers") or {}).get(provider) or {}
-    upper = provider.upper()
     key_env = KEY_ENV.get(provider)
 
     s = Settings(provider=provider)
     s.model = str(pick("model", "GPTEDIT_MODEL", pcfg, ""))
-    s.base_url = str(pick("base_url", f"GPTEDIT_{upper}_BASE_URL", pcfg, ""))
+    s.base_url = str(pick("base_url", base_url_env(provider), pcfg, ""))
     s.api_key = str(pick("api_key", key_env, pcfg, "sandbox" if provider == SANDBOX else ""))
+    shared = SHARES_ACCOUNT.get(provider)
+    if shared:
+        scfg = (config.get("providers") or {}).get(shared) or {}
+        if sources["base_url"] == "default":
+            s.base_url = str(pick("base_url", base_url_env(shared), scfg, ""))
+        if sources["api_key"] == "default":
+            s.api_key = str(pick("api_key", None, scfg, ""))
     s.quality = _enum(Quality, pick("quality", "GPTEDIT_QUALITY", defaults_cfg, _DEFAULTS["quality"]), "quality")
     s.size = str(pick("size", "GPTEDIT_SIZE", defaults_cfg, _DEFAULTS["size"]))
     s.n = _int(pick("n", "GPTEDIT_N", defaults_cfg, _DEFAULTS["n"]), "n")
@@ -209,6 +220,11 @@ def resolve(
         s.model = PROVIDERS[s.protocol].default_model
     s.sources = sources
     return s
+
+
+def base_url_env(provider: str) -> str:
+    """`GPTEDIT_<PROVIDER>_BASE_URL`, spelt as a shell allows (openai-responses → OPENAI_RESPONSES)."""
+    return f"GPTEDIT_{provider.upper().replace('-', '_')}_BASE_URL"
 
 
 def require_key(s: Settings) -> str:

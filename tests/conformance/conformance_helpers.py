@@ -13,7 +13,7 @@ from gptedit.pngio import openai_mask_png
 from gptedit.settings import resolve
 from PIL import Image
 
-PROVIDERS = ("eachlabs", "openai", "replicate", "fal")
+PROVIDERS = ("eachlabs", "openai", "openai-responses", "replicate", "fal")
 #: a model per provider that can make several variations (Replicate's gpt-image-2 makes one)
 MULTI_MODEL = {"eachlabs": "gpt-image-v2-edit", "openai": "gpt-image-2", "replicate": "openai/gpt-image-1.5",
                "fal": "openai/gpt-image-2/edit"}
@@ -57,10 +57,11 @@ class Recorder:
 
 
 def edit(sandbox, provider: str, prompt: str = "[identity] keep it", *, image=None, settings_flags=None,
-         cancel=None, listener=None, **request_kw):
+         cancel=None, listener=None, refs=(), **request_kw):
     settings = settings_for(sandbox, provider, **(settings_flags or {}))
     image = image or picture()[1]
     request = request_for(settings, prompt, image, **request_kw)
+    request.images.extend(refs)
     ledger = Ledger()
     rec = listener or Recorder()
     job = run_edit(settings, request, origin="test", listener=rec, cancel=cancel or CancelToken(), ledger=ledger,

@@ -24,8 +24,11 @@ from gptedit.jobs import CancelToken
 from gptedit.ledger import Ledger
 from gptedit.models import JobState
 
-CANCELLABLE = ("eachlabs", "replicate", "fal")
-POLLED = ("eachlabs", "replicate", "fal")  # OpenAI answers in the create request itself
+CANCELLABLE = ("eachlabs", "openai-responses", "replicate", "fal")
+# OpenAI's Images API answers in the create request itself; its Responses route is polled
+POLLED = ("eachlabs", "openai-responses", "replicate", "fal")
+# results fetched from a URL (OpenAI's routes carry them as base64 in the answer)
+DOWNLOADED = ("eachlabs", "replicate", "fal")
 
 
 def creates(sandbox, provider):
@@ -60,7 +63,7 @@ def test_identity_edit_returns_the_same_pixels_and_records_every_step(sandbox, p
     assert sandbox.stats()["leaked_credentials"] == []
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", MULTI_MODEL)  # OpenAI's Responses route makes one image per job
 def test_variations_are_numbered_results(sandbox, provider, monkeypatch):
     if provider == "replicate":
         # Replicate's only current model makes one image; its 1.5 wrapper made several until 2026-12-01
@@ -90,7 +93,7 @@ def test_replicate_output_shapes(sandbox, shape):
     assert job.state is JobState.FETCHED, job.error
 
 
-@pytest.mark.parametrize("provider", ["openai", "fal"])
+@pytest.mark.parametrize("provider", ["openai", "openai-responses", "fal"])
 def test_mask_limits_the_edit(sandbox, provider):
     img, image = picture()
     box = (10, 5, 50, 40)
@@ -126,7 +129,7 @@ def test_a_wrong_key_is_an_auth_failure_with_the_variable_named(sandbox, provide
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_out_of_credit(sandbox, provider):
-    sandbox.inject(provider, "create", "quota" if provider == "openai" else "http_402")
+    sandbox.inject(provider, "create", "quota" if provider.startswith("openai") else "http_402")
     job, _, _ = edit(sandbox, provider)
     assert job.state is JobState.FAILED and job.error_kind == "payment", job.error
 
@@ -176,14 +179,14 @@ def test_a_failed_run_carries_the_providers_words(sandbox, provider):
     assert job.error and "Traceback" not in job.error
 
 
-@pytest.mark.parametrize("provider", POLLED)
+@pytest.mark.parametrize("provider", DOWNLOADED)
 def test_an_expired_output_link_is_named(sandbox, provider):
     sandbox.inject(provider, "download", "expired_output", count=5)
     job, _, _ = edit(sandbox, provider)
     assert job.state is JobState.FAILED and job.error_kind == "output_expired", job.error
 
 
-@pytest.mark.parametrize("provider", POLLED)
+@pytest.mark.parametrize("provider", DOWNLOADED)
 def test_a_truncated_download_is_fetched_again(sandbox, provider):
     img, image = picture()
     sandbox.inject(provider, "download", "truncated_image", count=1)
@@ -267,6 +270,41 @@ def test_orphans_submitting_become_unknown_and_running_ones_resume(sandbox):
     assert [j.id for j in resumable] == [job.id]
     assert [j.id for j in unknown] == [lost.id]
     assert ledger.get(lost.id).state is JobState.UNKNOWN
+
+
+def test_openai_responses_moderation_in_either_shape(sandbox):
+    """The Responses API may report a refused picture on the image call of a completed response, or as a
+    failed response; both are a moderation failure, with nothing saved."""
+    for shape in ("call", "response"):
+        sandbox.configure(outcome="moderation", responses_moderation=shape)
+        job, _, _ = edit(sandbox, "openai-responses")
+        assert job.state is JobState.FAILED and job.error_kind == "moderation", (shape, job.error)
+        assert job.results == []
+
+
+def test_openai_responses_a_damaged_image_is_read_again(sandbox):
+    img, image = picture()
+    sandbox.inject("openai-responses", "poll", "truncated_image")
+    job, _, _ = edit(sandbox, "openai-responses", image=image)
+    assert job.state is JobState.FETCHED, job.error
+    assert same_picture(job.results[0], img, "openai-responses")
+    assert creates(sandbox, "openai-responses") == 1
+
+
+def test_openai_responses_sends_a_background_request_with_one_tool_call(sandbox):
+    _, image = picture()
+    ref = picture(40, 30)[1]
+    job, _, _ = edit(sandbox, "openai-responses", "[invert] flip", image=image, refs=[ref],
+                     mask=mask_for(96, 64, (0, 0, 8, 8)))
+    assert job.state is JobState.FETCHED, job.error
+    seen = sandbox.stats()["jobs"][-1]["request"]
+    assert seen["background"] is True and seen["store"] is True
+    assert seen["mainline"] and not seen["mainline"].startswith("gpt-image")
+    assert seen["params"]["tool_choice"] == {"type": "image_generation"}
+    assert seen["params"]["max_tool_calls"] == 1 and seen["params"]["action"] == "edit"
+    assert seen["mask_encoding"] == "data_url"
+    assert [i["width"] for i in seen["images"]] == [96, 40]
+    assert seen["metadata"].get("client") == "gptedit"
 
 
 def test_openai_streaming_shows_partial_previews(sandbox):

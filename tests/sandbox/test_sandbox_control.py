@@ -53,8 +53,10 @@ def test_stats_name_the_providers_own_status_word(sb, http):
 
 
 def test_base_urls_and_unknown_paths(sb, http):
-    assert set(sb.base_urls) == {"eachlabs", "openai", "replicate", "fal"}
+    assert set(sb.base_urls) == {"eachlabs", "openai", "openai-responses", "replicate", "fal"}
     assert sb.base_urls["openai"] == sb.api_url + "/openai/v1"
+    # both OpenAI routes live under the same /v1, as on the real host
+    assert sb.base_urls["openai-responses"] == sb.base_urls["openai"]
     r = http.get(sb.api_url + "/nowhere")
     assert r.status_code == 404 and r.json()["base_urls"] == sb.base_urls
     assert http.get(sb.api_url + "/_sandbox/urls").json()["cdn"] == sb.cdn_url

@@ -18,6 +18,8 @@ def test_the_four_providers_with_their_documented_bases_and_key_variables():
     expected = {
         "eachlabs": ("https://api.eachlabs.ai", "EACHLABS_API_KEY", "Bearer", "gpt-image-v2-edit"),
         "openai": ("https://api.openai.com/v1", "OPENAI_API_KEY", "Bearer", "gpt-image-2.6-sunburst"),
+        # OpenAI's second route (Responses API, background mode): same host, key and models
+        "openai-responses": ("https://api.openai.com/v1", "OPENAI_API_KEY", "Bearer", "gpt-image-2.6-sunburst"),
         "replicate": ("https://api.replicate.com", "REPLICATE_API_TOKEN", "Bearer", "openai/gpt-image-2"),
         "fal": ("https://queue.fal.run", "FAL_KEY", "Key", "openai/gpt-image-2/edit"),
     }
@@ -66,9 +68,19 @@ def test_the_gpt_image_2_6_models_have_every_documented_control():
     assert Quality.MAX in m25.qualities and not m25.complexities and not m25.supports_markup
     m2 = model_info("openai", "gpt-image-2")
     assert Quality.XHIGH not in m2.qualities and not m2.complexities and not m2.mask_with_references
-    # no other provider lists markup or complexity yet
-    assert not [m.id for n, p in PROVIDERS.items() if n != "openai" for m in p.models
+    # no other provider lists markup or complexity yet (OpenAI's Responses route has complexity, not markup)
+    assert not [m.id for n, p in PROVIDERS.items() if n not in ("openai", "openai-responses") for m in p.models
                 if m.supports_markup or m.complexities]
+    assert not [m.id for m in PROVIDERS["openai-responses"].models if m.supports_markup]
+
+
+def test_the_responses_route_offers_openais_models_one_image_at_a_time_with_masks():
+    images, responses = PROVIDERS["openai"], PROVIDERS["openai-responses"]
+    assert responses.model_ids() == images.model_ids()
+    assert responses.can_cancel and not images.can_cancel
+    for model in responses.models:
+        assert model.max_n == 1 and model.supports_mask and not model.supports_stream
+        assert model.sizes == model_info("openai", model.id).sizes
 
 
 def test_auth_header_uses_the_provider_scheme():
@@ -92,7 +104,7 @@ def test_capabilities_are_conservative_where_unconfirmed():
 
 
 def test_cancel_and_stream_flags():
-    assert [n for n, p in PROVIDERS.items() if p.can_cancel] == ["eachlabs", "replicate", "fal"]
+    assert [n for n, p in PROVIDERS.items() if p.can_cancel] == ["eachlabs", "openai-responses", "replicate", "fal"]
     assert [n for n, p in PROVIDERS.items() if p.can_stream] == ["openai"]
     assert model_info("openai", "gpt-image-1.5", today=_BEFORE).supports_stream
     assert model_info("openai", "gpt-image-2.6-flare").supports_stream
@@ -111,7 +123,7 @@ def test_unknown_model_names_the_current_choices_only():
 
 
 def test_unknown_provider_names_the_choices():
-    with pytest.raises(BadInput, match="eachlabs, openai, replicate, fal"):
+    with pytest.raises(BadInput, match="eachlabs, openai, openai-responses, replicate, fal"):
         provider_info("midjourney")
     with pytest.raises(BadInput):
         model_info("midjourney", "x")

@@ -81,13 +81,13 @@ def provider(name, server, **opts):
 
 
 # --- registry ----------------------------------------------------------------------------------------
-def test_registry_knows_the_four_providers():
-    assert set(PROVIDER_CLASSES) == {"eachlabs", "openai", "replicate", "fal"}
+def test_registry_knows_every_provider():
+    assert set(PROVIDER_CLASSES) == {"eachlabs", "openai", "openai-responses", "replicate", "fal"}
     p = make_provider("openai", ProviderConfig("openai", "", "k"), stream=True, partial_images=9)
     assert p.stream and p.partial_images == 3 and p.base_url == "https://api.openai.com/v1"
     assert p.read_timeout == 360.0
     assert make_provider("replicate", ProviderConfig("replicate", "", "k"), wait=500).wait == 60
-    with pytest.raises(ConfigError, match="eachlabs, openai, replicate, fal"):
+    with pytest.raises(ConfigError, match="eachlabs, openai, openai-responses, replicate, fal"):
         make_provider("dalle", ProviderConfig("dalle", "", "k"))
 
 

@@ -7,16 +7,18 @@ from .base import Provider, ProviderConfig
 from .eachlabs import EachLabsProvider
 from .fal import FalProvider
 from .openai import OpenAIProvider
+from .openai_responses import OpenAIResponsesProvider
 from .replicate import ReplicateProvider
 
 PROVIDER_CLASSES: dict[str, type[Provider]] = {
-    cls.name: cls for cls in (EachLabsProvider, OpenAIProvider, ReplicateProvider, FalProvider)
+    cls.name: cls
+    for cls in (EachLabsProvider, OpenAIProvider, OpenAIResponsesProvider, ReplicateProvider, FalProvider)
 }
 
 
 def make_provider(name: str, config: ProviderConfig, **options) -> Provider:
     """The provider for `name`. Options are provider-specific: OpenAI `stream`, `partial_images`,
-    `read_timeout`; Replicate `wait`; all accept `retry` (a `RetryPolicy`) and `transport`."""
+    `read_timeout`; OpenAI Responses `mainline_model`, `metadata`; Replicate `wait`; all accept `retry` (a `RetryPolicy`) and `transport`."""
     try:
         cls = PROVIDER_CLASSES[name]
     except KeyError:

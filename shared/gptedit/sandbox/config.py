@@ -9,7 +9,7 @@ import copy
 from datetime import date
 from typing import Any
 
-PROVIDERS = ("eachlabs", "openai", "replicate", "fal")
+PROVIDERS = ("eachlabs", "openai", "openai-responses", "replicate", "fal")
 
 OUTCOMES = ("success", "error", "moderation", "cancelled-remotely")
 EDITS = ("identity", "invert", "tint")
@@ -75,6 +75,11 @@ DEFAULTS: dict[str, Any] = {
     "drift": None,
     # the sandbox's date (YYYY-MM-DD) for model shutdowns; None = the real UTC date
     "today": None,
+    # how the Responses API reports a picture its safety system refused; its docs show both shapes
+    # (UNCONFIRMED which one an image refusal takes): "call" = the response completes and its
+    # image_generation_call fails with error.code moderation_blocked; "response" = the response fails
+    # with error.code image_content_policy_violation
+    "responses_moderation": "call",
 }
 
 
@@ -152,6 +157,8 @@ def merge(current: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
                 except ValueError:
                     raise ConfigProblem(f"today must be a date like 2026-12-01 or null, not {value!r}") from None
             cfg[key] = value
+        elif key == "responses_moderation":
+            cfg[key] = _choice(key, value, ("call", "response"))
     return cfg
 
 

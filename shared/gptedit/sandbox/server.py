@@ -26,13 +26,17 @@ from .eachlabs import EachlabsApi
 from .fal import FalApi
 from .faults import FaultProblem
 from .openai_api import OpenAIApi
+from .openai_responses import OpenAIResponsesApi
 from .replicate import ReplicateApi
 from .state import Context
 from .storage import cdn_app, upload_app
 from .wire import BadRequestBody, Listener, Request, Response, json_response
 
-#: path prefix on the API listener → (provider, the part of the base URL after the prefix)
-PREFIXES = {"/eachlabs": "eachlabs", "/openai/v1": "openai", "/replicate": "replicate", "/fal": "fal"}
+#: path prefix on the API listener → provider (the longest matching prefix wins)
+PREFIXES = {"/eachlabs": "eachlabs", "/openai/v1/responses": "openai-responses", "/openai/v1": "openai",
+            "/replicate": "replicate", "/fal": "fal"}
+#: a provider's base URL when it is not its own prefix: both OpenAI routes share the API's /v1
+BASE_PREFIX = {"openai-responses": "/openai/v1"}
 
 
 class Sandbox:
@@ -43,7 +47,7 @@ class Sandbox:
         self.ctx = Context(config)
         self._apis: dict[str, ProviderApi] = {
             "eachlabs": EachlabsApi(self.ctx), "openai": OpenAIApi(self.ctx),
-            "replicate": ReplicateApi(self.ctx), "fal": FalApi(self.ctx)}
+            "openai-responses": OpenAIResponsesApi(self.ctx), "replicate": ReplicateApi(self.ctx), "fal": FalApi(self.ctx)}
         self._listeners: list[Listener] = []
 
     # --- life cycle --------------------------------------------------------------------------------
@@ -93,7 +97,8 @@ class Sandbox:
 
     @property
     def base_urls(self) -> dict[str, str]:
-        return {provider: self.ctx.api_url + prefix for prefix, provider in PREFIXES.items()}
+        return {provider: self.ctx.api_url + BASE_PREFIX.get(provider, prefix)
+                for prefix, provider in PREFIXES.items()}
 
     def configure(self, **options: Any) -> dict[str, Any]:
         """Merge options into the current configuration (checked; unknown keys raise ValueError)."""

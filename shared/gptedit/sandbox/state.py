@@ -175,6 +175,10 @@ class JobStore:
             job = self._jobs.get(job_id)
         return job if job is not None and (provider is None or job.provider == provider) else None
 
+    def remove(self, job_id: str) -> None:
+        with self._lock:
+            self._jobs.pop(job_id, None)
+
     def all(self, provider: str | None = None) -> list[Job]:
         with self._lock:
             jobs = list(self._jobs.values())
