@@ -70,9 +70,9 @@ def test_create_body_is_a_background_response_with_one_forced_image_tool_call():
 
 def test_the_create_request_can_carry_a_client_tag_and_another_mainline_model():
     p = provider(mainline_model="gpt-5-mini")
-    body = p.create_body(request(), metadata={"job": "abc123"})
+    body = p.create_body(request(client_tag="gptedit-abc123"))
     assert body["model"] == "gpt-5-mini"
-    assert body["metadata"] == {"client": "gptedit", "job": "abc123"}
+    assert body["metadata"] == {"client": "gptedit", "job": "gptedit-abc123"}
 
 
 def test_one_image_per_job_is_checked_before_sending():

@@ -171,6 +171,11 @@ class OpenAIResponsesProvider(HTTPProvider):
     name = "openai-responses"
     can_cancel = True
     can_stream = False
+    # The response's `metadata` carries the tag (shown in OpenAI's dashboard), but the API has no way to list
+    # an account's responses (only `GET /responses/{id}`), so a job whose create answer was lost cannot be
+    # looked up: it stays unknown.
+    sends_client_tag = True
+    can_find_created = False
     error_detail = staticmethod(error_detail)
 
     def __init__(self, config: ProviderConfig, *, mainline_model: str | None = None,
@@ -217,6 +222,8 @@ class OpenAIResponsesProvider(HTTPProvider):
             "store": True,
         }
         tags = {**self.metadata, **(metadata or {})}
+        if request.client_tag:
+            tags["job"] = request.client_tag
         if tags:
             body["metadata"] = {str(k)[:64]: str(v)[:512] for k, v in list(tags.items())[:16]}
         return body
