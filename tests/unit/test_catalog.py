@@ -80,7 +80,7 @@ def test_the_responses_route_offers_openais_models_one_image_at_a_time_with_mask
     assert responses.can_cancel and not images.can_cancel
     for model in responses.models:
         assert model.max_n == 1 and model.supports_mask and not model.supports_stream
-        assert model.sizes == model_info("openai", model.id).sizes
+        assert model.sizes == PROVIDERS["openai"].find(model.id).sizes
 
 
 def test_auth_header_uses_the_provider_scheme():

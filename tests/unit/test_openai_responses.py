@@ -7,6 +7,7 @@ import base64
 import io
 
 import pytest
+from gptedit.catalog import PROVIDERS
 from gptedit.errors import BadResponse, ModerationBlocked, ProviderError
 from gptedit.models import EditRequest, ImageInput, OutputFormat, Quality, RemoteStatus, Size
 from gptedit.pricing import estimate, responses_cost
@@ -157,7 +158,8 @@ def test_the_estimate_adds_the_mainline_model_to_the_images_price():
 def test_the_route_uses_the_openai_key_and_base_url_unless_it_has_its_own():
     config = {"providers": {"openai": {"api_key": "sk-shared", "base_url": "https://gw.example/v1"}}}
     s = resolve({"provider": "openai-responses"}, env={}, config=config)
-    assert (s.api_key, s.base_url, s.model) == ("sk-shared", "https://gw.example/v1", "gpt-image-2")
+    assert (s.api_key, s.base_url) == ("sk-shared", "https://gw.example/v1")
+    assert s.model == PROVIDERS["openai"].default_model
     assert s.protocol == "openai-responses" and s.key_env == "OPENAI_API_KEY"
     config["providers"]["openai-responses"] = {"api_key": "sk-own"}
     assert resolve({"provider": "openai-responses"}, env={}, config=config).api_key == "sk-own"

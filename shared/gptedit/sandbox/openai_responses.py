@@ -28,8 +28,9 @@ from typing import Any
 from .common import InputProblem, bearer
 from .edits import EditSpec, ImageInfo, choose_edit, render
 from .faults import Fault
+from .models import OPENAI_MODELS, shut_down
 from .openai_api import OpenAIApi
-from .openai_validation import MODELS as IMAGE_MODELS
+from .openai_validation import ModelGone
 from .sizes import GPT_IMAGE_2_MODELS, SizeProblem, check_for_model
 from .state import Job
 from .usage import image_input_tokens, text_tokens
@@ -78,6 +79,8 @@ class OpenAIResponsesApi(OpenAIApi):
         self.count("creates")
         try:
             parsed = self._read(req)
+        except ModelGone as exc:
+            return self.error(404, message=exc.message, param=exc.field, code=exc.code)
         except InputProblem as exc:
             early = self.early_fault(self.take_fault("create"))
             return early or self.error(400, message=exc.message, param=exc.field, code=exc.code or "invalid_value")
@@ -225,12 +228,25 @@ class OpenAIResponsesApi(OpenAIApi):
         if len(image_tools) != 1 or len(tools) != 1:
             raise InputProblem("Expected exactly one tool of type 'image_generation'.", "tools", "invalid_value")
         raw = image_tools[0]
-        models = tuple(m for m in IMAGE_MODELS if m != "dall-e-2")
-        tool = {"model": raw.get("model", "gpt-image-2")}
+        # the tool's default model per openai-python 3.x's tool_param.py
+        tool = {"model": raw.get("model", "gpt-image-2.6-sunburst")}
+        if tool["model"] in OPENAI_MODELS and shut_down(tool["model"], self.config):
+            raise ModelGone(f"The model `{tool['model']}` does not exist or you do not have access to it.",
+                            "tools[0].model", "model_not_found")
+        models = [m for m in OPENAI_MODELS if m != "dall-e-2" and not shut_down(m, self.config)]
         if tool["model"] not in models:
             raise InputProblem(f"Invalid value: '{tool['model']}'. Supported values are: "
                                + ", ".join(f"'{m}'" for m in models) + ".", "tools[0].model", "invalid_value")
-        for name, default, allowed in (("quality", "auto", ("low", "medium", "high", "auto")),
+        rules = OPENAI_MODELS[tool["model"]]
+        if "complexity" in raw:
+            if not rules.complexity:
+                raise InputProblem(f"Unknown parameter: 'tools[0].complexity'. {tool['model']} does not support "
+                                   "it.", "tools[0].complexity", "unknown_parameter")
+            tool["complexity"] = raw["complexity"]
+            if raw["complexity"] not in ("low", "medium", "high"):
+                raise InputProblem(f"Invalid value: '{raw['complexity']}'. Supported values are: 'low', 'medium', "
+                                   "'high'.", "tools[0].complexity", "invalid_value")
+        for name, default, allowed in (("quality", "auto", rules.qualities),
                                        ("background", "auto", ("transparent", "opaque", "auto")),
                                        ("output_format", "png", ("png", "webp", "jpeg")),
                                        ("moderation", "auto", ("auto", "low")),
@@ -357,7 +373,7 @@ class OpenAIResponsesApi(OpenAIApi):
 
     @staticmethod
     def _quality(job: Job) -> str:
-        return job.extra["quality"] if job.extra["quality"] in ("low", "medium", "high") else "medium"
+        return job.extra["quality"] if job.extra["quality"] != "auto" else "medium"
 
     @staticmethod
     def _usage(job: Job) -> dict[str, Any]:
