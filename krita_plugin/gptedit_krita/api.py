@@ -13,6 +13,7 @@ Anything not given comes from the environment, then the shared config file, then
 
 from __future__ import annotations
 
+from gptedit import recipe
 from gptedit import settings as settings_mod
 from gptedit.errors import BadInput
 
@@ -39,8 +40,7 @@ def edit(prompt: str, document=None, layer=None, **options) -> KritaJob:
     unknown = set(options) - set(SETTING_KEYS) - {"source", "references", "insert", "incremental"}
     if unknown:
         raise BadInput(f"Unknown option(s): {', '.join(sorted(unknown))}.")
-    if not prompt or not prompt.strip():
-        raise BadInput("The prompt is empty: describe the edit you want.")
+    prompt = recipe.clean_prompt(prompt)
     doc = document or Krita.instance().activeDocument()
     if doc is None:
         raise BadInput("No document is open. Open or create an image first.")
@@ -48,7 +48,7 @@ def edit(prompt: str, document=None, layer=None, **options) -> KritaJob:
     node = layer or paint_target(doc)
     snapshot = read_snapshot(doc, settings, source=options.get("source") or "layer", node=node,
                              references=bool(options.get("references")))
-    job = KritaJob(doc, snapshot, settings, prompt.strip(), above=node,
+    job = KritaJob(doc, snapshot, settings, prompt, above=node,
                    insert=options.get("insert", True), incremental=options.get("incremental", True))
     return job.start()
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gptedit.catalog import model_info
+from gptedit import recipe
 from gptedit.errors import BadInput
-from gptedit.geometry import Box, Plan, plan_edit
+from gptedit.geometry import Box, Plan
 from gptedit.settings import Settings
 
 from . import colors
@@ -99,10 +99,8 @@ def read_snapshot(doc, settings: Settings, *, source: str = "layer", node=None,
     node = node or paint_target(doc)
     if source == "layer" and node is None:
         raise BadInput("No layer is active. Click a layer in the Layers docker first.")
-    info = model_info(settings.protocol, settings.model)
     w, h = doc.width(), doc.height()
-    plan = plan_edit(w, h, selection_box(doc), info.sizes, size=settings.size, padding=settings.padding,
-                     max_send_side=settings.max_send_side)
+    plan = recipe.plan_for(settings, w, h, selection_box(doc))
     box = plan.context
     color = colors.color_info(doc)
     color.require_supported()
@@ -120,7 +118,7 @@ def read_snapshot(doc, settings: Settings, *, source: str = "layer", node=None,
         mask = bytes(doc.selection().pixelData(box.x, box.y, box.width, box.height))
     refs: list[tuple[str, bytes]] = []
     if references:
-        refs = _reference_layers(doc, node, box, max_count=max(0, info.max_inputs - 1))
+        refs = _reference_layers(doc, node, box, max_count=recipe.what_to_send(settings).references)
     return Snapshot(
         doc_name=doc.name() or "Untitled", doc_path=doc.fileName() or "", canvas_w=w, canvas_h=h, plan=plan,
         pixels=pixels, mask=mask, node_name=node.name() if node is not None else "", source=source,

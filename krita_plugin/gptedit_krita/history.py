@@ -12,10 +12,9 @@ from __future__ import annotations
 import dataclasses
 import time
 
-from gptedit import engine
-from gptedit.catalog import model_info
+from gptedit import engine, recipe
 from gptedit.errors import BadInput, GptEditError
-from gptedit.geometry import Box, plan_edit
+from gptedit.geometry import Box
 from gptedit.ledger import JobRecord, Ledger
 from gptedit.models import JobState
 
@@ -132,7 +131,7 @@ def edit_again(job_id: str, doc, prompt: str, on_started, **options) -> None:
         return
     try:
         settings = resolve_settings(options)
-        rule = model_info(settings.protocol, settings.model).sizes
+        recipe.model_for(settings)  # an unknown model is refused now, before anything is decoded
     except GptEditError as exc:
         on_started(None, exc.message)
         return
@@ -152,8 +151,7 @@ def edit_again(job_id: str, doc, prompt: str, on_started, **options) -> None:
         try:
             # The request size and send size are planned for the result's own box, which is then placed
             # where the result was made: no pixels are read from the document.
-            own = plan_edit(box.width, box.height, None, rule, size=settings.size,
-                            max_send_side=settings.max_send_side)
+            own = recipe.plan_for(settings, box.width, box.height, None)
             sel = (record.context or {}).get("selection_box")
             plan = dataclasses.replace(own, canvas=Box(0, 0, doc.width(), doc.height()), context=box,
                                        selection=Box(*sel) if sel else None)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gptedit import engine
-from gptedit.catalog import model_info
+from gptedit import engine, recipe
 from gptedit.errors import BadInput, GptEditError
 from gptedit.geometry import Box
 from gptedit.jobs import CancelToken
@@ -61,20 +60,17 @@ def encode_mask(mask: bytes, width: int, height: int, send_w: int, send_h: int) 
 
 
 def build_request(snapshot: Snapshot, settings: Settings, prompt: str) -> EditRequest:
+    """Encode what the recipe says this model takes, then let the recipe build the request."""
     plan = snapshot.plan
     box, send = plan.context, plan.send_size
-    info = model_info(settings.protocol, settings.model)
+    sending = recipe.what_to_send(settings)
     images = [encode_image(snapshot.pixels, box.width, box.height, send.width, send.height, "image.png")]
-    for i, (_name, ref) in enumerate(snapshot.references[: max(0, info.max_inputs - 1)]):
+    for i, (_name, ref) in enumerate(snapshot.references[: sending.references]):
         images.append(encode_image(ref, box.width, box.height, send.width, send.height, f"reference-{i + 1}.png"))
     mask = None
-    if snapshot.mask is not None and info.supports_mask:
+    if snapshot.mask is not None and sending.mask:
         mask = encode_mask(snapshot.mask, box.width, box.height, send.width, send.height)
-    return EditRequest(
-        prompt=prompt, images=images, model=settings.model, mask=mask, quality=settings.quality,
-        size=plan.request_size, n=settings.n, output_format=settings.output_format,
-        background=settings.background,
-    )
+    return recipe.build_request(settings, prompt, images, mask=mask, size=plan.request_size)
 
 
 def decode_result(data: bytes, width: int, height: int) -> bytes:

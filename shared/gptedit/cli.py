@@ -5,16 +5,25 @@ Outside any host, so Pillow is allowed here (reading any input format, convertin
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, recipe
+from .cli_batch import cmd_batch
+from .cli_common import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Interrupts,
+    flags,
+    maybe_sandbox,
+    settings_flags,
+)
 from .cli_images import load_input, load_mask, write_outputs
 from .cli_progress import Progress
 from .engine import (
-    estimate_for,
     mark_orphans,
     preflight,
     reconcile_jobs,
@@ -25,28 +34,9 @@ from .engine import (
 from .errors import BadInput, ConfigError, GptEditError
 from .jobs import CancelToken
 from .ledger import Ledger
-from .models import Background, EditRequest, ImageInput, JobState, OutputFormat, Quality, Size
+from .models import JobState
 from .reconcile import Finding
-from .settings import PROVIDER_NAMES, SANDBOX, public_view, resolve, set_config_value
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-
-
-def _settings_flags(parser: argparse.ArgumentParser) -> None:
-    g = parser.add_argument_group("provider and model (flags win over GPTEDIT_* variables and the config file)")
-    g.add_argument("--provider", choices=PROVIDER_NAMES, help="default: $GPTEDIT_PROVIDER, config, then sandbox")
-    g.add_argument("--model", help="model id, e.g. gpt-image-2 (OpenAI) or gpt-image-v2-edit (each::labs)")
-    g.add_argument("--base-url", dest="base_url", help="API base URL (gateways, proxies, a sandbox)")
-    g.add_argument("--sandbox", action="store_true",
-                   help="start a private sandbox server and point the chosen provider's protocol at it")
-    g.add_argument("--quality", choices=[q.value for q in Quality])
-    g.add_argument("--size", help="WIDTHxHEIGHT or auto (gpt-image-2: any valid custom size)")
-    g.add_argument("-n", "--variations", dest="n", type=int, help="number of variations (outputs are numbered)")
-    g.add_argument("--format", dest="output_format", choices=[f.value for f in OutputFormat])
-    g.add_argument("--background", choices=[b.value for b in Background])
-    g.add_argument("--deadline", type=float, help="seconds to wait for one job before giving up (resumable)")
-    g.add_argument("--no-stream", dest="stream", action="store_false", default=None,
-                   help="do not ask streaming providers for partial previews")
+from .settings import PROVIDER_NAMES, public_view, resolve, set_config_value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", type=Path, required=True)
     e.add_argument("--mask", type=Path, help="PNG: transparent (or white, for a grey mask) where to edit")
     e.add_argument("--ref", type=Path, nargs="+", default=[], help="reference images")
-    _settings_flags(e)
+    settings_flags(e)
 
     b = sub.add_parser("batch", help="edit many images with one prompt; re-run to resume")
     b.add_argument("inputs", type=Path, nargs="+")
@@ -71,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--ref", type=Path, nargs="+", default=[])
     b.add_argument("--resend-unknown", action="store_true",
                    help="also re-send inputs whose earlier job may or may not have arrived (may pay twice)")
-    _settings_flags(b)
+    settings_flags(b)
 
     j = sub.add_parser("jobs", help="list, show, resume, reconcile, cancel or export jobs from the ledger")
     jsub = j.add_subparsers(dest="jobs_command", required=True)
@@ -109,88 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _flags(args) -> dict:
-    names = ("provider", "model", "base_url", "quality", "size", "n", "output_format", "background", "deadline",
-             "stream")
-    return {k: getattr(args, k, None) for k in names}
-
-
-@contextlib.contextmanager
-def _maybe_sandbox(args, flags: dict):
-    """`--provider sandbox` (with no base URL anywhere) or `--sandbox`: a private in-process sandbox."""
-    settings = resolve(flags)
-    wants = getattr(args, "sandbox", False) or (
-        settings.provider == SANDBOX and settings.sources.get("base_url") == "default"
-    )
-    if not wants:
-        yield settings
-        return
-    from .sandbox import Sandbox  # Pillow lives there; only the command line pulls it in
-
-    sb = Sandbox(port=0)
-    sb.start()
-    try:
-        flags = dict(flags, base_url=sb.base_urls[settings.protocol])
-        settings = resolve(flags)
-        if not settings.api_key:
-            settings.api_key = "sandbox"
-        yield settings
-    finally:
-        sb.stop()
-
-
-class _Interrupts:
-    """First Ctrl-C cancels the job (remotely where possible); a second one quits at once."""
-
-    def __init__(self, token: CancelToken):
-        self.token = token
-        self.count = 0
-
-    def __enter__(self):
-        self._old = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, *_):
-        self.count += 1
-        if self.count > 1:
-            raise KeyboardInterrupt
-        print("\ngptedit: cancelling… (Ctrl-C again to quit; the job stays in the ledger)", file=sys.stderr)
-        self.token.cancel()
-
-    def __exit__(self, *exc):
-        signal.signal(signal.SIGINT, self._old)
-        return False
-
-
-def request_from(settings, prompt: str, images: list[ImageInput], *, mask: ImageInput | None = None) -> EditRequest:
-    """An edit request with every option taken from resolved settings (the command line's one rule)."""
-    return EditRequest(
-        prompt=prompt,
-        images=images,
-        model=settings.model,
-        mask=mask,
-        quality=settings.quality,
-        size=Size.parse(settings.size),
-        n=settings.n,
-        output_format=settings.output_format,
-        background=settings.background,
-    )
-
-
 def cmd_edit(args) -> int:
-    flags = _flags(args)
     image = load_input(args.input)
     refs = [load_input(r) for r in args.ref]
     mask = load_mask(args.mask, image) if args.mask else None
-    with _maybe_sandbox(args, flags) as settings:
-        request = request_from(settings, args.prompt, [image, *refs], mask=mask)
+    with maybe_sandbox(args, flags(args)) as settings:
+        request = recipe.build_request(settings, args.prompt, [image, *refs], mask=mask)
         provider = preflight(settings, request)
         progress = Progress(quiet=args.quiet)
-        est = estimate_for(settings, request)
+        est = recipe.quote_request(settings, request)
         progress.line(f"{settings.provider} · {settings.model} · {request.quality.value} · "
                       f"{settings.size} · n={request.n} · estimated {est.text()}")
         token = CancelToken()
-        with _Interrupts(token):
+        with Interrupts(token):
             job = run_edit(settings, request, origin="cli", listener=progress, cancel=token, provider=provider,
                            context={"input": str(args.input.resolve()), "output": str(args.output)})
         progress.finish()
@@ -265,7 +186,7 @@ def cmd_jobs(args) -> int:
         code = EXIT_OK
         for job_id in ids:
             token = CancelToken()
-            with _Interrupts(token):
+            with Interrupts(token):
                 job = resume_job(job_id, ledger=ledger, listener=progress, cancel=token, force=args.force)
             progress.finish()
             out = (job.context or {}).get("output")
@@ -333,8 +254,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "edit":
             return cmd_edit(args)
         if args.command == "batch":
-            from .cli_batch import cmd_batch
-
             return cmd_batch(args)
         if args.command == "jobs":
             return cmd_jobs(args)

@@ -13,6 +13,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from . import recipe
+from .cli_common import Interrupts, flags, maybe_sandbox
 from .cli_images import load_input, write_outputs
 from .cli_progress import Progress
 from .engine import resume_job, run_edit
@@ -55,8 +57,6 @@ def _latest_jobs(ledger: Ledger, batch: str) -> dict[str, JobRecord]:
 
 
 def cmd_batch(args) -> int:
-    from .cli import _flags, _Interrupts, _maybe_sandbox, request_from
-
     if args.concurrency < 1:
         raise BadInput("--concurrency must be at least 1.")
     inputs = [p for p in args.inputs]
@@ -73,7 +73,7 @@ def cmd_batch(args) -> int:
     failures: list[str] = []
     lock = threading.Lock()
 
-    with _maybe_sandbox(args, _flags(args)) as settings:
+    with maybe_sandbox(args, flags(args)) as settings:
         bid = batch_id(args.prompt, inputs, settings)
         previous = _latest_jobs(ledger, bid)
         ext = settings.output_format.extension
@@ -106,7 +106,7 @@ def cmd_batch(args) -> int:
                 gate.wait(token)
                 attempts += 1
                 image = load_input(path)
-                request = request_from(settings, args.prompt, [image, *refs])
+                request = recipe.build_request(settings, args.prompt, [image, *refs])
                 job = run_edit(settings, request, origin="cli-batch", listener=tag, cancel=token, ledger=ledger,
                                batch=bid, context={"input": key, "output": str(output)})
                 if job.state is JobState.FAILED and job.error_kind == RateLimited.kind:
@@ -118,7 +118,7 @@ def cmd_batch(args) -> int:
                 with lock:
                     failures.append(f"{path.name}: {job.state.value}: {job.error}")
 
-        with _Interrupts(token), ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        with Interrupts(token), ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             for fut in [pool.submit(one, p) for p in inputs]:
                 try:
                     fut.result()

@@ -1,6 +1,6 @@
-"""The front door every front end uses: check a request, record it, run it (here or on a worker thread),
-resume what a crash left behind. The command line, the Krita docker and the GIMP procedure all go through
-these few functions, so they behave the same."""
+"""The front door every front end uses once `recipe` has built a request: check it, record it, run it (here
+or on a worker thread), resume what a crash left behind. The command line, the Krita docker and the GIMP
+procedure all go through these few functions, so they behave the same."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .catalog import model_info
-from .errors import BadInput, GptEditError
+from . import recipe
+from .errors import GptEditError
 from .jobs import CancelToken, JobRunner, Listener, PollPolicy
 from .ledger import JobRecord, Ledger
-from .models import CostEstimate, EditRequest, JobState, Size
-from .pricing import estimate
+from .models import EditRequest, JobState
 from .providers.base import Provider, ProviderConfig
 from .providers.registry import make_provider
 from .reconcile import Finding, Reconciliation, reconcile_unknown
@@ -24,9 +23,6 @@ from .transport import RetryPolicy
 RECONCILE_LIMIT = 50
 #: listings are free and can be asked again on the next look: a short retry budget
 LOOKUP_RETRY = RetryPolicy(attempts=2, base_delay=1.0, max_delay=5.0, total_cap=20.0)
-#: bigger inputs are refused before anything is sent (OpenAI: < 50 MB per image, docs/providers.md "OpenAI:
-#: request fields")
-MAX_INPUT_BYTES = 50 * 1024 * 1024
 
 
 def provider_for(settings: Settings, **options) -> Provider:
@@ -45,43 +41,13 @@ def provider_options(settings: Settings) -> dict:
     return {}
 
 
-def check_request(settings: Settings, request: EditRequest) -> None:
-    """Everything that can be refused without sending anything."""
-    if not request.prompt or not request.prompt.strip():
-        raise BadInput("The prompt is empty: describe the edit you want.")
-    if not request.images:
-        raise BadInput("There is no image to edit.")
-    for img in request.images:
-        if len(img.data) > MAX_INPUT_BYTES:
-            raise BadInput(
-                f"An input image is {len(img.data) // (1024 * 1024)} MB; the limit is 50 MB. "
-                "Use a smaller selection or a lower max send size."
-            )
-    info = model_info(settings.protocol, request.model)
-    if request.n < 1 or request.n > info.max_n:
-        raise BadInput(f"{info.label} can make 1 to {info.max_n} variation(s) per job, not {request.n}.")
-    info.sizes.check(request.size, info.label)
-
-
 def preflight(settings: Settings, request: EditRequest) -> Provider:
     """Every check that needs no network: the request, the key, the base URL, what the provider can do.
     Returns the provider, ready to use."""
-    check_request(settings, request)
+    recipe.check(settings, request)  # before the key is looked at: a bad request is the first thing to fix
     provider = provider_for(settings, **provider_options(settings))
     provider.check(request)
     return provider
-
-
-def estimate_for(settings: Settings, request: EditRequest) -> CostEstimate:
-    return estimate(
-        settings.protocol,
-        request.model,
-        request.size,
-        request.quality,
-        request.n,
-        input_images=[Size(i.width, i.height) for i in request.images if i.width and i.height],
-        prompt_chars=len(request.prompt),
-    )
 
 
 def new_job(
@@ -98,9 +64,8 @@ def new_job(
     if provider is None:
         provider = preflight(settings, request)
     else:
-        check_request(settings, request)
         provider.check(request)
-    est = estimate_for(settings, request)
+    est = recipe.quote_request(settings, request)
     rec = JobRecord(
         id="",
         origin=origin,

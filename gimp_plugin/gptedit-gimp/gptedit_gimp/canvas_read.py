@@ -16,9 +16,10 @@ import gi
 gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
 from gi.repository import Gegl, Gimp  # noqa: E402
+from gptedit import recipe  # noqa: E402
 from gptedit.errors import BadInput  # noqa: E402
-from gptedit.geometry import Box, Plan, fit_within, plan_edit  # noqa: E402
-from gptedit.sizes import SizeRule  # noqa: E402
+from gptedit.geometry import Box, Plan, fit_within  # noqa: E402
+from gptedit.settings import Settings  # noqa: E402
 
 RGBA8 = "R'G'B'A u8"
 #: the selection is a linear coverage channel; 0..255 coverage is exactly what a layer mask stores
@@ -135,20 +136,17 @@ def read_reference(layer_id: int, max_side: int) -> Pixels:
     return Pixels(send.width, send.height, read_region(layer, Box(ox, oy, w, h), send.width, send.height, (ox, oy)))
 
 
-def plan_for(image, rule: SizeRule, *, size: str, padding: float, max_send_side: int,
-             use_selection: bool = True) -> Plan:
-    """The core's plan for this image and its current selection (also what the dialog's estimate uses)."""
+def plan_for(image, settings: Settings, use_selection: bool = True) -> Plan:
+    """The recipe's plan for this image and its current selection (also what the dialog's estimate uses)."""
     sel = selection_box(image) if use_selection else None
-    # padding 0 means "just the selection": no minimum margin either (it is still grown to the answer's shape)
-    return plan_edit(image.get_width(), image.get_height(), sel, rule, size=size, padding=padding,
-                     min_padding=0 if padding == 0 else 16, max_send_side=max_send_side)
+    return recipe.plan_for(settings, image.get_width(), image.get_height(), sel)
 
 
-def take_snapshot(image, layer, rule: SizeRule, *, size: str, padding: float, max_send_side: int,
-                  source: str = "layer", use_selection: bool = True, reference_ids=()) -> Snapshot:
+def take_snapshot(image, layer, settings: Settings, *, source: str = "layer", use_selection: bool = True,
+                  reference_ids=()) -> Snapshot:
     """Plan the edit and read its pixels; raises BadInput with a message for people."""
-    plan = plan_for(image, rule, size=size, padding=padding, max_send_side=max_send_side,
-                    use_selection=use_selection)
+    plan = plan_for(image, settings, use_selection)
+    max_send_side = settings.max_send_side
     send = plan.send_size
     if source == "visible":
         # A layer made from the projection, never inserted: no undo step, deleted right after reading.

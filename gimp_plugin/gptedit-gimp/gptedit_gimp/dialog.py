@@ -14,9 +14,9 @@ gi.require_version("Gimp", "3.0")
 gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
 from gi.repository import GimpUi, GLib, Gtk  # noqa: E402
-from gptedit.catalog import PROVIDERS, model_info  # noqa: E402
+from gptedit import recipe  # noqa: E402
+from gptedit.catalog import PROVIDERS  # noqa: E402
 from gptedit.errors import GptEditError  # noqa: E402
-from gptedit.pricing import estimate  # noqa: E402
 from gptedit.settings import mask_key, resolve  # noqa: E402
 
 from .canvas_read import plan_for  # noqa: E402
@@ -32,10 +32,9 @@ def summary(config, image) -> str:
     try:
         opts = read_edit_options(config.get_property)
         s = resolve(opts.settings_flags())
-        info = model_info(s.protocol, s.model)
-        plan = plan_for(image, info.sizes, size=s.size, padding=s.padding, max_send_side=s.max_send_side)
-        cost = estimate(s.protocol, s.model, plan.request_size, s.quality, s.n, input_images=[plan.send_size],
-                        prompt_chars=len(opts.prompt))
+        info = recipe.model_for(s)
+        plan = plan_for(image, s)
+        cost = recipe.quote(s, plan, len(opts.prompt))
         label = "sandbox (offline)" if s.provider == "sandbox" else PROVIDERS[s.protocol].label
         key = mask_key(s.api_key) + (" from the environment" if s.sources.get("api_key") == "env" else "")
         size = plan.request_size or plan.suggested_size

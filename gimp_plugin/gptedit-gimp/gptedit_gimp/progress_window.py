@@ -62,12 +62,9 @@ class ProgressWindow:
         if settings is None or snapshot is None:
             return ""
         try:
-            from gptedit.pricing import estimate
+            from gptedit import recipe
 
-            plan = snapshot.plan
-            cost = estimate(settings.protocol, settings.model, plan.request_size, settings.quality, settings.n,
-                            input_images=[plan.send_size])
-            return f"Estimated cost: {cost.text()}"
+            return f"Estimated cost: {recipe.quote(settings, snapshot.plan).text()}"
         except Exception:
             return ""
 

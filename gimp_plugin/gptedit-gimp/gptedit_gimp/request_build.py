@@ -11,40 +11,30 @@ import uuid
 import zlib
 from pathlib import Path
 
-from gptedit.catalog import model_info
+from gptedit import recipe
 from gptedit.geometry import resize_nearest
-from gptedit.models import EditRequest, ImageInput, Size
+from gptedit.models import EditRequest, ImageInput
 from gptedit.paths import data_dir
 from gptedit.pngio import encode_png, openai_mask_png
 from gptedit.settings import Settings
 
 
 def build_request(snapshot, settings: Settings, prompt: str) -> EditRequest:
-    """The request for this snapshot. The selection is sent as a mask only to models that take one; for
-    the others it still shapes the result through the layer mask GIMP adds on insertion."""
-    info = model_info(settings.protocol, settings.model)
+    """Encode what the recipe says this model takes (the selection goes as a mask only to models that take
+    one; for the others it still shapes the result through the layer mask GIMP adds on insertion), then let
+    the recipe build the request."""
+    sending = recipe.what_to_send(settings)
     px = snapshot.pixels
     images = [ImageInput(encode_png(px.width, px.height, px.rgba, 4), "image/png", px.width, px.height, "image.png")]
-    for i, ref in enumerate(snapshot.references[: max(0, info.max_inputs - 1)]):
+    for i, ref in enumerate(snapshot.references[: sending.references]):
         images.append(ImageInput(encode_png(ref.width, ref.height, ref.rgba, 4), "image/png", ref.width, ref.height,
                                  f"reference-{i + 1}.png"))
     mask = None
-    if snapshot.mask is not None and info.supports_mask:
+    if snapshot.mask is not None and sending.mask:
         ctx = snapshot.plan.context
         sel = resize_nearest(snapshot.mask, ctx.width, ctx.height, px.width, px.height)
         mask = ImageInput(openai_mask_png(px.width, px.height, sel), "image/png", px.width, px.height, "mask.png")
-    size = snapshot.plan.request_size
-    return EditRequest(
-        prompt=prompt,
-        images=images,
-        model=settings.model,
-        mask=mask,
-        quality=settings.quality,
-        size=Size(size.width, size.height) if size else None,
-        n=settings.n,
-        output_format=settings.output_format,
-        background=settings.background,
-    )
+    return recipe.build_request(settings, prompt, images, mask=mask, size=snapshot.plan.request_size)
 
 
 # --- the selection, kept beside the ledger so a result can be masked again after a crash -------------

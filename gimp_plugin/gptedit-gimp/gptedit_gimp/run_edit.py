@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 
 from gi.repository import Gimp
-from gptedit.catalog import model_info
+from gptedit import recipe
 from gptedit.engine import run_edit
-from gptedit.errors import BadInput, Cancelled, GptEditError
+from gptedit.errors import Cancelled, GptEditError
 from gptedit.geometry import Box
 from gptedit.ledger import Ledger
 from gptedit.models import JobState
@@ -64,14 +64,10 @@ def run(procedure, run_mode, image, drawables, config, run_data=None):
 
 
 def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
-    if not opts.prompt:
-        raise BadInput("The prompt is empty: describe the edit you want.")
+    recipe.clean_prompt(opts.prompt)  # refused before any pixel is read
     settings = resolve(opts.settings_flags())
-    info = model_info(settings.protocol, settings.model)
     layer = source_layer(image, drawables)
-    snapshot = take_snapshot(image, layer, info.sizes, size=settings.size, padding=settings.padding,
-                             max_send_side=settings.max_send_side, source=opts.source,
-                             reference_ids=opts.reference_ids)
+    snapshot = take_snapshot(image, layer, settings, source=opts.source, reference_ids=opts.reference_ids)
     name = layer_name(opts.prompt, settings.n)
     # The display the menu entry was used from (None in scripts); checked again before inserting.
     display = Gimp.default_display() if interactive else None

@@ -1,5 +1,5 @@
-"""What the four provider modules share: request checks against the catalog, the transport they talk
-through, data URLs and base64, the many shapes an output can take, and fetching outputs safely."""
+"""What the four provider modules share: the recipe's request checks (recipe.check_request), the transport
+they talk through, data URLs and base64, the many shapes an output can take, and fetching outputs safely."""
 
 from __future__ import annotations
 
@@ -9,122 +9,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..catalog import PROVIDERS, ModelInfo, ProviderInfo, model_info
-from ..errors import BadInput, BadResponse, ModerationBlocked, ProviderError, Unsupported
-from ..imagesniff import ImageInfo, check_image
-from ..models import (
-    Background,
-    EditRequest,
-    ImageInput,
-    OutputFormat,
-    OutputRef,
-    RemoteStatus,
-    Usage,
-)
+from ..errors import BadResponse, ModerationBlocked, ProviderError
+from ..imagesniff import check_image
+from ..models import EditRequest, ImageInput, OutputRef, RemoteStatus, Usage
+from ..recipe import check_request, image_info
 from ..transport import ErrorDetail, RetryPolicy, Transport, generic_error_detail, validate_base_url
 from .base import Provider, ProviderConfig, SubmitListener
-
-_INPUT_FORMATS = ("png", "jpeg", "webp")
-
-
-def image_info(image: ImageInput, what: str) -> ImageInfo:
-    """The real format and size of an input image, whatever its `mime` claims."""
-    if not image.data:
-        raise BadInput(f"The {what} is empty; there is nothing to send.")
-    try:
-        info = check_image(image.data)
-    except BadResponse:
-        raise BadInput(f"The {what} is not a complete PNG, JPEG or WebP file.") from None
-    if info.format not in _INPUT_FORMATS:
-        raise Unsupported(f"The {what} is {info.format.upper()}; send PNG, JPEG or WebP.")
-    return info
-
-
-def _models_with(flag: str) -> str:
-    """Current models with a capability, for "use a model that takes one (…)" hints."""
-    from ..retirement import offered_models  # late: retirement imports the catalog this module uses
-
-    names = [f"{p.label} {m.id}" for p in PROVIDERS.values() for m in offered_models(p.name) if getattr(m, flag)]
-    return ", ".join(names) or "none at the moment"
-
-
-def _mask_providers() -> str:
-    return _models_with("supports_mask")
-
-
-def check_options(request: EditRequest, model: ModelInfo, where: str) -> None:
-    """The options that follow the model: quality tier, complexity, markup. Shared by every provider and
-    by the front ends' own checks, so a script and a dialog get the same words."""
-    if request.quality not in model.qualities:
-        raise Unsupported(f"{where} has no quality {request.quality.value!r}; choose "
-                          f"{', '.join(model.quality_choices())}.")
-    if request.complexity is not None and request.complexity not in model.complexities:
-        if not model.complexities:
-            raise Unsupported(f"{where} has no complexity setting (GPT Image 2.6 models have one); "
-                              "leave it unset.")
-        raise Unsupported(f"{where} has no complexity {request.complexity.value!r}; choose "
-                          f"{', '.join(model.complexity_choices())}.")
-    if request.markup is not None and not model.supports_markup:
-        raise Unsupported(f"{where} cannot take a markup layer, so your strokes would be ignored. Edit without "
-                          f"markup, or use a model that takes it ({_models_with('supports_markup')}).")
-
-
-def check_request(request: EditRequest, model: ModelInfo, provider_label: str) -> None:
-    """Everything the catalog knows, checked before any byte is sent."""
-    where = f"{provider_label} {model.id}"
-    prompt = (request.prompt or "").strip()
-    if not prompt:
-        raise BadInput("The prompt is empty; write what should change in the picture.")
-    if len(prompt) > model.max_prompt:
-        raise BadInput(f"The prompt has {len(prompt):,} characters; {where} takes at most {model.max_prompt:,}.")
-    if not request.images:
-        raise BadInput("There is no image to edit.")
-    if len(request.images) > model.max_inputs:
-        raise Unsupported(f"{where} takes at most {model.max_inputs} images per edit and {len(request.images)} "
-                          "were given; use fewer reference images.")
-    for i, image in enumerate(request.images):
-        image_info(image, "image to edit" if i == 0 else f"reference image {i}")
-    if request.n < 1:
-        raise BadInput("Ask for at least one result.")
-    if request.n > model.max_n:
-        raise Unsupported(f"{where} makes at most {model.max_n} result{'s' if model.max_n > 1 else ''} per edit; "
-                          "ask for fewer, or run the edit again for more variations.")
-    model.sizes.check(request.size, where)
-    check_options(request, model, where)
-    if request.output_format not in model.formats:
-        choices = ", ".join(f.value for f in model.formats)
-        raise Unsupported(f"{where} cannot write {request.output_format.value}; choose {choices}.")
-    if request.background is Background.TRANSPARENT and request.output_format is OutputFormat.JPEG:
-        raise BadInput("JPEG cannot be transparent; choose PNG or WebP, or an opaque background.")
-    if request.background not in model.backgrounds:
-        choices = " or ".join(b.value for b in model.backgrounds)
-        raise Unsupported(f"{where} cannot make a {request.background.value} background; choose {choices}.")
-    if request.mask is not None:
-        if not model.supports_mask:
-            raise Unsupported(
-                f"{where} cannot take a mask, so it would repaint the whole picture. Edit without the "
-                f"selection mask, or use a model that takes one ({_mask_providers()})."
-            )
-        mask = image_info(request.mask, "mask")
-        # OpenAI's rule (docs/providers.md "OpenAI: request fields"): a PNG with alpha, the size of the first
-        # image; fal forwards to the same model
-        if mask.format != "png":
-            raise BadInput("The mask must be a PNG with transparency.")
-        first = image_info(request.images[0], "image to edit")
-        if (mask.width, mask.height) != (first.width, first.height):
-            raise BadInput(f"The mask is {mask.width}x{mask.height} but the image is {first.width}x{first.height}; "
-                           "they must be the same size.")
-        if len(request.images) > 1 and not model.mask_with_references:
-            raise Unsupported(f"{where} cannot combine a mask with reference images; remove the references "
-                              "or edit without the selection mask.")
-    if request.markup is not None:
-        markup = image_info(request.markup, "markup layer")
-        # the overlay applies to the first image and must match it pixel for pixel (OpenAI's guide)
-        if markup.format != "png":
-            raise BadInput("The markup layer must be a PNG with transparency.")
-        first = image_info(request.images[0], "image to edit")
-        if (markup.width, markup.height) != (first.width, first.height):
-            raise BadInput(f"The markup layer is {markup.width}x{markup.height} but the image is "
-                           f"{first.width}x{first.height}; they must be the same size.")
 
 
 def data_url(image: ImageInput) -> str:
