@@ -17,7 +17,7 @@ from .qt import (
     QWidget,
     pyqtSignal,
 )
-from .session import JOBS, KritaJob
+from .session import JOBS, KritaJob, KritaJobState
 
 COLUMNS = ("Prompt", "State", "Time", "Cost")
 
@@ -37,8 +37,9 @@ def cost_text(job: KritaJob) -> str:
 
 
 def state_text(job: KritaJob) -> str:
-    text = job.state
-    if job.progress is not None and not job.done and job.state in ("submitting", "preparing"):
+    text = str(job.state)
+    if job.progress is not None and not job.done and job.state in (KritaJobState.SUBMITTING,
+                                                                   KritaJobState.PREPARING):
         text += f" {int(job.progress * 100)}%"
     return text
 

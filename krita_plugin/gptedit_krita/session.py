@@ -8,6 +8,7 @@ scriptable API and the tests all go through `KritaJob`.
 from __future__ import annotations
 
 import time
+from enum import Enum
 
 from gptedit import engine
 from gptedit.ledger import Ledger
@@ -25,6 +26,35 @@ JOBS: list[KritaJob] = []
 PREVIEW_SIDE = 256
 
 
+class KritaJobState(str, Enum):
+    """The core's `JobState`, plus the two steps only the plugin has: reading the pixels before the job is
+    in the ledger, and adding the layer after the result is fetched. Compares equal to its text."""
+
+    PREPARING = "preparing"
+    QUEUED = JobState.QUEUED.value
+    SUBMITTING = JobState.SUBMITTING.value
+    SUBMITTED = JobState.SUBMITTED.value
+    RUNNING = JobState.RUNNING.value
+    FETCHED = JobState.FETCHED.value
+    INSERTING = "inserting"
+    INSERTED = JobState.INSERTED.value
+    FAILED = JobState.FAILED.value
+    CANCELLED = JobState.CANCELLED.value
+    UNKNOWN = JobState.UNKNOWN.value
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def of(cls, state: JobState) -> KritaJobState:
+        return cls(state.value)
+
+    @property
+    def ended_well(self) -> bool:
+        """Ended with a result: inserted, or fetched and kept for History ▸ Insert again."""
+        return self in (KritaJobState.INSERTED, KritaJobState.FETCHED)
+
+
 def _guarded(method):
     """A slot that must never raise into Qt (Krita would show a modal traceback dialog): an unexpected
     error ends the job with a message in the docker instead."""
@@ -34,7 +64,7 @@ def _guarded(method):
             return method(self, *args)
         except Exception as exc:  # noqa: BLE001 - shown as text, the job ends cleanly
             if not self.done:
-                self._end("failed", f"Unexpected problem in the plugin: {exc!r}")
+                self._end(KritaJobState.FAILED, f"Unexpected problem in the plugin: {exc!r}")
 
     wrapper.__name__ = method.__name__
     wrapper.__doc__ = method.__doc__
@@ -69,7 +99,7 @@ class KritaJob(QObject):
         self.above = above
         self.insert = insert
         self.incremental = incremental
-        self.state = "preparing"
+        self.state = KritaJobState.PREPARING
         self.message = "Preparing the picture"
         self.progress: float | None = None
         self.job_id = ""
@@ -144,7 +174,7 @@ class KritaJob(QObject):
             self.job_id = event.job_id
         if self.done:
             return
-        self.state = event.state.value
+        self.state = KritaJobState.of(event.state)
         if event.message:
             self.message = event.message
         if event.progress is not None:
@@ -163,17 +193,20 @@ class KritaJob(QObject):
             self.job_id = outcome.record.id
             self.cost = outcome.record.cost
         if outcome.error or not outcome.images:
-            state = outcome.record.state.value if outcome.record is not None else "failed"
-            self._end(state if state != "fetched" else "failed", outcome.error or "No result.")
+            state = KritaJobState.FAILED
+            if outcome.record is not None and outcome.record.state is not JobState.FETCHED:
+                state = KritaJobState.of(outcome.record.state)
+            self._end(state, outcome.error or "No result.")
             return
         self.result_images = outcome.images
         if not self.insert:
-            self._end("fetched", "Result saved; not inserted (insert=False).")
+            self._end(KritaJobState.FETCHED, "Result saved; not inserted (insert=False).")
             return
         if not document_open(self.doc):
-            self._end("fetched", "The document was closed; the result is saved. Use History ▸ Insert again.")
+            self._end(KritaJobState.FETCHED,
+                      "The document was closed; the result is saved. Use History ▸ Insert again.")
             return
-        self.state = "inserting"
+        self.state = KritaJobState.INSERTING
         self.message = "Adding the layer"
         self.changed.emit()
         box = self.snapshot.plan.context
@@ -188,7 +221,7 @@ class KritaJob(QObject):
     @_guarded
     def _on_inserted(self, node, error: str) -> None:
         if error:
-            self._end("fetched", error + " The result is saved; try History ▸ Insert again.")
+            self._end(KritaJobState.FETCHED, error + " The result is saved; try History ▸ Insert again.")
             return
         self.layer = node
         cost = f" (${self.cost:.3f})" if self.cost is not None else ""
@@ -197,12 +230,12 @@ class KritaJob(QObject):
         # whoever reacts to `finished` (the History tab) already sees it inserted.
         run_in_thread(lambda: Ledger().update(self.job_id, state=JobState.INSERTED,
                                               message=f"inserted into {self.snapshot.doc_name}"),
-                      lambda _value, _error: self._end("inserted", done), name="gptedit-ledger")
+                      lambda _value, _error: self._end(KritaJobState.INSERTED, done), name="gptedit-ledger")
 
-    def _end(self, state: str, message: str) -> None:
+    def _end(self, state: KritaJobState, message: str) -> None:
         self.state = state
         self.message = message
-        if state not in ("inserted", "fetched"):
+        if not state.ended_well:
             self.error = message
         self.ended = time.monotonic()
         self.changed.emit()

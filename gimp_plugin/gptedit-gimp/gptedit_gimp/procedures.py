@@ -15,28 +15,15 @@ import sys
 import gi
 
 gi.require_version("Gimp", "3.0")
-from gi.repository import Gimp, GObject  # noqa: E402
+from gi.repository import Gimp  # noqa: E402
 
 from . import options as O  # noqa: E402
+from .arguments import RW, add_choice  # noqa: E402
 
 EDIT = "python-fu-gptedit"
 RECENT = "python-fu-gptedit-recent"
 SETTINGS = "python-fu-gptedit-settings"
 MENU = "<Image>/Filters/AI"
-RW = GObject.ParamFlags.READWRITE
-
-
-def _choice(pairs) -> Gimp.Choice:
-    choice = Gimp.Choice.new()
-    for i, (nick, label) in enumerate(pairs):
-        choice.add(nick, i, label, "")
-    return choice
-
-
-def _add_choice(proc, name, nick, blurb, pairs, default=None):
-    proc.add_choice_argument(name, nick, blurb, _choice(pairs), default or pairs[0][0], RW)
-
-
 def _common(proc, label: str, blurb: str) -> None:
     proc.set_menu_label(label)
     proc.set_documentation(blurb, blurb, proc.get_name())
@@ -55,16 +42,16 @@ def _edit_procedure(plugin, name):
             "Send the current layer or selection with a prompt to GPT Image and add the answer as a new layer "
             "masked by the selection")
     proc.add_string_argument("prompt", "Prompt", "What to change, in plain words", "", RW)
-    _add_choice(proc, "provider", "P_rovider", "Service to use ('default' = shared settings)", O.PROVIDER_CHOICES)
+    add_choice(proc, "provider", "P_rovider", "Service to use ('default' = shared settings)", O.PROVIDER_CHOICES)
     proc.add_string_argument("model", "_Model", O.model_blurb(), "", RW)
-    _add_choice(proc, "quality", "_Quality", "Output quality (affects price)", O.QUALITY_CHOICES)
+    add_choice(proc, "quality", "_Quality", "Output quality (affects price)", O.QUALITY_CHOICES)
     proc.add_string_argument("size", "Si_ze", "Output size WIDTHxHEIGHT or 'auto'; empty = settings", "", RW)
     proc.add_int_argument("variations", "_Variations", "Images to make; more than one gives a layer group with "
                           "one visible", 1, 10, 1, RW)
-    _add_choice(proc, "output-format", "Output _format", "Format the provider returns", O.FORMAT_CHOICES)
-    _add_choice(proc, "background", "_Background", "Ask for a transparent or opaque background",
+    add_choice(proc, "output-format", "Output _format", "Format the provider returns", O.FORMAT_CHOICES)
+    add_choice(proc, "background", "_Background", "Ask for a transparent or opaque background",
                 O.BACKGROUND_CHOICES)
-    _add_choice(proc, "source", "S_ource", "Pixels to send: the current layer or the visible composite",
+    add_choice(proc, "source", "S_ource", "Pixels to send: the current layer or the visible composite",
                 O.SOURCE_CHOICES)
     proc.add_double_argument("padding", "Conte_xt", "Context around the selection as a fraction of its longer "
                              "side (-1 = settings, 0 = just the selection, grown only to the answer's shape)", -1.0, 2.0, -1.0, RW)
@@ -96,7 +83,7 @@ def _recent_procedure(plugin, name):
             "plug-in that was stopped")
     proc.add_string_argument("job-id", "_Job", "Job id or its first characters; empty = the newest job with a "
                              "result not yet inserted", "", RW)
-    _add_choice(proc, "action", "_Action", "What to do with the job", O.RECENT_ACTIONS)
+    add_choice(proc, "action", "_Action", "What to do with the job", O.RECENT_ACTIONS)
     _returns(proc)
     return proc
 

@@ -12,17 +12,15 @@ from gptedit.settings import KEY_ENV, mask_key, resolve, set_config_value
 
 from . import messages
 from . import options as O
+from .arguments import RW, add_choice
 
-RW = GObject.ParamFlags.READWRITE
 UNCHANGED = "unchanged"
 
 
 def add_arguments(proc) -> None:
-    from .procedures import _add_choice
-
     provider_pairs = [(UNCHANGED, "Keep the current provider")] + O.PROVIDER_CHOICES[1:]
-    _add_choice(proc, "provider", "Default _provider", "Provider edits use when none is chosen", provider_pairs)
-    _add_choice(proc, "key-provider", "_Key and URL for", "Which provider the key, base URL and model below "
+    add_choice(proc, "provider", "Default _provider", "Provider edits use when none is chosen", provider_pairs)
+    add_choice(proc, "key-provider", "_Key and URL for", "Which provider the key, base URL and model below "
                 "belong to", O.PROVIDER_CHOICES[2:])
     proc.add_string_argument("api-key", "API _key", "Saved readable only by you; empty = keep the saved key",
                              "", RW)
@@ -31,7 +29,7 @@ def add_arguments(proc) -> None:
     proc.add_string_argument("base-url", "Base _URL", "Gateway or proxy URL; empty = keep; 'default' = the "
                              "provider's own", "", RW)
     proc.add_string_argument("model", "_Model", O.model_blurb(), "", RW)
-    _add_choice(proc, "quality", "Default _quality", "", [(UNCHANGED, "Keep")] + O.QUALITY_CHOICES[1:])
+    add_choice(proc, "quality", "Default _quality", "", [(UNCHANGED, "Keep")] + O.QUALITY_CHOICES[1:])
     proc.add_string_argument("size", "Default si_ze", "WIDTHxHEIGHT or auto; empty = keep", "", RW)
     proc.add_string_return_value("message", "Message", "The effective settings, keys masked", "", RW)
 
