@@ -43,10 +43,10 @@ def test_the_empty_prompt_rule_lives_only_in_the_recipe():
 
 
 def test_request_takes_every_option_from_settings_and_strips_the_prompt():
-    s = settings(provider="openai", model="gpt-image-1", quality="high", size="1024x1536", n=3,
+    s = settings(provider="openai", model="gpt-image-1.5", quality="high", size="1024x1536", n=3,
                  output_format="webp", background="opaque")
     req = recipe.build_request(s, "  make it blue \n", [png()])
-    assert req.prompt == "make it blue" and req.model == "gpt-image-1" and req.quality is Quality.HIGH
+    assert req.prompt == "make it blue" and req.model == "gpt-image-1.5" and req.quality is Quality.HIGH
     assert req.size == Size(1024, 1536) and req.n == 3 and req.output_format.value == "webp"
     assert req.background.value == "opaque" and req.mask is None
     # a host passes the plan's request size, which wins over the settings' text
@@ -55,7 +55,7 @@ def test_request_takes_every_option_from_settings_and_strips_the_prompt():
 
 
 def test_what_to_send_follows_the_catalog():
-    assert recipe.what_to_send(settings(provider="openai", model="gpt-image-1")).mask is True
+    assert recipe.what_to_send(settings(provider="openai", model="gpt-image-1.5")).mask is True
     each = recipe.what_to_send(settings(provider="eachlabs"))
     assert each.mask is False and each.references >= 1
 
@@ -95,7 +95,7 @@ def test_quote_of_a_plan_and_of_its_request_agree():
 
 
 def test_quote_for_auto_uses_the_size_the_provider_will_most_likely_pick():
-    s = settings(provider="openai", model="gpt-image-1", size="auto", quality="medium")
+    s = settings(provider="openai", model="gpt-image-1.5", size="auto", quality="medium")
     plan = recipe.plan_for(s, 1500, 1000, None)
     assert plan.request_size is None and plan.suggested_size == Size(1536, 1024)
     est = recipe.quote(s, plan)
