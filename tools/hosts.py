@@ -27,6 +27,7 @@ class Chroot:
 CHROOTS = (
     Chroot("trixie", "make_chroot.sh", ("trixie",), "Krita 5.2 + GIMP 3.0"),
     Chroot("testing", "make_chroot.sh", ("testing",), "Krita 5.3 + GIMP 3.2"),
+    Chroot("experimental", "make_chroot.sh", ("experimental",), "Krita 6.0 on Debian unstable"),
 )
 
 

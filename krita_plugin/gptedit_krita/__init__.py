@@ -21,7 +21,10 @@ except ImportError:  # imported outside Krita (unit tests import submodules dire
 if Krita is not None and Krita.instance() is not None:
     from .docker import DOCKER_ID, GptEditDocker
     from .extension import GptEditExtension
+    from .qt import scoped_enum
 
     _app = Krita.instance()
     _app.addExtension(GptEditExtension(_app))
-    _app.addDockWidgetFactory(DockWidgetFactory(DOCKER_ID, DockWidgetFactoryBase.DockRight, GptEditDocker))
+    # Krita 6's bindings know only the scoped DockWidgetFactoryBase.DockPosition.DockRight.
+    _right = scoped_enum(DockWidgetFactoryBase, "DockPosition", "DockRight")
+    _app.addDockWidgetFactory(DockWidgetFactory(DOCKER_ID, _right, GptEditDocker))

@@ -134,28 +134,31 @@ else:
     )
 
 
-def _enum(owner, scope: str, name: str):
-    """`owner.scope.name` (PyQt6 and PyQt5 ≥ 5.11) or `owner.name` (older PyQt5)."""
+def scoped_enum(owner, scope: str, name: str):
+    """`owner.scope.name` (PyQt6 and PyQt5 ≥ 5.11) or `owner.name` (older PyQt5).
+
+    Krita's own classes follow the same rule: Krita 6 has only the scoped spelling.
+    """
     scoped = getattr(owner, scope, None)
     if scoped is not None and hasattr(scoped, name):
         return getattr(scoped, name)
     return getattr(owner, name)
 
 
-FORMAT_ARGB32 = _enum(QImage, "Format", "Format_ARGB32")
-FORMAT_RGBA8888 = _enum(QImage, "Format", "Format_RGBA8888")
-FORMAT_GRAYSCALE8 = _enum(QImage, "Format", "Format_Grayscale8")
-FORMAT_ALPHA8 = _enum(QImage, "Format", "Format_Alpha8")
-SMOOTH = _enum(Qt, "TransformationMode", "SmoothTransformation")
-FAST = _enum(Qt, "TransformationMode", "FastTransformation")
-IGNORE_ASPECT = _enum(Qt, "AspectRatioMode", "IgnoreAspectRatio")
-KEEP_ASPECT = _enum(Qt, "AspectRatioMode", "KeepAspectRatio")
-USER_ROLE = _enum(Qt, "ItemDataRole", "UserRole")
-QUEUED = _enum(Qt, "ConnectionType", "QueuedConnection")
-WRITE_ONLY = _enum(QIODevice, "OpenModeFlag", "WriteOnly")
-ALIGN_TOP = _enum(Qt, "AlignmentFlag", "AlignTop")
-RICH_TEXT = _enum(Qt, "TextFormat", "RichText")
-NO_EDIT = _enum(QAbstractItemView, "EditTrigger", "NoEditTriggers")
+FORMAT_ARGB32 = scoped_enum(QImage, "Format", "Format_ARGB32")
+FORMAT_RGBA8888 = scoped_enum(QImage, "Format", "Format_RGBA8888")
+FORMAT_GRAYSCALE8 = scoped_enum(QImage, "Format", "Format_Grayscale8")
+FORMAT_ALPHA8 = scoped_enum(QImage, "Format", "Format_Alpha8")
+SMOOTH = scoped_enum(Qt, "TransformationMode", "SmoothTransformation")
+FAST = scoped_enum(Qt, "TransformationMode", "FastTransformation")
+IGNORE_ASPECT = scoped_enum(Qt, "AspectRatioMode", "IgnoreAspectRatio")
+KEEP_ASPECT = scoped_enum(Qt, "AspectRatioMode", "KeepAspectRatio")
+USER_ROLE = scoped_enum(Qt, "ItemDataRole", "UserRole")
+QUEUED = scoped_enum(Qt, "ConnectionType", "QueuedConnection")
+WRITE_ONLY = scoped_enum(QIODevice, "OpenModeFlag", "WriteOnly")
+ALIGN_TOP = scoped_enum(Qt, "AlignmentFlag", "AlignTop")
+RICH_TEXT = scoped_enum(Qt, "TextFormat", "RichText")
+NO_EDIT = scoped_enum(QAbstractItemView, "EditTrigger", "NoEditTriggers")
 
 
 def exec_loop(obj) -> int:

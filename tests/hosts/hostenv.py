@@ -1,9 +1,11 @@
 """Harness for tests that install gptedit into the REAL Krita and the REAL GIMP 3 (stdlib only, root, Debian).
 
 Hosts (HOSTS): Krita 5.2 + GIMP 3.0 from a Debian trixie chroot, Krita 5.3 + GIMP 3.2 from a Debian testing
-chroot, under $GPTEDIT_HOSTS_ROOT (default /var/cache/gptedit-hosts)/<suite>, built on first use by
-make_chroot.sh and entered through in_chroot.sh (private mount namespace, host folders bound at the same
-path, loopback shared with the machine, so a sandbox server on 127.0.0.1 outside is reachable inside).
+chroot, Krita 6.0 (Qt 6, PyQt6) from a Debian unstable chroot that takes only Krita from experimental
+(suite name "experimental"), under $GPTEDIT_HOSTS_ROOT (default /var/cache/gptedit-hosts)/<suite>, built
+on first use by make_chroot.sh and entered through in_chroot.sh (private mount namespace, host folders
+bound at the same path, loopback shared with the machine, so a sandbox server on 127.0.0.1 outside is
+reachable inside).
 
 API (all paths are host paths; anything a host must see is bind-mounted at the same path):
 
@@ -138,7 +140,7 @@ def provision_all(suites: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # python tests/hosts/hostenv.py provision [trixie|testing ...]
+    # python tests/hosts/hostenv.py provision [trixie|testing|experimental ...]
     if len(sys.argv) < 2 or sys.argv[1] != "provision":
         sys.exit("usage: hostenv.py provision [suite...]")
     sys.exit(provision_all(sys.argv[2:]))

@@ -87,6 +87,7 @@ class HostSpec:
 HOSTS: tuple[HostSpec, ...] = (
     HostSpec("krita", "5.2", "trixie"),
     HostSpec("krita", "5.3", "testing"),
+    HostSpec("krita", "6.0", "experimental"),  # Debian unstable + Krita 6 (Qt 6, PyQt6) from experimental
     HostSpec("gimp", "3.0", "trixie"),
     HostSpec("gimp", "3.2", "testing"),
 )

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Build a Debian chroot holding the REAL Krita and GIMP 3 that the host tests drive headless.
 #
-#   make_chroot.sh ROOT SUITE      SUITE: trixie  -> Krita 5.2 + GIMP 3.0 (Python 3.13)
-#                                         testing -> Krita 5.3 + GIMP 3.2 (Python 3.14)
+#   make_chroot.sh ROOT SUITE      SUITE: trixie       -> Krita 5.2 + GIMP 3.0 (Python 3.13)
+#                                         testing      -> Krita 5.3 + GIMP 3.2 (Python 3.14)
+#                                         experimental -> Krita 6.0 (Qt 6, PyQt6) on Debian unstable, with
+#                                                         only Krita and what it needs from experimental
 #
 # Run as root on Debian (12 or later). About a minute and ~1.5 GB per suite.
 #
@@ -14,9 +16,12 @@
 # The archive URL is read from this machine's own apt configuration; no mirror host is written here.
 set -euo pipefail
 
-root=${1:?usage: make_chroot.sh ROOT trixie|testing}
-suite=${2:?usage: make_chroot.sh ROOT trixie|testing}
-case "$suite" in trixie | testing) ;; *) echo "make_chroot.sh: unknown suite '$suite' (trixie or testing)" >&2; exit 2 ;; esac
+root=${1:?usage: make_chroot.sh ROOT trixie|testing|experimental}
+suite=${2:?usage: make_chroot.sh ROOT trixie|testing|experimental}
+case "$suite" in
+  trixie | testing | experimental) ;;
+  *) echo "make_chroot.sh: unknown suite '$suite' (trixie, testing or experimental)" >&2; exit 2 ;;
+esac
 [ "$(id -u)" = 0 ] || { echo "make_chroot.sh: must run as root (debootstrap, chroot, mount)" >&2; exit 3; }
 [ -r /etc/debian_version ] || { echo "make_chroot.sh: needs a Debian machine (apt, debootstrap)" >&2; exit 3; }
 
@@ -32,6 +37,18 @@ partial="$root.partial"
 # python3-pyqt5 must be named: Debian's krita only *recommends* it, and without it Krita skips every
 # Python plugin without a word.
 pkgs=(gimp python3-gi gir1.2-gimp-3.0 gir1.2-gegl-0.4 gir1.2-babl-0.1 xvfb xauth krita python3-pyqt5)
+base=$suite          # the suite debootstrap starts from
+want=(krita Xvfb)    # /usr/bin programs a finished chroot must have
+pyqt=PyQt5
+if [ "$suite" = experimental ]; then
+  # Krita 6 exists only in experimental. experimental is not a full suite: it sits on top of unstable and
+  # apt never takes from it unless asked (NotAutomatic), so the chroot is unstable plus an explicit
+  # krita/experimental; apt then takes from experimental only what that Krita needs. No GIMP here (the
+  # other two chroots cover GIMP). Krita 6 only *recommends* python3-pyqt6: without it, no Python plugin.
+  pkgs=(xvfb xauth krita/experimental python3-pyqt6)
+  base=unstable
+  pyqt=PyQt6
+fi
 # Bump when the recipe changes so existing chroots get rebuilt instead of silently trusted.
 recipe="gptedit-hosts/2 ${pkgs[*]}"
 
@@ -39,10 +56,15 @@ mkdir -p "$(dirname "$root")"
 exec 9>"$root.lock"
 flock 9
 
-gimp_console() { ls "$1"/usr/bin/gimp-console-3.* 2>/dev/null | head -n 1; }
+gimp_console() { ls "$1"/usr/bin/gimp-console-3.* 2>/dev/null | head -n 1 || true; }  # none: empty, not an error
 
-if [ -f "$marker" ] && grep -qxF "recipe: $recipe" "$marker" && [ -n "$(gimp_console "$root")" ] \
-  && [ -x "$root/usr/bin/krita" ] && [ -x "$root/usr/bin/Xvfb" ]; then
+has_programs() {  # has_programs TREE: krita, Xvfb (and gimp-console where GIMP belongs) are there
+  local p
+  for p in "${want[@]}"; do [ -x "$1/usr/bin/$p" ] || return 1; done
+  [ "$suite" = experimental ] || [ -n "$(gimp_console "$1")" ]
+}
+
+if [ -f "$marker" ] && grep -qxF "recipe: $recipe" "$marker" && has_programs "$root"; then
   echo "already provisioned: $root"
   sed -n 's/^versions: //p' "$marker"
   exit 0
@@ -97,23 +119,30 @@ if ! command -v debootstrap >/dev/null; then
 fi
 
 t0=$(date +%s)
-echo "debootstrap $suite into $partial"
+echo "debootstrap $base into $partial"
 # minbase: no init, no docs; GIMP and Krita pull what they need.
 # In a private mount namespace: debootstrap mounts proc (and sys) inside the target, and a build killed
 # half-way would otherwise leave those mounts behind on the machine.
-unshare --mount --propagation private -- debootstrap --variant=minbase "$suite" "$partial" "$archive" >"$partial.log" 2>&1 \
+unshare --mount --propagation private -- debootstrap --variant=minbase "$base" "$partial" "$archive" >"$partial.log" 2>&1 \
   || { echo "make_chroot.sh: debootstrap failed, last lines of $partial.log:" >&2; tail -n 20 "$partial.log" >&2; exit 6; }
 
 {
-  echo "deb $archive $suite main"
-  # testing has no -updates; its security suite is not on every mirror and not needed for a test host.
-  if [ "$suite" != testing ]; then
+  echo "deb $archive $base main"
+  # testing and unstable have no -updates or security suites; trixie has both.
+  if [ "$suite" = trixie ]; then
     echo "deb $archive $suite-updates main"
     [ -z "$security" ] || echo "deb $security $suite-security main"
   fi
+  [ "$suite" != experimental ] || echo "deb $archive experimental main"
 } >"$partial/etc/apt/sources.list"
-# The archive may be a frozen snapshot: testing's Release file then is past its Valid-Until date, and apt
-# refuses it unless told (debootstrap itself does not check). Harmless for trixie, so set it for both.
+if [ "$suite" = experimental ]; then
+  # experimental's Release says NotAutomatic (priority 1) already; stated here so that the only packages
+  # taken from it are the ones the install below asks for by name and what they cannot do without.
+  printf 'Package: *\nPin: release a=experimental\nPin-Priority: 1\n' >"$partial/etc/apt/preferences.d/90gptedit"
+fi
+# The archive may be a frozen snapshot: testing's (and unstable's, experimental's) Release file then is past
+# its Valid-Until date, and apt refuses it unless told (debootstrap itself does not check). Harmless for
+# trixie, so set it for all.
 printf 'Acquire::Check-Valid-Until "false";\nAcquire::Languages "none";\n' >"$partial/etc/apt/apt.conf.d/90gptedit"
 [ -z "$proxy" ] || printf 'Acquire::http::Proxy "%s";\n' "$proxy" >>"$partial/etc/apt/apt.conf.d/90gptedit"
 # Docs, man pages and translations are ~190 MB nobody reads in a test host.
@@ -138,20 +167,26 @@ rm -rf "$partial"/var/lib/apt/lists/* "$partial"/var/cache/apt/*.bin
 
 # Check what the tests rely on before trusting the tree.
 gc=$(gimp_console "$partial")
-[ -n "$gc" ] && [ -x "$partial/usr/bin/krita" ] && [ -x "$partial/usr/bin/Xvfb" ] \
+has_programs "$partial" \
   || { echo "make_chroot.sh: install finished but gimp-console/krita/Xvfb are missing" >&2; exit 8; }
-chroot "$partial" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin python3 -c '
-import PyQt5.QtCore, gi
+if [ "$suite" = experimental ]; then
+  check="import PyQt6.QtCore"
+  listed=(krita python3 python3-pyqt6)
+else
+  check='import PyQt5.QtCore, gi
 gi.require_version("Gimp", "3.0"); gi.require_version("Gegl", "0.4")
-from gi.repository import Gimp, Gegl' \
-  || { echo "make_chroot.sh: PyQt5 or the GIMP/GEGL introspection data do not import in the chroot" >&2; exit 8; }
+from gi.repository import Gimp, Gegl'
+  listed=(krita gimp python3 python3-pyqt5)
+fi
+chroot "$partial" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin python3 -c "$check" \
+  || { echo "make_chroot.sh: $pyqt (or the GIMP/GEGL introspection data) does not import in the chroot" >&2; exit 8; }
 
-versions=$(chroot "$partial" dpkg-query -W -f '${Package}=${Version} ' krita gimp python3 python3-pyqt5 | sed 's/ $//')
+versions=$(chroot "$partial" dpkg-query -W -f '${Package}=${Version} ' "${listed[@]}" | sed 's/ $//')
 {
   echo "recipe: $recipe"
   echo "suite: $suite"
   echo "versions: $versions"
-  echo "gimp-console: ${gc#"$partial"}"
+  [ -z "$gc" ] || echo "gimp-console: ${gc#"$partial"}"
   echo "built: $(date -u +%Y-%m-%dT%H:%M:%SZ) in $(($(date +%s) - t0)) s"
 } >"$partial/.gptedit-chroot"
 mv "$partial.log" "$partial/.gptedit-build.log"

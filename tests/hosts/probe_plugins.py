@@ -66,10 +66,14 @@ PROBE_ACTION = """<?xml version="1.0" encoding="UTF-8"?>
 
 KRITA_SCENARIO = r'''
 import json
+import sys
 import threading
 import urllib.request
 
-from PyQt5.QtCore import QByteArray
+if "PyQt6.QtCore" in sys.modules:  # Krita 6 has loaded PyQt6 (and refuses PyQt5)
+    from PyQt6.QtCore import QByteArray
+else:
+    from PyQt5.QtCore import QByteArray
 
 
 def run(ctx):

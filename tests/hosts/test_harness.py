@@ -248,7 +248,8 @@ def test_krita_scenario_failures_are_reported_not_hung(krita_host, tmp_path):
     # An exception outside the scenario's own call (here: a raw Qt timer, as in a plugin's slot) would make
     # Krita open a modal dialog and hang; the driver records it and exits instead.
     scenario.write_text(
-        "from PyQt5.QtCore import QTimer\n"
+        "import sys\n"
+        "QTimer = sys.modules.get('PyQt6.QtCore', sys.modules.get('PyQt5.QtCore')).QTimer\n"
         "def boom():\n    raise ValueError('raised in a Qt slot')\n"
         "def run(ctx):\n    QTimer.singleShot(0, boom)\n"
     )

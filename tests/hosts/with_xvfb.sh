@@ -12,7 +12,10 @@ run_dir=${1:?usage: with_xvfb.sh RUN_DIR command...}
 shift
 display_file="$run_dir/xvfb.display"
 : >"$display_file"
-Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$display_file" 2>"$run_dir/xvfb.stderr" &
+# -noreset: Krita connects and disconnects several times while it starts (Krita 6 probes OpenGL with
+# short-lived connections); without it each last disconnect resets the server, and a connection attempt
+# landing in that reset fails ("could not connect to display", Krita aborts).
+Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp -noreset 3>"$display_file" 2>"$run_dir/xvfb.stderr" &
 xvfb=$!
 for _ in $(seq 400); do
   [ -s "$display_file" ] && break

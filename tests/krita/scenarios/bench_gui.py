@@ -10,9 +10,8 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 
 import kutil  # noqa: E402
+from kqt import ARGB32, WRITE_ONLY, QBuffer, QByteArray, QImage, image_bytes  # noqa: E402
 from krita import Krita  # noqa: E402
-from PyQt5.QtCore import QBuffer, QByteArray, QIODevice  # noqa: E402
-from PyQt5.QtGui import QImage  # noqa: E402
 
 
 def run(ctx):
@@ -38,22 +37,20 @@ def baseline(doc, layer, n):
     from gptedit_krita.api import resolve_settings
 
     settings = resolve_settings({})
-    img = QImage(bytes(layer.pixelData(0, 0, n, n)), n, n, 4 * n, QImage.Format_ARGB32).copy()
+    img = QImage(bytes(layer.pixelData(0, 0, n, n)), n, n, 4 * n, ARGB32).copy()
     send = min(n, settings.max_send_side)
     if send != n:
         img = img.scaled(send, send)
     data = QByteArray()
     buf = QBuffer(data)
-    buf.open(QIODevice.WriteOnly)
+    buf.open(WRITE_ONLY)
     img.save(buf, "PNG")
     req = EditRequest("[identity] baseline", [ImageInput(bytes(data), "image/png", send, send)], settings.model)
     rec = engine.run_edit(settings, req, origin="krita-bench")
     t_result = time.monotonic()
-    out = QImage(rec.results[0]).convertToFormat(QImage.Format_ARGB32).scaled(n, n)
-    ptr = out.constBits()
-    ptr.setsize(out.byteCount())
+    out = QImage(rec.results[0]).convertToFormat(ARGB32).scaled(n, n)
     node = doc.createNode("baseline", "paintlayer")
-    node.setPixelData(QByteArray(bytes(ptr)), 0, 0, n, n)
+    node.setPixelData(QByteArray(image_bytes(out)), 0, 0, n, n)
     doc.rootNode().addChildNode(node, None)
     doc.waitForDone()
     return t_result, time.monotonic()

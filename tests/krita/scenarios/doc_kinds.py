@@ -11,8 +11,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import doc_spaces  # noqa: E402
 import kutil  # noqa: E402
+from kqt import QByteArray  # noqa: E402
 from krita import Krita, Selection  # noqa: E402
-from PyQt5.QtCore import QByteArray  # noqa: E402
 
 W, H = 120, 80
 SPACES = [("RGBA", "U16", "sRGB-elle-V2-srgbtrc.icc"), ("RGBA", "F32", "sRGB-elle-V2-g10.icc"),

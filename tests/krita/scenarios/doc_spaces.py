@@ -15,8 +15,8 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 
 import kutil  # noqa: E402
+from kqt import QByteArray  # noqa: E402
 from krita import Krita  # noqa: E402
-from PyQt5.QtCore import QByteArray  # noqa: E402
 
 W, H = 120, 80
 SEL = (20, 10, 70, 40)

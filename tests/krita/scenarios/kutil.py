@@ -1,10 +1,10 @@
-"""Helpers shared by the scenarios (runs inside Krita; stdlib + PyQt5 + krita only)."""
+"""Helpers shared by the scenarios (runs inside Krita; stdlib + PyQt + krita only)."""
 
 import json
 import time
 import urllib.request
 
-from PyQt5.QtCore import QByteArray, QTimer
+from kqt import ARGB32, QByteArray, QTimer, image_bytes
 
 
 def pattern(w, h, seed=0):
@@ -126,15 +126,10 @@ def new_doc(ctx, w, h, name="test", model="RGBA", depth="U8", profile=""):
 
 def srgb(doc, box=None):
     """What the user sees, as 8-bit sRGB B,G,R,A, whatever the document's colour space."""
-    from PyQt5.QtGui import QImage
-
     doc.refreshProjection()
     doc.waitForDone()
     x, y, w, h = box or (0, 0, doc.width(), doc.height())
-    img = doc.projection(x, y, w, h).convertToFormat(QImage.Format_ARGB32)
-    ptr = img.constBits()
-    ptr.setsize(img.byteCount())
-    return bytes(ptr)
+    return image_bytes(doc.projection(x, y, w, h).convertToFormat(ARGB32))
 
 
 def diff_inside_outside(before, after, mask, expect, alpha=True):

@@ -3,10 +3,14 @@ non-square selection touching the canvas edge (GUI timer measured during a slow 
 layer with an offset that is smaller than the canvas. Checks are computed here and reported; the test
 asserts on them."""
 
+import os
+import sys
 import time
 
-from krita import Krita, Selection
-from PyQt5.QtCore import QByteArray
+sys.path.insert(0, os.path.dirname(__file__))
+
+from kqt import QByteArray  # noqa: E402
+from krita import Krita, Selection  # noqa: E402
 
 W, H = 160, 100
 

@@ -1,13 +1,14 @@
 """A small in-memory stand-in for Krita's `krita` module, for the PyQt6 offscreen test only.
 
-Krita 6 (Qt6/PyQt6) is not packaged for this machine, so the plugin's Qt6 path runs against this stub: 8-bit
-RGBA documents held as bytes, the libkis calls the plugin makes (pixelData, setPixelData, createNode,
-addChildNode, selection, settings, dockers), and an undo counter. Everything real Krita does is tested in
-real Krita 5.2/5.3 by the other tests in this folder.
+A quick check of the plugin's Qt6 path without any Krita: 8-bit RGBA documents held as bytes, the libkis
+calls the plugin makes (pixelData, setPixelData, createNode, addChildNode, selection, settings, dockers),
+and an undo counter. Everything real Krita does is tested in real Krita 5.2, 5.3 and 6.0 by the other
+tests in this folder.
 """
 
 from __future__ import annotations
 
+import enum
 import itertools
 import uuid
 
@@ -258,7 +259,8 @@ class DockWidget(QDockWidget):
 
 
 class DockWidgetFactoryBase:
-    DockRight = 1
+    class DockPosition(enum.Enum):  # like Krita 6's bindings: only the scoped spelling exists
+        DockRight = 3
 
 
 class DockWidgetFactory:

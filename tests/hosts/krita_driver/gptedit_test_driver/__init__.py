@@ -26,8 +26,31 @@ import time
 import traceback
 
 from krita import Extension, Krita
-from PyQt5.QtCore import PYQT_VERSION_STR, QT_VERSION_STR, QEventLoop, QObject, QTimer, pyqtSignal, pyqtSlot
-from PyQt5.QtWidgets import QMenu
+
+# Krita has imported its own binding before any plugin (PyQt5 in Krita 5, PyQt6 in Krita 6, which refuses
+# the other one): use whichever is loaded.
+if "PyQt6.QtCore" in sys.modules:
+    from PyQt6.QtCore import (
+        PYQT_VERSION_STR,
+        QT_VERSION_STR,
+        QEventLoop,
+        QObject,
+        QTimer,
+        pyqtSignal,
+        pyqtSlot,
+    )
+    from PyQt6.QtWidgets import QMenu
+else:
+    from PyQt5.QtCore import (
+        PYQT_VERSION_STR,
+        QT_VERSION_STR,
+        QEventLoop,
+        QObject,
+        QTimer,
+        pyqtSignal,
+        pyqtSlot,
+    )
+    from PyQt5.QtWidgets import QMenu
 
 SCENARIO = os.environ.get("GPTEDIT_DRIVER_SCENARIO")
 REPORT = os.environ.get("GPTEDIT_DRIVER_REPORT")
@@ -170,7 +193,7 @@ class Context:
     def process_events(ms: int = 20) -> None:
         loop = QEventLoop()
         QTimer.singleShot(ms, loop.quit)
-        loop.exec_()
+        loop.exec()  # exec_() is gone in PyQt6; PyQt5 has both
 
     def later(self, ms: int, fn) -> None:
         """Run fn on the GUI thread after ms; an exception in it fails the scenario."""
@@ -193,7 +216,10 @@ class Context:
         doc = self.krita.createDocument(width, height, name, "RGBA", "U8", "", 72.0)
         self.window.addView(doc)
         self.krita.setActiveDocument(doc)
-        self.wait_for(lambda: self.krita.activeDocument() is not None, timeout=10)
+        # Wait for the view's current layer too: until then Krita keeps node-dependent actions disabled, and
+        # Qt 6 ignores trigger() on a disabled action (Qt 5 still fired it).
+        self.wait_for(lambda: self.krita.activeDocument() is not None and doc.activeNode() is not None, timeout=10)
+        self.process_events(50)
         return doc
 
     def menu_path(self, action_name: str) -> list[str] | None:
