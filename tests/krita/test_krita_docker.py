@@ -12,6 +12,7 @@ def test_docker_edit_cancel_errors_settings(krita, krita_host):
     data = krita.run("docker_flow.py", params={"version": krita_host.spec.version}, timeout=150)
 
     assert data["docker_found"] and data["docker_title"] == "GPT Image Edit"
+    assert data["action_enabled_without_doc"] is True
     assert data["docker_visible_after_action"] is True
 
     assert data["no_doc_job"] is False and "No document is open" in data["no_doc_message"]

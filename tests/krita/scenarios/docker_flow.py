@@ -22,6 +22,9 @@ def scenario(ctx):
 
     docker = kutil.find_docker(ctx)
     ctx.report(docker_found=docker is not None, docker_title=docker.windowTitle() if docker else None)
+    # No document yet: the menu entry must still be enabled (Qt 6 ignores trigger() on a disabled action,
+    # and a user cannot click a greyed-out entry in any Krita).
+    ctx.report(action_enabled_without_doc=k.action("gptedit_edit").isEnabled())
     k.action("gptedit_edit").trigger()
     yield (lambda: docker.isVisible(), 5)
     ctx.report(docker_visible_after_action=docker.isVisible())
