@@ -54,9 +54,11 @@ class _Notices(QObject):
     def __init__(self):
         super().__init__()
         self.last = ""
+        self.said: list[str] = []  # everything said this session, oldest first (a few lines per start)
 
     def say(self, text: str) -> None:
         self.last = text
+        self.said.append(text)
         self.notice.emit(text)
 
 
