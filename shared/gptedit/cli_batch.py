@@ -1,8 +1,9 @@
 """`python -m gptedit batch`: one prompt over many files, a few jobs at a time, resumable.
 
 Running the same command again picks up where it stopped: finished outputs are skipped, jobs the
-provider still knows are resumed, and inputs whose earlier create may or may not have arrived are left
-alone unless `--resend-unknown` (so nobody pays twice by accident)."""
+provider still knows are resumed, inputs whose earlier create may or may not have arrived are looked up
+at the provider where it lists recent jobs, and left alone when not found unless `--resend-unknown` (so
+nobody pays twice by accident)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from . import recipe
 from .cli_common import Interrupts, flags, maybe_sandbox
 from .cli_images import load_input, write_outputs
 from .cli_progress import Progress
-from .engine import resume_job, run_edit
+from .engine import mark_orphans, reconcile_jobs, resume_job, run_edit
 from .errors import BadInput, RateLimited
 from .jobs import CancelToken
 from .ledger import JobRecord, Ledger
@@ -75,6 +76,7 @@ def cmd_batch(args) -> int:
 
     with maybe_sandbox(args, flags(args)) as settings:
         bid = batch_id(args.prompt, inputs, settings)
+        mark_orphans(ledger)  # a batch killed mid-create left jobs "submitting": they are unknown now
         previous = _latest_jobs(ledger, bid)
         ext = settings.output_format.extension
         progress.line(f"batch {bid}: {len(inputs)} file(s), {args.concurrency} at a time")
@@ -88,6 +90,11 @@ def cmd_batch(args) -> int:
                 progress.line(f"{path.name}: already done, skipped")
                 return
             prev = previous.get(key)
+            if prev is not None and prev.state is JobState.UNKNOWN:
+                # look at the provider first: found there, it is an ordinary job again and is never sent twice
+                for outcome in reconcile_jobs(ledger, prev.id):
+                    tag.line(outcome.message)
+                prev = ledger.get(prev.id)
             job = None
             if prev is not None and prev.state in (JobState.FETCHED, JobState.INSERTED) and prev.results:
                 job = prev

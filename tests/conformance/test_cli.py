@@ -316,3 +316,27 @@ def test_jobs_reconcile_reports_two_indistinguishable_candidates_and_picks_neith
     assert "not guessing" in resumed.stderr
     assert not out.exists()
     assert created(sandbox, "replicate") == 2
+
+
+def test_a_batch_killed_mid_create_finds_its_job_when_run_again(sandbox, sample, tmp_path):
+    _, src = sample
+    out_dir = tmp_path / "out"
+    _hold_the_create_open(sandbox, "fal")
+    env = dict(os.environ, **keyed("fal"))
+    common = ["-p", "[identity] batch lost", "-O", out_dir, "--provider", "fal", "--base-url", sandbox.base_urls["fal"]]
+    proc = subprocess.Popen([sys.executable, "-m", "gptedit", "batch", src, *common], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ledger = Ledger()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        jobs = ledger.list(limit=1)
+        if jobs and jobs[0].state is JobState.SUBMITTING and created(sandbox, "fal") == 1:
+            break
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    _wait_ended(sandbox, "fal")
+    again = gptedit("batch", src, *common, env_extra=keyed("fal"), check=0, timeout=60)
+    assert "Found at fal as" in again.stderr and "1 ok, 0 failed" in again.stderr, again.stderr
+    assert (out_dir / "in.png").exists()
+    assert created(sandbox, "fal") == 1
