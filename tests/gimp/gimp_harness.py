@@ -123,6 +123,39 @@ def cli_job(home: Path, sandbox) -> str:
         ledger.close()
 
 
+def lost_cli_job(home: Path, sandbox) -> str:
+    """A command-line edit killed while its create was still open at Replicate: the prediction exists, its
+    id never came back, so the job is left *submitting* in the shared ledger (unknown after a sweep)."""
+    from gptedit.ledger import Ledger
+    from gptedit.models import JobState
+
+    sandbox.inject("replicate", "create", "slow", after_create=True, seconds=60)
+    env = {**os.environ, "GPTEDIT_HOME": str(home), "GPTEDIT_PROVIDER": "replicate", "REPLICATE_API_TOKEN": "test",
+           "GPTEDIT_REPLICATE_BASE_URL": sandbox.base_urls["replicate"]}
+    env.pop("GPTEDIT_CONFIG", None)
+    before = len([j for j in sandbox.stats()["jobs"] if j["provider"] == "replicate"])
+    proc = subprocess.Popen([sys.executable, "-m", "gptedit", "edit", str(ROOT / "shared/samples/sticker.png"),
+                             # a prompt of its own per run: the same edit lost by another GIMP version's run
+                             # minutes ago would rightly make two candidates
+                             "-p", f"[identity] lost on the way ({home.parent.name})", "-o", str(home / "lost-out.png")],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ledger = Ledger(home / "jobs.sqlite3")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            jobs = ledger.list(limit=1, origin="cli")
+            made = len([j for j in sandbox.stats()["jobs"] if j["provider"] == "replicate"])
+            if jobs and jobs[0].state is JobState.SUBMITTING and made > before:
+                proc.kill()
+                proc.wait(10)
+                return jobs[0].id
+            time.sleep(0.02)
+        proc.kill()
+        pytest.fail("the command line never had its create open at the sandbox")
+    finally:
+        ledger.close()
+
+
 def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], timeout: float = 240,
                   gui: bool = False, config=None) -> dict:
     import json
@@ -137,15 +170,17 @@ def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], t
     assert names == ["gptedit-gimp"], names
     latency = 0.0  # answers at the first poll: the cases test GIMP, not waiting (the kill case waits)
     sandbox.configure(latency=latency)
+    replicate_before = len([j for j in sandbox.stats()["jobs"] if j["provider"] == "replicate"])
     params = {"out": str(out), "api": sandbox.api_url, "latency": latency, "kill_latency": 4.0,
-              "cli_job": cli_job(home, sandbox) if "cli-job" in cases else ""}
+              "cli_job": cli_job(home, sandbox) if "cli-job" in cases else "",
+              "lost_cli_job": lost_cli_job(home, sandbox) if "lost-cli-job" in cases else ""}
     (base / "params.json").write_text(json.dumps(params))
     side = (Path(__file__).parent / "gimp_side.py").read_text()
     code = hostenv.GIMP_PRELUDE + "\n" + side + f"\nrun_cases({cases!r})\n"
     env = {
         "GPTEDIT_PROVIDER": "eachlabs", "GPTEDIT_EACHLABS_BASE_URL": sandbox.base_urls["eachlabs"],
         "EACHLABS_API_KEY": "test", "GPTEDIT_OPENAI_BASE_URL": sandbox.base_urls["openai"],
-        "OPENAI_API_KEY": "test", "GPTEDIT_HOME": str(home), "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
+        "OPENAI_API_KEY": "test", "REPLICATE_API_TOKEN": "test", "GPTEDIT_HOME": str(home), "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
         "GPTEDIT_GIMP_TEST_HOOK_FILE": str(base / "hook"),
     }
     killer = Killer(home, out)
@@ -168,5 +203,7 @@ def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], t
                     f"{proc.stderr_tail(80)}", pytrace=False)
     report = json.loads(report_path.read_text())
     report.update(out=str(out), home=str(home), profile=str(profile), rc=rc, seconds=time.monotonic() - started,
-                  stderr=proc.stderr()[-6000:], killed=killer.killed)
+                  stderr=proc.stderr()[-6000:], killed=killer.killed,
+                  replicate_creates=len([j for j in sandbox.stats()["jobs"] if j["provider"] == "replicate"])
+                  - replicate_before)
     return report

@@ -307,6 +307,14 @@ def _cli_job(case):
     return img, edit(case, img, layer, "", procedure=RECENT, job_id=P["cli_job"], action="insert")
 
 
+def _lost_cli_job(case):
+    """A command-line job killed mid-create at Replicate: the recent procedure's sweep finds the prediction,
+    then the job resumes and inserts like any other."""
+    img = new_image(600, 560)
+    layer = add_layer(img, "source", 600, 560)
+    return img, edit(case, img, layer, "", procedure=RECENT, job_id=P["lost_cli_job"], action="insert")
+
+
 def _listing(case):
     img = new_image(20, 20)
     layer = add_layer(img, "source", 20, 20)
@@ -456,6 +464,7 @@ CASES = {
     "killed": _killed,
     "deadline": _deadline,
     "cli-job": _cli_job,
+    "lost-cli-job": _lost_cli_job,
     "reference": _reference,
     "tight": lambda c: case_layer(c, prompt="[invert] tight", padding=0.0),
     "fixed-size": lambda c: case_layer(c, prompt="[identity] square", size="1024x1024"),

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 CASES = ["rgb-invert", "rgb-identity", "rgba-identity", "rgba-invert", "offset-layer", "small-layer",
          "partly-off-canvas", "gray", "gray-alpha", "u16", "float-linear", "variations", "no-selection",
          "visible-source", "indexed", "empty-prompt", "provider-error", "server-garbage", "bad-size",
-         "deleted-layer", "image-gone", "killed", "deadline", "cli-job", "reference", "tight", "fixed-size", "downscaled", "layer-mask-selected", "channel-selected", "list", "settings"]
+         "deleted-layer", "image-gone", "killed", "deadline", "cli-job", "lost-cli-job", "reference", "tight", "fixed-size", "downscaled", "layer-mask-selected", "channel-selected", "list", "settings"]
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
@@ -287,6 +287,22 @@ def test_no_context_sends_just_the_selection_grown_to_the_answer_shape(gimp):
     assert (rep["new"]["x"], rep["new"]["y"], rep["new"]["w"], rep["new"]["h"]) == (ctx.x, ctx.y, ctx.width,
                                                                                   ctx.height)
     check_composite(gimp, "tight", SEL)
+
+
+def test_command_line_job_killed_mid_create_is_found_and_inserted(gimp):
+    """The command line died with its create open at Replicate; GIMP's recent-results procedure looks at
+    the account's predictions first (through the core's sweep), finds it, resumes and inserts it."""
+    rep = case(gimp, "lost-cli-job")
+    assert rep["status"] == SUCCESS, rep["message"]
+    job = ledger_of(gimp).get(rep["job"])
+    assert job.state is JobState.INSERTED and job.origin == "cli" and job.provider == "replicate"
+    events = ledger_of(gimp).events(job.id)
+    states = [state for _, state, _ in events]
+    lost = states.index("unknown")
+    assert states[lost - 1] == "submitting" and states[lost + 1] == "submitted"
+    assert events[lost + 1][2].startswith("Found at Replicate as " + job.handle.remote_id)
+    assert rep["new"]["position"] == 0 and rep["new"]["w"] > 0
+    assert gimp["replicate_creates"] == 1  # found, never sent again
 
 
 def test_command_line_job_inserted_at_its_own_size(gimp):
