@@ -129,6 +129,9 @@ def test_artifact_carries_core_and_vendor_but_no_cli_or_sandbox(zips, which):
         assert f"{top}/lib/gptedit/_vendor/{package}/__init__.py" in names
     assert info["version"] == version() and info["host"] == ("krita", "gimp")[which]
     assert set(info["vendored"]) == {"requests", "urllib3", "idna", "charset_normalizer", "certifi"}
+    # the official provider clients judge the sandbox in tests (the `test` extra); never in a plugin
+    judges = re.compile(r"/(openai|replicate|fal_client|httpx|httpx2|pydantic|anyio)/")
+    assert [n for n in names if judges.search(n)] == []
     lock = (ROOT / "shared/vendor.lock").read_text()
     for entry in info["vendored"].values():
         assert f"{entry['name']}=={entry['version']} --hash=sha256:{entry['wheel_sha256']}" in lock

@@ -31,6 +31,7 @@ from .replicate import ReplicateApi
 from .state import Context
 from .storage import cdn_app, upload_app
 from .wire import BadRequestBody, Listener, Request, Response, json_response
+from .wirelog import WireLog
 
 #: path prefix on the API listener → provider (the longest matching prefix wins)
 PREFIXES = {"/eachlabs": "eachlabs", "/openai/v1/responses": "openai-responses", "/openai/v1": "openai",
@@ -49,6 +50,8 @@ class Sandbox:
             "eachlabs": EachlabsApi(self.ctx), "openai": OpenAIApi(self.ctx),
             "openai-responses": OpenAIResponsesApi(self.ctx), "replicate": ReplicateApi(self.ctx), "fal": FalApi(self.ctx)}
         self._listeners: list[Listener] = []
+        #: every request as it looked on the wire (for comparing our client with the official ones)
+        self.wire = WireLog()
 
     # --- life cycle --------------------------------------------------------------------------------
 
@@ -57,9 +60,11 @@ class Sandbox:
             return self
         stopping = self.ctx.stopping
         stopping.clear()
-        api = Listener(self.host, self._ports[0], self._serve_api, stopping, "api")
-        upload = Listener(self.host, self._ports[1], lambda r: upload_app(self.ctx, r), stopping, "upload")
-        cdn = Listener(self.host, self._ports[2], lambda r: cdn_app(self.ctx, r), stopping, "cdn")
+        api = Listener(self.host, self._ports[0], self._logged("api", self._serve_api), stopping, "api")
+        upload = Listener(self.host, self._ports[1], self._logged("upload", lambda r: upload_app(self.ctx, r)),
+                          stopping, "upload")
+        cdn = Listener(self.host, self._ports[2], self._logged("cdn", lambda r: cdn_app(self.ctx, r)),
+                       stopping, "cdn")
         url_host = f"[{self.host}]" if ":" in self.host else self.host
         self.ctx.api_url = f"http://{url_host}:{api.port}"
         self.ctx.upload_url = f"http://{url_host}:{upload.port}"
@@ -123,6 +128,18 @@ class Sandbox:
 
     def reset(self) -> None:
         self.ctx.reset()
+        self.wire.clear()
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The requests seen since the last reset, as `wirelog.describe` shows them (control calls left out)."""
+        return self.wire.items()
+
+    def _logged(self, name: str, app):
+        def serve(req: Request) -> Response:
+            if not req.path.startswith("/_sandbox/"):
+                self.wire.add(req, name)
+            return app(req)
+        return serve
 
     # --- the API listener --------------------------------------------------------------------------
 
@@ -151,6 +168,8 @@ class Sandbox:
                                                       body.pop("count", 1), **body))
             if what == "faults" and req.method == "GET":
                 return json_response(200, self.ctx.faults.describe())
+            if what == "requests" and req.method == "GET":
+                return json_response(200, self.requests())
             if what == "stats" and req.method == "GET":
                 return json_response(200, self.stats())
             if what == "reset" and req.method == "POST":
