@@ -1,6 +1,6 @@
 """Krita GUI responsiveness benchmark (run by `python3 build.py bench`).
 
-In real Krita 5.2 and 5.3 (the test chroots), with the BUILT plugin zip and a local sandbox, a full edit is
+In real Krita 5.2, 5.3 and 6.0 (the test chroots), with the BUILT plugin zip and a local sandbox, a full edit is
 run at 1024² and 4096² through the plugin (worker thread, striped insert) and through a baseline that does
 the same work on the GUI thread. Prints, per Krita version and size, the longest GUI stall during the whole
 job and the time from the result reaching the GUI thread to the layer being in the document."""
