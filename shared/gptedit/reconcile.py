@@ -122,9 +122,9 @@ def reconcile_job(ledger: Ledger, job: JobRecord, provider: Provider, *,
     candidates = list(unique.values())
     window = f"sent between {_clock(query.sent_after)} and {_clock(query.sent_before)}"
     if not candidates:
-        return Reconciliation(job, Finding.NONE,
-                              f"Nothing at {label} matches it (same model, prompt and settings, {window}). "
-                              f"{job.error}".strip())
+        said = [f"Nothing at {label} matches it (same model, prompt and settings, {window}).",
+                provider.lookup_later, job.error]
+        return Reconciliation(job, Finding.NONE, " ".join(part for part in said if part))
     if len(candidates) > 1:
         ids = ", ".join(c.handle.remote_id for c in candidates[:5])
         return Reconciliation(job, Finding.AMBIGUOUS,

@@ -215,3 +215,17 @@ def test_a_provider_that_cannot_be_reached_is_asked_once_per_look(sandbox):
     assert all(o.finding is Finding.UNCHECKED and "Could not look" in o.message for o in outcomes)
     assert sandbox.stats()["replicate"]["lists"] == 1
     assert all(ledger.get(j.id).state is JobState.UNKNOWN for j in jobs)
+
+
+def test_a_fal_request_still_running_is_found_by_a_later_look(sandbox):
+    """fal's history lists a request once it has ended: the first look finds nothing and says a later one
+    will; the later one finds it."""
+    sandbox.configure(latency=1.5)
+    job, ledger = lost_answer(sandbox, "fal")
+    settings = settings_for(sandbox, "fal")
+    [early] = reconcile_jobs(ledger, job.id, settings=settings)
+    assert early.finding is Finding.NONE and "later" in early.message
+    assert ledger.get(job.id).state is JobState.UNKNOWN
+    wait_until_ended(sandbox, "fal")
+    [later] = reconcile_jobs(ledger, job.id, settings=settings)
+    assert later.finding is Finding.FOUND, later.message

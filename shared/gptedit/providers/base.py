@@ -68,6 +68,8 @@ class Provider(ABC):
     can_find_created: bool = False
     #: does the create carry `EditRequest.client_tag` where the provider can show it back?
     sends_client_tag: bool = False
+    #: said when `find_created` found nothing but a later look might (how the listing lags), else ""
+    lookup_later: str = ""
 
     def __init__(self, config: ProviderConfig):
         self.config = config

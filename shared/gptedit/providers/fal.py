@@ -105,6 +105,8 @@ class FalProvider(HTTPProvider):
     # the queue takes no client-chosen request id or metadata, so ours is recognised by endpoint, time and
     # input
     can_find_created = True
+    lookup_later = ("fal's history may list a request only once it has ended: if it is still running, a later "
+                    "`jobs resume` finds it.")
     error_detail = staticmethod(error_detail)
 
     def __init__(self, config, *, platform_url: str | None = None, **kw):
