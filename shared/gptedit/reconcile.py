@@ -1,13 +1,13 @@
 """Finding a job whose create may have arrived: the step a careful person takes by hand after a crash or a
 lost answer — look at the account's recent jobs, and pick ours up if it is there.
 
-A job becomes *unknown* when the create request may have reached the provider but its answer never came
-back (the program was killed while the request was open, the connection dropped, the read timed out). It
-is never sent again on its own. Where the provider lets a client list the account's recent jobs, this
-module looks there with free requests only and matches by what we know for sure: the model, the window
-in which the create can have arrived, the prompt and every setting sent, the number of input images (and
-our client tag where the provider takes one). Exactly one candidate that no other job of ours could also
-claim turns the job into an ordinary submitted job with that remote id, which `jobs resume` and the
+A job becomes *unknown* when the create request may have reached the provider but its answer never came back
+(the program was killed while the request was open, the connection dropped, the read timed out). It is never
+sent again on its own. Where the provider lets a client list the account's recent jobs, this module looks
+there with free requests only and matches by what we know for sure: the model, the window in which the create
+can have arrived, the prompt and every setting sent, the number of input images and the sizes of those shown
+inline (and our client tag where the provider takes one). Exactly one candidate that no other job of ours
+could also claim turns the job into an ordinary submitted job with that remote id, which `jobs resume` and the
 plugins then follow like any other. No candidate, or more than one, leaves it unknown: we never guess."""
 
 from __future__ import annotations

@@ -323,7 +323,8 @@ def test_a_batch_killed_mid_create_finds_its_job_when_run_again(sandbox, sample,
     out_dir = tmp_path / "out"
     _hold_the_create_open(sandbox, "fal")
     env = dict(os.environ, **keyed("fal"))
-    common = ["-p", "[identity] batch lost", "-O", out_dir, "--provider", "fal", "--base-url", sandbox.base_urls["fal"]]
+    common = ["-p", "[identity] batch lost", "-O", out_dir, "--provider", "fal",
+              "--base-url", sandbox.base_urls["fal"]]
     proc = subprocess.Popen([sys.executable, "-m", "gptedit", "batch", src, *common], env=env, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     ledger = Ledger()

@@ -229,3 +229,18 @@ def test_a_fal_request_still_running_is_found_by_a_later_look(sandbox):
     wait_until_ended(sandbox, "fal")
     [later] = reconcile_jobs(ledger, job.id, settings=settings)
     assert later.finding is Finding.FOUND, later.message
+
+
+@pytest.mark.parametrize("provider", LOOKABLE)
+def test_the_same_edit_of_another_picture_is_not_a_match(sandbox, provider):
+    """Same prompt and settings, a picture of another size sent inline: not ours."""
+    _, image = picture(96, 64)
+    job, ledger = lost_answer(sandbox, provider, image=image)
+    settings = settings_for(sandbox, provider)
+    other = make_provider(provider, ProviderConfig(provider, settings.base_url, "test-key-123"))
+    other.submit(request_for(settings, "[identity] lost answer", picture(90, 60)[1]))  # same 3:2 ratio
+    wait_until_ended(sandbox, provider)
+    [outcome] = reconcile_jobs(ledger, job.id, settings=settings)
+    assert outcome.finding is Finding.FOUND, outcome.message
+    ours = [j for j in remote_jobs(sandbox, provider) if j["request"]["images"][0]["width"] == 96]
+    assert outcome.job.handle.remote_id == ours[0]["id"]

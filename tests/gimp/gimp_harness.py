@@ -130,14 +130,15 @@ def lost_cli_job(home: Path, sandbox) -> str:
     from gptedit.models import JobState
 
     sandbox.inject("replicate", "create", "slow", after_create=True, seconds=60)
-    env = {**os.environ, "GPTEDIT_HOME": str(home), "GPTEDIT_PROVIDER": "replicate", "REPLICATE_API_TOKEN": "test",
-           "GPTEDIT_REPLICATE_BASE_URL": sandbox.base_urls["replicate"]}
+    env = {**os.environ, "GPTEDIT_HOME": str(home), "GPTEDIT_PROVIDER": "replicate",
+           "REPLICATE_API_TOKEN": "test", "GPTEDIT_REPLICATE_BASE_URL": sandbox.base_urls["replicate"]}
     env.pop("GPTEDIT_CONFIG", None)
     before = len([j for j in sandbox.stats()["jobs"] if j["provider"] == "replicate"])
+    # a prompt of its own per run: the same edit lost by another GIMP version's run minutes ago would
+    # rightly make two candidates
+    prompt = f"[identity] lost on the way ({home.parent.name})"
     proc = subprocess.Popen([sys.executable, "-m", "gptedit", "edit", str(ROOT / "shared/samples/sticker.png"),
-                             # a prompt of its own per run: the same edit lost by another GIMP version's run
-                             # minutes ago would rightly make two candidates
-                             "-p", f"[identity] lost on the way ({home.parent.name})", "-o", str(home / "lost-out.png")],
+                             "-p", prompt, "-o", str(home / "lost-out.png")],
                             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ledger = Ledger(home / "jobs.sqlite3")
     try:
@@ -180,7 +181,8 @@ def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], t
     env = {
         "GPTEDIT_PROVIDER": "eachlabs", "GPTEDIT_EACHLABS_BASE_URL": sandbox.base_urls["eachlabs"],
         "EACHLABS_API_KEY": "test", "GPTEDIT_OPENAI_BASE_URL": sandbox.base_urls["openai"],
-        "OPENAI_API_KEY": "test", "REPLICATE_API_TOKEN": "test", "GPTEDIT_HOME": str(home), "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
+        "OPENAI_API_KEY": "test", "REPLICATE_API_TOKEN": "test",
+        "GPTEDIT_HOME": str(home), "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
         "GPTEDIT_GIMP_TEST_HOOK_FILE": str(base / "hook"),
     }
     killer = Killer(home, out)

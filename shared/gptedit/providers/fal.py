@@ -33,6 +33,7 @@ from .lookup import (
     MAX_LIST_PAGES,
     agrees,
     image_count_agrees,
+    image_sizes_agree,
     in_window,
     iso,
     parse_time,
@@ -105,8 +106,8 @@ class FalProvider(HTTPProvider):
     # the queue takes no client-chosen request id or metadata, so ours is recognised by endpoint, time and
     # input
     can_find_created = True
-    lookup_later = ("fal's history may list a request only once it has ended: if it is still running, a later "
-                    "`jobs resume` finds it.")
+    lookup_later = ("fal's history may list a request only once it has ended: if it is still running, a "
+                    "later `jobs resume` finds it.")
     error_detail = staticmethod(error_detail)
 
     def __init__(self, config, *, platform_url: str | None = None, **kw):
@@ -305,8 +306,9 @@ class FalProvider(HTTPProvider):
         if isinstance(shown, Mapping) and "mask_url" in shown and bool(shown["mask_url"]) != bool(
                 query.request.get("mask")):
             return False
-        return agrees(expected_input(query.request), shown) and image_count_agrees(
-            len(images), shown.get("image_urls") if isinstance(shown, Mapping) else None)
+        sent = shown.get("image_urls") if isinstance(shown, Mapping) else None
+        return (agrees(expected_input(query.request), shown) and image_count_agrees(len(images), sent)
+                and image_sizes_agree(images, sent))
 
     def cancel(self, handle: RemoteHandle) -> None:
         url = handle.urls.get("cancel")

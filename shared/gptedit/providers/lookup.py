@@ -11,7 +11,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..errors import GptEditError
+from ..imagesniff import identify
 from .base import CreatedQuery
+from .common import decode_data_url
 
 #: pages of a listing read at most per look (100 jobs a page on Replicate): a busy account's last hour,
 #: not its whole history
@@ -84,3 +87,22 @@ def agrees(expected: Mapping[str, Any], shown: Any) -> bool:
 def image_count_agrees(expected: int, shown: Any) -> bool:
     """A list of input images, when shown, has as many entries as we sent."""
     return not isinstance(shown, list) or len(shown) == expected
+
+
+def image_sizes_agree(described: Any, shown: Any) -> bool:
+    """Input images the provider shows inline (data: URLs) have the pixel sizes the ledger recorded. An
+    image shown as a link (an upload) is not fetched: no evidence either way."""
+    if not isinstance(described, list) or not isinstance(shown, list):
+        return True
+    for want, got in zip(described, shown, strict=False):  # the count is checked on its own
+        if not isinstance(want, Mapping) or not want.get("width") or not want.get("height"):
+            continue
+        if not isinstance(got, str) or not got.startswith("data:"):
+            continue
+        try:
+            info = identify(decode_data_url(got)[0])
+        except GptEditError:
+            return False  # not an image at all: not what we sent
+        if (info.width, info.height) != (want["width"], want["height"]):
+            return False
+    return True

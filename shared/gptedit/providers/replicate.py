@@ -23,6 +23,7 @@ from .lookup import (
     MAX_LIST_PAGES,
     agrees,
     image_count_agrees,
+    image_sizes_agree,
     in_window,
     iso,
     parse_time,
@@ -251,5 +252,6 @@ class ReplicateProvider(HTTPProvider):
             return False  # made on the website, not by a client like this one
         shown = facts.get("input") or {}
         images = query.request.get("images") or []
-        return agrees(expected_input(query.request), shown) and image_count_agrees(
-            len(images), shown.get("input_images"))
+        return (agrees(expected_input(query.request), shown)
+                and image_count_agrees(len(images), shown.get("input_images"))
+                and image_sizes_agree(images, shown.get("input_images")))
