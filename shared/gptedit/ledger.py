@@ -242,8 +242,8 @@ class Ledger:
             c.execute("BEGIN IMMEDIATE")
             try:
                 cur = c.execute(
-                    "UPDATE jobs SET state = ?, handle = ?, error_kind = '', error = '', owner = '', updated = ?, "
-                    "heartbeat = ? WHERE id = ? AND state = ?",
+                    "UPDATE jobs SET state = ?, handle = ?, error_kind = '', error = '', owner = '', "
+                    "updated = ?, heartbeat = ? WHERE id = ? AND state = ?",
                     (JobState.SUBMITTED.value, json.dumps(handle.to_json()), now, now, job_id,
                      JobState.UNKNOWN.value))
                 if cur.rowcount == 1:

@@ -114,6 +114,10 @@ def reconcile_job(ledger: Ledger, job: JobRecord, provider: Provider, *,
     except GptEditError as exc:
         return Reconciliation(job, Finding.UNCHECKED, f"Could not look at {label}'s recent jobs: {exc}",
                               error=exc)
+    except Exception as exc:  # noqa: BLE001 - a listing shaped in a way we did not foresee: say so, guess nothing
+        problem = GptEditError(f"{label} sent a listing this version cannot read ({exc!r}).")
+        return Reconciliation(job, Finding.UNCHECKED, f"Could not look at {label}'s recent jobs: {problem}",
+                              error=problem)
     known = ledger.known_remote_ids(job.protocol, since=query.sent_after - MAX_AGE)
     unique: dict[str, Candidate] = {}
     for candidate in found:
@@ -132,8 +136,9 @@ def reconcile_job(ledger: Ledger, job: JobRecord, provider: Provider, *,
                               "one is this job. It stays unknown: look at them in your account.", candidates)
     candidate = candidates[0]
     for other in others:
-        if other.id == job.id or other.protocol != job.protocol or other.state is not JobState.UNKNOWN:
-            continue
+        if (other.id == job.id or other.protocol != job.protocol or other.base_url != job.base_url
+                or other.state is not JobState.UNKNOWN):
+            continue  # another API or account cannot own this candidate
         other_query = query_for(ledger, other)
         if other_query is not None and provider.could_be(other_query, candidate):
             return Reconciliation(job, Finding.AMBIGUOUS,

@@ -12,8 +12,9 @@ from sbhelpers import BEARER, FAL_KEY, data_url, encode, pattern, wait_for
 
 
 def rep_create(sb, http, prompt):
-    r = http.post(f"{sb.base_urls['replicate']}/v1/models/openai/gpt-image-2/predictions",
-                  json={"input": {"prompt": prompt, "input_images": [data_url(encode(pattern()))]}}, headers=BEARER)
+    inp = {"prompt": prompt, "input_images": [data_url(encode(pattern()))]}
+    r = http.post(f"{sb.base_urls['replicate']}/v1/models/openai/gpt-image-2/predictions", json={"input": inp},
+                  headers=BEARER)
     assert r.status_code == 201
     return r.json()
 
@@ -64,7 +65,8 @@ def test_fal_history_lists_ended_requests_with_payloads_in_pages(sb, http):
     handles = [fal_submit(sb, http, f"edit {i}") for i in range(3)]
     fal_submit(sb, http, "elsewhere", endpoint="fal-ai/gpt-image-1.5/edit")
     for h in handles:
-        wait_for(lambda h=h: http.get(h["status_url"], headers=FAL_KEY).json(), lambda b: b["status"] == "COMPLETED")
+        wait_for(lambda h=h: http.get(h["status_url"], headers=FAL_KEY).json(),
+                 lambda b: b["status"] == "COMPLETED")
     url = f"{sb.base_urls['fal']}/v1/models/requests/by-endpoint"
     params = {"endpoint_id": "openai/gpt-image-2/edit", "limit": 2, "expand": "payloads"}
     page1 = http.get(url, params=params, headers=FAL_KEY).json()
@@ -91,4 +93,5 @@ def test_fal_history_leaves_out_running_requests_and_checks_its_query(sb, http):
     assert http.get(url, params={"endpoint_id": "x/y", "limit": 500}, headers=FAL_KEY).status_code == 422
     assert http.get(url, params={"endpoint_id": "x/y"}).status_code == 401
     future = stamp(time.time() + 3600)
-    assert http.get(url, params={"endpoint_id": "x/y", "start": future}, headers=FAL_KEY).json()["items"] == []
+    later = http.get(url, params={"endpoint_id": "x/y", "start": future}, headers=FAL_KEY)
+    assert later.json()["items"] == []

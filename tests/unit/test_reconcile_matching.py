@@ -79,7 +79,8 @@ def test_fal_expects_what_its_create_sent():
 def test_the_window_runs_from_sending_to_being_marked_unknown_with_slack():
     ledger = Ledger()
     job = ledger.create(JobRecord(id="", origin="test", provider="replicate", protocol="replicate",
-                                  model="openai/gpt-image-2", base_url="", prompt="p", request={"prompt": "p"}))
+                                  model="openai/gpt-image-2", base_url="", prompt="p",
+                                  request={"prompt": "p"}))
     assert query_for(ledger, job) is None  # never sent: nothing to look for
     ledger.update(job.id, state=JobState.SUBMITTING)
     sent = ledger.events(job.id)[-1][0]

@@ -269,7 +269,8 @@ class FalProvider(HTTPProvider):
         found: list[Candidate] = []
         cursor = None
         for _ in range(MAX_LIST_PAGES):
-            url = "/models/requests/by-endpoint?" + urlencode({**params, **({"cursor": cursor} if cursor else {})})
+            page = {**params, "cursor": cursor} if cursor else params
+            url = "/models/requests/by-endpoint?" + urlencode(page)
             body = self.platform.request_json("GET", url, idempotent=True, max_bytes=LIST_MAX_BYTES).body
             if not isinstance(body, Mapping) or not isinstance(body.get("items", []), list):
                 raise BadResponse(f"{self.info.label} sent a request history that is not a page of items.")
@@ -283,7 +284,7 @@ class FalProvider(HTTPProvider):
         return found
 
     def _listed(self, item: Any) -> Candidate | None:
-        if not isinstance(item, Mapping) or not isinstance(item.get("request_id"), str) or not item["request_id"]:
+        if not isinstance(item, Mapping) or not item.get("request_id") or not isinstance(item["request_id"], str):
             return None
         rid = item["request_id"]
         endpoint = str(item.get("endpoint_id") or "").strip("/")
@@ -299,7 +300,9 @@ class FalProvider(HTTPProvider):
         return Candidate(handle, sent, status, facts)
 
     def could_be(self, query: CreatedQuery, candidate: Candidate) -> bool:
-        if candidate.facts.get("endpoint_id") != query.model.strip("/") or not in_window(query, candidate.created_at):
+        if candidate.facts.get("endpoint_id") != query.model.strip("/"):
+            return False
+        if not in_window(query, candidate.created_at):
             return False
         shown = candidate.facts.get("input") or {}
         images = query.request.get("images") or []

@@ -228,10 +228,11 @@ class ReplicateProvider(HTTPProvider):
     def _listed(self, item: Any) -> Candidate | None:
         if not isinstance(item, Mapping) or not isinstance(item.get("id"), str) or not item["id"]:
             return None
-        facts = {"model": item.get("model"), "created_at": item.get("created_at"), "source": item.get("source"),
+        facts = {"model": item.get("model"), "created_at": item.get("created_at"),
+                 "source": item.get("source"),
                  "input": item.get("input") if isinstance(item.get("input"), Mapping) else {}}
-        return Candidate(self._handle(item), parse_time(item.get("created_at")), str(item.get("status") or ""),
-                         facts)
+        return Candidate(self._handle(item), parse_time(item.get("created_at")),
+                         str(item.get("status") or ""), facts)
 
     def _looked_up(self, candidate: Candidate) -> Candidate:
         """A listing without the input: the prediction itself has it (a free GET)."""

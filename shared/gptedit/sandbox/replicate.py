@@ -371,7 +371,8 @@ class ReplicateApi(ProviderApi):
                 return self.error(400, message=f"created_after/created_before must be ISO 8601: {exc}")
             cursor = req.arg("cursor")
             try:
-                offset = int(base64.urlsafe_b64decode(cursor.encode()).decode().partition("o=")[2]) if cursor else 0
+                text = base64.urlsafe_b64decode(cursor.encode()).decode() if cursor else "o=0"
+                offset = int(text.partition("o=")[2])
             except (ValueError, UnicodeDecodeError):
                 return self.error(400, message="Invalid cursor.")
             jobs = sorted(self.ctx.jobs.all(self.name), key=lambda j: j.created_wall, reverse=True)
