@@ -217,9 +217,10 @@ class Transport:
 
     def _call(self, method: str, url: str, *, idempotent: bool, with_key: bool, headers, body_factory,
               timeout, consume: Callable[[requests.Response], Any], foreign: str | None = None,
-              session: requests.Session | None = None):
-        """The retry loop. `consume` turns a 2xx response into the result; it runs inside the loop so a
-        body cut short can be retried for read-only requests."""
+              session: requests.Session | None = None, answer_statuses: tuple[int, ...] = ()):
+        """The retry loop. `consume` turns a 2xx response (or one whose status is in `answer_statuses`)
+        into the result; it runs inside the loop so a body cut short can be retried for read-only
+        requests."""
         start = self._clock()
         attempt = 0
         # A create gets a fresh connection: a pooled keep-alive connection the server already closed
@@ -240,7 +241,7 @@ class Transport:
                     retry_ok = (idempotent or unsent) and error.retryable and not isinstance(
                         exc, requests.exceptions.SSLError)
                 else:
-                    if resp.status_code < 300:
+                    if resp.status_code < 300 or resp.status_code in answer_statuses:
                         try:
                             return consume(resp)
                         except requests.RequestException as exc:  # the body broke off
@@ -298,7 +299,10 @@ class Transport:
     # -- public API -------------------------------------------------------------------------------
     def request_json(self, method: str, url_or_path: str, *, json: Any = None, data: Any = None,
                      files: Any = None, headers: Mapping[str, str] | None = None, idempotent: bool,
-                     max_bytes: int = MAX_JSON_BYTES, read_timeout: float | None = None) -> ApiResponse:
+                     max_bytes: int = MAX_JSON_BYTES, read_timeout: float | None = None,
+                     answer_statuses: tuple[int, ...] = ()) -> ApiResponse:
+        """One JSON request. Statuses in `answer_statuses` come back as answers (for the caller to read
+        their body) instead of being raised or retried."""
         url = self.url(url_or_path)
         hdrs = {"Accept": "application/json", **(headers or {})}
 
@@ -309,6 +313,8 @@ class Transport:
                 try:
                     body = jsonlib.loads(raw)
                 except ValueError:
+                    if resp.status_code >= 300:  # an error page asked for as an answer: no body to read
+                        return ApiResponse(resp.status_code, resp.headers, None, resp.url or url)
                     preview = self._redact(raw[:80].decode("utf-8", "replace"))
                     raise BadResponse(f"{self.label} sent an answer that is not JSON (HTTP {resp.status_code}, "
                                       f"starting {preview!r}).", status=resp.status_code,
@@ -317,7 +323,7 @@ class Transport:
 
         return self._call(method.upper(), url, idempotent=idempotent, with_key=True, headers=hdrs,
                           body_factory=self._body_factory(json, data, files),
-                          timeout=self._timeout(read_timeout), consume=consume)
+                          timeout=self._timeout(read_timeout), consume=consume, answer_statuses=answer_statuses)
 
     def open_stream(self, method: str, url_or_path: str, *, json: Any = None, data: Any = None,
                     files: Any = None, headers: Mapping[str, str] | None = None, idempotent: bool,
@@ -370,15 +376,18 @@ class Transport:
                           consume=lambda resp: self._read(resp, max_bytes), foreign="download")
 
     def upload(self, url: str, data: bytes, headers: Mapping[str, str] | None = None, *,
-               progress: Callable[[float], None] | None = None) -> None:
-        """PUT raw bytes to a presigned storage URL (no key; the URL itself is the permission)."""
+               progress: Callable[[float], None] | None = None, method: str = "PUT") -> bytes:
+        """Send raw bytes to a storage URL, never with the key: a presigned PUT (the URL itself is the
+        permission) or a POST carrying the storage's own short-lived token in `headers` (fal's CDN).
+        Returns the storage's answer (at most 1 MB)."""
         def body() -> dict:
             return {"data": _ProgressBody(data, progress)}
-        self._call("PUT", url, idempotent=True, with_key=False, headers=dict(headers or {}),
-                   body_factory=body, timeout=self._timeout(None),
-                   consume=lambda resp: self._read(resp, MAX_ERROR_BYTES), foreign="upload")
+        answer = self._call(method.upper(), url, idempotent=True, with_key=False, headers=dict(headers or {}),
+                            body_factory=body, timeout=self._timeout(None),
+                            consume=lambda resp: self._read(resp, MAX_ERROR_BYTES), foreign="upload")
         if progress:
             progress(1.0)
+        return answer
 
 
 class _ProgressBody:

@@ -113,7 +113,7 @@ def test_eachlabs_invert_with_mask_url(sb, http):
     url = eachlabs_upload(sb, http, encode(img))
     mask = eachlabs_upload(sb, http, left_half_mask(*img.size))
     body = {"model": "gpt-image-v2-edit", "version": "0.0.1",
-            "input": {"prompt": "[invert]", "image_urls": [url], "mask_url": mask}}
+            "input": {"prompt": "[invert]", "image_urls": [url], "mask_url": mask, "image_size": "auto"}}
     pid = http.post(sb.base_urls["eachlabs"] + "/v1/prediction", json=body, headers=BEARER).json()["predictionID"]
     done = wait_for(lambda: http.get(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}", headers=BEARER).json(),
                     lambda b: b["status"] == "success")

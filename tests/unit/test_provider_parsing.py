@@ -85,7 +85,7 @@ def test_registry_knows_every_provider():
     assert set(PROVIDER_CLASSES) == {"eachlabs", "openai", "openai-responses", "replicate", "fal"}
     p = make_provider("openai", ProviderConfig("openai", "", "k"), stream=True, partial_images=9)
     assert p.stream and p.partial_images == 3 and p.base_url == "https://api.openai.com/v1"
-    assert p.read_timeout == 360.0
+    assert p.read_timeout == 600.0
     assert make_provider("replicate", ProviderConfig("replicate", "", "k"), wait=500).wait == 60
     with pytest.raises(ConfigError, match="eachlabs, openai, openai-responses, replicate, fal"):
         make_provider("dalle", ProviderConfig("dalle", "", "k"))
@@ -224,16 +224,23 @@ def test_eachlabs_submit_uploads_then_creates(server):
     assert presign.headers["authorization"] == "Bearer KEY123"
     create = server.requests("POST", "/v1/prediction")[0].json()
     assert create["model"] == "gpt-image-v2-edit" and create["version"] == "0.0.1" and create["webhook_url"] == ""
+    # size "auto": the fixed size nearest the 64x48 picture's 4:3, never left to the 1024x1024 default
     assert create["input"] == {"prompt": "make it red", "image_urls": ["https://cdn-us.eachlabs.ai/uploads/u1.png"],
-                               "background": "auto", "output_format": "png", "num_images": 2, "quality": "high"}
+                               "background": "auto", "output_format": "png", "num_images": 2, "quality": "high",
+                               "image_size": "1536x1024"}
     assert sub.handle.remote_id == "abc-123" and sub.result is None
     assert sub.handle.urls["get"] == server.base + "/v1/prediction/abc-123"
     assert events[-1] == ("upload", 1.0) and all(k == "upload" for k, _ in events)
 
 
-def test_eachlabs_sends_size_only_when_chosen(server):
+def test_eachlabs_always_sends_a_size(server):
     payload = p_("eachlabs").create_payload(req("gpt-image-v2-edit", size=Size(1024, 1536)), ["u"])
     assert payload["input"]["image_size"] == "1024x1536" and "quality" not in payload["input"]
+    portrait = [ImageInput(png(30, 50), "image/png", 30, 50)]
+    square = [ImageInput(png(50, 52), "image/png", 50, 52)]
+    for images, size in ((portrait, "1024x1536"), (square, "1024x1024")):
+        payload = p_("eachlabs").create_payload(req("gpt-image-v1-5-edit", images=images), ["u"])
+        assert payload["input"]["image_size"] == size
 
 
 @pytest.mark.parametrize("body,error", [
@@ -467,7 +474,8 @@ def test_fal_submit_keeps_the_returned_urls(server):
     assert body["mask_url"].startswith("data:image/png;base64,") and body["num_images"] == 1
     assert sub.handle.urls == {"status": app + "/status", "response": app, "cancel": app + "/cancel"}
     body_auto = p.create_payload(req("openai/gpt-image-2/edit"))
-    assert body_auto["image_size"] == "auto" and "quality" not in body_auto and "mask_url" not in body_auto
+    # quality "auto" is sent as such: left out, fal would use its default, high
+    assert body_auto["image_size"] == "auto" and body_auto["quality"] == "auto" and "mask_url" not in body_auto
 
 
 def test_fal_queue_progress_and_result(server):

@@ -12,12 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import BadResponse, ProviderError, SubmissionUnknown
+from ..geometry import best_custom_size, closest_fixed_size
 from ..models import (
     EditRequest,
     PollResult,
     Quality,
     RemoteHandle,
     RemoteStatus,
+    Size,
     Submission,
 )
 from ..transport import ErrorDetail, generic_error_detail
@@ -120,15 +122,27 @@ class EachLabsProvider(HTTPProvider):
             # the v1.5 schema calls it num_images, not n (docs/providers.md "each::labs: model inputs")
             "num_images": request.n,
         }
-        if request.size is not None:
-            # omitted for auto: v1.5 defaults to 1024x1024 and "auto" is in no documented enum
-            inp["image_size"] = str(request.size)
+        # always sent: left out, the service falls back to its documented default 1024x1024 (the v1.5
+        # schema; https://github.com/eachlabs/skills) and a square answer would be stretched into a 3:2 or
+        # 2:3 selection. "auto" is in no documented enum.
+        inp["image_size"] = str(self.size_for(request))
         if request.quality is not Quality.AUTO:
             # the v1.5 enum is low|medium|high (default high); "auto" is not documented, so leave it out
             inp["quality"] = request.quality.value
         # webhook_url "" as the clients do (docs/providers.md "each::labs: creating a prediction"): a desktop
         # plugin cannot receive webhooks and polls
         return {"model": request.model, "version": VERSION, "input": inp, "webhook_url": ""}
+
+    def size_for(self, request: EditRequest) -> Size:
+        """The size asked for, or for "auto" the model's size nearest to the picture's aspect: the same
+        choice the placement plan makes for the box the picture was cut from."""
+        if request.size is not None:
+            return request.size
+        info = image_info(request.images[0], "image to edit")
+        rule = self.model(request).sizes
+        if rule.fixed:
+            return closest_fixed_size(rule.fixed, info.width, info.height)
+        return best_custom_size(rule, info.width, info.height)
 
     def _upload(self, data: bytes, mime: str, progress) -> str:
         presign = self.transport.request_json(

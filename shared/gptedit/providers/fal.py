@@ -3,6 +3,20 @@
 The submit answer carries the status, result and cancel URLs. They drop the endpoint's sub-path
 (`openai/gpt-image-2/edit` → `.../openai/gpt-image-2/requests/{id}`, docs/providers.md "fal: queue"),
 so they are kept in the handle and always used as given rather than rebuilt.
+
+Images: small ones go inline as data URLs, bigger ones through fal's storage first, the way the official
+`fal_client` uploads (https://docs.fal.ai/documentation/model-apis/fal-cdn recommends its CDN and names no
+inline limit, so Replicate's documented 256 KB stands in): a short-lived CDN token from
+`POST {rest}/storage/auth/token?storage_type=fal-cdn-v3` (the key goes to fal's REST host, as fal_client
+sends it), then `POST {cdn}/files/upload` with the bytes and that token, never the key. When that fails,
+fal_client's other route: `POST {rest}/storage/upload/initiate` and a plain PUT to the signed address.
+With the default base URL the hosts are fal's (`rest.fal.ai`, `v3.fal.media`); with any other base URL
+(a gateway, the sandbox) both routes go to the base URL itself.
+
+Masks: fal's model page does not say whether `mask_url` is read by alpha (OpenAI's convention) or by
+brightness (white = edit, as https://docs.oxen.ai and https://docs.eden.art describe fal's endpoint), so
+the mask is rewritten to read the same both ways: the edit area white and transparent, the rest black and
+opaque.
 """
 
 from __future__ import annotations
@@ -10,12 +24,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
 from ..errors import (
     BadInput,
     BadResponse,
+    GptEditError,
     NetworkError,
     ProviderError,
     RequestTimeout,
@@ -23,10 +39,11 @@ from ..errors import (
     SubmissionUnknown,
 )
 from ..http_policy import validation_item
-from ..models import EditRequest, PollResult, Quality, RemoteHandle, RemoteStatus, Size, Submission
+from ..models import EditRequest, ImageInput, PollResult, RemoteHandle, RemoteStatus, Size, Submission
+from ..pngio import decode_png, encode_png
 from ..transport import ErrorDetail, Transport, generic_error_detail
 from .base import Candidate, CreatedQuery, SubmitListener
-from .common import HTTPProvider, data_url, job_failure, output_refs, status_of, usage_from
+from .common import HTTPProvider, data_url, image_info, job_failure, output_refs, status_of, usage_from
 from .lookup import (
     LIST_MAX_BYTES,
     LIST_READ_TIMEOUT,
@@ -45,6 +62,15 @@ from .lookup import (
 PLATFORM_URL = "https://api.fal.ai/v1"
 #: requests per page of the history: each carries its input, images included as data URLs
 HISTORY_PAGE = 10
+
+#: fal's storage hosts, as fal_client names them (`REST_URL`, `CDN_URL` in fal_client/client.py)
+REST_URL = "https://rest.fal.ai"
+CDN_URL = "https://v3.fal.media"
+#: the largest image sent inline; above it the image is uploaded to fal's storage first
+INLINE_LIMIT = 256 * 1024
+#: how long fal keeps an uploaded input: the model reads it within minutes, a day covers long queues
+#: without leaving the picture online for the storage's default lifetime
+UPLOAD_LIFETIME_S = 86_400
 
 STATUSES = {
     "in_queue": RemoteStatus.QUEUED,
@@ -91,9 +117,41 @@ def expected_input(described: Mapping) -> dict:
     for key, name in (("n", "num_images"), ("output_format", "output_format"), ("background", "background")):
         if described.get(key) is not None:
             out[name] = described[key]
-    if described.get("quality") not in (None, Quality.AUTO.value):
-        out["quality"] = described["quality"]
+    if described.get("quality") is not None:
+        out["quality"] = described["quality"]  # sent always, "auto" included
     return out
+
+
+_EDIT_RGB = b"\xff" + b"\x00" * 255  # alpha 0 (edit) → white, anything else → black
+_KEEP_ALPHA = b"\x00" + b"\xff" * 255  # alpha 0 (edit) → transparent, anything else → opaque
+
+
+def dual_reading_mask(png: bytes) -> bytes:
+    """An OpenAI mask (alpha 0 = edit) rewritten so it also reads right by brightness: edit area white and
+    transparent, kept area black and opaque."""
+    img = decode_png(png)
+    if img.channels == 4:
+        alpha = img.pixels[3::4]
+    elif img.channels == 2:
+        alpha = img.pixels[1::2]
+    else:
+        alpha = b"\xff" * (img.width * img.height)  # no alpha: OpenAI would edit nothing either
+    edit = bytes(alpha).translate(_EDIT_RGB)
+    rgba = bytearray(len(edit) * 4)
+    rgba[0::4] = rgba[1::4] = rgba[2::4] = edit
+    rgba[3::4] = bytes(alpha).translate(_KEEP_ALPHA)
+    return encode_png(img.width, img.height, bytes(rgba), 4)
+
+
+def _expiry(text: Any) -> float:
+    """Seconds from now until an ISO time (a token's `expires_at`); 5 minutes when unreadable."""
+    try:
+        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return when.timestamp() - time.time()
+    except ValueError:
+        return 300.0
 
 
 class FalProvider(HTTPProvider):
@@ -114,39 +172,128 @@ class FalProvider(HTTPProvider):
         super().__init__(config, **kw)
         self.platform_url = platform_url or platform_url_for(self.base_url, self.info.default_base_url)
         self._platform: Transport | None = None
+        self._rest: Transport | None = None
+        #: (Authorization value for the CDN, monotonic time it stops being used)
+        self._token: tuple[str, float] | None = None
 
-    def create_payload(self, request: EditRequest) -> dict:
+    def create_payload(self, request: EditRequest, image_urls: list[str] | None = None,
+                       mask_url: str | None = None, markup_url: str | None = None) -> dict:
         body: dict[str, Any] = {
             "prompt": request.prompt.strip(),
-            # data URLs are accepted (docs/providers.md "fal: model inputs"); fal's own storage upload is a
-            # separate API we do not need
-            "image_urls": [data_url(img) for img in request.images],
+            "image_urls": image_urls if image_urls is not None else [data_url(img) for img in request.images],
             "image_size": "auto" if request.size is None
             else {"width": request.size.width, "height": request.size.height},
             "num_images": request.n,
             "output_format": request.output_format.value,
             "background": request.background.value,
+            # "auto" is in the quality enum of fal's page (auto | low | medium | high); left out, fal would
+            # use its default, high, the dearest
+            "quality": request.quality.value,
         }
-        if request.quality is not Quality.AUTO:
-            # fal's quality enum for gpt-image-2 is UNCONFIRMED (default high, docs/providers.md "fal: model
-            # inputs"): "auto" is left out rather than risk a 422, so fal's default applies
-            body["quality"] = request.quality.value
         if request.mask is not None:
             # the field name LiteLLM's fal adapter uses (docs/providers.md "fal: model inputs")
-            body["mask_url"] = data_url(request.mask)
+            body["mask_url"] = mask_url or data_url(self.mask_input(request.mask))
         if request.markup is not None:
             # fal's name for the overlay, as a published fal skill for GPT Image markup edits uses it
             # (https://skills.sh, varghq gpt-image-markup-edit); no built-in fal endpoint takes markup yet, a
             # models.json entry can enable it (UNCONFIRMED)
-            body["markup_image_url"] = data_url(request.markup)
+            body["markup_image_url"] = markup_url or data_url(request.markup)
         if request.complexity is not None:
             body["complexity"] = request.complexity.value
         return body
 
+    @staticmethod
+    def mask_input(mask: ImageInput) -> ImageInput:
+        return ImageInput(dual_reading_mask(mask.data), "image/png", mask.width, mask.height, mask.name)
+
+    # --- storage ---------------------------------------------------------------------------------------
+
+    def storage_hosts(self) -> tuple[str, str]:
+        """(REST host, CDN host) for uploads."""
+        if self.base_url.rstrip("/") == self.info.default_base_url.rstrip("/"):
+            return REST_URL, CDN_URL
+        return self.base_url, self.base_url
+
+    @property
+    def rest(self) -> Transport:
+        """The transport for fal's REST host, which takes the key like the queue does."""
+        rest_url = self.storage_hosts()[0]
+        if rest_url == self.base_url:
+            return self.transport
+        if self._rest is None:
+            self._rest = Transport(
+                rest_url, self.config.api_key, self.info.auth_header, connect_timeout=self.config.connect_timeout,
+                read_timeout=self.read_timeout, label=self.info.label, key_env=self.info.key_env,
+                error_parser=type(self).error_detail, retry=self._retry)
+        return self._rest
+
+    def _cdn_token(self) -> str:
+        """`Authorization` value for the CDN, from a token kept until shortly before it expires."""
+        cached = self._token
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        body = self.rest.request_json("POST", "/storage/auth/token?storage_type=fal-cdn-v3", json={},
+                                      idempotent=True).body
+        if not isinstance(body, Mapping) or not body.get("token"):
+            raise BadResponse(f"{self.info.label} sent no upload token.")
+        header = f"{body.get('token_type') or 'Bearer'} {body['token']}"
+        self._token = (header, time.monotonic() + max(0.0, _expiry(body.get("expires_at")) - 60.0))
+        return header
+
+    def upload(self, data: bytes, mime: str, name: str, progress=None) -> str:
+        """Put one file on fal's storage and return its URL (fal_client's CDN route, then its fallback)."""
+        lifecycle = json.dumps({"expiration_duration_seconds": UPLOAD_LIFETIME_S})
+        try:
+            headers = {"Authorization": self._cdn_token(), "Content-Type": mime, "X-Fal-File-Name": name,
+                       "X-Fal-Object-Lifecycle": lifecycle}
+            raw = self.transport.upload(self.storage_hosts()[1] + "/files/upload", data, headers,
+                                        progress=progress, method="POST")
+            url = json.loads(raw or b"{}").get("access_url")
+            if isinstance(url, str) and url.startswith(("https://", "http://")):
+                return url
+            raise BadResponse(f"{self.info.label} stored the image but sent no address for it.")
+        except (GptEditError, ValueError, AttributeError):
+            pass  # fal_client falls back to the storage route on any failure of the CDN route
+        init = self.rest.request_json(
+            "POST", "/storage/upload/initiate?storage_type=gcs", idempotent=True,
+            json={"file_name": name, "content_type": mime},
+            headers={"X-Fal-Object-Lifecycle-Preference": lifecycle}).body
+        if not isinstance(init, Mapping) or not init.get("upload_url") or not init.get("file_url"):
+            raise BadResponse(f"{self.info.label} did not return an upload address for the image.")
+        self.transport.upload(str(init["upload_url"]), data, {"Content-Type": mime}, progress=progress)
+        return str(init["file_url"])
+
+    def inputs(self, request: EditRequest, listener: SubmitListener | None) -> tuple[list[str], dict[str, str]]:
+        """The image URLs, and the mask's and markup's (under "mask", "markup"): inline when small,
+        uploaded when not."""
+        extra = {"mask": self.mask_input(request.mask) if request.mask is not None else None,
+                 "markup": request.markup}
+        items = [(f"image{i}", img) for i, img in enumerate(request.images)]
+        items += [(kind, img) for kind, img in extra.items() if img is not None]
+        total = sum(len(img.data) for _, img in items if len(img.data) > INLINE_LIMIT) or 1
+        done = 0
+        urls: dict[str, str] = {}
+        for kind, item in items:
+            if len(item.data) <= INLINE_LIMIT:
+                urls[kind] = data_url(item)
+                continue
+            info = image_info(item, "image")
+            stem = (item.name or "").rsplit(".", 1)[0] or kind
+
+            def progress(frac: float, base: int = done, size: int = len(item.data)) -> None:
+                self.notify(listener, "upload", min(1.0, (base + frac * size) / total))
+
+            urls[kind] = self.upload(item.data, info.mime, f"{stem}.{info.extension}", progress)
+            done += len(item.data)
+        images = [urls[f"image{i}"] for i in range(len(request.images))]
+        return images, {k: urls[k] for k in extra if k in urls}
+
     def submit(self, request: EditRequest, listener: SubmitListener | None = None) -> Submission:
         self.check(request)
-        resp = self.transport.request_json("POST", "/" + request.model.strip("/"),
-                                           json=self.create_payload(request), idempotent=False)
+        image_urls, other = self.inputs(request, listener)
+        resp = self.transport.request_json(
+            "POST", "/" + request.model.strip("/"), idempotent=False,
+            json=self.create_payload(request, image_urls, other.get("mask"), other.get("markup")))
         body = resp.body if isinstance(resp.body, Mapping) else {}
         rid = body.get("request_id")
         if not isinstance(rid, str) or not rid:
@@ -234,11 +381,26 @@ class FalProvider(HTTPProvider):
 
     def _fetch_result(self, response_url: str, result: PollResult) -> None:
         try:
-            body = self.transport.request_json("GET", response_url, idempotent=True).body
+            resp = self.transport.request_json("GET", response_url, idempotent=True,
+                                               answer_statuses=tuple(range(500, 600)))
         except (BadInput, ProviderError) as exc:
             # fal reports input validation of a finished run when the result is fetched (422 detail list):
             # the job failed, the poll itself did not
             result.status, result.error = RemoteStatus.FAILED, exc
+            return
+        body = resp.body
+        if resp.status >= 500:
+            # A finished request's result is fixed: a 5xx naming an `error_type` (504 request_timeout …)
+            # is how the run ended, and asking again would only repeat it (fal docs, model-apis/
+            # request-errors). Without one it is a gateway hiccup and the job layer polls again.
+            detail = error_detail(body)
+            code = detail.code or resp.headers.get("x-fal-error-type")
+            if not code:
+                raise ServerError(f"{self.info.label} had a server error fetching the result (HTTP "
+                                  f"{resp.status}). Try again later.", status=resp.status,
+                                  request_id=resp.request_id)
+            result.status = RemoteStatus.FAILED
+            result.error = job_failure(detail.message or code.replace("_", " "), self.info.label, code=code)
             return
         if not isinstance(body, Mapping):
             raise BadResponse(f"{self.info.label} sent a result that is not a JSON object.")
@@ -322,6 +484,10 @@ class FalProvider(HTTPProvider):
         except BadInput as exc:
             # 400 ALREADY_COMPLETED: nothing left to cancel, which is fine for a best-effort cancel
             if "already" not in str(exc).lower():
+                raise
+        except ProviderError as exc:
+            # 404 NOT_FOUND (fal docs, queue/cancel): fal no longer knows the request; nothing to cancel
+            if exc.status != 404:
                 raise
 
 

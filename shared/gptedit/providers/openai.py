@@ -25,7 +25,9 @@ from .base import ProviderConfig, SubmitListener
 from .common import HTTPProvider, decode_b64, image_info, sentence, usage_from
 
 MiB = 1024 * 1024
-DEFAULT_READ_TIMEOUT = 360.0
+#: the official SDK's default (openai-python `DEFAULT_TIMEOUT`): high-quality and 4K edits take minutes, and
+#: a timeout here loses an edit that is billed all the same
+DEFAULT_READ_TIMEOUT = 600.0
 
 
 def error_detail(body: Any) -> ErrorDetail:

@@ -1,8 +1,11 @@
 """Replicate: official-model predictions with `Prefer: wait` (docs/providers.md "Replicate").
 
-Images go inline as data URLs. Replicate recommends hosted URLs above ~256 KB, but accepts larger data
-URLs (docs/providers.md "Replicate: predictions"), and a desktop plugin has nowhere to host the layer, so data
-URLs it is.
+Small images go inline as data URLs; bigger ones are uploaded first through Replicate's Files API
+(`POST /v1/files`, multipart part `content`) and passed by the file's `urls.get`, which is what the official
+client does for every file. Replicate recommends data URLs only for small files (its Python SDK inlines up
+to 256 KB, https://github.com/replicate/replicate-python-beta, and its docs say "less than 1MB",
+https://replicate.com/docs/topics/predictions/input-files), and large inline bodies are refused with 413
+(https://github.com/replicate/replicate-python/issues/68).
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from .lookup import (
     iso,
     parse_time,
 )
+
+#: the largest image sent inline; above it the image goes through the Files API
+INLINE_LIMIT = 256 * 1024
 
 STATUSES = {
     # "starting" is the model booting for this prediction; for the user it is already "working"
@@ -139,11 +145,11 @@ class ReplicateProvider(HTTPProvider):
         kw.setdefault("read_timeout", max(config.read_timeout, self.wait + 30.0))
         super().__init__(config, **kw)
 
-    def create_payload(self, request: EditRequest) -> dict:
+    def create_payload(self, request: EditRequest, image_urls: list[str] | None = None) -> dict:
         return {
             "input": {
                 "prompt": request.prompt.strip(),
-                "input_images": [data_url(img) for img in request.images],
+                "input_images": image_urls if image_urls is not None else [data_url(img) for img in request.images],
                 "aspect_ratio": aspect_ratio(request),
                 "number_of_images": request.n,
                 "quality": request.quality.value,
@@ -169,11 +175,39 @@ class ReplicateProvider(HTTPProvider):
                     urls[key] = value
         return RemoteHandle(self.name, pid, urls)
 
+    def upload_file(self, data: bytes, name: str, mime: str) -> str:
+        """`POST /v1/files` → the file's API URL, which predictions accept as an input. Uploading costs
+        nothing and can be repeated, so it is retried like a read."""
+        body = self.transport.request_json("POST", "/v1/files", files={"content": (name, data, mime)},
+                                           idempotent=True).body
+        urls = body.get("urls") if isinstance(body, Mapping) else None
+        url = urls.get("get") if isinstance(urls, Mapping) else None
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise BadResponse(f"{self.info.label} stored the image but sent no address for it.")
+        return url
+
+    def input_urls(self, request: EditRequest, listener: SubmitListener | None) -> list[str]:
+        """Each image as a data URL when small, else uploaded; progress counts the uploaded bytes."""
+        big = [len(img.data) for img in request.images if len(img.data) > INLINE_LIMIT]
+        total, done = sum(big) or 1, 0
+        out: list[str] = []
+        for i, img in enumerate(request.images):
+            if len(img.data) <= INLINE_LIMIT:
+                out.append(data_url(img))
+                continue
+            info = image_info(img, "image")
+            stem = (img.name or "").rsplit(".", 1)[0] or f"image{i}"
+            out.append(self.upload_file(img.data, f"{stem}.{info.extension}", info.mime))
+            done += len(img.data)
+            self.notify(listener, "upload", done / total)
+        return out
+
     def submit(self, request: EditRequest, listener: SubmitListener | None = None) -> Submission:
         self.check(request)
         owner, _, model = request.model.partition("/")
+        payload = self.create_payload(request, self.input_urls(request, listener))
         resp = self.transport.request_json(
-            "POST", f"/v1/models/{owner}/{model}/predictions", json=self.create_payload(request),
+            "POST", f"/v1/models/{owner}/{model}/predictions", json=payload,
             headers={"Prefer": f"wait={self.wait}"}, idempotent=False)
         if not isinstance(resp.body, Mapping):
             raise SubmissionUnknown(f"{self.info.label} accepted the edit but its answer was empty. "

@@ -151,13 +151,17 @@ class EachlabsApi(ProviderApi):
         if inp.get("mask_url"):
             mask = self.load_image(inp["mask_url"], "mask_url", allow_data=False)
             infos_mask = self.check_image(mask, "mask_url", ("png",))
-        size_text = inp.get("image_size", "auto")
+        # left out, image_size falls back to the documented default 1024x1024 (the v1.5 schema), whatever
+        # the input's shape; "auto" is in no documented enum and only the v2 slug takes it here
+        size_text = inp.get("image_size", "1024x1024")
+        if not isinstance(size_text, str):
+            raise InputProblem("image_size must be a string such as '1024x1536'", "image_size")
+        if size_text == "auto" and slug != "gpt-image-v2-edit":
+            raise InputProblem("image_size must be one of 1024x1024, 1536x1024, 1024x1536", "image_size")
         try:
-            size = parse(size_text) if isinstance(size_text, str) else None
+            size = parse(size_text)
         except ValueError as exc:
             raise InputProblem(str(exc), "image_size") from exc
-        if not isinstance(size_text, str):
-            raise InputProblem("image_size must be a string such as '1024x1536' or 'auto'", "image_size")
         if size is not None:
             problem = gpt_image_2_problem(*size) if slug == "gpt-image-v2-edit" else (
                 None if size in STANDARD_SIZES else "use 1024x1024, 1536x1024 or 1024x1536")

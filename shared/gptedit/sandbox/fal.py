@@ -271,8 +271,15 @@ class FalApi(ProviderApi):
         ctype = (req.header("Content-Type") or "application/octet-stream").split(";")[0].strip()
         name = req.header("X-Fal-File-Name") or "upload.bin"
         ext = name.rsplit(".", 1)[-1] if "." in name else "bin"
-        url = self.ctx.storage.put(f"/fal/files/uploads/{uuid.uuid4().hex}.{ext}", req.body, ctype, self.name,
-                                   self.config["output_url_ttl"])
+        ttl = self.config["output_url_ttl"]
+        try:  # fal_client's lifecycle header: {"expiration_duration_seconds": N}
+            asked = json.loads(req.header("X-Fal-Object-Lifecycle") or "{}").get("expiration_duration_seconds")
+        except (ValueError, AttributeError):
+            return json_response(400, {"detail": "X-Fal-Object-Lifecycle must be a JSON object"}, self._headers())
+        if isinstance(asked, (int, float)) and not isinstance(asked, bool) and asked > 0:
+            ttl = float(asked) if ttl is None else min(ttl, float(asked))
+        url = self.ctx.storage.put(f"/fal/files/uploads/{uuid.uuid4().hex}.{ext}", req.body, ctype, self.name, ttl)
+        self.ctx.storage.keep("fal-upload:" + url, {"lifetime": asked, "bytes": len(req.body)})
         resp = json_response(200, {"access_url": url, "content_type": ctype, "file_name": name}, self._headers())
         resp.delay = delay_of(fault, self.config["slow_seconds"])
         return resp
