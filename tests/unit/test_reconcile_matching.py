@@ -72,7 +72,7 @@ def test_replicate_expects_what_its_create_sent():
 
 def test_fal_expects_what_its_create_sent():
     assert fal_expected(described()) == {"prompt": "a red sky", "image_size": "auto", "num_images": 1,
-                                         "output_format": "png", "background": "auto"}
+                                         "output_format": "png", "background": "auto", "quality": "auto"}
     assert fal_expected(described(size=Size(1024, 1024)))["image_size"] == {"width": 1024, "height": 1024}
 
 
