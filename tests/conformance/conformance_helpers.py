@@ -39,7 +39,8 @@ def request_for(settings, prompt: str, image: ImageInput, **kw) -> EditRequest:
     kw.setdefault("model", settings.model)
     kw.setdefault("quality", settings.quality)
     kw.setdefault("output_format", settings.output_format)
-    return EditRequest(prompt=prompt, images=[image], **kw)
+    kw.setdefault("images", [image])  # or several: the first is edited, the rest are references
+    return EditRequest(prompt=prompt, **kw)
 
 
 class Recorder:

@@ -34,6 +34,9 @@ def sandbox():
     from gptedit.sandbox import Sandbox
 
     sb = Sandbox(port=0).start()
+    # answers at the sent picture's size: these tests check GIMP's placement pixel for pixel, and a
+    # fixed-size answer (each::labs, Replicate) would be resampled on the way (tests/conformance covers that)
+    sb.configure(answer_size="input")
     yield sb
     sb.stop()
 

@@ -46,6 +46,9 @@ def sandbox():
 
     sb = Sandbox(port=0, host="127.0.0.1")
     sb.start()
+    # answers at the sent picture's size: these tests check Krita's placement pixel for pixel, and a
+    # fixed-size answer (each::labs, Replicate) would be resampled on the way (tests/conformance covers that)
+    sb.configure(answer_size="input")
     try:
         yield sb
     finally:

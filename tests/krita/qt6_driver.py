@@ -41,7 +41,7 @@ def main():
     sb = Sandbox(port=0).start()
     os.environ.update({"GPTEDIT_PROVIDER": "eachlabs", "GPTEDIT_EACHLABS_BASE_URL": sb.base_urls["eachlabs"],
                        "EACHLABS_API_KEY": "test"})
-    sb.configure(latency=1.0)
+    sb.configure(latency=1.0, answer_size="input")  # placement checked pixel for pixel, as on real Krita
     import krita
     from gptedit_krita import qt
 

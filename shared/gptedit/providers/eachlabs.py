@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote, urlencode
 
-from ..errors import BadResponse, ProviderError, SubmissionUnknown
+from ..errors import BadResponse, ProviderError, SubmissionUnknown, Unsupported
 from ..geometry import best_custom_size, closest_fixed_size
 from ..models import (
     EditRequest,
@@ -23,8 +24,9 @@ from ..models import (
     Submission,
 )
 from ..transport import ErrorDetail, generic_error_detail
-from .base import SubmitListener
+from .base import ProviderConfig, SubmitListener
 from .common import HTTPProvider, image_info, job_failure, output_refs, status_of
+from .schemas import LiveSchema, SchemaCache, from_json_schema
 
 #: `version` is "deprecated, ignored" per the OpenAPI spec but "required" per the docs table; every GPT-image
 #: example sends "0.0.1" (docs/providers.md "each::labs: creating a prediction")
@@ -33,6 +35,10 @@ VERSION = "0.0.1"
 #: covers long queues without leaving the user's picture online for the 180-day default (docs/providers.md
 #: "each::labs: uploads")
 UPLOAD_RETENTION_S = 86_400
+
+#: values that change nothing when a field the live schema does not list is left out
+_NEUTRAL: dict[str, tuple[Any, ...]] = {"background": ("auto",), "num_images": (1,), "output_format": ("png",),
+                                        "image_size": ("1024x1024",)}
 
 STATUSES = {
     "created": RemoteStatus.QUEUED,
@@ -110,28 +116,78 @@ class EachLabsProvider(HTTPProvider):
     can_stream = False
     error_detail = staticmethod(error_detail)
 
-    def create_payload(self, request: EditRequest, image_urls: list[str]) -> dict:
+    def __init__(self, config: ProviderConfig, *, schema_cache: SchemaCache | None = None, **kw):
+        super().__init__(config, **kw)
+        self.schemas = schema_cache or SchemaCache()
+
+    def live_schema(self, request: EditRequest) -> LiveSchema | None:
+        """The model's published `request_schema` (free, no charge), kept a day; None when it cannot be
+        had. each::labs' skills fetch it as `GET /v1/model?slug=…`, its API reference as
+        `GET /v1/models/{slug}` (https://docs.eachlabs.ai/api/models/get-model): the first, then the other."""
+        slug = request.model
+
+        def fetch() -> Any:
+            try:
+                return self.transport.request_json("GET", "/v1/model?" + urlencode({"slug": slug}),
+                                                   idempotent=True).body
+            except ProviderError as exc:
+                if exc.status != 404:
+                    raise
+            return self.transport.request_json("GET", f"/v1/models/{quote(slug, safe='')}", idempotent=True).body
+
+        body = self.schemas.get(self.name, self.base_url, slug, fetch)
+        found = body.get("request_schema") if isinstance(body, Mapping) else None
+        return from_json_schema(f"{self.info.label} {slug}", found)
+
+    def create_payload(self, request: EditRequest, image_urls: list[str],
+                       schema: LiveSchema | None = None) -> dict:
+        """The create body. With the live schema: the image field it names, `quality: "auto"` when it lists
+        that, fields it does not list left out (or refused when leaving them out would change the
+        answer), and every value checked against it."""
+        where = f"{self.info.label} {request.model}"
+        # `image_urls` (a list) has the best evidence: each::labs' own end-to-end workflow examples for
+        # gpt-image-v2-edit and the v1.5 schema; its v2 skill names a single `image_url`
+        # (docs/providers.md "each::labs: model inputs"). The live schema decides.
+        field = (schema.pick("image_urls", "image_url") if schema else None) or "image_urls"
+        if field == "image_url" and len(image_urls) > 1:
+            raise Unsupported(f"{where} takes one image (its published schema has `image_url`), so it cannot "
+                              f"take {len(image_urls) - 1} reference image(s) as well. Edit without them. "
+                              "Nothing was sent or charged.")
         inp: dict[str, Any] = {
             "prompt": request.prompt.strip(),
-            # `image_urls` (a list) has the best evidence: each::labs' own end-to-end workflow examples for
-            # gpt-image-v2-edit and the v1.5 schema; the skill's single `image_url` conflicts
-            # (docs/providers.md "each::labs: model inputs")
-            "image_urls": image_urls,
+            field: image_urls[0] if field == "image_url" else image_urls,
             "background": request.background.value,
             "output_format": request.output_format.value,
             # the v1.5 schema calls it num_images, not n (docs/providers.md "each::labs: model inputs")
             "num_images": request.n,
+            # always sent: left out, the service falls back to its documented default 1024x1024 (the v1.5
+            # schema; https://github.com/eachlabs/skills) and a square answer would be stretched into a 3:2
+            # or 2:3 selection
+            "image_size": str(self.size_for(request)),
         }
-        # always sent: left out, the service falls back to its documented default 1024x1024 (the v1.5
-        # schema; https://github.com/eachlabs/skills) and a square answer would be stretched into a 3:2 or
-        # 2:3 selection. "auto" is in no documented enum.
-        inp["image_size"] = str(self.size_for(request))
         if request.quality is not Quality.AUTO:
-            # the v1.5 enum is low|medium|high (default high); "auto" is not documented, so leave it out
             inp["quality"] = request.quality.value
+        elif schema is not None and schema.has("quality") and schema.allows("quality", "auto"):
+            inp["quality"] = "auto"  # listed: say so rather than get the default (high, the dearest)
+        # otherwise "auto" is in no documented enum (v1.5: low | medium | high): left out
+        if schema is not None and schema.fields:
+            for name in [k for k in inp if k not in ("prompt", field) and not schema.has(k)]:
+                if inp[name] not in _NEUTRAL.get(name, ()):
+                    raise Unsupported(self._unlisted(where, name, inp[name]))
+                del inp[name]  # "Only pass parameters that appear in the live schema" (each::labs' skills)
+            schema.check(inp)
         # webhook_url "" as the clients do (docs/providers.md "each::labs: creating a prediction"): a desktop
         # plugin cannot receive webhooks and polls
         return {"model": request.model, "version": VERSION, "input": inp, "webhook_url": ""}
+
+    @staticmethod
+    def _unlisted(where: str, name: str, value: Any) -> str:
+        if name == "image_size":
+            return (f"{where}'s published schema has no image_size, so it would answer its default square "
+                    f"picture, stretched to fill an area that needs {value}. Select a square area or use "
+                    "another provider. Nothing was sent or charged.")
+        return (f"{where}'s published schema has no {name}, so {name} {value!r} cannot be asked for; leave it "
+                "at its default. Nothing was sent or charged.")
 
     def size_for(self, request: EditRequest) -> Size:
         """The size asked for, or for "auto" the model's size nearest to the picture's aspect: the same
@@ -162,6 +218,9 @@ class EachLabsProvider(HTTPProvider):
 
     def submit(self, request: EditRequest, listener: SubmitListener | None = None) -> Submission:
         self.check(request)
+        schema = self.live_schema(request)
+        # everything the schema can refuse is refused here, before the first upload
+        self.create_payload(request, ["https://upload.invalid/image"] * len(request.images), schema)
         total = sum(len(i.data) for i in request.images) or 1
         done = 0
         urls: list[str] = []
@@ -174,8 +233,8 @@ class EachLabsProvider(HTTPProvider):
             urls.append(self._upload(image.data, mime, progress))
             done += len(image.data)
         self.notify(listener, "upload", 1.0)
-        resp = self.transport.request_json("POST", "/v1/prediction", json=self.create_payload(request, urls),
-                                           idempotent=False)
+        resp = self.transport.request_json("POST", "/v1/prediction", idempotent=False,
+                                           json=self.create_payload(request, urls, schema))
         body = resp.body if isinstance(resp.body, Mapping) else {}
         pid = body.get("predictionID") or body.get("prediction_id") or body.get("id")
         word = str(body.get("status") or "success").lower()

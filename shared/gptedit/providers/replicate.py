@@ -31,6 +31,7 @@ from .lookup import (
     iso,
     parse_time,
 )
+from .schemas import LiveSchema, SchemaCache, from_replicate_model
 
 #: the largest image sent inline; above it the image goes through the Files API
 INLINE_LIMIT = 256 * 1024
@@ -138,12 +139,24 @@ class ReplicateProvider(HTTPProvider):
     can_find_created = True
     error_detail = staticmethod(error_detail)
 
-    def __init__(self, config: ProviderConfig, *, wait: int = 60, **kw):
+    def __init__(self, config: ProviderConfig, *, wait: int = 60, schema_cache: SchemaCache | None = None, **kw):
         # the server may hold the create for `wait` s (1-60, docs/providers.md "Replicate: create and wait");
         # the read timeout must outlast it
         self.wait = max(1, min(60, int(wait)))
         kw.setdefault("read_timeout", max(config.read_timeout, self.wait + 30.0))
         super().__init__(config, **kw)
+        self.schemas = schema_cache or SchemaCache()
+
+    def live_schema(self, request: EditRequest) -> LiveSchema | None:
+        """The model's latest version's input schema (`GET /v1/models/{owner}/{name}`, free), kept a day;
+        None when it cannot be had."""
+        owner, _, name = request.model.partition("/")
+
+        def fetch() -> Any:
+            return self.transport.request_json("GET", f"/v1/models/{owner}/{name}", idempotent=True).body
+
+        return from_replicate_model(f"{self.info.label} {request.model}",
+                                    self.schemas.get(self.name, self.base_url, request.model, fetch))
 
     def create_payload(self, request: EditRequest, image_urls: list[str] | None = None) -> dict:
         return {
@@ -205,6 +218,10 @@ class ReplicateProvider(HTTPProvider):
     def submit(self, request: EditRequest, listener: SubmitListener | None = None) -> Submission:
         self.check(request)
         owner, _, model = request.model.partition("/")
+        schema = self.live_schema(request)
+        if schema is not None:
+            # a value the published schema does not list is refused before anything is uploaded or paid
+            schema.check(self.create_payload(request, [])["input"])
         payload = self.create_payload(request, self.input_urls(request, listener))
         resp = self.transport.request_json(
             "POST", f"/v1/models/{owner}/{model}/predictions", json=payload,

@@ -104,6 +104,8 @@ class ProviderApi:
                 on_success: Callable[[Job], None] | None = None) -> Job:
         cfg = self.config
         spec.drift = choose_drift(spec.prompt, cfg["drift"])
+        if cfg["answer_size"] == "input" and images:
+            spec.size = None  # answer at the first input's size, whatever was asked
         outcome = cfg["outcome"]
         if fault is not None and fault.kind == "moderation":
             outcome = "moderation"

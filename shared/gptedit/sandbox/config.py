@@ -80,6 +80,10 @@ DEFAULTS: dict[str, Any] = {
     # image_generation_call fails with error.code moderation_blocked; "response" = the response fails
     # with error.code image_content_policy_violation
     "responses_moderation": "call",
+    # the size of every answer: "requested" (what the request asked for, as a real service answers) or
+    # "input" (the first input's size, whatever was asked). Real-host tests use "input" to check the plugins'
+    # placement pixel for pixel; the resampling of a fixed-size answer is the conformance suite's business
+    "answer_size": "requested",
 }
 
 
@@ -148,6 +152,8 @@ def merge(current: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
             cfg[key] = _choice(key, value, ("alpha", "brightness"))
         elif key == "eachlabs_schema":
             cfg[key] = _choice(key, value, EACHLABS_SCHEMAS)
+        elif key == "answer_size":
+            cfg[key] = _choice(key, value, ("requested", "input"))
         elif key == "replicate_schema":
             cfg[key] = _choice(key, value, REPLICATE_SCHEMAS)
         elif key == "today":

@@ -71,7 +71,7 @@ class EachlabsApi(ProviderApi):
         return scheme if token and token != "invalid" else None
 
     def handle(self, req: Request, path: str) -> Response:
-        if req.method == "GET" and path in ("/v1/models", "/v1/model"):
+        if req.method == "GET" and (path in ("/v1/models", "/v1/model") or path.startswith("/v1/models/")):
             return self._models(req, path)  # public, no key needed
         auth = self._auth(req)
         if auth is None:
@@ -139,12 +139,17 @@ class EachlabsApi(ProviderApi):
         prompt = inp.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
             raise InputProblem("prompt is required", "prompt")
-        urls = inp.get("image_urls")
-        if urls is None and isinstance(inp.get("image_url"), str):
-            # the skill's single-URL spelling (docs/providers.md "each::labs: model inputs")
+        # the published schema's variant decides which image field the model takes (the other is refused)
+        if self.config["eachlabs_schema"] == "image_url":
+            if "image_urls" in inp or not isinstance(inp.get("image_url"), str):
+                raise InputProblem("image_url is required (one image URL); this model has no image_urls",
+                                   "image_url")
             urls = [inp["image_url"]]
-        if not isinstance(urls, list) or not 1 <= len(urls) <= 16:
-            raise InputProblem("image_urls must be a list of 1 to 16 image URLs", "image_urls")
+        else:
+            urls = inp.get("image_urls")
+            if "image_url" in inp or not isinstance(urls, list) or not 1 <= len(urls) <= 16:
+                raise InputProblem("image_urls must be a list of 1 to 16 image URLs; this model has no "
+                                   "image_url", "image_urls")
         images = [self.load_image(u, f"image_urls[{i}]", allow_data=False) for i, u in enumerate(urls)]
         infos = [self.check_image(d, f"image_urls[{i}]") for i, d in enumerate(images)]
         mask = infos_mask = None
@@ -276,21 +281,47 @@ class EachlabsApi(ProviderApi):
         return self.around(req, fault, answer)
 
     def _models(self, req: Request, path: str) -> Response:
-        if path == "/v1/models":
+        """`GET /v1/models` (the list), and one model with its `request_schema` as both
+        `GET /v1/model?slug=…` (each::labs' skills) and `GET /v1/models/{slug}` (its API reference)."""
+        if path.rstrip("/") == "/v1/models":
             return json_response(200, [{"title": s, "slug": s, "version": "0.0.1"} for s in MODELS])
-        slug = req.arg("slug")
-        if slug not in MODELS:
-            return self.error(404, message="Model not found")
-        sizes = "auto or WIDTHxHEIGHT" if slug == "gpt-image-v2-edit" else "auto, 1024x1024, 1536x1024, 1024x1536"
-        schema = {
-            "prompt": {"type": "string", "required": True},
-            "image_urls": {"type": "array", "items": "url", "required": True, "max_items": 16},
-            "image_size": {"type": "string", "default": "auto", "description": sizes},
-            "quality": {"type": "string", "enum": ["low", "medium", "high"], "default": "high"},
-            "background": {"type": "string", "enum": ["auto", "transparent", "opaque"], "default": "auto"},
-            "output_format": {"type": "string", "enum": ["png", "jpeg", "webp"], "default": "png"},
-            "num_images": {"type": "integer", "default": 1},
-            "mask_url": {"type": "string", "required": False},
-        }
-        return json_response(200, {"title": slug, "slug": slug, "version": "0.0.1", "output_type": "array",
-                                   "request_schema": schema})
+        self.count("schema_reads")
+        fault = self.take_fault("schema")
+        slug = req.arg("slug") if path == "/v1/model" else path[len("/v1/models/"):].strip("/")
+
+        def answer() -> Response:
+            if slug not in MODELS:
+                return json_response(404, {"error": "Failed to fetch model: model not found"})
+            return json_response(200, {"title": slug, "slug": slug, "version": "0.0.1", "output_type": "array",
+                                       "request_schema": request_schema(slug, self.config["eachlabs_schema"]),
+                                       "cost": None})
+
+        return self.around(req, fault, answer)
+
+
+def request_schema(slug: str, variant: str) -> dict[str, Any]:
+    """The JSON Schema the sandbox publishes for a slug. `variant` picks the documented image field:
+    "image_urls" (a list of up to 16) or "image_url" (one URL, as each::labs' v2 skill names it)."""
+    v15 = slug == "gpt-image-v1-5-edit"
+    image = ({"image_url": {"type": "string", "format": "uri", "description": "Image to edit"}}
+             if variant == "image_url" else
+             {"image_urls": {"type": "array", "items": {"type": "string", "format": "uri"}, "maxItems": 16,
+                             "description": "Images to edit; the first is edited, the rest are references"}})
+    size: dict[str, Any] = {"type": "string", "default": "1024x1024"}
+    if v15:
+        size["enum"] = ["1024x1024", "1536x1024", "1024x1536"]
+    else:
+        size["description"] = "WIDTHxHEIGHT (edges multiples of 16, ratio up to 3:1, 0.65-8.3 MP) or auto"
+    props: dict[str, Any] = {
+        "prompt": {"type": "string", "description": "What to change"},
+        **image,
+        "image_size": size,
+        "quality": {"type": "string", "enum": ["low", "medium", "high"], "default": "high"},
+        "background": {"type": "string", "enum": ["auto", "transparent", "opaque"], "default": "auto"},
+        "output_format": {"type": "string", "enum": ["png", "jpeg", "webp"], "default": "png"},
+        "num_images": {"type": "integer", "minimum": 1, "maximum": 10, "default": 1},
+    }
+    if v15:
+        props["moderation"] = {"type": "string", "enum": ["low", "auto"], "default": "low"}
+        props["input_fidelity"] = {"type": "string", "enum": ["low", "high"], "default": "low"}
+    return {"type": "object", "required": ["prompt", next(iter(image))], "properties": props}

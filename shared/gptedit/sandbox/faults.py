@@ -17,7 +17,7 @@ from typing import Any
 from .config import PROVIDERS
 from .wire import Response, text_response
 
-OPS = ("create", "poll", "cancel", "upload", "presign", "download", "stream", "result", "list")
+OPS = ("create", "poll", "cancel", "upload", "presign", "download", "stream", "result", "list", "schema")
 
 #: faults that replace the answer with an HTTP error in the provider's own error shape
 HTTP_FAULTS = {

@@ -26,6 +26,10 @@ from .wire import BadRequestBody, Request, Response, json_response, parse_multip
 
 MODELS = ("openai/gpt-image-2", "openai/gpt-image-1.5", "openai/gpt-image-1", "openai/gpt-image-1-mini")
 ASPECT_SIZES = {"1:1": (1024, 1024), "3:2": (1536, 1024), "2:3": (1024, 1536)}
+#: the newer gpt-image-2 schema's extra aspect ratios and pixel sizes (mirrors of Replicate's schema)
+NEWER_SIZES = {"16:9": (1536, 864), "9:16": (864, 1536), "1024x1024": (1024, 1024), "1536x1024": (1536, 1024),
+               "1024x1536": (1024, 1536), "2048x2048": (2048, 2048), "3840x2160": (3840, 2160)}
+_MODEL = re.compile(r"^/v1/models/([^/]+/[^/]+)/?$")
 
 _CREATE = re.compile(r"^/v1/models/([^/]+/[^/]+)/predictions/?$")
 _PREDICTION = re.compile(r"^/v1/predictions/([a-z0-9]+)(/cancel)?/?$")
@@ -96,6 +100,9 @@ class ReplicateApi(ProviderApi):
         m = _CREATE.match(path)
         if m and req.method == "POST":
             return self._create(req, m.group(1))
+        m = _MODEL.match(path)
+        if m and req.method == "GET":
+            return self._model(req, m.group(1))
         if path.rstrip("/") == "/v1/files":
             if req.method == "POST":
                 return self._file_create(req)
@@ -201,12 +208,12 @@ class ReplicateApi(ProviderApi):
         infos: list[ImageInfo] = [self.check_image(d, f"input_images[{i}]") for i, d in enumerate(images)]
         gpt2 = model == "openai/gpt-image-2"
         aspect = inp.get("aspect_ratio")
-        allowed = ("1:1", "3:2", "2:3")
+        allowed = aspect_ratios(model, self.config["replicate_schema"])
         if aspect is not None and aspect not in allowed:
             raise InputProblem("aspect_ratio must be one of the following: " + ", ".join(f'"{a}"' for a in allowed),
                                "aspect_ratio", "enum")
         n = inp.get("number_of_images", 1)
-        most = 1 if gpt2 else 10
+        most = most_images(model, self.config["replicate_schema"])
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= most:
             raise InputProblem(f"number_of_images must be between 1 and {most}", "number_of_images",
                                "number_one_of" if gpt2 else "range")
@@ -225,7 +232,8 @@ class ReplicateApi(ProviderApi):
         if isinstance(compression, bool) or not isinstance(compression, int) or not 0 <= compression <= 100:
             raise InputProblem("output_compression must be between 0 and 100", "output_compression", "range")
         # an explicit aspect ratio picks the size; without one an edit keeps the first input's size
-        size = ASPECT_SIZES[aspect] if aspect else (None if images else ASPECT_SIZES["1:1"])
+        sizes = {**ASPECT_SIZES, **NEWER_SIZES}
+        size = sizes.get(aspect) if aspect and aspect != "auto" else (None if images else ASPECT_SIZES["1:1"])
         spec = EditSpec(prompt, choose_edit(prompt, self.config["edit"]), size, fmt, background, n,
                         None if fmt == "png" else compression)
         params = {k: v for k, v in inp.items() if k not in ("prompt", "input_images", "openai_api_key")}
@@ -244,6 +252,28 @@ class ReplicateApi(ProviderApi):
         for i, out in enumerate(render(job.spec, job.images, job.mask)):
             path = f"/replicate/pbxt/{job.id}/out-{i}.{out.extension}"
             job.outputs.append({"url": self.ctx.storage.put(path, out.data, out.mime, self.name, ttl)})
+
+    # --- the model and its published input schema -------------------------------------------------
+
+    def _model(self, req: Request, model: str) -> Response:
+        """`GET /v1/models/{owner}/{name}`: the model with its latest version's OpenAPI schema, the way
+        replicate-python's `models.get` reads it (enums as `allOf` + `$ref` into components.schemas)."""
+        self.count("schema_reads")
+        fault = self.take_fault("schema")
+        if model not in MODELS:
+            return self.around(req, fault, lambda: self.error(404, message=f"Model {model} not found."))
+        owner, name = model.split("/")
+        variant = self.config["replicate_schema"]
+
+        def answer() -> Response:
+            return json_response(200, {
+                "url": f"https://replicate.com/{model}", "owner": owner, "name": name,
+                "description": "OpenAI's image model", "visibility": "public", "is_official": True,
+                "run_count": 1000, "latest_version": {
+                    "id": "hidden", "created_at": "2026-08-01T00:00:00.000Z", "cog_version": "0.16.0",
+                    "openapi_schema": openapi_schema(model, variant)}})
+
+        return self.around(req, fault, answer)
 
     # --- files -----------------------------------------------------------------------------------
 
@@ -402,3 +432,54 @@ class ReplicateApi(ProviderApi):
             return self.around(req, fault, lambda: self.error(404))
         job.request_cancel()
         return self.around(req, fault, lambda: json_response(200, self.prediction(job)))
+
+
+def aspect_ratios(model: str, variant: str) -> tuple[str, ...]:
+    base = ("1:1", "3:2", "2:3")
+    if model == "openai/gpt-image-2" and variant == "2026-11":
+        return (*base, "16:9", "9:16", "auto", *[k for k in NEWER_SIZES if "x" in k])
+    return base
+
+
+def most_images(model: str, variant: str) -> int:
+    return 1 if model == "openai/gpt-image-2" and variant == "2026-08" else 10
+
+
+def openapi_schema(model: str, variant: str) -> dict[str, Any]:
+    """The version's OpenAPI document, reduced to what clients read: the `Input` schema and its enums."""
+    gpt2 = model == "openai/gpt-image-2"
+
+    def enum(name: str, values: tuple[str, ...]) -> dict[str, Any]:
+        return {"type": "string", "title": name, "enum": list(values), "description": "An enumeration."}
+
+    def ref(name: str, default: Any, order: int) -> dict[str, Any]:
+        return {"allOf": [{"$ref": f"#/components/schemas/{name}"}], "default": default, "x-order": order}
+
+    props: dict[str, Any] = {
+        "prompt": {"type": "string", "title": "Prompt", "x-order": 0},
+        "input_images": {"type": "array", "items": {"type": "string", "format": "uri"}, "default": [],
+                         "title": "Input Images", "x-order": 1},
+        "aspect_ratio": ref("aspect_ratio", "1:1", 2),
+        "number_of_images": {"type": "integer", "minimum": 1, "maximum": most_images(model, variant),
+                             "default": 1, "title": "Number Of Images", "x-order": 3},
+        "quality": ref("quality", "auto", 4),
+        "background": ref("background", "auto", 5),
+        "output_format": ref("output_format", "webp", 6),
+        "output_compression": {"type": "integer", "minimum": 0, "maximum": 100, "default": 90, "x-order": 7},
+        "moderation": ref("moderation", "auto", 8),
+        "openai_api_key": {"type": "string", "format": "password", "writeOnly": True, "x-order": 9},
+    }
+    if not gpt2:
+        props["input_fidelity"] = ref("input_fidelity", "low", 10)
+    components = {
+        "Input": {"type": "object", "title": "Input", "required": ["prompt"], "properties": props},
+        "aspect_ratio": enum("aspect_ratio", aspect_ratios(model, variant)),
+        "quality": enum("quality", ("low", "medium", "high", "auto")),
+        "background": enum("background", ("auto", "opaque") if gpt2 else ("auto", "opaque", "transparent")),
+        "output_format": enum("output_format", ("webp", "png", "jpeg")),
+        "moderation": enum("moderation", ("auto", "low")),
+        "input_fidelity": enum("input_fidelity", ("low", "high")),
+        "Output": {"type": "array", "items": {"type": "string", "format": "uri"}, "title": "Output"},
+    }
+    return {"openapi": "3.0.2", "info": {"title": "Cog", "version": "0.1.0"}, "paths": {},
+            "components": {"schemas": components}}
