@@ -213,4 +213,4 @@ def test_sync_run_is_refused_and_model_catalogue_is_public(sb, http):
     base = sb.base_urls["eachlabs"]
     assert http.post(base + "/v1/prediction/run", json={}, headers=BEARER).status_code == 400
     r = http.get(base + "/v1/model", params={"slug": "gpt-image-v2-edit"})
-    assert r.status_code == 200 and "image_urls" in r.json()["request_schema"]
+    assert r.status_code == 200 and "image_urls" in r.json()["request_schema"]["properties"]
