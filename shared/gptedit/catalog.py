@@ -39,11 +39,13 @@ GPT_IMAGE_15_SHUTDOWN = date(2026, 12, 1)
 
 @dataclass(frozen=True)
 class Rates:
-    """USD per 1M tokens: text in, image in, image out."""
+    """USD per 1M tokens: text in, image in, image out, and text out where it is priced apart."""
 
     text_in: float
     image_in: float
     image_out: float
+    #: text output tokens (a usage's `output_tokens_details.text_tokens`); None = priced as image output
+    text_out: float | None = None
 
 
 @dataclass(frozen=True)

@@ -198,13 +198,17 @@ class Usage:
 
     input_text_tokens: int = 0
     input_image_tokens: int = 0
+    #: all output tokens, image and text
     output_tokens: int = 0
+    #: the part of `output_tokens` that is text (`output_tokens_details.text_tokens`), priced at the text rate
+    output_text_tokens: int = 0
 
     def to_json(self) -> dict:
         return {
             "input_text_tokens": self.input_text_tokens,
             "input_image_tokens": self.input_image_tokens,
             "output_tokens": self.output_tokens,
+            "output_text_tokens": self.output_text_tokens,
         }
 
 

@@ -65,10 +65,12 @@ OPENAI_RATES: dict[str, Rates] = {
     # "token prices match OpenAI and GPT Image 2.5" (https://docs.apiyi.com/en/live/2026-11/gpt-image-2-6-launch.md,
     # 2026-11-05) and "pricing is the same as gpt-image-2" at 2.5's launch (docs.apiyi.com, 2026-09-09)
     GPT_IMAGE_25: Rates(5.00, 8.00, 30.00),
-    # https://developers.openai.com/api/docs/models/gpt-image-2, read 2026-08-21: text $5, image $8 in, $30 out
-    GPT_IMAGE_2: Rates(5.00, 8.00, 30.00),
-    # image out $32 (fal's quote of OpenAI, 2026-08); input rates assumed equal to gpt-image-2's (UNCONFIRMED)
-    GPT_IMAGE_15: Rates(5.00, 8.00, 32.00),
+    # https://developers.openai.com/api/docs/models/gpt-image-2, read 2026-08-21: text $5, image $8 in, $30 out;
+    # text output $10 (https://developers.openai.com/api/docs/pricing, image generation models)
+    GPT_IMAGE_2: Rates(5.00, 8.00, 30.00, text_out=10.00),
+    # image out $32 (fal's quote of OpenAI, 2026-08); input rates assumed equal to gpt-image-2's (UNCONFIRMED);
+    # text output $10 (https://developers.openai.com/api/docs/pricing)
+    GPT_IMAGE_15: Rates(5.00, 8.00, 32.00, text_out=10.00),
     # https://developers.openai.com/api/docs/models/gpt-image-1: text $5, image $10 in, $40 out
     GPT_IMAGE_1: Rates(5.00, 10.00, 40.00),
     # https://developers.openai.com/api/docs/models/gpt-image-1-mini: text $2, image $2.50 in, $8 out
@@ -313,10 +315,13 @@ def actual(
         return None
     rates, _label, openai_priced = _rates(provider, model, family)
     if usage is not None and (usage.input_text_tokens or usage.input_image_tokens or usage.output_tokens):
+        # output priced by kind: text output tokens at the text rate where one is published
+        text_out = min(usage.output_text_tokens, usage.output_tokens)
         total = (
             usage.input_text_tokens * rates.text_in
             + usage.input_image_tokens * rates.image_in
-            + usage.output_tokens * rates.image_out
+            + (usage.output_tokens - text_out) * rates.image_out
+            + text_out * (rates.text_out if rates.text_out is not None else rates.image_out)
         )
         return round(total / 1e6, 6)
     q = _quality(quality)

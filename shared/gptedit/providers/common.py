@@ -71,7 +71,7 @@ def output_refs(value: Any) -> list[OutputRef]:
 
 
 def usage_from(obj: Any) -> Usage | None:
-    """OpenAI's usage object (also forwarded by fal): input tokens split into text and image."""
+    """OpenAI's usage object (also forwarded by fal): input and output tokens split into text and image."""
     if not isinstance(obj, Mapping):
         return None
 
@@ -84,7 +84,12 @@ def usage_from(obj: Any) -> Usage | None:
         text, image = num(details.get("text_tokens")), num(details.get("image_tokens"))
     else:
         text, image = total_in, 0
-    return Usage(input_text_tokens=text, input_image_tokens=image, output_tokens=num(obj.get("output_tokens")))
+    total_out = num(obj.get("output_tokens"))
+    out_details = obj.get("output_tokens_details")
+    # OpenAI's ImageGenUsage splits output into image and text tokens, which are priced differently
+    text_out = min(total_out, num(out_details.get("text_tokens"))) if isinstance(out_details, Mapping) else 0
+    return Usage(input_text_tokens=text, input_image_tokens=image, output_tokens=total_out,
+                 output_text_tokens=text_out)
 
 
 def status_of(word: Any, table: Mapping[str, RemoteStatus]) -> RemoteStatus:
