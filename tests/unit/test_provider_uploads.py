@@ -172,3 +172,13 @@ def test_fal_cancel_not_found_is_nothing_to_cancel(server):
     p.cancel(RemoteHandle("fal", "r1", {"status": f"{server.base}/openai/gpt-image-2/requests/r1/status",
                                         "cancel": f"{server.base}/openai/gpt-image-2/requests/r1/cancel"}))
     assert server.requests("PUT")
+
+
+def test_fal_file_names_are_safe_for_a_header(server):
+    fal_submit(server)
+    server.add("POST", "/storage/auth/token", Reply(json={
+        "token": "t", "token_type": "Bearer", "base_url": server.base, "expires_at": "2099-01-01T00:00:00Z"}))
+    server.add("POST", "/files/upload", Reply(json={"access_url": "https://v3.fal.media/files/z/a.png"}))
+    p = provider("fal", server)
+    p.submit(req("openai/gpt-image-2/edit", [ImageInput(BIG, name="Ébauche ciel № 2.png")]))
+    assert server.requests("POST", "/files/upload")[0].headers["x-fal-file-name"] == "bauche_ciel_2.png"

@@ -22,6 +22,7 @@ opaque.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -278,7 +279,8 @@ class FalProvider(HTTPProvider):
                 urls[kind] = data_url(item)
                 continue
             info = image_info(item, "image")
-            stem = (item.name or "").rsplit(".", 1)[0] or kind
+            # a header carries the name (X-Fal-File-Name), so only ASCII letters, digits, "-" and "_" survive
+            stem = re.sub(r"[^A-Za-z0-9_-]+", "_", (item.name or "").rsplit(".", 1)[0]).strip("_") or kind
 
             def progress(frac: float, base: int = done, size: int = len(item.data)) -> None:
                 self.notify(listener, "upload", min(1.0, (base + frac * size) / total))
