@@ -114,6 +114,11 @@ class EachLabsProvider(HTTPProvider):
     name = "eachlabs"
     can_cancel = True
     can_stream = False
+    # No documented list of an account's predictions, and the create takes no client id or metadata: a job
+    # whose create answer was lost cannot be looked up. `GET /v1/webhooks` lists webhook deliveries only,
+    # for predictions created with a webhook URL (docs/providers.md "each::labs and OpenAI";
+    # https://github.com/eachlabs/mintlify-docs/blob/main/api/webhooks/list-webhooks.mdx)
+    can_find_created = False
     error_detail = staticmethod(error_detail)
 
     def __init__(self, config: ProviderConfig, *, schema_cache: SchemaCache | None = None, **kw):

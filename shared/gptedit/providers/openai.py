@@ -83,6 +83,8 @@ class OpenAIProvider(HTTPProvider):
     name = "openai"
     can_cancel = False
     can_stream = True
+    # the edit happens inside the create request: there is no job to look up afterwards
+    can_find_created = False
     error_detail = staticmethod(error_detail)
 
     def __init__(self, config: ProviderConfig, *, stream: bool = False, partial_images: int = 2,
