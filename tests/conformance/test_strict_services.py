@@ -126,3 +126,18 @@ def test_settings_base_url_is_used_for_fal_storage(sandbox):
     s = settings_for(sandbox, "fal")
     p = make_provider("fal", ProviderConfig("fal", s.base_url, s.api_key))
     assert p.storage_hosts() == (sandbox.base_urls["fal"], sandbox.base_urls["fal"])
+
+
+def test_fal_result_answering_5xx_with_an_error_type_ends_the_job_at_once(sandbox):
+    """The result of a finished request does not change: fal's reason ends the job, no polling for minutes."""
+    sandbox.inject("fal", "result", "http_500", count=10, message="Runner crashed while decoding the output")
+    job, _, _ = edit(sandbox, "fal")
+    assert job.state is JobState.FAILED and "Runner crashed while decoding the output" in (job.error or "")
+    assert sandbox.stats()["fal"]["results"] == 1
+
+
+def test_fal_result_gateway_page_is_polled_again(sandbox):
+    """A 502 page without an error_type is a hiccup on the way, not fal's verdict: the job still finishes."""
+    sandbox.inject("fal", "result", "http_502", count=1)
+    job, _, _ = edit(sandbox, "fal")
+    assert job.state is JobState.FETCHED, job.error
