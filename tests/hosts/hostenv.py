@@ -39,13 +39,15 @@ exit code.
 
 Measured on this 2-core Debian 12 machine (Nov 2026 snapshot of the archive):
 - Building a chroot: 110-125 s each (two in parallel), 1.4-1.5 GB. trixie: Krita 5.2.9, GIMP 3.0.4,
-  Python 3.13.5; testing: Krita 5.3.4.1, GIMP 3.2.6, Python 3.14.8; PyQt 5.15.11 in both.
+  Python 3.13.5; testing: Krita 5.3.4.1, GIMP 3.2.6, Python 3.14.8; PyQt 5.15.11 in both. experimental
+  (unstable + Krita from experimental, no GIMP): 171 s, 1.3 GB, 467 packages of which only krita and
+  krita-data come from experimental; Krita 6.0.4.1, Qt 6.11, PyQt 6.11, Python 3.14.
 - Profile templates (once per version, cached beside the chroots): Krita 16 s (5.2) / 23 s (5.3), 81 MB
   (resource database + bundles); GIMP 15-16 s, 400 KB (pluginrc of ~120 plug-ins).
 - One Krita scenario run (profile copy + Xvfb + start + scenario + quit): ~5 s on 5.2, ~10 s on 5.3 (5.3
-  needs ~3.5 s more from loading Python plugins to showing the window); three Kritas in parallel on
+  needs ~3.5 s more from loading Python plugins to showing the window; 6.0 about as long as 5.3); three Kritas in parallel on
   2 cores: 12-15 s each. One GIMP batch: ~3 s. tests/hosts as a whole: ~2 min once provisioned.
-- `python tests/hosts/hostenv.py provision` builds both chroots in parallel plus all templates (CI can
+- `python tests/hosts/hostenv.py provision` builds all chroots in parallel plus all templates (CI can
   start it in the background early); a second call returns in 0.2 s.
 - A chroot build killed half-way (even during debootstrap) is detected on the next call (no marker, a
   .partial tree) and rebuilt from scratch: measured 230 s under load.
@@ -66,6 +68,11 @@ Pitfalls found:
   not just the top PID, or a child (a plug-in process, `sleep`) keeps the binds alive.
 - GIMP batch: code that raises exits 64; a procedure that fails only returns EXECUTION_ERROR (exit 0), so
   GIMP_PRELUDE's call_procedure checks the status.
+- Krita connects to X and disconnects several times while it starts (Krita 6 visibly: each last
+  disconnect reset the server); a connection landing in a reset failed and Krita 6 aborted
+  ("could not connect to display"). Xvfb runs with -noreset.
+- Qt 6 ignores QAction.trigger() on a disabled action (Qt 5 fired it): Krita enables node-dependent
+  actions only once the new view has a current layer, so ctx.new_document() waits for that.
 - Xvfb is started per run with -displayfd: /tmp is private per run but the abstract X socket lives in the
   shared network namespace, so a fixed display number could collide with another run.
 """
