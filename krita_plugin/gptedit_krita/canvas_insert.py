@@ -1,6 +1,6 @@
 """Put results into the document as NEW nodes, on the GUI thread, in one undo step, without freezing.
 
-The recipe (docs/hosts.md "Krita: inserting the result", checked in Krita 5.2 and 5.3 by tests/krita):
+The recipe (docs/hosts.md "Krita: inserting the result", checked in Krita 5.2, 5.3 and 6.0 by tests/krita):
 - `setPixelData` creates no undo command, `addChildNode` does: so the node (and its transparency mask,
   and for variations the whole group) is completely built while it is NOT in the layer tree, then added
   with one `addChildNode`. One Ctrl+Z removes all of it.

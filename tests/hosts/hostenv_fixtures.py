@@ -1,6 +1,6 @@
 """pytest fixtures for tests that run inside the real Krita and the real GIMP 3 (see hostenv.py).
 
-    def test_something(krita_host, tmp_path):      # runs once per Krita version: ids krita-5.2, krita-5.3
+    def test_something(krita_host, tmp_path):      # once per Krita version: krita-5.2, krita-5.3, krita-6.0
         report = krita_host.run(tmp_path / "profile", scenario_file, timeout=60)
 
     def test_other(gimp_host, tmp_path):           # ids gimp-3.0, gimp-3.2

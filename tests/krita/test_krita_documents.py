@@ -41,7 +41,8 @@ def test_colour_spaces_layer_kinds_and_sizes(krita):
 #: Bounds on [median, 95th percentile, max] of the per-pixel worst sRGB channel difference (0-255) between what
 #: the user sees inside the selection and the ideal sRGB picture (the original, or its inverse). They are not
 #: the plugin's error but the colour space's: `vs_krita` below shows the insert equals Krita's own conversion
-#: of the ideal picture. Measured in Krita 5.2.9 / 5.3.4.1 (the test pattern covers the whole sRGB cube):
+#: of the ideal picture. Measured in Krita 5.2.9 / 5.3.4.1, and 6.0.4.1 stays within the same bounds (the test
+#: pattern covers the whole sRGB cube):
 #: - CMYK, default "Chemical proof" profile: sRGB -> CMYK -> sRGB through the profile's perceptual tables is
 #:   not an identity even for colours that came from CMYK: identity 11-13 / 21-25 / 44-53. The inverse of
 #:   dark, muddy CMYK colours is bright and saturated, far outside the CMYK gamut: invert 14-17 / 70-77 /
