@@ -217,7 +217,8 @@ class Transport:
 
     def _call(self, method: str, url: str, *, idempotent: bool, with_key: bool, headers, body_factory,
               timeout, consume: Callable[[requests.Response], Any], foreign: str | None = None,
-              session: requests.Session | None = None, answer_statuses: tuple[int, ...] = ()):
+              session: requests.Session | None = None, answer_statuses: tuple[int, ...] = (),
+              attempts: int | None = None):
         """The retry loop. `consume` turns a 2xx response (or one whose status is in `answer_statuses`)
         into the result; it runs inside the loop so a body cut short can be retried for read-only
         requests."""
@@ -266,7 +267,7 @@ class Transport:
                         retry_ok = resp.status_code in _RETRY_STATUSES and (
                             idempotent or isinstance(error, RateLimited))
                         wait = getattr(error, "retry_after", None)
-                if not retry_ok or attempt >= self.retry.attempts:
+                if not retry_ok or attempt >= (attempts or self.retry.attempts):
                     raise error
                 if wait is not None and wait > self.retry.max_retry_after:
                     raise error
@@ -300,9 +301,10 @@ class Transport:
     def request_json(self, method: str, url_or_path: str, *, json: Any = None, data: Any = None,
                      files: Any = None, headers: Mapping[str, str] | None = None, idempotent: bool,
                      max_bytes: int = MAX_JSON_BYTES, read_timeout: float | None = None,
-                     answer_statuses: tuple[int, ...] = ()) -> ApiResponse:
+                     answer_statuses: tuple[int, ...] = (), attempts: int | None = None) -> ApiResponse:
         """One JSON request. Statuses in `answer_statuses` come back as answers (for the caller to read
-        their body) instead of being raised or retried."""
+        their body) instead of being raised or retried; `attempts` caps the tries below the retry policy's
+        (an optional look-up should not hold up an edit)."""
         url = self.url(url_or_path)
         hdrs = {"Accept": "application/json", **(headers or {})}
 
@@ -323,7 +325,8 @@ class Transport:
 
         return self._call(method.upper(), url, idempotent=idempotent, with_key=True, headers=hdrs,
                           body_factory=self._body_factory(json, data, files),
-                          timeout=self._timeout(read_timeout), consume=consume, answer_statuses=answer_statuses)
+                          timeout=self._timeout(read_timeout), consume=consume, answer_statuses=answer_statuses,
+                          attempts=attempts)
 
     def open_stream(self, method: str, url_or_path: str, *, json: Any = None, data: Any = None,
                     files: Any = None, headers: Mapping[str, str] | None = None, idempotent: bool,

@@ -26,7 +26,7 @@ from ..models import (
 from ..transport import ErrorDetail, generic_error_detail
 from .base import ProviderConfig, SubmitListener
 from .common import HTTPProvider, image_info, job_failure, output_refs, status_of
-from .schemas import LiveSchema, SchemaCache, from_json_schema
+from .schemas import FETCH_ATTEMPTS, FETCH_TIMEOUT_S, LiveSchema, SchemaCache, from_json_schema
 
 #: `version` is "deprecated, ignored" per the OpenAPI spec but "required" per the docs table; every GPT-image
 #: example sends "0.0.1" (docs/providers.md "each::labs: creating a prediction")
@@ -132,13 +132,13 @@ class EachLabsProvider(HTTPProvider):
         slug = request.model
 
         def fetch() -> Any:
+            quick = {"idempotent": True, "read_timeout": FETCH_TIMEOUT_S, "attempts": FETCH_ATTEMPTS}
             try:
-                return self.transport.request_json("GET", "/v1/model?" + urlencode({"slug": slug}),
-                                                   idempotent=True).body
+                return self.transport.request_json("GET", "/v1/model?" + urlencode({"slug": slug}), **quick).body
             except ProviderError as exc:
                 if exc.status != 404:
                     raise
-            return self.transport.request_json("GET", f"/v1/models/{quote(slug, safe='')}", idempotent=True).body
+            return self.transport.request_json("GET", f"/v1/models/{quote(slug, safe='')}", **quick).body
 
         body = self.schemas.get(self.name, self.base_url, slug, fetch)
         found = body.get("request_schema") if isinstance(body, Mapping) else None

@@ -31,7 +31,7 @@ from .lookup import (
     iso,
     parse_time,
 )
-from .schemas import LiveSchema, SchemaCache, from_replicate_model
+from .schemas import FETCH_ATTEMPTS, FETCH_TIMEOUT_S, LiveSchema, SchemaCache, from_replicate_model
 
 #: the largest image sent inline; above it the image goes through the Files API
 INLINE_LIMIT = 256 * 1024
@@ -153,7 +153,8 @@ class ReplicateProvider(HTTPProvider):
         owner, _, name = request.model.partition("/")
 
         def fetch() -> Any:
-            return self.transport.request_json("GET", f"/v1/models/{owner}/{name}", idempotent=True).body
+            return self.transport.request_json("GET", f"/v1/models/{owner}/{name}", idempotent=True,
+                                               read_timeout=FETCH_TIMEOUT_S, attempts=FETCH_ATTEMPTS).body
 
         return from_replicate_model(f"{self.info.label} {request.model}",
                                     self.schemas.get(self.name, self.base_url, request.model, fetch))

@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 #: how long a fetched schema is trusted
 CACHE_TTL_S = 86_400.0
+#: a schema is optional: one quick try (and one more on a network hiccup), never minutes of retries before
+#: the edit itself
+FETCH_TIMEOUT_S = 20.0
+FETCH_ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
