@@ -247,9 +247,9 @@ def _kill_mid_create(sandbox, provider, src, out, prompt):
 
 def _hold_the_create_open(sandbox, provider):
     if provider == "replicate":
-        sandbox.configure(latency=4.0)  # `Prefer: wait` holds the create until the prediction ends
-    else:
-        sandbox.inject(provider, "create", "slow", after_create=True, seconds=30)
+        sandbox.configure(latency=4.0)  # `Prefer: wait` holds the create until the prediction ends …
+    # … and the answer is late on top (the job exists meanwhile), so a loaded machine cannot miss the moment
+    sandbox.inject(provider, "create", "slow", after_create=True, seconds=30)
 
 
 def _wait_ended(sandbox, provider):
