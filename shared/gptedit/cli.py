@@ -34,7 +34,7 @@ from .engine import (
 from .errors import BadInput, ConfigError, GptEditError
 from .jobs import CancelToken
 from .ledger import Ledger
-from .models import JobState
+from .models import ImageInput, JobState
 from .reconcile import Finding
 from .settings import PROVIDER_NAMES, public_view, resolve, set_config_value
 
@@ -51,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", type=Path, required=True)
     e.add_argument("--mask", type=Path, help="PNG: transparent (or white, for a grey mask) where to edit")
     e.add_argument("--ref", type=Path, nargs="+", default=[], help="reference images")
+    seam = e.add_argument_group("seam", "with --mask the answer is lined up with the input, its colours matched "
+                                        "and laid over the input through a soft-edged mask")
+    seam.add_argument("--raw", action="store_true", help="write the model's answer as it came (no correction)")
+    seam.add_argument("--no-align", dest="seam_align", action="store_false", help="do not move the answer")
+    seam.add_argument("--no-colour", dest="seam_colour", action="store_false", help="do not match colours")
+    seam.add_argument("--no-blend", dest="seam_blend", action="store_false", help="hard-edged mask")
+    seam.add_argument("--feather", dest="seam_feather", type=float, default=2.0, metavar="PERCENT",
+                      help="soft edge width in percent of the image's longer side (default 2)")
     settings_flags(e)
 
     b = sub.add_parser("batch", help="edit many images with one prompt; re-run to resume")
@@ -115,7 +123,29 @@ def cmd_edit(args) -> int:
             job = run_edit(settings, request, origin="cli", listener=progress, cancel=token, provider=provider,
                            context={"input": str(args.input.resolve()), "output": str(args.output)})
         progress.finish()
+        if job.state is JobState.FETCHED and not args.raw:
+            return _report_corrected(job, args, mask, progress)
         return _report(job, args.output, progress)
+
+
+def _report_corrected(job, args, mask: ImageInput | None, progress: Progress) -> int:
+    """Write each answer corrected for drift and laid over the input (see cli_seam); report what was done."""
+    from .cli_seam import selection_of, write_corrected
+    from .seam.correct import SeamOptions
+
+    options = SeamOptions(align=args.seam_align, colour=args.seam_colour, blend=args.seam_blend,
+                          feather_percent=args.seam_feather)
+    selection = selection_of(mask.data) if mask is not None else None
+    written, corrections = write_corrected(job.result_paths, args.input, selection, args.output, options)
+    Ledger().update(job.id, seam={"variations": [c.to_json() for c in corrections]})
+    for path, corr in zip(written, corrections, strict=True):
+        progress.line(f"wrote {path}")
+        progress.line(corr.report.summary())
+        if corr.report.warning:
+            print(f"gptedit: warning: {corr.report.warning}", file=sys.stderr)
+    cost = f"${job.cost:.3f}" if job.cost is not None else "unknown"
+    progress.line(f"job {job.id[:8]} done · cost {cost}")
+    return EXIT_OK
 
 
 def _report(job, output: Path, progress: Progress) -> int:

@@ -4,6 +4,8 @@ says, then laid over the original through the (feathered) selection."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PIL import Image
 
 from .seam.correct import Correction, SeamOptions, plan_correction
@@ -48,3 +50,39 @@ def composite(original: Image.Image, layer: Image.Image, mask: bytes | None) -> 
 
         top.putalpha(ImageChops.multiply(top.getchannel("A"), alpha))
     return Image.alpha_composite(base, top)
+
+
+def selection_of(mask_png: bytes) -> Image.Image:
+    """The selection ("L", 255 = may be edited) of a mask in OpenAI's convention (alpha 0 = edit)."""
+    import io
+
+    alpha = Image.open(io.BytesIO(mask_png)).convert("RGBA").getchannel("A")
+    return alpha.point(lambda a: 255 if a == 0 else 0)
+
+
+def write_corrected(results: list[Path], original_path: Path, selection: Image.Image | None, output: Path,
+                    options: SeamOptions) -> tuple[list[Path], list[Correction]]:
+    """Each result corrected against the original and laid over it through the (feathered) selection,
+    written to OUTPUT (numbered when several). Without a selection the answer is written as it came: there
+    is nothing outside it to compare with, and the report says so."""
+    from .cli_images import _open, numbered, write_outputs  # the command line's own file rules
+
+    if selection is None:  # the answers as they came (copied byte for byte), with the report that says why
+        nothing = plan_correction(b"", 0, 0, "RGBA", b"", 0, 0, "RGBA", None, options)
+        return write_outputs([Path(p) for p in results], output), [nothing for _ in results]
+    original = _open(original_path).convert("RGBA")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    written, corrections = [], []
+    for i, path in enumerate(results):
+        answer = _open(Path(path)).convert("RGBA")
+        corr = plan(original, answer, selection, options)
+        out = composite(original, corrected_layer(answer, corr), corr.mask)
+        dest = numbered(output, i, len(results))
+        if not dest.suffix:
+            dest = dest.with_suffix(Path(path).suffix)
+        if dest.suffix.lower() in (".jpg", ".jpeg"):
+            out = out.convert("RGB")
+        out.save(dest)
+        written.append(dest)
+        corrections.append(corr)
+    return written, corrections

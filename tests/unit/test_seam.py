@@ -265,3 +265,21 @@ def test_an_older_ledger_gains_the_seam_column(tmp_path):
     assert ledger.get("old").seam is None
     ledger.update("old", seam={"corrected": False})
     assert ledger.get("old").seam == {"corrected": False}
+
+
+def test_a_stored_correction_applies_the_same_way_again():
+    img, _drift, answer = drifted("photo")
+    corr = cli_seam.plan(img, answer, P.ellipse_mask(SIDE, SIDE))
+    again = Correction.from_json(corr.to_json(), SIDE, SIDE, SIDE, SIDE)
+    assert again.warp == corr.warp and again.tables == corr.tables
+    assert again.report.summary() == corr.report.summary()
+    assert not Correction.from_json({"warp": "junk", "tables": ["zz"]}, 4, 4, 4, 4).moves
+
+
+def test_a_correction_measured_small_is_placed_large():
+    img, drift, answer = drifted("flat")
+    corr = cli_seam.plan(img, answer, P.ellipse_mask(SIDE, SIDE), SeamOptions(blend=False))
+    big = corr.resized(SIDE * 2, SIDE * 2)
+    assert big.warp == corr.warp and big.report.shift_x == pytest.approx(2 * corr.report.shift_x)
+    left, top, right, bottom = big.answer_rect()
+    assert right - left == pytest.approx(2 * SIDE / corr.warp.zoom)

@@ -147,12 +147,52 @@ class Correction:
         return (aw * z / self.box_w, 0.0, aw * (0.5 - 0.5 * z + tx),
                 0.0, ah * z / self.box_h, ah * (0.5 - 0.5 * z + ty))
 
+    def resized(self, box_w: int, box_h: int) -> Correction:
+        """The same correction for placing the answer over a box of another size (measured on a downscaled
+        copy of the region, placed at full size): shifts are rescaled, the mask is left to the caller."""
+        report = SeamReport(**asdict(self.report))
+        report.shift_x *= box_w / self.box_w
+        report.shift_y *= box_h / self.box_h
+        return Correction(box_w, box_h, self.answer_w, self.answer_h, self.warp, self.tables, None, report)
+
+    def to_json(self) -> dict:
+        """The report plus what is needed to apply the same correction again later (Insert again)."""
+        data = self.report.to_json()
+        data["warp"] = [self.warp.zoom, self.warp.tx, self.warp.ty]
+        data["tables"] = [t.hex() for t in self.tables] if self.tables is not None else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict | None, box_w: int, box_h: int, answer_w: int, answer_h: int) -> Correction:
+        """A stored correction (`to_json`) for an answer of answer_w×answer_h placed over box_w×box_h; an
+        empty or unreadable record gives the identity."""
+        data = data or {}
+        try:
+            z, tx, ty = (float(v) for v in data.get("warp") or (1.0, 0.0, 0.0))
+            tables = data.get("tables")
+            tabs = tuple(bytes.fromhex(t) for t in tables) if tables else None
+            if tabs is not None and (len(tabs) != 3 or any(len(t) != 256 for t in tabs)):
+                tabs = None
+        except (TypeError, ValueError):
+            z, tx, ty, tabs = 1.0, 0.0, 0.0, None
+        return cls(box_w, box_h, answer_w, answer_h, Warp(z, tx, ty), tabs, None, SeamReport.from_json(data))
+
     def apply_colour(self, pixels: bytes, layout: str) -> bytes:
         """`pixels` (layout "RGBA", "BGRA" or "RGB") with the tone tables applied; alpha untouched."""
         if self.tables is None:
             return pixels
         order = RGB_ORDER[layout]
         return apply_tables(pixels, CHANNELS[layout], dict(zip(order, self.tables, strict=True)))
+
+
+def blend_mask(mask: bytes, width: int, height: int, options: SeamOptions) -> tuple[bytes, int]:
+    """The mask to put on the layer and the width of its soft edge (0 = the selection as it is)."""
+    if not options.blend:
+        return mask, 0
+    px = feather_width(width, height, options.feather_percent)
+    if px <= 1:
+        return mask, 0
+    return feather_mask(mask, width, height, px), px
 
 
 def _compare_points(level: Reduced, blocked: bytes, limit: int, flat: list[float] | None = None
@@ -259,12 +299,7 @@ def plan_correction(original: bytes, box_w: int, box_h: int, original_layout: st
         report.note = ("No selection: the whole region was edited, so nothing outside it can be compared "
                        "and nothing was corrected")
         return result
-    if options.blend:
-        report.feather_px = feather_width(box_w, box_h, options.feather_percent)
-        if report.feather_px > 1:
-            result.mask = feather_mask(mask, box_w, box_h, report.feather_px)
-        else:
-            report.feather_px = 0
+    result.mask, report.feather_px = blend_mask(mask, box_w, box_h, options)
     if not (options.align or options.colour):
         report.note = "Alignment and colour matching are switched off"
         report.seconds = time.perf_counter() - started
