@@ -24,6 +24,8 @@ ITERATIONS = 10
 #: a zoom or shift beyond these is not drift but a different picture: the estimate is not trusted
 MAX_ZOOM_CHANGE = 0.2
 MAX_SHIFT = 0.15
+#: the grey gain between original and answer must lie in [MIN_GAIN, 1/MIN_GAIN] for the fit to be drift
+MIN_GAIN = 0.25
 
 
 @dataclass(frozen=True)
@@ -204,4 +206,8 @@ def estimate(orig: Reduced, ans: Reduced, blocked: bytes) -> Warp | None:
         used += 1
         if not warp.plausible:
             return None
-    return warp if used else None
+    # levels that flipped or collapsed are not drift but another picture (judged at the finest level only:
+    # on coarse copies of line art the contrast of thin lines is not comparable)
+    if not used or not MIN_GAIN <= gain <= 1 / MIN_GAIN:
+        return None
+    return warp

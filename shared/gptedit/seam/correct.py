@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import repeat
 from operator import mul
 
-from .align import Warp, dilate, estimate
+from .align import Warp, dilate, estimate, sample
 from .feather import feather_mask, feather_width
 from .reduce import CHANNELS, RGB_ORDER, Reduced, box_blur, box_reduce, factor_for, grey, halve, halve_plane
 from .tone import IDENTITY, apply_tables, fit_curve, mean_change
@@ -44,6 +44,10 @@ CHANGED_LEVELS = 16.0
 #: more than this percentage of changed cells outside the selection after correction and the edit is said
 #: not to blend well
 WARN_CHANGED = 10.0
+#: a shift smaller than this everywhere (region pixels) is not corrected: resampling would only soften
+NEGLIGIBLE_PX = 0.1
+#: see _plausible_curve
+MIN_CURVE_SLOPE = 0.5
 #: below this many comparable points there is not enough outside the selection to measure anything
 MIN_POINTS = 300
 
@@ -282,6 +286,55 @@ def _residual(orig: Reduced, ans: Reduced, blocked: bytes, warp: Warp,
     return sum(diffs) / n, 100.0 * changed / n
 
 
+def _flat_in_answer(points: list[tuple[int, int]], orig: Reduced, ans_grey: Reduced, warp: Warp
+                    ) -> list[tuple[int, int]]:
+    """The points whose surroundings are even in the answer too (read through `warp`): next to a line that
+    the model blurred or shifted, an even patch of the original is not even in the answer, and its levels
+    would bend the tone curve. Falls back to all points when too few are left."""
+    asx, asy = ans_grey.full_width / ans_grey.factor, ans_grey.full_height / ans_grey.factor
+    plane, aw, ah = ans_grey.planes[0], ans_grey.width, ans_grey.height
+    keep = []
+    for x, y in points:
+        u, v = orig.centre(x, y)
+        ua, va = warp.to_answer(u, v)
+        xa, ya = ua * asx - 0.5, va * asy - 0.5
+        around = [sample(plane, aw, ah, xa + dx, ya + dy) for dx, dy in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1))]
+        if None not in around and max(around) - min(around) < FLAT_RANGE:
+            keep.append((x, y))
+    return keep if len(keep) >= MIN_POINTS else points
+
+
+def _negligible(warp: Warp, box_w: int, box_h: int) -> bool:
+    """True when no point of the region would move by as much as NEGLIGIBLE_PX."""
+    worst = 0.0
+    for u, v in ((0.0, 0.0), (1.0, 1.0), (0.0, 1.0), (1.0, 0.0)):
+        ua, va = warp.to_answer(u, v)
+        worst = max(worst, abs(ua - u) * box_w, abs(va - v) * box_h)
+    return worst < NEGLIGIBLE_PX
+
+
+def _used_range(levels: list[float]) -> tuple[int, int]:
+    ordered = sorted(levels)
+    n = len(ordered)
+    return int(ordered[n // 20]), int(ordered[n - 1 - n // 20]) + 1
+
+
+def _plausible_curve(table: bytes, levels: list[float]) -> bool:
+    """Drift shifts, stretches and bends levels a little; it does not flatten or invert them. Over the
+    levels the answer actually uses, the curve must keep at least half of their spread and at most double
+    it (a picture inverted outside the selection gives a flat curve here)."""
+    lo, hi = _used_range(levels)
+    if hi - lo < 24:
+        return True  # too narrow a range to judge the slope: an offset is all it can be
+    slope = (table[min(hi, 255)] - table[lo]) / (min(hi, 255) - lo)
+    return MIN_CURVE_SLOPE <= slope <= 1 / MIN_CURVE_SLOPE
+
+
+def _near_identity(table: bytes, levels: list[float]) -> bool:
+    lo, hi = _used_range(levels)
+    return all(abs(table[v] - v) <= 1 for v in range(lo, min(hi, 255) + 1))
+
+
 def _grey_level(red: Reduced) -> Reduced:
     return Reduced(red.width, red.height, red.factor, red.full_width, red.full_height, [grey(red)])
 
@@ -318,12 +371,15 @@ def plan_correction(original: bytes, box_w: int, box_h: int, original_layout: st
         return result
 
     orig_grey = _grey_level(orig)
+    ans_grey = _grey_level(ans)
     report.residual_before, report.changed_before = _residual(orig, ans, blocked, Warp(), None)
     warp = Warp()
     if options.align:
-        found = estimate(orig_grey, _grey_level(ans), blocked)
+        found = estimate(orig_grey, ans_grey, blocked)
         if found is None:
             report.note = "The answer's position could not be measured reliably; it was not moved"
+        elif _negligible(found, box_w, box_h):
+            report.aligned = True  # measured, and nothing to move: the answer is used unresampled
         else:
             warp = found
             report.aligned = True
@@ -331,12 +387,20 @@ def plan_correction(original: bytes, box_w: int, box_h: int, original_layout: st
             # how far the answer's content sat from where it belongs, at the centre, in box pixels
             report.shift_x = warp.tx * box_w
             report.shift_y = warp.ty * box_h
-    flat_points = _compare_points(orig, blocked, COLOUR_SAMPLES, orig_grey.planes[0])
+    flat_points = _flat_in_answer(_compare_points(orig, blocked, COLOUR_SAMPLES, orig_grey.planes[0]), orig,
+                                  ans_grey, warp)
     pairs = _samples(orig, ans, flat_points, warp)
     tables = None
     if options.colour:
         fitted = [fit_curve(a, o) for a, o in pairs]
-        if all(t is not None for t in fitted):
+        if any(t is None for t in fitted):
+            report.note = "Too few even areas outside the selection to match colours"
+        elif not all(_plausible_curve(t, a) for t, (a, _o) in zip(fitted, pairs, strict=True)):
+            report.note = ("The colours outside the selection changed too much to be drift (the model "
+                           "recoloured the picture); they were left as they are")
+        elif all(_near_identity(t, a) for t, (a, _o) in zip(fitted, pairs, strict=True)):
+            report.colour_matched = True  # measured, and nothing to change
+        else:
             tables = tuple(fitted)
             changes = []
             for k, (a, _o) in enumerate(pairs):

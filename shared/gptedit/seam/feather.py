@@ -1,4 +1,10 @@
-"""A soft edge for the selection mask: two box blurs (together a tent, close to a Gaussian) in C-speed steps.
+"""A soft edge for the selection mask, faded INSIDE the selection: nothing outside the user's selection ever
+changes, and the edit fades in over `width` pixels from the selection's edge.
+
+The mask is blurred with two box blurs (together a tent, close to a Gaussian) reaching `width` pixels each
+way, so at a straight edge the blur is one half exactly on the edge; levels below one half are dropped and
+the rest stretched (a lookup table), which puts the whole fade on the inside. The result is then capped by
+the mask itself, so a pixel outside the selection stays 0 even in a narrow gap of it.
 
 Each pass is a running sum down the rows, with every row held as one big integer of 32-bit lanes: adding
 the row entering the window and subtracting the one leaving it are two integer operations per row, and the
@@ -41,20 +47,31 @@ def _blur_columns(data: bytes, width: int, height: int, length: int) -> bytes:
     return b"".join(out)
 
 
+#: blurred level → mask level: the lower half (outside a straight edge) becomes 0, the upper half 0..255
+_ANY = b"\x00" + b"\xff" * 255
+_INNER_HALF = bytes(max(0, min(255, 2 * v - 255)) for v in range(256))
+
+
 def feather_mask(mask: bytes, width: int, height: int, width_px: int) -> bytes:
-    """`mask` (1 byte per pixel, row-major) with its edges faded over about `width_px` pixels, centred on
-    the original edge. Width 0 or less returns the mask unchanged."""
+    """`mask` (1 byte per pixel, row-major) fading from 0 at the selection's edge to full over about
+    `width_px` pixels inside it. Width 1 or less returns the mask unchanged."""
     if len(mask) != width * height:
         raise ValueError(f"a {width}x{height} mask needs {width * height} bytes, got {len(mask)}")
+    mask = bytes(mask)
     if width_px <= 1 or width == 0 or height == 0:
-        return bytes(mask)
-    if not bytes(mask).translate(None, b"\x00") or not bytes(mask).translate(None, b"\xff"):
-        return bytes(mask)  # all one value: nothing to fade
-    length = max(1, width_px // 2) | 1
-    out = bytes(mask)
+        return mask
+    if not mask.translate(None, b"\x00") or not mask.translate(None, b"\xff"):
+        return mask  # all one value: nothing to fade
+    length = width_px | 1
+    out = mask.translate(_ANY)  # the fade follows the selection's outline; its own levels cap it below
     for _ in range(2):
         out = _blur_columns(out, width, height, length)
     out = _transpose(out, width, height)
     for _ in range(2):
         out = _blur_columns(out, height, width, length)
-    return _transpose(out, height, width)
+    out = _transpose(out, height, width).translate(_INNER_HALF)
+    if not mask.translate(None, b"\x00\xff"):
+        # hard-edged selection: the cap is a bitwise AND with 0x00/0xFF, one big-integer operation
+        n = len(mask)
+        return (int.from_bytes(out, "little") & int.from_bytes(mask, "little")).to_bytes(n, "little")
+    return bytes(map(min, out, mask))
