@@ -18,7 +18,7 @@ from gptedit.geometry import Box
 from gptedit.ledger import JobRecord, Ledger
 from gptedit.models import JobState
 
-from . import colors, worker
+from . import colors, seam_apply, worker
 from .bridge import run_in_thread
 from .canvas_insert import Inserter, InsertSpec
 from .canvas_read import Snapshot
@@ -102,8 +102,8 @@ def insert_again(job_id: str, doc, on_done) -> None:
         if not record.results:
             raise BadInput(f"Job {job_id[:8]} has no saved result.")
         box = record_box(record)
-        images = [worker.decode_file(p, box.width, box.height) for p in record.results]
-        return record, box, images, load_selection(record, box)
+        images = seam_apply.reapply(record.results, box.width, box.height, record.seam)
+        return record, box, images, seam_apply.stored_mask(load_selection(record, box), box, record.seam)
 
     def insert(value, error: str) -> None:
         if error:

@@ -37,6 +37,7 @@ if QT_MAJOR == 6:
         QIODevice,
         QObject,
         QRect,
+        QRectF,
         QSize,
         Qt,
         QThread,
@@ -50,6 +51,7 @@ if QT_MAJOR == 6:
         QIcon,
         QImage,
         QKeySequence,
+        QPainter,
         QPixmap,
         QShortcut,
     )
@@ -89,6 +91,7 @@ else:
         QIODevice,
         QObject,
         QRect,
+        QRectF,
         QSize,
         Qt,
         QThread,
@@ -101,6 +104,7 @@ else:
         QIcon,
         QImage,
         QKeySequence,
+        QPainter,
         QPixmap,
     )
     from PyQt5.QtWidgets import (
@@ -146,6 +150,8 @@ def scoped_enum(owner, scope: str, name: str):
 
 
 FORMAT_ARGB32 = scoped_enum(QImage, "Format", "Format_ARGB32")
+FORMAT_ARGB32_PREMULTIPLIED = scoped_enum(QImage, "Format", "Format_ARGB32_Premultiplied")
+SMOOTH_PIXMAP_TRANSFORM = scoped_enum(QPainter, "RenderHint", "SmoothPixmapTransform")
 FORMAT_RGBA8888 = scoped_enum(QImage, "Format", "Format_RGBA8888")
 FORMAT_GRAYSCALE8 = scoped_enum(QImage, "Format", "Format_Grayscale8")
 FORMAT_ALPHA8 = scoped_enum(QImage, "Format", "Format_Alpha8")

@@ -111,6 +111,8 @@ class KritaJob(QObject):
         self.cost: float | None = None
         self.preview: QImage | None = None
         self.result_images: list[bytes] = []
+        #: what the seam correction did to each variation (gptedit.seam.correct.Correction)
+        self.seam: list = []
         self._edit_job: engine.EditJob | None = None
         self._event.connect(self._on_event, QUEUED)
         self._outcome.connect(self._on_outcome, QUEUED)
@@ -199,6 +201,7 @@ class KritaJob(QObject):
             self._end(state, outcome.error or "No result.")
             return
         self.result_images = outcome.images
+        self.seam = outcome.seam
         if not self.insert:
             self._end(KritaJobState.FETCHED, "Result saved; not inserted (insert=False).")
             return
@@ -210,7 +213,8 @@ class KritaJob(QObject):
         self.message = "Adding the layer"
         self.changed.emit()
         box = self.snapshot.plan.context
-        spec = InsertSpec(self.doc, box, outcome.images, self.prompt, self.snapshot.mask, self.above)
+        mask = outcome.mask if outcome.mask is not None else self.snapshot.mask
+        spec = InsertSpec(self.doc, box, outcome.images, self.prompt, mask, self.above)
         inserter = Inserter(spec, self._on_inserted)
         if self.incremental:
             self._inserter = inserter  # keep it alive until its timer is done
@@ -226,9 +230,12 @@ class KritaJob(QObject):
         self.layer = node
         cost = f" (${self.cost:.3f})" if self.cost is not None else ""
         done = f"Added “{node.name()}”{cost}."
+        seam = {"variations": [c.to_json() for c in self.seam]} if self.seam else None
+        if self.seam:
+            done += " " + self.seam[0].report.summary() + "."
         # The ledger write (sqlite, fsync) runs off the GUI thread; the job ends once it is recorded, so
         # whoever reacts to `finished` (the History tab) already sees it inserted.
-        run_in_thread(lambda: Ledger().update(self.job_id, state=JobState.INSERTED,
+        run_in_thread(lambda: Ledger().update(self.job_id, state=JobState.INSERTED, seam=seam,
                                               message=f"inserted into {self.snapshot.doc_name}"),
                       lambda _value, _error: self._end(KritaJobState.INSERTED, done), name="gptedit-ledger")
 

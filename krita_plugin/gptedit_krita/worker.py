@@ -18,6 +18,7 @@ from gptedit.models import EditRequest, ImageInput, JobState
 from gptedit.paths import results_dir
 from gptedit.settings import Settings
 
+from . import seam_apply
 from .canvas_read import Snapshot
 from .colors import bgra_qimage
 from .qt import FAST, FORMAT_ARGB32, IGNORE_ASPECT, SMOOTH, QBuffer, QByteArray, QImage, image_bytes, qbytes
@@ -103,6 +104,10 @@ class Outcome:
     #: decoded results, B,G,R,A at the placement size, one per variation
     images: list[bytes] = field(default_factory=list)
     error: str = ""
+    #: the mask to give the layers (the selection with a soft edge); None = the snapshot's own
+    mask: bytes | None = None
+    #: what the seam correction did, one per variation
+    seam: list = field(default_factory=list)
 
 
 def run_job(snapshot: Snapshot, settings: Settings, prompt: str, *, listener, cancel: CancelToken,
@@ -130,7 +135,8 @@ def run_job(snapshot: Snapshot, settings: Settings, prompt: str, *, listener, ca
         return Outcome(error=exc.message if hasattr(exc, "message") else str(exc))
     except Exception as exc:  # a bug: still a message in the docker, never a dialog
         return Outcome(error=f"Unexpected problem: {exc!r}")
-    return finish(record, snapshot.plan.context.width, snapshot.plan.context.height)
+    return finish(record, snapshot.plan.context.width, snapshot.plan.context.height, snapshot,
+                  seam_apply.options_from(settings))
 
 
 def save_selection(job_id: str, mask: bytes | None) -> None:
@@ -151,12 +157,18 @@ def load_selection(record: JobRecord, box: Box) -> bytes | None:
     return data if len(data) == box.area else None
 
 
-def finish(record: JobRecord, width: int, height: int) -> Outcome:
-    """Decode a finished job's result files (also used after resuming a job)."""
+def finish(record: JobRecord, width: int, height: int, snapshot: Snapshot | None = None,
+           options: seam_apply.SeamOptions | None = None) -> Outcome:
+    """Decode a finished job's result files (also used after resuming a job). With the snapshot that was
+    sent, each answer is corrected for drift outside the selection (seam_apply)."""
     if record.state is not JobState.FETCHED:
         return Outcome(record=record, error=record.error or f"The job ended {record.state.value}.")
     try:
-        images = [decode_file(p, width, height) for p in record.results]
+        if snapshot is None:
+            return Outcome(record=record, images=[decode_file(p, width, height) for p in record.results])
+        images, corrections = seam_apply.correct(record.results, snapshot.pixels, width, height, snapshot.mask,
+                                                 options or seam_apply.SeamOptions())
     except GptEditError as exc:
         return Outcome(record=record, error=str(exc))
-    return Outcome(record=record, images=images)
+    mask = corrections[0].mask if corrections else None
+    return Outcome(record=record, images=images, mask=mask, seam=corrections)

@@ -1,0 +1,104 @@
+"""The seam correction with Krita's own tools, on the worker thread: the core measures the answer against the
+region that was sent (outside the selection), Qt resamples it into place and the core's tone tables recolour
+it; the layer's transparency mask gets the feathered selection.
+
+QImage and QPainter on a QImage are documented as usable outside the GUI thread (each thread its own
+objects), so none of this waits on the GUI. The answer is first scaled to the region's size with Qt's
+smooth (area-averaging) scaling, as before, and then drawn once more through the small remaining shift and
+zoom, so a large answer is not aliased by a single bilinear step."""
+
+from __future__ import annotations
+
+from gptedit.errors import BadInput, GptEditError
+from gptedit.seam.correct import Correction, SeamOptions, plan_correction
+from gptedit.seam.feather import feather_mask
+
+from .qt import (
+    FORMAT_ARGB32,
+    FORMAT_ARGB32_PREMULTIPLIED,
+    IGNORE_ASPECT,
+    SMOOTH,
+    SMOOTH_PIXMAP_TRANSFORM,
+    QImage,
+    QPainter,
+    QRectF,
+    image_bytes,
+)
+
+
+def options_from(settings) -> SeamOptions:
+    """The seam settings (every step on unless switched off)."""
+    return SeamOptions(
+        align=bool(getattr(settings, "seam_align", True)),
+        colour=bool(getattr(settings, "seam_colour", True)),
+        blend=bool(getattr(settings, "seam_blend", True)),
+        feather_percent=float(getattr(settings, "seam_feather", 2.0)),
+    )
+
+
+def read_answer(path: str) -> QImage:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise GptEditError(f"The saved result {path} cannot be read ({exc}).") from exc
+    img = QImage.fromData(data)
+    if img.isNull():
+        raise BadInput("The result is not a picture Qt can read.")
+    return img.convertToFormat(FORMAT_ARGB32)
+
+
+def placed(img: QImage, corr: Correction) -> bytes:
+    """B,G,R,A of the answer over the region (corr.box_w × corr.box_h), moved and recoloured."""
+    w, h = corr.box_w, corr.box_h
+    if (img.width(), img.height()) != (w, h):
+        img = img.scaled(w, h, IGNORE_ASPECT, SMOOTH)
+    if corr.moves:
+        target = QImage(w, h, FORMAT_ARGB32_PREMULTIPLIED)
+        target.fill(0)
+        painter = QPainter(target)
+        painter.setRenderHint(SMOOTH_PIXMAP_TRANSFORM, True)
+        left, top, right, bottom = corr.answer_rect()
+        painter.drawImage(QRectF(left, top, right - left, bottom - top), img, QRectF(0, 0, w, h))
+        painter.end()
+        img = target.convertToFormat(FORMAT_ARGB32)
+    return corr.apply_colour(image_bytes(img), "BGRA")
+
+
+def correct(paths: list[str], original: bytes, width: int, height: int, mask: bytes | None,
+            options: SeamOptions) -> tuple[list[bytes], list[Correction]]:
+    """Each result measured against `original` (B,G,R,A of the region, width×height) outside `mask` and
+    placed over the region; with no mask nothing is measured and the report says so."""
+    images, corrections = [], []
+    for path in paths:
+        img = read_answer(path)
+        if mask is None:
+            corr = plan_correction(b"", width, height, "BGRA", b"", img.width(), img.height(), "BGRA", None,
+                                   options)
+        else:
+            corr = plan_correction(original, width, height, "BGRA", image_bytes(img), img.width(), img.height(),
+                                   "BGRA", mask, options)
+        images.append(placed(img, corr))
+        corrections.append(corr)
+    return images, corrections
+
+
+def stored_mask(mask: bytes | None, box, stored: dict | None) -> bytes | None:
+    """The selection with the soft edge its job was first inserted with (Insert again)."""
+    variations = (stored or {}).get("variations") or []
+    width = int(variations[0].get("feather_px") or 0) if variations else 0
+    if mask is None or width <= 1:
+        return mask
+    return feather_mask(mask, box.width, box.height, width)
+
+
+def reapply(paths: list[str], width: int, height: int, stored: dict | None) -> list[bytes]:
+    """Results placed with the correction stored for their job (Insert again: the original region is not
+    kept, the measured correction is)."""
+    variations = (stored or {}).get("variations") or []
+    out = []
+    for i, path in enumerate(paths):
+        img = read_answer(path)
+        data = variations[i] if i < len(variations) else None
+        out.append(placed(img, Correction.from_json(data, width, height, img.width(), img.height())))
+    return out
