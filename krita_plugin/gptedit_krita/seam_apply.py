@@ -26,13 +26,14 @@ from .qt import (
 )
 
 
-def options_from(settings) -> SeamOptions:
-    """The seam settings (every step on unless switched off)."""
+def options_from(settings, masked: bool = True) -> SeamOptions:
+    """The seam settings (every step on unless switched off); `masked`: the selection went to the model."""
     return SeamOptions(
         align=bool(getattr(settings, "seam_align", True)),
         colour=bool(getattr(settings, "seam_colour", True)),
         blend=bool(getattr(settings, "seam_blend", True)),
         feather_percent=float(getattr(settings, "seam_feather", 2.0)),
+        masked=masked,
     )
 
 

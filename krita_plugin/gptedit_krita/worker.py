@@ -136,7 +136,7 @@ def run_job(snapshot: Snapshot, settings: Settings, prompt: str, *, listener, ca
     except Exception as exc:  # a bug: still a message in the docker, never a dialog
         return Outcome(error=f"Unexpected problem: {exc!r}")
     return finish(record, snapshot.plan.context.width, snapshot.plan.context.height, snapshot,
-                  seam_apply.options_from(settings))
+                  seam_apply.options_from(settings, masked=request.mask is not None))
 
 
 def save_selection(job_id: str, mask: bytes | None) -> None:

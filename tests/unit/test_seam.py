@@ -317,3 +317,10 @@ def test_a_correction_measured_small_is_placed_large():
     assert big.warp == corr.warp and big.report.shift_x == pytest.approx(2 * corr.report.shift_x)
     left, top, right, bottom = big.answer_rect()
     assert right - left == pytest.approx(2 * SIDE / corr.warp.zoom)
+
+
+def test_colours_of_a_model_without_a_mask_are_the_edit_not_drift():
+    img, _drift, answer = drifted("photo")
+    corr = cli_seam.plan(img, answer, P.ellipse_mask(SIDE, SIDE), SeamOptions(masked=False))
+    assert corr.tables is None and corr.moves  # still lined up, colours left alone
+    assert "takes no mask" in corr.report.note

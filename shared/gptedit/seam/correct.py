@@ -29,7 +29,7 @@ WORK_SIDE = 320
 #: models spill their edit a little past the mask
 GUARD = 0.03
 #: pixels compared for colour and the residual
-COLOUR_SAMPLES = 6000
+COLOUR_SAMPLES = 4000
 #: fraction of each side kept out of comparisons at the border of the region
 BORDER = 0.04
 #: colour is fitted where the original's grey varies by less than this (levels) over 3×3 reduced pixels:
@@ -44,6 +44,9 @@ CHANGED_LEVELS = 16.0
 #: more than this percentage of changed cells outside the selection after correction and the edit is said
 #: not to blend well
 WARN_CHANGED = 10.0
+#: a fade narrower than this (regions under about 300 pixels at the default width) hides no seam worth the
+#: edit it takes away from the selection's edge: such regions keep the selection's own edge
+MIN_FEATHER_PX = 6
 #: a shift smaller than this everywhere (region pixels) is not corrected: resampling would only soften
 NEGLIGIBLE_PX = 0.1
 #: see _plausible_curve
@@ -61,6 +64,9 @@ class SeamOptions:
     blend: bool = True
     #: width of the selection's soft edge, in percent of the edited region's longer side
     feather_percent: float = 2.0
+    #: the selection went to the model as its mask. A model that takes no mask was asked to change the
+    #: whole region, so its colours outside the selection are the edit, not drift: they are not matched
+    masked: bool = True
 
 
 @dataclass
@@ -194,7 +200,7 @@ def blend_mask(mask: bytes, width: int, height: int, options: SeamOptions) -> tu
     if not options.blend:
         return mask, 0
     px = feather_width(width, height, options.feather_percent)
-    if px <= 1:
+    if px < MIN_FEATHER_PX:
         return mask, 0
     return feather_mask(mask, width, height, px), px
 
@@ -391,7 +397,10 @@ def plan_correction(original: bytes, box_w: int, box_h: int, original_layout: st
                                   ans_grey, warp)
     pairs = _samples(orig, ans, flat_points, warp)
     tables = None
-    if options.colour:
+    if options.colour and not options.masked:
+        report.note = ("This model takes no mask and was asked to change the whole region, so its colours "
+                       "were not matched to the surroundings")
+    elif options.colour:
         fitted = [fit_curve(a, o) for a, o in pairs]
         if any(t is None for t in fitted):
             report.note = "Too few even areas outside the selection to match colours"

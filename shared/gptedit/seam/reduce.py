@@ -55,22 +55,34 @@ def box_reduce(data: bytes, width: int, height: int, layout: str, factor: int,
     f = max(1, min(256, factor, width, height))
     out_w, out_h = width // f, height // f
     stride = width * channels
-    used = out_w * f * channels  # bytes of a row that fall in whole blocks
-    step_bits = 32 * channels
+    n = len(keep)
+    # only the kept channels are widened (alpha is not carried along), into 16-bit lanes while the block
+    # sums fit (255·f² < 2¹⁶ up to f = 15), else 32-bit
+    lane = 2 if f <= 15 else 4
+    code = "H" if lane == 2 else "I"
+    used_px = out_w * f
+    step_bits = 8 * lane * n
     planes: list[list[float]] = [[] for _ in keep]
-    wide = bytearray(4 * used)
+    packed = bytearray(used_px * n)
+    wide = bytearray(lane * used_px * n)
     view = memoryview(data)
     for by in range(out_h):
         total = 0
         for r in range(by * f, by * f + f):
-            wide[0::4] = view[r * stride : r * stride + used]
+            row = view[r * stride : r * stride + used_px * channels]
+            if n == channels:
+                wide[0::lane] = row
+            else:
+                for j, k in enumerate(keep):
+                    packed[j::n] = row[k::channels]
+                wide[0::lane] = packed
             total += int.from_bytes(wide, "little")
         block = total
         for i in range(1, f):
             block += total >> (i * step_bits)
-        lanes = memoryview(block.to_bytes(4 * used, "little")).cast("I")
-        for plane, k in zip(planes, keep, strict=True):
-            plane.extend(lanes[k :: channels * f].tolist())
+        lanes = memoryview(block.to_bytes(lane * used_px * n, "little")).cast(code)
+        for j, plane in enumerate(planes):
+            plane.extend(lanes[j :: n * f].tolist())
     return Reduced(out_w, out_h, f, width, height, planes, 1.0 / (f * f))
 
 
