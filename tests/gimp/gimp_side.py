@@ -439,7 +439,42 @@ def _reference(case):
     return img, edit(case, img, layer, "[identity] with a reference", reference_1=ref)
 
 
+def textured(w, h):
+    """Smooth colour fields with texture at several scales (what measuring a shift needs), R'G'B'A u8."""
+    import math
+
+    cols = [(60 * math.sin(x / 9.0) + 30 * math.sin(x / 31.0), 50 * math.cos(x / 13.0)) for x in range(w)]
+    rows = [(50 * math.sin(y / 11.0), 40 * math.cos(y / 7.0) + 30 * math.sin(y / 43.0)) for y in range(h)]
+    diag = [35 * math.sin(d / 5.0) for d in range(w + h)]
+    out = bytearray()
+    for y in range(h):
+        ry, gy = rows[y]
+        for x in range(w):
+            rx, gx = cols[x]
+            d = diag[x + y]
+            out += bytes((max(0, min(255, int(128 + rx + ry + d))), max(0, min(255, int(128 + rx + gy))),
+                          max(0, min(255, int(120 + gx + gy + d))), 255))
+    return bytes(out)
+
+
+def _seam_drift(case):
+    """A drifted answer (the sandbox's [drift] tag) from a provider that takes the mask."""
+    w, h = 600, 400
+    img = new_image(w, h)
+    layer = Gimp.Layer.new(img, "source", w, h, Gimp.ImageType.RGBA_IMAGE, 100.0, Gimp.LayerMode.NORMAL)
+    img.insert_layer(layer, None, 0)
+    buf = layer.get_buffer()
+    buf.set(Gegl.Rectangle.new(0, 0, w, h), "R'G'B'A u8", textured(w, h))
+    buf.flush()
+    layer.update(0, 0, w, h)
+    img.select_rectangle(Gimp.ChannelOps.REPLACE, 200, 130, 200, 140)
+    rep = edit(case, img, layer, "[identity] [drift:1:6] keep everything", provider="openai")
+    rep["sel"] = [200, 130, 200, 140]
+    return img, rep
+
+
 CASES = {
+    "seam-drift": _seam_drift,
     "rgb-invert": lambda c: case_layer(c),
     "rgb-identity": lambda c: case_layer(c, prompt="[identity] keep"),
     "rgba-identity": lambda c: case_layer(c, alpha=True, alpha_pattern=True, prompt="[identity] keep"),

@@ -55,17 +55,24 @@ def _load(image, path: str):
     return layer
 
 
-def _place(layer, box: Box | None) -> None:
+def _place(layer, box: Box | None, correction=None, linear: bool = False):
     """Scale the answer back over exactly the region that was sent (the model answers at its own size), then
-    move it there. GIMP scales only layers that belong to an image, so this runs after insert_layer.
-    No box (a job from the command line): the answer keeps its size, at the top-left corner."""
+    move it there, and apply its seam correction (shift, zoom, colours). GIMP scales only layers that belong
+    to an image, so this runs after insert_layer. No box (a job from the command line): the answer keeps its
+    size, at the top-left corner. Returns the layer (a transform may hand back a new one)."""
     if box is None:
         layer.set_offsets(0, 0)
-        return
+        return layer
     if (layer.get_width(), layer.get_height()) != (box.width, box.height):
         if not layer.scale(box.width, box.height, True):
             raise GptEditError(f"GIMP could not scale the result to {box.width}x{box.height}.")
     layer.set_offsets(box.x, box.y)
+    if correction is not None:
+        from . import seam_apply
+
+        layer = seam_apply.move(layer, box, correction)
+        seam_apply.recolour(layer, correction, linear)
+    return layer
 
 
 def _mask_from_bytes(target, mask: bytes, box: Box) -> None:
@@ -78,15 +85,22 @@ def _mask_from_bytes(target, mask: bytes, box: Box) -> None:
     layer_mask.update(0, 0, box.width, box.height)
 
 
-def insert_results(image, above, paths: list[str], box: Box | None, mask: bytes | None, name: str):
+def insert_results(image, above, paths: list[str], box: Box | None, mask: bytes | None, name: str,
+                   measure=None):
     """Insert and return the new layer (or group). `above` = the layer to insert above, or None for the top
-    of the stack. Raises GptEditError with the image unchanged when a file cannot be read."""
+    of the stack. Raises GptEditError with the image unchanged when a file cannot be read.
+    `measure(layers, box)`: the seam corrections for the loaded answers (seam_apply), or None."""
     if not paths:
         raise GptEditError("The job has no result images to insert.")
     if mask is not None and (box is None or len(mask) != box.area):
         mask = None  # a mask saved for another box would be wrong; better no mask than a misplaced one
     # Load before the undo group: a file GIMP cannot read must leave the image untouched.
     layers = [_load(image, p) for p in paths]
+    corrections = measure(layers, box) if measure is not None and box is not None else [None] * len(layers)
+    if mask is not None and corrections and corrections[0] is not None and corrections[0].mask is not None:
+        mask = corrections[0].mask  # the selection with its soft edge
+    nick = image.get_precision().value_nick  # u8-linear, u8-non-linear, u8-perceptual, float-linear …
+    linear = nick.endswith("-linear") and not nick.endswith("non-linear")
     parent = above.get_parent() if above is not None else None
     position = image.get_item_position(above) if above is not None else 0
     image.undo_group_start()
@@ -96,14 +110,14 @@ def insert_results(image, above, paths: list[str], box: Box | None, mask: bytes 
             target = layers[0]
             target.set_name(name)
             image.insert_layer(target, parent, position)
-            _place(target, box)
+            target = _place(target, box, corrections[0], linear)
         else:
             target = Gimp.GroupLayer.new(image, name)
             image.insert_layer(target, parent, position)
             for i, layer in enumerate(layers):
                 layer.set_name(f"{name} #{i + 1}")
                 image.insert_layer(layer, target, i)
-                _place(layer, box)
+                layer = _place(layer, box, corrections[i], linear)
                 # one visible variation; the others wait in the group to be switched on
                 layer.set_visible(i == 0)
         if mask is not None:

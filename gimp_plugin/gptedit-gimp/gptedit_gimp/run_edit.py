@@ -19,7 +19,7 @@ from gptedit.ledger import Ledger
 from gptedit.models import JobState
 from gptedit.settings import resolve
 
-from . import messages
+from . import messages, seam_apply
 from .canvas_insert import NotInserted, how_to_insert, insert_results, insertion_target
 from .canvas_read import source_layer, take_snapshot
 from .options import EditOptions, layer_name, read_edit_options
@@ -109,7 +109,10 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
         # procedure holds it (see _test_hook), so the display is the only sign; its result stays in the ledger.
         raise NotInserted("The image window was closed while the edit was running. "
                           + how_to_insert(job.record.id, job.record.results))
-    return finish(procedure, job.record)
+    # the selection went to the model as a mask only if the model takes one (request_build's rule)
+    masked = snapshot.mask is not None and info.supports_mask
+    return finish(procedure, job.record, snapshot=snapshot, interactive=interactive,
+                  seam_options=seam_apply.options_from(settings, masked=masked))
 
 
 def _test_hook(image, layer, display=None) -> None:
@@ -140,10 +143,11 @@ def recorded_box(ctx: dict) -> Box | None:
     return None
 
 
-def finish(procedure, record, image=None, above=None):
+def finish(procedure, record, image=None, above=None, snapshot=None, seam_options=None, interactive=False):
     """Insert a fetched job's results (re-checking its image and layer first) and build the return values.
     `image`/`above` override the recorded target (the recent-results procedure inserts into the image the
-    user is looking at)."""
+    user is looking at). With the `snapshot` that was sent, each answer is corrected for drift outside the
+    selection first (seam_apply) and what was done is reported and kept in the ledger."""
     if record.state is JobState.CANCELLED:
         raise Cancelled(record.error or "Cancelled.")
     if record.state is not JobState.FETCHED and record.state is not JobState.INSERTED:
@@ -160,10 +164,27 @@ def finish(procedure, record, image=None, above=None):
                                         record.id, record.results)
     mask = load_mask(ctx)
     name = ctx.get("layer_name_new") or layer_name(record.prompt, len(record.results))
+    corrections: list = []
+
+    def measure(layers, at_box):
+        if snapshot is None or snapshot.plan.context != at_box:
+            return [None] * len(layers)
+        corrections[:] = seam_apply.measure(layers, snapshot, at_box, seam_options or seam_apply.SeamOptions())
+        return corrections
+
     try:
-        new_layer = insert_results(image, above, record.results, box, mask, name)
+        new_layer = insert_results(image, above, record.results, box, mask, name, measure=measure)
     except Exception as exc:  # the image is left as it was; the result is still in the ledger
         raise GptEditError(f"{messages.people_message(exc)} {how_to_insert(record.id, record.results)}") from exc
-    Ledger().update(record.id, state=JobState.INSERTED,
+    note = f"Inserted {len(record.results)} result(s)."
+    seam = None
+    if corrections:
+        seam = {"variations": [c.to_json() for c in corrections]}
+        report = corrections[0].report
+        note += " " + report.summary() + "."
+        if interactive:
+            # GIMP shows this in its message area (a dialog when the warning matters)
+            Gimp.message(("GPT Image: " + report.warning + ".") if report.warning else report.summary() + ".")
+    Ledger().update(record.id, state=JobState.INSERTED, seam=seam,
                     message=f"Inserted into {image.get_name() or 'an image'} as {new_layer.get_name()!r}")
-    return messages.success(new_layer, record.id, f"Inserted {len(record.results)} result(s).")
+    return messages.success(new_layer, record.id, note)

@@ -1,10 +1,10 @@
 """Answers that drift like real ones: the model also changes what it was asked to keep.
 
-Public reports on GPT Image and other edit models describe masks treated as a hint and answers that come
-back shifted by a few pixels, slightly zoomed, darker or tinted, softer and noisier (for example
+Public reports on GPT Image and other edit models describe masks treated as a hint (OpenAI's image guide:
+masking with GPT Image is prompt-based) and answers that come back shifted by a few pixels, slightly
+zoomed, darker or tinted, softer and noisier (for example
 https://github.com/Acly/krita-ai-diffusion/issues/2326 "a slight yellow tint",
-https://github.com/QwenLM/Qwen-Image/issues/229 pixel shift and zoom,
-https://community.openai.com/t/mask-is-completely-ignored-in-the-image-edit-api/1296498 masks as guidance).
+https://github.com/QwenLM/Qwen-Image/issues/229 pixel shift and zoom).
 Drift is applied to the whole answer after the requested edit, so inside the selection the edit shows and
 outside it the drift does. Deterministic for a seed: tests and the benchmark compare numbers.
 

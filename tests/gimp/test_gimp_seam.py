@@ -1,0 +1,77 @@
+"""A drifted sandbox answer inserted by the plug-in in real GIMP 3.0 and 3.2: GIMP moves, rescales and
+recolours it, and the composite matches the original outside and at the edge of the selection within the
+seam benchmark's tolerance."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from gimp_harness import hostenv, run_all_cases
+from gptedit.ledger import Ledger
+from gptedit.sandbox.drift import NOISE_SIGMA, DriftSpec, draw
+from PIL import Image
+from pixel_checks import SUCCESS, case, raw
+
+pytestmark = [pytest.mark.hosts, pytest.mark.slow]
+
+#: mean level difference allowed at the selection's edge after correction (as in the Krita test): the
+#: sandbox's noise plus its slight blur
+EDGE_TOLERANCE = NOISE_SIGMA + 1.5
+
+
+@pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
+def gimp(request, gimp_zip, sandbox, tmp_path_factory):
+    keep = os.environ.get("GPTEDIT_GIMP_RUNS_DIR")
+    base = Path(keep) / (request.param.id + "-seam") if keep else tmp_path_factory.mktemp(request.param.id)
+    return run_all_cases(request.param, gimp_zip, sandbox, base, ["seam-drift"], config=request.config)
+
+
+def mean_diff(a: bytes, b: bytes, idx: list[int]) -> float:
+    return sum(abs(a[4 * i + c] - b[4 * i + c]) for i in idx for c in range(3)) / max(1, 3 * len(idx))
+
+
+def test_a_drifted_answer_blends_at_the_selection_edge(gimp):
+    rep = case(gimp, "seam-drift")
+    assert rep["status"] == SUCCESS, rep["message"]
+    assert "Seam: shifted" in rep["message"], rep["message"]
+    job = Ledger(Path(gimp["home"]) / "jobs.sqlite3").get(rep["job"])
+    seam = job.seam["variations"][0]
+    assert seam["aligned"] and seam["colour_matched"] and seam["feather_px"] >= 6, seam
+    new = rep["new"]
+    w, h = rep["size"]
+    box = (new["x"], new["y"], new["w"], new["h"])
+    answer = Image.open(io.BytesIO(Path(job.results[0]).read_bytes())).convert("RGBA")
+    drift = draw(DriftSpec(1.0, 6))
+    assert abs(seam["shift_x"] - drift.dx * box[2] / answer.width) <= 0.5, (seam, drift)
+    assert abs(seam["zoom_percent"] - (drift.zoom - 1) * 100) <= 0.15, (seam, drift)
+
+    before, after = raw(gimp, "seam-drift", "before.rgba"), raw(gimp, "seam-drift", "after.rgba")
+    sx, sy, sw, sh = rep["sel"]
+    feather = seam["feather_px"]
+
+    def edge(x, y):
+        return min(x - sx, sx + sw - 1 - x, y - sy, sy + sh - 1 - y)
+
+    inside = [(x, y) for y in range(sy, sy + sh) for x in range(sx, sx + sw)]
+    band = [y * w + x for x, y in inside if edge(x, y) < feather]
+    centre = [y * w + x for x, y in inside if edge(x, y) >= feather]
+    outside = [i for i in range(w * h) if not (sx <= i % w < sx + sw and sy <= i // w < sy + sh)]
+    assert max(max(abs(before[4 * i + c] - after[4 * i + c]) for c in range(3)) for i in outside) <= 1
+    after_band, after_centre = mean_diff(before, after, band), mean_diff(before, after, centre)
+    # the answer as it came, scaled over the region and laid in through the plain selection
+    scaled = answer.resize(box[2:], Image.Resampling.LANCZOS).tobytes()
+    raw_comp = bytearray(before)
+    for x, y in inside:
+        j = 4 * ((y - box[1]) * box[2] + (x - box[0]))
+        raw_comp[4 * (y * w + x):4 * (y * w + x) + 4] = scaled[j:j + 4]
+    raw_band = mean_diff(before, bytes(raw_comp), band)
+    assert after_band <= EDGE_TOLERANCE, (after_band, raw_band)
+    assert after_centre <= EDGE_TOLERANCE, after_centre
+    assert raw_band > 2 * after_band, (after_band, raw_band)
+    # the layer mask fades in from the selection's edge
+    mask = raw(gimp, "seam-drift", "mask.y")
+    row = [mask[(sy + sh // 2 - box[1]) * box[2] + (x - box[0])] for x in range(sx, sx + feather + 2)]
+    assert row[0] < 64 and row[-1] == 255 and row == sorted(row), row
