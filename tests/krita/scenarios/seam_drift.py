@@ -45,14 +45,13 @@ def mean_diff(a, b, idx):
 def raw_composite(before, job, box):
     """The composite an uncorrected answer would give: the answer scaled into the box, over the
     original through the plain selection."""
-    from PyQt5.QtCore import Qt
-    from PyQt5.QtGui import QImage
+    from kqt import ARGB32, QImage, image_bytes
 
-    img = QImage(job.record.results[0]).convertToFormat(QImage.Format_ARGB32)
-    img = img.scaled(box.width, box.height, Qt.IgnoreAspectRatio, Qt.SmoothTransformation)
-    ptr = img.constBits()
-    ptr.setsize(img.byteCount())
-    data = bytes(ptr)
+    qt = sys.modules["PyQt6.QtCore" if "PyQt6.QtCore" in sys.modules else "PyQt5.QtCore"].Qt
+    img = QImage(job.record.results[0]).convertToFormat(ARGB32)
+    img = img.scaled(box.width, box.height, qt.AspectRatioMode.IgnoreAspectRatio,
+                     qt.TransformationMode.SmoothTransformation)
+    data = image_bytes(img)
     out = bytearray(before)
     sx, sy, sw, sh = SEL
     for y in range(sy, sy + sh):
