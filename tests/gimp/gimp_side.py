@@ -459,7 +459,7 @@ def textured(w, h):
 
 def _seam_drift(case):
     """A drifted answer (the sandbox's [drift] tag) from a provider that takes the mask."""
-    w, h = 600, 400
+    w, h = 900, 600  # a region big enough for the soft edge (2 % of its side, at least 6 px)
     img = new_image(w, h)
     layer = Gimp.Layer.new(img, "source", w, h, Gimp.ImageType.RGBA_IMAGE, 100.0, Gimp.LayerMode.NORMAL)
     img.insert_layer(layer, None, 0)
@@ -467,9 +467,9 @@ def _seam_drift(case):
     buf.set(Gegl.Rectangle.new(0, 0, w, h), "R'G'B'A u8", textured(w, h))
     buf.flush()
     layer.update(0, 0, w, h)
-    img.select_rectangle(Gimp.ChannelOps.REPLACE, 200, 130, 200, 140)
+    img.select_rectangle(Gimp.ChannelOps.REPLACE, 300, 200, 300, 200)
     rep = edit(case, img, layer, "[identity] [drift:1:6] keep everything", provider="openai")
-    rep["sel"] = [200, 130, 200, 140]
+    rep["sel"] = [300, 200, 300, 200]
     return img, rep
 
 

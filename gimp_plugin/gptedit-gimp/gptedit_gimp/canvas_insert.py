@@ -55,7 +55,7 @@ def _load(image, path: str):
     return layer
 
 
-def _place(layer, box: Box | None, correction=None, linear: bool = False):
+def _place(layer, box: Box | None, correction=None):
     """Scale the answer back over exactly the region that was sent (the model answers at its own size), then
     move it there, and apply its seam correction (shift, zoom, colours). GIMP scales only layers that belong
     to an image, so this runs after insert_layer. No box (a job from the command line): the answer keeps its
@@ -71,7 +71,7 @@ def _place(layer, box: Box | None, correction=None, linear: bool = False):
         from . import seam_apply
 
         layer = seam_apply.move(layer, box, correction)
-        seam_apply.recolour(layer, correction, linear)
+        seam_apply.recolour(layer, correction)
     return layer
 
 
@@ -99,8 +99,6 @@ def insert_results(image, above, paths: list[str], box: Box | None, mask: bytes 
     corrections = measure(layers, box) if measure is not None and box is not None else [None] * len(layers)
     if mask is not None and corrections and corrections[0] is not None and corrections[0].mask is not None:
         mask = corrections[0].mask  # the selection with its soft edge
-    nick = image.get_precision().value_nick  # u8-linear, u8-non-linear, u8-perceptual, float-linear …
-    linear = nick.endswith("-linear") and not nick.endswith("non-linear")
     parent = above.get_parent() if above is not None else None
     position = image.get_item_position(above) if above is not None else 0
     image.undo_group_start()
@@ -110,14 +108,14 @@ def insert_results(image, above, paths: list[str], box: Box | None, mask: bytes 
             target = layers[0]
             target.set_name(name)
             image.insert_layer(target, parent, position)
-            target = _place(target, box, corrections[0], linear)
+            target = _place(target, box, corrections[0])
         else:
             target = Gimp.GroupLayer.new(image, name)
             image.insert_layer(target, parent, position)
             for i, layer in enumerate(layers):
                 layer.set_name(f"{name} #{i + 1}")
                 image.insert_layer(layer, target, i)
-                layer = _place(layer, box, corrections[i], linear)
+                layer = _place(layer, box, corrections[i])
                 # one visible variation; the others wait in the group to be switched on
                 layer.set_visible(i == 0)
         if mask is not None:

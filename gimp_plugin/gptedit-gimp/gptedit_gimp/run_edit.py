@@ -109,8 +109,8 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
         # procedure holds it (see _test_hook), so the display is the only sign; its result stays in the ledger.
         raise NotInserted("The image window was closed while the edit was running. "
                           + how_to_insert(job.record.id, job.record.results))
-    # the selection went to the model as a mask only if the model takes one (request_build's rule)
-    masked = snapshot.mask is not None and info.supports_mask
+    # the selection went to the model as a mask only if the model takes one (the recipe's rule)
+    masked = snapshot.mask is not None and recipe.what_to_send(settings).mask
     return finish(procedure, job.record, snapshot=snapshot, interactive=interactive,
                   seam_options=seam_apply.options_from(settings, masked=masked))
 

@@ -1,7 +1,8 @@
 """The seam correction with GIMP's own tools, on the plug-in's main thread: the core measures each answer
 against the region that was sent (outside the selection); GIMP scales it into place, then moves it through
-the small remaining shift and zoom with its transform (the user's interpolation setting), and recolours it
-with Curves; the layer mask gets the feathered selection.
+the small remaining shift and zoom with its transform (the user's interpolation setting); the core's tone
+tables recolour it (a `bytes.translate` per channel on one GEGL read and write); the layer mask gets the
+feathered selection.
 
 The measuring reads the answer GIMP has just loaded (one GEGL read, 8-bit R'G'B'A) and the pixels that were
 sent, which the snapshot still holds (possibly downscaled: the correction is measured there and placed at
@@ -20,8 +21,6 @@ from gptedit.geometry import Box, resize_nearest  # noqa: E402
 from gptedit.seam.correct import Correction, SeamOptions, blend_mask, plan_correction  # noqa: E402
 
 from .canvas_read import RGBA8, _gegl  # noqa: E402
-
-_CHANNELS = (Gimp.HistogramChannel.RED, Gimp.HistogramChannel.GREEN, Gimp.HistogramChannel.BLUE)
 
 
 def options_from(settings, masked: bool = True) -> SeamOptions:
@@ -66,17 +65,36 @@ def move(layer, box: Box, corr: Correction):
     if not corr.moves:
         return layer
     left, top, right, bottom = corr.answer_rect()
-    moved = layer.transform_scale(box.x + left, box.y + top, box.x + right, box.y + bottom)
+    image = layer.get_image()
+    # GIMP transforms only the selected part of a drawable when there is a selection (making a floating
+    # one): the user's selection is set aside for the transform and put back, inside the same undo group
+    kept = None
+    if not Gimp.Selection.is_empty(image):
+        kept = Gimp.Selection.save(image)
+        Gimp.Selection.none(image)
+    try:
+        moved = layer.transform_scale(box.x + left, box.y + top, box.x + right, box.y + bottom)
+    finally:
+        if kept is not None:
+            image.select_item(Gimp.ChannelOps.REPLACE, kept)
+            image.remove_channel(kept)
     layer = moved if moved is not None else layer
     _, ox, oy = layer.get_offsets()
     layer.resize(box.width, box.height, ox - box.x, oy - box.y)
     return layer
 
 
-def recolour(layer, corr: Correction, linear: bool) -> None:
-    """The tone tables as Curves (fitted on 8-bit non-linear levels: not applied to linear-light images,
-    where Curves would bend other levels)."""
-    if corr.tables is None or linear:
+def recolour(layer, corr: Correction) -> None:
+    """The tone tables applied to the layer's 8-bit non-linear levels, where they were fitted (GIMP's Curves
+    procedure bends linear-light values instead, which moves every other level). The answer came as 8-bit
+    pixels, so reading and writing it at 8 bits loses nothing it had."""
+    if corr.tables is None:
         return
-    for channel, table in zip(_CHANNELS, corr.tables, strict=True):
-        layer.curves_explicit(channel, [v / 255.0 for v in table])
+    _gegl()
+    w, h = layer.get_width(), layer.get_height()
+    rect = Gegl.Rectangle.new(0, 0, w, h)
+    buf = layer.get_buffer()
+    data = bytes(buf.get(rect, 1.0, RGBA8, Gegl.AbyssPolicy.NONE))
+    buf.set(rect, RGBA8, corr.apply_colour(data, "RGBA"))
+    buf.flush()
+    layer.update(0, 0, w, h)
