@@ -318,13 +318,13 @@ class GptEditDocker(DockWidget):
 
     def _job_finished(self, job) -> None:
         self.preview.hide()
-        self.show_message(job.message, error=bool(job.error))
+        self.show_message(job.message, error=bool(job.error) or _seam_warning(job))
         if job.layer is not None and job.n > 1:
             self.variations.show_group(job.doc, job.layer)
         self.history.refresh()
 
     def _job_selected(self, job) -> None:
-        self.show_message(job.message, error=bool(job.error))
+        self.show_message(job.message, error=bool(job.error) or _seam_warning(job))
 
     def open_settings(self) -> None:
         from .settings_page import SettingsDialog
@@ -337,3 +337,9 @@ class GptEditDocker(DockWidget):
     def canvasChanged(self, canvas) -> None:
         self.update_estimate()
         self.variations.follow_active(Krita.instance().activeDocument())
+
+
+def _seam_warning(job) -> bool:
+    """The seam report warns that the edit will not blend well: shown like an error, in red."""
+    seam = getattr(job, "seam", None) or []
+    return bool(seam and seam[0].report.warning)

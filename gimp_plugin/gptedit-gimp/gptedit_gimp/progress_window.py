@@ -22,6 +22,9 @@ from gptedit.models import EventKind  # noqa: E402
 from .testing_hooks import hooks, record, screenshot  # noqa: E402
 
 PREVIEW_SIDE = 256
+#: seconds the window stays up to show what the seam correction did (three times as long with a warning);
+#: Close ends it at once
+RESULT_LINGER_S = 4.0
 
 
 class ProgressWindow:
@@ -120,6 +123,29 @@ class ProgressWindow:
         self.preview.set_from_pixbuf(pix)
         self.preview.show()
         self.partials += 1
+
+    def show_result(self, text: str, warning: str = "") -> None:
+        """After the insert: what the seam correction did, and a plain warning when the edit will not blend
+        well. The window lingers a few seconds (the plug-in ends when it closes) or until Close."""
+        self.status.set_text(text)
+        self.status.set_line_wrap(True)
+        if warning:
+            note = Gtk.Label(xalign=0)
+            note.set_line_wrap(True)
+            note.set_markup(f'<span foreground="#c0392b">{GLib.markup_escape_text(warning)}.</span>')
+            self.status.get_parent().pack_start(note, False, False, 0)
+            note.show()
+        self.bar.set_fraction(1.0)
+        self.button.set_label("_Close")
+        self.button.set_sensitive(True)
+        loop = GLib.MainLoop()
+        self.button.disconnect_by_func(self._on_cancel)
+        self.button.connect("clicked", lambda *_: loop.quit())
+        linger = float(hooks().get("result_linger", RESULT_LINGER_S)) * (3 if warning else 1)
+        GLib.timeout_add(int(linger * 1000), lambda: (loop.quit(), False)[1])
+        record(window_result=text, window_warning=warning)
+        GLib.timeout_add(300, lambda: (screenshot(self.window, "progress-window-result"), False)[1])
+        loop.run()
 
     def close(self) -> None:
         screenshot(self.window, "progress-window")

@@ -43,6 +43,9 @@ class GimpProgress:
         Gimp.progress_set_text(f"GPT Image: {self._text} ({int(elapsed)} s)")
         Gimp.progress_pulse()
 
+    def show_result(self, text: str, warning: str) -> None:
+        Gimp.progress_set_text("GPT Image: " + text)
+
     def close(self) -> None:
         Gimp.progress_end()
 
@@ -98,21 +101,23 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
 
     try:
         job = waiter.run(work)
+        if job.error is not None:
+            raise job.error
+        _test_hook(image, layer, display)
+        if job.record.state is JobState.FETCHED and display is not None and not display.is_valid():
+            # The window the edit was started from was closed. GIMP keeps the image itself alive while this
+            # procedure holds it (see _test_hook), so the display is the only sign; its result stays in the
+            # ledger.
+            raise NotInserted("The image window was closed while the edit was running. "
+                              + how_to_insert(job.record.id, job.record.results))
+        # the selection went to the model as a mask only if the model takes one (the recipe's rule)
+        masked = snapshot.mask is not None and recipe.what_to_send(settings).mask
+        # inserted while the progress views are still up, so they can say what the seam correction did
+        return finish(procedure, job.record, snapshot=snapshot, interactive=interactive, views=views,
+                      seam_options=seam_apply.options_from(settings, masked=masked))
     finally:
         for view in views:
             view.close()
-    if job.error is not None:
-        raise job.error
-    _test_hook(image, layer, display)
-    if job.record.state is JobState.FETCHED and display is not None and not display.is_valid():
-        # The window the edit was started from was closed. GIMP keeps the image itself alive while this
-        # procedure holds it (see _test_hook), so the display is the only sign; its result stays in the ledger.
-        raise NotInserted("The image window was closed while the edit was running. "
-                          + how_to_insert(job.record.id, job.record.results))
-    # the selection went to the model as a mask only if the model takes one (the recipe's rule)
-    masked = snapshot.mask is not None and recipe.what_to_send(settings).mask
-    return finish(procedure, job.record, snapshot=snapshot, interactive=interactive,
-                  seam_options=seam_apply.options_from(settings, masked=masked))
 
 
 def _test_hook(image, layer, display=None) -> None:
@@ -143,7 +148,8 @@ def recorded_box(ctx: dict) -> Box | None:
     return None
 
 
-def finish(procedure, record, image=None, above=None, snapshot=None, seam_options=None, interactive=False):
+def finish(procedure, record, image=None, above=None, snapshot=None, seam_options=None, interactive=False,
+           views=()):
     """Insert a fetched job's results (re-checking its image and layer first) and build the return values.
     `image`/`above` override the recorded target (the recent-results procedure inserts into the image the
     user is looking at). With the `snapshot` that was sent, each answer is corrected for drift outside the
@@ -182,9 +188,11 @@ def finish(procedure, record, image=None, above=None, snapshot=None, seam_option
         seam = {"variations": [c.to_json() for c in corrections]}
         report = corrections[0].report
         note += " " + report.summary() + "."
-        if interactive:
-            # GIMP shows this in its message area (a dialog when the warning matters)
-            Gimp.message(("GPT Image: " + report.warning + ".") if report.warning else report.summary() + ".")
+        if interactive and report.warning:
+            Gimp.message("GPT Image: " + report.warning + ".")  # stays in GIMP's messages after we end
+        for view in views:
+            if hasattr(view, "show_result"):
+                view.show_result(report.summary() + ".", report.warning)
     Ledger().update(record.id, state=JobState.INSERTED, seam=seam,
                     message=f"Inserted into {image.get_name() or 'an image'} as {new_layer.get_name()!r}")
     return messages.success(new_layer, record.id, note)

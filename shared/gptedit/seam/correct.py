@@ -29,7 +29,9 @@ WORK_SIDE = 320
 #: models spill their edit a little past the mask
 GUARD = 0.03
 #: pixels compared for colour and the residual
-COLOUR_SAMPLES = 4000
+COLOUR_SAMPLES = 2500
+#: points at which the change left outside the selection is compared (on smoothed copies)
+RESIDUAL_SAMPLES = 1500
 #: fraction of each side kept out of comparisons at the border of the region
 BORDER = 0.04
 #: colour is fitted where the original's grey varies by less than this (levels) over 3×3 reduced pixels:
@@ -237,10 +239,12 @@ def _samples(orig: Reduced, ans: Reduced, points: list[tuple[int, int]], warp: W
     a_out: list[list[float]] = [[] for _ in range(channels)]
     o_out: list[list[float]] = [[] for _ in range(channels)]
     os_, as_ = orig.scale, ans.scale
+    fx_o, fy_o = orig.factor / orig.full_width, orig.factor / orig.full_height
+    z, tx, ty = warp.zoom, warp.tx, warp.ty
     for x, y in points:
-        u, v = orig.centre(x, y)
-        ua, va = warp.to_answer(u, v)
-        xa, ya = ua * asx - 0.5, va * asy - 0.5
+        # warp.to_answer(orig.centre(x, y)), inlined: this loop runs for every compared point
+        xa = (0.5 + z * (fx_o * (x + 0.5) - 0.5) + tx) * asx - 0.5
+        ya = (0.5 + z * (fy_o * (y + 0.5) - 0.5) + ty) * asy - 0.5
         if xa < 0.0 or ya < 0.0 or xa > aw - 1.001 or ya > ah - 1.001:
             continue
         ix, iy = int(xa), int(ya)
@@ -269,7 +273,7 @@ def _residual(orig: Reduced, ans: Reduced, blocked: bytes, warp: Warp,
     while max(orig.width, orig.height) >= 2 * RESIDUAL_SIDE and min(ans.width, ans.height) >= 16:
         coarse = halve_plane(list(blocked), orig.width, orig.height)
         orig, ans, blocked = halve(orig), halve(ans), bytes(1 if v > 0 else 0 for v in coarse)
-    points = _compare_points(orig, blocked, COLOUR_SAMPLES)
+    points = _compare_points(orig, blocked, RESIDUAL_SAMPLES)
     radius = max(1, round(max(orig.width, orig.height) / RESIDUAL_CELLS / 2))
     norm = 1.0 / (2 * radius + 1) ** 2
     smooth_o, smooth_a = [], []
@@ -364,8 +368,10 @@ def plan_correction(original: bytes, box_w: int, box_h: int, original_layout: st
         report.seconds = time.perf_counter() - started
         return result
 
-    orig = box_reduce(original, box_w, box_h, original_layout, factor_for(box_w, box_h, WORK_SIDE))
-    ans = box_reduce(answer, answer_w, answer_h, answer_layout, factor_for(answer_w, answer_h, WORK_SIDE))
+    # never finer than the region itself: an answer larger than a small region has no detail to add there
+    side = min(WORK_SIDE, max(box_w, box_h))
+    orig = box_reduce(original, box_w, box_h, original_layout, factor_for(box_w, box_h, side))
+    ans = box_reduce(answer, answer_w, answer_h, answer_layout, factor_for(answer_w, answer_h, side))
     sel = box_reduce(mask, box_w, box_h, "L", orig.factor).planes[0]
     guard = max(1, round(GUARD * max(orig.width, orig.height)))
     blocked = dilate(bytes(1 if v else 0 for v in sel), orig.width, orig.height, guard)
