@@ -5,6 +5,7 @@ Outside any host, so Pillow is allowed here (reading any input format, convertin
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -104,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     cunset = csub.add_parser("unset")
     cunset.add_argument("key")
     cunset.add_argument("--provider", choices=PROVIDER_NAMES)
+    ct = csub.add_parser("test", help="check the key and base URL with free requests and say what works")
+    ct.add_argument("--provider", choices=PROVIDER_NAMES)
+    ct.add_argument("--base-url", dest="base_url", help="check this base URL instead of the configured one")
+    ct.add_argument("--sandbox", action="store_true", help="check against a private sandbox server")
+    ct.add_argument("--json", action="store_true", help="one JSON object with every finding on stdout")
     return p
 
 
@@ -253,6 +259,8 @@ def cmd_jobs(args) -> int:
 
 
 def cmd_config(args) -> int:
+    if args.config_command == "test":
+        return cmd_config_test(args)
     if args.config_command == "show":
         s = resolve({"provider": args.provider})
         for key, value in public_view(s).items():
@@ -271,6 +279,21 @@ def cmd_config(args) -> int:
     path = set_config_value(args.key, value, provider=args.provider)
     print(f"saved in {path}")
     return EXIT_OK
+
+
+def cmd_config_test(args) -> int:
+    """Free requests only; prints what works in words. Exit 0 when the key is accepted and nothing failed,
+    3 when it is not (settings or key), never a traceback."""
+    from .connection import check_connection
+
+    wanted = {"provider": args.provider, "base_url": args.base_url}
+    with maybe_sandbox(args, wanted) as settings:
+        report = check_connection(settings)
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        print(report.text())
+    return EXIT_OK if report.ok else EXIT_CONFIG
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,8 +29,8 @@ from .settings import Settings, require_key
 CACHE_FILE = "model_access.json"
 #: a list older than this is still used, but front ends may refresh it in the background
 STALE_AFTER_S = 7 * 86_400
-#: only OpenAI publishes a per-key model list for these models
-PROVIDERS_WITH_LIST = ("openai",)
+#: only OpenAI publishes a per-key model list for these models (both of its routes use the same key)
+PROVIDERS_WITH_LIST = ("openai", "openai-responses")
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,9 @@ def _write_cache(data: dict) -> None:
 
 
 def _key(provider: str, base_url: str) -> str:
-    return f"{provider} {base_url.rstrip('/')}"
+    from .settings import SHARES_ACCOUNT
+
+    return f"{SHARES_ACCOUNT.get(provider, provider)} {base_url.rstrip('/')}"
 
 
 def cached(settings: Settings) -> Access | None:

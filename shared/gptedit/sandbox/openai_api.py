@@ -22,6 +22,10 @@ from .usage import usage
 from .wire import Request, Response, json_response, sleep_until, sse_event
 
 
+#: text models listed next to the image models (the real list holds many more)
+TEXT_MODELS = ("gpt-4.1-mini", "gpt-4.1", "gpt-5", "gpt-5-mini")
+
+
 def _err(message: str, type_: str = "invalid_request_error", param: str | None = None,
          code: str | None = None) -> dict[str, Any]:
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
@@ -90,8 +94,9 @@ class OpenAIApi(ProviderApi):
 
     def _models(self) -> Response:
         """`GET /v1/models`: the models this key can use — every image model the sandbox still serves."""
-        data = [{"id": m, "object": "model", "created": 0, "owned_by": "system"}
-                for m in OPENAI_MODELS if not shut_down(m, self.config)]
+        # and the text models that can call the Responses API's image tool (openai_responses.py)
+        ids = [m for m in OPENAI_MODELS if not shut_down(m, self.config)] + list(TEXT_MODELS)
+        data = [{"id": m, "object": "model", "created": 0, "owned_by": "system"} for m in ids]
         return json_response(200, {"object": "list", "data": data}, self._headers())
 
     # --- the edit ----------------------------------------------------------------------------------
