@@ -24,6 +24,7 @@ from .cli_common import (
 )
 from .cli_images import load_input, load_mask, write_outputs
 from .cli_progress import Progress
+from .cli_script import dry_run, emit, job_json, refused_json
 from .engine import (
     mark_orphans,
     preflight,
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     seam.add_argument("--no-blend", dest="seam_blend", action="store_false", help="hard-edged mask")
     seam.add_argument("--feather", dest="seam_feather", type=float, default=2.0, metavar="PERCENT",
                       help="soft edge width in percent of the image's longer side (default 2)")
+    script_flags(e)
     settings_flags(e)
 
     b = sub.add_parser("batch", help="edit many images with one prompt; re-run to resume")
@@ -70,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--ref", type=Path, nargs="+", default=[])
     b.add_argument("--resend-unknown", action="store_true",
                    help="also re-send inputs whose earlier job may or may not have arrived (may pay twice)")
+    script_flags(b)
     settings_flags(b)
 
     j = sub.add_parser("jobs", help="list, show, resume, reconcile, cancel or export jobs from the ledger")
@@ -113,12 +116,33 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def script_flags(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("for scripts")
+    g.add_argument("--json", action="store_true",
+                   help="one JSON object per job on stdout: id, state, outputs, estimate, cost, error")
+    g.add_argument("--dry-run", dest="dry_run", action="store_true",
+                   help="show the plan, the request and the estimate; send nothing")
+
+
 def cmd_edit(args) -> int:
+    if not args.json:
+        return _edit(args)
+    try:
+        return _edit(args)
+    except GptEditError as exc:  # refused before a job existed: scripts still get their one object
+        emit(refused_json(exc, input_path=str(args.input)))
+        raise
+
+
+def _edit(args) -> int:
     image = load_input(args.input)
     refs = [load_input(r) for r in args.ref]
     mask = load_mask(args.mask, image) if args.mask else None
     with maybe_sandbox(args, flags(args)) as settings:
         request = recipe.build_request(settings, args.prompt, [image, *refs], mask=mask)
+        if args.dry_run:
+            emit(dry_run(settings, request, input_path=str(args.input)), pretty=not args.json)
+            return EXIT_OK
         provider = preflight(settings, request)
         progress = Progress(quiet=args.quiet)
         est = recipe.quote_request(settings, request)
@@ -131,7 +155,7 @@ def cmd_edit(args) -> int:
         progress.finish()
         if job.state is JobState.FETCHED and not args.raw:
             return _report_corrected(job, args, mask, progress)
-        return _report(job, args.output, progress)
+        return _report(job, args.output, progress, as_json=args.json)
 
 
 def _report_corrected(job, args, mask: ImageInput | None, progress: Progress) -> int:
@@ -151,17 +175,23 @@ def _report_corrected(job, args, mask: ImageInput | None, progress: Progress) ->
             print(f"gptedit: warning: {corr.report.warning}", file=sys.stderr)
     cost = f"${job.cost:.3f}" if job.cost is not None else "unknown"
     progress.line(f"job {job.id[:8]} done · cost {cost}")
+    if args.json:
+        emit(job_json(job, outputs=[str(p) for p in written]))
     return EXIT_OK
 
 
-def _report(job, output: Path, progress: Progress) -> int:
+def _report(job, output: Path, progress: Progress, *, as_json: bool = False) -> int:
     if job.state is JobState.FETCHED:
         written = write_outputs(job.result_paths, output)
         cost = f"${job.cost:.3f}" if job.cost is not None else "unknown"
         for path in written:
             progress.line(f"wrote {path}")
         progress.line(f"job {job.id[:8]} done · cost {cost}")
+        if as_json:
+            emit(job_json(job, outputs=[str(p) for p in written]))
         return EXIT_OK
+    if as_json:
+        emit(job_json(job, outputs=[]))
     if job.state is JobState.CANCELLED:
         print(f"gptedit: cancelled: {job.error or 'cancelled'}", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -18,8 +18,9 @@ from . import recipe
 from .cli_common import Interrupts, flags, maybe_sandbox
 from .cli_images import load_input, write_outputs
 from .cli_progress import Progress
+from .cli_script import dry_run, emit, job_json, refused_json
 from .engine import mark_orphans, reconcile_jobs, resume_job, run_edit
-from .errors import BadInput, RateLimited
+from .errors import BadInput, GptEditError, RateLimited
 from .jobs import CancelToken
 from .ledger import JobRecord, Ledger
 from .models import JobState
@@ -73,8 +74,11 @@ def cmd_batch(args) -> int:
     refs = [load_input(r) for r in args.ref]
     failures: list[str] = []
     lock = threading.Lock()
+    as_json = getattr(args, "json", False)
 
     with maybe_sandbox(args, flags(args)) as settings:
+        if getattr(args, "dry_run", False):
+            return _dry_run(args, settings, inputs, refs, progress)
         bid = batch_id(args.prompt, inputs, settings)
         mark_orphans(ledger)  # a batch killed mid-create left jobs "submitting": they are unknown now
         previous = _latest_jobs(ledger, bid)
@@ -88,6 +92,9 @@ def cmd_batch(args) -> int:
             done_before = output.exists() or (out_dir / f"{path.stem}-1.{ext}").exists()
             if done_before:
                 progress.line(f"{path.name}: already done, skipped")
+                if as_json:
+                    emit({**refused_json(GptEditError("already done"), input_path=key), "state": "skipped",
+                          "error": None, "error_kind": None})
                 return
             prev = previous.get(key)
             if prev is not None and prev.state is JobState.UNKNOWN:
@@ -101,6 +108,8 @@ def cmd_batch(args) -> int:
             elif prev is not None and prev.can_resume:
                 job = resume_job(prev.id, ledger=ledger, listener=tag, cancel=token)
             elif prev is not None and prev.state is JobState.UNKNOWN and not args.resend_unknown:
+                if as_json:
+                    emit(job_json(prev, outputs=[]))
                 with lock:
                     failures.append(f"{path.name}: an earlier job may have reached the provider; not re-sent "
                                     "(use --resend-unknown to send it again)")
@@ -119,9 +128,14 @@ def cmd_batch(args) -> int:
                 if job.state is JobState.FAILED and job.error_kind == RateLimited.kind:
                     gate.block(10.0 * attempts)
             if job.state is JobState.FETCHED or (job.state is JobState.INSERTED and job.results):
-                for written in write_outputs(job.result_paths, output):
-                    progress.line(f"{path.name}: wrote {written}")
+                written = write_outputs(job.result_paths, output)
+                for item in written:
+                    progress.line(f"{path.name}: wrote {item}")
+                if as_json:
+                    emit(job_json(job, outputs=[str(w) for w in written]))
             else:
+                if as_json:
+                    emit(job_json(job, outputs=[]))
                 with lock:
                     failures.append(f"{path.name}: {job.state.value}: {job.error}")
 
@@ -130,9 +144,23 @@ def cmd_batch(args) -> int:
                 try:
                     fut.result()
                 except Exception as exc:  # one bad file must not stop the others
+                    if as_json:
+                        emit(refused_json(exc))
                     with lock:
                         failures.append(str(exc))
     for line in failures:
         progress.line("failed: " + line)
     progress.line(f"batch {bid}: {len(inputs) - len(failures)} ok, {len(failures)} failed")
     return 0 if not failures else 1
+
+
+def _dry_run(args, settings, inputs: list[Path], refs, progress: Progress) -> int:
+    """Each input's plan, request and estimate; nothing is sent and nothing is written."""
+    low = high = 0.0
+    for path in inputs:
+        request = recipe.build_request(settings, args.prompt, [load_input(path), *refs])
+        plan = dry_run(settings, request, input_path=str(path.resolve()))
+        emit(plan, pretty=not args.json)
+        low, high = low + plan["estimate"]["low"], high + plan["estimate"]["high"]
+    progress.line(f"dry run: {len(inputs)} file(s), nothing sent; estimated ${low:.3f}–${high:.3f} in all")
+    return 0
