@@ -7,6 +7,7 @@ import os
 
 from gptedit import settings as settings_mod
 from gptedit.catalog import PROVIDERS
+from gptedit.connection import check_in_background, key_owner, settings_to_test
 from gptedit.errors import GptEditError
 from gptedit.models import OutputFormat, Quality
 
@@ -18,9 +19,12 @@ from .qt import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QObject,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     exec_loop,
+    pyqtSignal,
 )
 
 PASSWORD = getattr(QLineEdit, "EchoMode", QLineEdit).Password
@@ -49,6 +53,12 @@ def apply(values: dict) -> None:
     if values.get("provider"):
         settings_mod.set_config_value("provider", values["provider"])
     settings_mod.resolve({})  # refuse a broken result now, with the config error's message
+
+
+class _Relay(QObject):
+    """Carries a connection report from the worker thread to the GUI thread (a queued signal)."""
+
+    ready = pyqtSignal(object)
 
 
 class SettingsDialog(QDialog):
@@ -100,6 +110,16 @@ class SettingsDialog(QDialog):
         form.addRow("Output format", self.output_format)
         form.addRow("Largest side sent", self.max_send)
         layout.addWidget(box)
+        # Test connection: free look-ups for the provider chosen above, with what is typed here (not saved
+        # yet) winning; the network runs on a worker thread so Krita never waits on it
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.test_connection)
+        self.test_result = QLabel("")
+        self.test_result.setWordWrap(True)
+        self._relay = _Relay(self)
+        self._relay.ready.connect(self._show_test)
+        layout.addWidget(self.test_button)
+        layout.addWidget(self.test_result)
         self.message = QLabel(self.error or f"Saved in {settings_mod.config_path()} (readable only by you).")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
@@ -118,6 +138,24 @@ class SettingsDialog(QDialog):
                          "max_send_side": self.max_send.value()},
             "provider": self.provider.currentText(),
         }
+
+    def test_connection(self) -> None:
+        name = self.provider.currentText()
+        owner = key_owner(name)
+        key = self.key_fields[owner].text() if owner in self.key_fields else ""
+        url = self.url_fields[owner].text() if owner in self.url_fields else ""
+        try:
+            settings = settings_to_test(name, key=key, base_url=url)
+        except GptEditError as exc:
+            self.test_result.setText(exc.message)
+            return
+        self.test_button.setEnabled(False)
+        self.test_result.setText(f"Testing {name} at {settings.base_url}…")
+        check_in_background(settings, self._relay.ready.emit)
+
+    def _show_test(self, report) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.setText(report.text())
 
     def save(self) -> None:
         try:

@@ -9,15 +9,16 @@ it on a worker thread, never on a host's GUI thread.
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import PROVIDERS
 from .errors import AuthError, GptEditError, NetworkError, RequestTimeout
 from .retirement import offered_models
-from .settings import SANDBOX, Settings, mask_key
+from .settings import SANDBOX, SHARES_ACCOUNT, Settings, mask_key, resolve
 
 #: seconds to wait for each look-up: a connection test should answer quickly
 READ_TIMEOUT = 20.0
@@ -66,7 +67,7 @@ class ConnectionReport:
 def _key_words(settings: Settings) -> str:
     source = settings.sources.get("api_key", "default")
     where = {"env": settings.key_env or "the environment", "config": "the config file",
-             "flag": "the command line", "default": "built in"}.get(source, source)
+             "flag": "what was typed", "default": "built in"}.get(source, source)
     return f"{mask_key(settings.api_key)} (from {where})"
 
 
@@ -223,3 +224,30 @@ _PROBES = {
     "fal": _fal,
     "eachlabs": _eachlabs,
 }
+
+
+def settings_to_test(provider: str, *, key: str = "", base_url: str = "") -> Settings:
+    """What a *Test connection* button checks: the saved settings for `provider`, with a key or base URL
+    typed into the dialog (not saved yet) winning. May raise ConfigError (an unreadable config file)."""
+    return resolve({"provider": provider, "api_key": key.strip() or None, "base_url": base_url.strip() or None})
+
+
+def key_owner(provider: str) -> str:
+    """The provider whose key and base URL fields a settings page shows for `provider`."""
+    return SHARES_ACCOUNT.get(provider, provider)
+
+
+def check_in_background(settings: Settings, done: Callable[[ConnectionReport], None]) -> threading.Thread:
+    """Run `check_connection` on a worker thread and hand the report to `done` there: hosts forward it to
+    their GUI thread (a queued Qt signal, GLib.idle_add). A `done` that fails (a closed dialog) is ignored."""
+
+    def body() -> None:
+        report = check_connection(settings)
+        try:
+            done(report)
+        except Exception:  # noqa: BLE001 - the dialog may be gone; the check itself is harmless
+            pass
+
+    thread = threading.Thread(target=body, name="gptedit-connection-test", daemon=True)
+    thread.start()
+    return thread

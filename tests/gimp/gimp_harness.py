@@ -181,6 +181,7 @@ def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], t
     env = {
         "GPTEDIT_PROVIDER": "eachlabs", "GPTEDIT_EACHLABS_BASE_URL": sandbox.base_urls["eachlabs"],
         "EACHLABS_API_KEY": "test", "GPTEDIT_OPENAI_BASE_URL": sandbox.base_urls["openai"],
+        "GPTEDIT_FAL_BASE_URL": sandbox.base_urls["fal"],
         "OPENAI_API_KEY": "test", "REPLICATE_API_TOKEN": "test",
         "GPTEDIT_HOME": str(home), "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
         "GPTEDIT_GIMP_TEST_HOOK_FILE": str(base / "hook"),

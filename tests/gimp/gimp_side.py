@@ -392,9 +392,10 @@ def _ui_window_closed(case):
 
 
 def _ui_settings(case):
-    """The settings dialog: a key typed for fal is saved in the shared config, not in GIMP's profile."""
+    """The settings dialog: a key typed for fal is saved in the shared config, not in GIMP's profile; Test
+    connection checks it (not saved yet) against the sandbox without blocking GIMP."""
     with hooks(dialog="ok", set={"key-provider": "fal", "quality": "low"}, type_key="fal-secret-123456",
-               screenshots=OUT):
+               screenshots=OUT, test_connection=True, report=os.path.join(OUT, case + ".jsonl")):
         status, values = call(SETTINGS, UI, image=None, drawables=[])
     return None, {"status": int(status), "message": values[0] if values else ""}
 

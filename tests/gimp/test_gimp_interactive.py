@@ -121,6 +121,9 @@ def test_settings_dialog_keeps_the_key_out_of_gimps_profile(gui):
     assert data["defaults"]["quality"] == "low"
     leaked = [p for p in Path(gui["profile"]).rglob("*") if p.is_file() and b"fal-secret" in p.read_bytes()]
     assert not leaked, leaked  # GIMP stores last-used values in its profile: the key must not be one
+    # Test connection checked the typed (not yet saved) fal key against the sandbox and said so in words
+    said = telemetry(gui, "ui-settings").get("connection_test", "")
+    assert "Key accepted" in said and "…3456" in said and "fal-secret" not in said, said
 
 
 def test_window_closed_mid_job_keeps_the_result_for_later(gui):

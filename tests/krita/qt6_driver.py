@@ -99,6 +99,26 @@ def main():
     out["keyboard_job"] = docker.last_job is not None and docker.last_job.prompt == "[identity] by keyboard"
     if docker.last_job is not None:
         pump_until(lambda: docker.last_job.done, 30, [])
+    # Settings ▸ Test connection: a key typed for OpenAI (not saved) is checked against the sandbox on a worker
+    # thread while the GUI keeps ticking; then the saved default (each::labs) from the environment
+    from gptedit_krita.settings_page import SettingsDialog
+
+    dialog = SettingsDialog()
+    dialog.show()
+    dialog.provider.setCurrentText("openai-responses")
+    dialog.key_fields["openai"].setText("typed-key-1234")
+    dialog.url_fields["openai"].setText(sb.base_urls["openai"])
+    ticks = [time.monotonic()]
+    dialog.test_button.click()
+    out["test_busy"] = not dialog.test_button.isEnabled()
+    pump_until(lambda: dialog.test_button.isEnabled(), 30, ticks)
+    out["test_result"] = dialog.test_result.text()
+    out["test_gap_ms"] = round(max(b - a for a, b in zip(ticks, ticks[1:], strict=False)) * 1000, 1)
+    dialog.key_fields["openai"].setText("invalid")
+    dialog.test_button.click()
+    pump_until(lambda: dialog.test_button.isEnabled(), 30, [])
+    out["test_refused"] = dialog.test_result.text()
+    dialog.close()
     shot = Path(sys.argv[1]) if len(sys.argv) > 1 else None
     if shot:
         out["screenshot"] = docker.grab().save(str(shot), "PNG")

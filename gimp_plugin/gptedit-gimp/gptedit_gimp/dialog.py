@@ -93,6 +93,41 @@ def ask_edit_options(procedure, config, image, drawables) -> bool:
     return bool(ok)
 
 
+def _test_connection_row(config, key_entry: Gtk.Entry):
+    """*Test connection*: free look-ups for the provider the key and URL fields belong to, with what is typed
+    (not saved yet) winning. The network runs on a worker thread; the answer comes back through
+    GLib.idle_add, so GIMP never waits on it."""
+    box = Gtk.Box(orientation=Gtk.Orientation.VERTICAL, spacing=6, margin_start=12, margin_end=12)
+    button = Gtk.Button.new_with_mnemonic("_Test connection")
+    button.set_halign(Gtk.Align.START)
+    result = Gtk.Label(label="", xalign=0, selectable=True)
+    result.set_line_wrap(True)
+    box.pack_start(button, False, False, 0)
+    box.pack_start(result, False, False, 0)
+
+    def show(text: str) -> bool:
+        button.set_sensitive(True)
+        result.set_text(text)
+        return False
+
+    def clicked(_button) -> None:
+        from gptedit.connection import check_in_background, settings_to_test
+
+        provider = config.get_property("key-provider") or "eachlabs"
+        url = (config.get_property("base-url") or "").strip()
+        try:
+            settings = settings_to_test(provider, key=key_entry.get_text(), base_url="" if url == "default" else url)
+        except GptEditError as exc:
+            show(exc.message)
+            return
+        button.set_sensitive(False)
+        result.set_text(f"Testing {provider} at {settings.base_url}…")
+        check_in_background(settings, lambda report: GLib.idle_add(show, report.text()))
+
+    button.connect("clicked", clicked)
+    return box, button, result
+
+
 def ask_settings(procedure, config, current: str) -> str | None:
     """Show the settings dialog; returns the API key typed (or "") on OK, None on Cancel.
 
@@ -113,12 +148,24 @@ def ask_settings(procedure, config, current: str) -> str | None:
     now.set_line_wrap(True)
     dialog.get_content_area().pack_start(row, False, False, 6)
     dialog.get_content_area().pack_start(now, False, False, 6)
+    test_row, button, result = _test_connection_row(config, key_entry)
+    dialog.get_content_area().pack_start(test_row, False, False, 6)
     row.show_all()
     now.show()
+    test_row.show_all()
     typed = hooks().get("type_key")  # test seam: what a person would type
     if typed:
         key_entry.set_text(typed)
-    _auto_answer(dialog)
+    if hooks().get("test_connection"):
+        # test seam: press the button, report what it says once the check is done, then answer the dialog
+        def finished() -> None:
+            record(connection_test=result.get_text())
+            _auto_answer(dialog)
+
+        result.connect("notify::label", lambda label, _p: finished() if button.get_sensitive() else None)
+        GLib.timeout_add(300, lambda: (button.clicked(), False)[1])
+    else:
+        _auto_answer(dialog)
     ok = dialog.run()
     key = key_entry.get_text().strip()
     dialog.destroy()
