@@ -191,15 +191,16 @@ def test_config_set_stores_the_key_privately_and_show_masks_it(tmp_path):
     assert "sk-test-abcdef123456" not in shown and "…3456" in shown and "(config)" in shown
 
 
-def test_sigkill_mid_poll_then_resume_gets_the_result_with_one_create(sandbox, sample, tmp_path):
+@pytest.mark.parametrize("provider", ["eachlabs", "openai-responses"])
+def test_sigkill_mid_poll_then_resume_gets_the_result_with_one_create(sandbox, sample, tmp_path, provider):
     """The crash test: the command line dies while polling; `jobs resume` finishes the job, and the
-    provider saw exactly one create."""
+    provider saw exactly one create. OpenAI's Responses route survives it like the polled providers."""
     img, src = sample
     sandbox.configure(latency=4.0)
     out = tmp_path / "crash.png"
-    env = dict(os.environ, **keyed("eachlabs"))
+    env = dict(os.environ, **keyed(provider))
     proc = subprocess.Popen([sys.executable, "-m", "gptedit", "edit", src, "-p", "[identity] crash", "-o", out,
-                             "--provider", "eachlabs", "--base-url", sandbox.base_urls["eachlabs"]],
+                             "--provider", provider, "--base-url", sandbox.base_urls[provider]],
                             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     ledger = Ledger()
     deadline = time.monotonic() + 30
@@ -215,11 +216,11 @@ def test_sigkill_mid_poll_then_resume_gets_the_result_with_one_create(sandbox, s
     proc.wait(10)
     assert ledger.get(job.id).state is JobState.RUNNING
     assert not out.exists()
-    resumed = gptedit("jobs", "resume", env_extra=keyed("eachlabs"), check=0, timeout=60)
+    resumed = gptedit("jobs", "resume", env_extra=keyed(provider), check=0, timeout=60)
     assert f"wrote {out}" in resumed.stderr, resumed.stderr
     assert nearly_same(Image.open(out).convert("RGBA"), img)  # each::labs answers at a fixed size
     assert ledger.get(job.id).state is JobState.FETCHED
-    assert created(sandbox, "eachlabs") == 1
+    assert created(sandbox, provider) == 1
 
 
 def _kill_mid_create(sandbox, provider, src, out, prompt):
@@ -351,3 +352,32 @@ def test_a_batch_killed_mid_create_finds_its_job_when_run_again(sandbox, sample,
     assert "Found at fal as" in again.stderr and "1 ok, 0 failed" in again.stderr, again.stderr
     assert (out_dir / "in.png").exists()
     assert created(sandbox, "fal") == 1
+
+
+def test_jobs_cancel_stops_an_openai_responses_job_at_openai(sandbox, sample, tmp_path):
+    """The Responses route has a real cancel: `jobs cancel` from another process stops the background
+    response, and the program that was waiting ends with it."""
+    _, src = sample
+    sandbox.configure(latency=8.0)
+    env = dict(os.environ, **keyed("openai-responses"))
+    proc = subprocess.Popen([sys.executable, "-m", "gptedit", "edit", src, "-p", "[tint] stop", "-o",
+                             tmp_path / "never.png", "--provider", "openai-responses", "--base-url",
+                             sandbox.base_urls["openai-responses"]], env=env, cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ledger = Ledger()
+    deadline = time.monotonic() + 30
+    job = None
+    while time.monotonic() < deadline and job is None:
+        jobs = ledger.list(limit=5)
+        job = jobs[0] if jobs and jobs[0].state is JobState.RUNNING else None
+        time.sleep(0.05)
+    assert job is not None
+    gptedit("jobs", "cancel", job.id[:8], env_extra=keyed("openai-responses"), check=0)
+    try:
+        proc.wait(30)
+    finally:
+        proc.kill()
+    remote = [j for j in sandbox.stats()["jobs"] if j["provider"] == "openai-responses"]
+    assert remote[-1]["status"] == "cancelled" and sandbox.stats()["openai-responses"]["cancels"] >= 1
+    assert ledger.get(job.id).state is JobState.CANCELLED
+    assert not (tmp_path / "never.png").exists()
