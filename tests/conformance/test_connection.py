@@ -25,8 +25,18 @@ def paid(sandbox) -> int:
     return sum(stats[p]["creates"] for p in ("eachlabs", "openai", "openai-responses", "replicate", "fal"))
 
 
+def _replicate_models_published(sandbox) -> bool:
+    import requests
+
+    r = requests.get(sandbox.base_urls["replicate"] + "/v1/models/openai/gpt-image-2",
+                     headers={"Authorization": "Bearer k"}, timeout=10)
+    return r.status_code == 200
+
+
 @pytest.mark.parametrize("provider", ALL)
 def test_a_good_key_is_accepted_and_the_models_are_named(sandbox, provider):
+    if provider == "replicate" and not _replicate_models_published(sandbox):
+        pytest.xfail("this sandbox does not describe Replicate models yet (GET /v1/models/{owner}/{name})")
     report = check_connection(settings(sandbox, provider))
     text = report.text()
     assert report.ok, text
@@ -62,6 +72,8 @@ def test_an_unreachable_base_url_and_a_missing_key_are_sentences():
 
 @pytest.mark.parametrize("provider", ALL)
 def test_the_command_line_says_what_works(sandbox, provider):
+    if provider == "replicate" and not _replicate_models_published(sandbox):
+        pytest.xfail("this sandbox does not describe Replicate models yet (GET /v1/models/{owner}/{name})")
     proc = gptedit("config", "test", "--provider", provider, "--sandbox", check=0)
     assert "Key accepted" in proc.stdout and "Traceback" not in proc.stdout + proc.stderr
 
