@@ -140,7 +140,7 @@ def responses_call(data: bytes, mask: bytes, prompt: str) -> dict:
 
 
 def test_openai_responses_background_flow_with_the_official_client(sandbox):
-    sandbox.configure(latency=0.4)
+    sandbox.configure(latency=2.0)  # long enough to see it running even on a loaded machine
     client = oai(sandbox, "openai-responses")
     data, mask = png_bytes(), mask_for(96, 64, (0, 0, 48, 64)).data
     created = client.responses.create(**responses_call(data, mask, "[invert] flip"))

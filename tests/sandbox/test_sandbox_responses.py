@@ -35,7 +35,7 @@ def until_done(sb, http, rid: str, timeout: float = 5.0) -> dict:
 
 
 def test_background_create_answers_queued_then_the_image_arrives(sb, http):
-    sb.configure(latency=0.3)
+    sb.configure(latency=1.5)  # long enough to see it running even on a loaded machine
     img = pattern()
     r = http.post(url(sb), json=body(encode(img)), headers=BEARER)
     assert r.status_code == 200 and r.headers["x-request-id"].startswith("req_")
