@@ -159,7 +159,17 @@ unshare --mount --propagation private -- /bin/bash -c '
   set -e; r=$1; shift
   mount -t proc proc "$r/proc"; mount -t sysfs sys "$r/sys"; mount --rbind /dev "$r/dev"
   chroot "$r" apt-get update -qq
-  chroot "$r" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+  # pkg/experimental: from experimental while it has that package; once Debian has moved it on to unstable
+  # (and removed it from experimental) the plain name takes it from there. The tests check the version.
+  want=()
+  for p in "$@"; do
+    case "$p" in
+      */experimental) chroot "$r" apt-cache madison "${p%/*}" | grep -q " experimental/" || p=${p%/*} ;;
+    esac
+    want+=("$p")
+  done
+  echo "installing: ${want[*]}"
+  chroot "$r" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${want[@]}"
   chroot "$r" apt-get clean
 ' _ "$partial" "${pkgs[@]}" >>"$partial.log" 2>&1 \
   || { echo "make_chroot.sh: apt-get in the chroot failed, last lines of $partial.log:" >&2; tail -n 30 "$partial.log" >&2; exit 7; }
