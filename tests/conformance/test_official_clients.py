@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import time
 
 import pytest
@@ -25,6 +26,7 @@ from conformance_helpers import mask_for, picture
 from gptedit.models import Background, EditRequest, ImageInput, OutputFormat, Quality, Size
 from gptedit.providers.base import ProviderConfig
 from gptedit.providers.registry import make_provider
+from gptedit.sandbox.wirelog import blob
 from PIL import Image
 
 openai = pytest.importorskip("openai")
@@ -335,3 +337,54 @@ def test_eachlabs_create_matches_the_documented_example(sandbox):
     assert body["model"] == "gpt-image-v2-edit" and isinstance(body["version"], str)
     assert body["input"]["prompt"] == "[tint] warm"
 
+
+
+# --- uploads: a picture too big to inline goes the way the official clients send files -------------------
+
+def noise_png(min_bytes: int) -> bytes:
+    """A PNG of random pixels at least `min_bytes` long (random data does not compress)."""
+    side = 64
+    while True:
+        buf = io.BytesIO()
+        Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buf, "PNG")
+        if buf.tell() >= min_bytes:
+            return buf.getvalue()
+        side *= 2
+
+
+def file_parts(entry: dict) -> list[tuple]:
+    return [(p["name"], p["filename"], p["content_type"], p["value"]) for p in entry["form"] if p["filename"]]
+
+
+def test_replicate_our_upload_is_the_official_clients(sandbox):
+    data = noise_png(300_000)
+    request = EditRequest(prompt="[identity] big", images=[image_input(data)], model="openai/gpt-image-2",
+                          quality=Quality.LOW, size=Size(1024, 1024))
+    ours(sandbox, "replicate", request, wait=5)
+    rep(sandbox).files.create(io.BytesIO(data), filename="layer.png", content_type="image/png")
+    mine, theirs = creates(sandbox, "/v1/files")
+    same_request(mine, theirs)
+    assert mine["auth"] == "Bearer" and file_parts(mine) == file_parts(theirs)
+    # the prediction names the file by its API URL, as the official client does with file inputs
+    (prediction,) = creates(sandbox, "/predictions")
+    (url,) = prediction["json"]["input"]["input_images"]
+    assert url.startswith(sandbox.base_urls["replicate"] + "/v1/files/")
+
+
+def test_fal_our_upload_is_the_official_clients(sandbox, fal):
+    data = noise_png(300_000)
+    request = EditRequest(prompt="[identity] big", images=[image_input(data)], model="openai/gpt-image-2/edit",
+                          quality=Quality.LOW, size=Size(1024, 1024))
+    ours(sandbox, "fal", request)
+    mine = [r for r in sandbox.requests() if "/edit" not in r["path"]]
+    sandbox.reset()
+    sandbox.configure(latency=0.3)
+    fal.upload(data, "image/png", "layer.png")
+    theirs = sandbox.requests()
+
+    def steps(entries):
+        return [(r["method"], r["path"].rsplit("/", 2)[-2:] if "/files/" in r["path"] else r["path"], r["auth"],
+                 r["content_type"], r.get("body")) for r in entries]
+
+    assert steps(mine) == steps(theirs)
+    assert any(r.get("body") == blob(data) for r in mine)
