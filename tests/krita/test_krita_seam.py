@@ -30,3 +30,6 @@ def test_a_drifted_answer_blends_at_the_selection_edge(krita):
     row = data["mask_row"]
     assert row[0] < 64 and row[-1] == 255 and row == sorted(row[:-1]) + row[-1:], row
     assert data["undo_max"] == 0 and data["undo_restores_layers"]
+    # Insert again lays the result in with the same correction and soft edge
+    assert not data["again_error"], data["again_error"]
+    assert data["again_outside_max"] == 0 and data["again_band"] <= EDGE_TOLERANCE, data

@@ -111,4 +111,15 @@ def scenario(ctx):
     yield (lambda: kutil.names(root) == layers_before, 5)
     ctx.report(undo_max=kutil.max_diff(before, kutil.composite(doc)),
                undo_restores_layers=kutil.names(root) == layers_before)
+
+    # History ▸ Insert again: the stored correction is applied again (the sent region is not kept)
+    from gptedit_krita import history
+
+    done = {}
+    history.insert_again(job.job_id, doc, lambda node, error: done.update(node=node, error=error))
+    yield (lambda: bool(done), 60)
+    again = kutil.composite(doc)
+    ctx.report(again_error=done.get("error"), again_band=mean_diff(before, again, band),
+               again_outside_max=max(kutil.max_diff(before[4 * i:4 * i + 3], again[4 * i:4 * i + 3])
+                                     for i in outside))
     ctx.done()
