@@ -204,7 +204,7 @@ def estimate(orig: Reduced, ans: Reduced, blocked: bytes) -> Warp | None:
             continue
         warp, gain, offset, _ = refine(o, o.planes[0], a, a.planes[0], points, warp, gain, offset)
         used += 1
-        if not warp.plausible:
+        if not warp.plausible or gain <= 0:  # inverted levels at any scale: another picture, stop early
             return None
     # levels that flipped or collapsed are not drift but another picture (judged at the finest level only:
     # on coarse copies of line art the contrast of thin lines is not comparable)
