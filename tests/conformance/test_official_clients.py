@@ -388,3 +388,41 @@ def test_fal_our_upload_is_the_official_clients(sandbox, fal):
 
     assert steps(mine) == steps(theirs)
     assert any(r.get("body") == blob(data) for r in mine)
+
+
+# --- error answers: the official clients read them into their own typed errors ----------------------------
+
+def test_openai_errors_are_read_by_the_official_client(sandbox):
+    client = oai(sandbox)
+    data = png_bytes()
+    with pytest.raises(openai.BadRequestError) as bad:
+        client.images.edit(image=("layer.png", data, "image/png"), prompt="x", model="gpt-image-2",
+                           size="1000x1000")
+    assert bad.value.code == "invalid_value" and bad.value.param == "size"
+    sandbox.inject("openai", "create", "moderation")
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.images.edit(image=("layer.png", data, "image/png"), prompt="x", model="gpt-image-2")
+    assert refused.value.code == "moderation_blocked"
+    wrong = openai.OpenAI(api_key="invalid", base_url=sandbox.base_urls["openai"], max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        wrong.images.edit(image=("layer.png", data, "image/png"), prompt="x", model="gpt-image-2")
+    with pytest.raises(openai.NotFoundError):
+        oai(sandbox, "openai-responses").responses.retrieve("resp_nothing_here")
+    sandbox.inject("openai", "create", "http_429", retry_after=0.1)
+    with pytest.raises(openai.RateLimitError):
+        client.images.edit(image=("layer.png", data, "image/png"), prompt="x", model="gpt-image-2")
+
+
+def test_replicate_and_fal_errors_are_read_by_the_official_clients(sandbox, fal):
+    wrong = replicate.Client(api_token="invalid", base_url=sandbox.base_urls["replicate"])
+    with pytest.raises(replicate.exceptions.ReplicateError) as refused:
+        wrong.models.predictions.create(model="openai/gpt-image-2", input=replicate_input(png_bytes()))
+    assert refused.value.status == 401
+    with pytest.raises(replicate.exceptions.ReplicateError) as invalid:
+        rep(sandbox).models.predictions.create(
+            model="openai/gpt-image-2", input=dict(replicate_input(png_bytes()), aspect_ratio="7:1"))
+    assert invalid.value.status == 422 and "aspect_ratio" in (invalid.value.detail or "")
+    bad_fal = fal_client.SyncClient(key="invalid", default_timeout=30)
+    with pytest.raises(fal_client.FalClientHTTPError) as http_error:
+        bad_fal.submit("openai/gpt-image-2/edit", arguments=fal_arguments(png_bytes()))
+    assert http_error.value.status_code == 401
