@@ -48,6 +48,10 @@ def test_docker_edit_cancel_errors_settings(krita, krita_host):
     assert data["eachlabs_status"].startswith("from EACHLABS_API_KEY (environment wins)")
     assert data["fal_field_text"] == "" and "98765" not in data["fal_placeholder"].replace("8765", "")
     assert data["eachlabs_resolved_from"] == "env"
+    assert data["test_busy"] is True
+    said = data["test_result"]
+    assert "Key accepted" in said and "gpt-4.1-mini" in said and "…4321" in said, said
+    assert "typed-openai" not in said and "Traceback" not in said
 
     shot = Path(data["screenshot"])
     assert shot.stat().st_size > 5000

@@ -113,6 +113,14 @@ def scenario(ctx):
                fal_field_text=again.key_fields["fal"].text(),
                fal_placeholder=again.key_fields["fal"].placeholderText(),
                eachlabs_resolved_from=s.resolve({"provider": "eachlabs"}).sources.get("api_key"))
+    # Test connection for OpenAI's Responses route with a key typed into the OpenAI field (not saved): the
+    # check runs on a worker thread while Krita keeps painting, and says in words what works
+    again.provider.setCurrentText("openai-responses")
+    again.key_fields["openai"].setText("typed-openai-4321")
+    again.test_button.click()
+    busy = not again.test_button.isEnabled()
+    yield (lambda: again.test_button.isEnabled(), 30)
+    ctx.report(test_busy=busy, test_result=again.test_result.text())
     after = kutil.composite(doc)
     ctx.report(first_result_changed=after != before)
     ctx.done()
