@@ -30,6 +30,7 @@ from .errors import (
 from .imagesniff import sniff
 from .ledger import JobRecord, Ledger
 from .models import EditRequest, EventKind, JobEvent, JobState, PollResult, Quality, RemoteStatus, Size
+from .poll_schedule import PollTiming, next_poll
 from .pricing import actual
 from .providers.base import Provider
 from .reconcile import client_tag_for
@@ -59,7 +60,8 @@ class CancelToken:
 class PollPolicy:
     """Notice completion quickly without hammering the API: short first waits, then a slow climb.
     each::labs' own example polls every 2 s (docs/providers.md "each::labs: polling"); edits take
-    ~40–170 s."""
+    ~40–170 s. On providers that can only be polled, once a few jobs of the same model, quality and size
+    have finished, the polls follow how long those took instead (`poll_schedule`), with no more requests."""
 
     first: float = 1.0
     factor: float = 1.5
@@ -69,6 +71,11 @@ class PollPolicy:
     hold: float = 5.0
     #: give up after this many seconds of failing polls in a row (network down), job stays resumable
     max_transient: float = 120.0
+    #: learn the poll schedule from the ledger's finished jobs (False: always the fixed climb)
+    learn: bool = True
+
+    def timing(self) -> PollTiming:
+        return PollTiming(first=self.first, factor=self.factor, cap=self.cap)
 
     def delays(self):
         d = self.first
@@ -99,7 +106,11 @@ class JobRunner:
         self.deadline = deadline
         self.policy = policy or PollPolicy()
         self._started = time.monotonic()
+        #: monotonic moment the provider accepted the job: the poll schedule counts from it
+        self._accepted = self._started
         self._job: JobRecord | None = None
+        #: seconds from acceptance to the provider finishing, for the ledger (successful polled jobs)
+        self._took: float | None = None
 
     # --- helpers -------------------------------------------------------------------------------------
     def _elapsed(self) -> float:
@@ -145,6 +156,7 @@ class JobRunner:
             return self._fail(SubmissionUnknown(f"Sending failed unexpectedly ({exc!r}); not re-sent."),
                               JobState.UNKNOWN)
         self._move(JobState.SUBMITTED, f"Accepted as {submission.handle.remote_id}", handle=submission.handle)
+        self._accepted = time.monotonic()
         if submission.result is not None:
             return self._finish(submission.result)
         return self._poll_loop()
@@ -155,6 +167,8 @@ class JobRunner:
         self._started = time.monotonic()
         if job.handle is None:
             raise GptEditError(f"Job {job.id[:8]} never reached {job.provider}; there is nothing to resume.")
+        accepted = self.ledger.accepted_at(job.id)
+        self._accepted = self._started - max(0.0, time.time() - accepted) if accepted else self._started
         if job.state is not JobState.RUNNING:
             self._move(JobState.RUNNING, "Resumed")
         return self._poll_loop()
@@ -174,6 +188,10 @@ class JobRunner:
         delays = self.policy.delays()
         failing_since: float | None = None
         first = True
+        learned = self._learned_history()
+        timing = self.policy.timing()
+        last_pending: float | None = None
+        planned = 0.0
         while True:
             if self.cancel_token.cancelled:
                 return self._cancel_remote()
@@ -181,9 +199,18 @@ class JobRunner:
                 return self._fail(DeadlineExceeded(
                     f"Still not finished after {int(self.deadline)} s; stopped waiting. The job keeps its place "
                     f"at {self._job.provider}: resume it later (jobs resume {self._job.id[:8]})."))
-            wait = 0.0 if first else next(delays)
-            first = False
             hold = self.policy.hold if self.provider.can_hold_poll else 0.0
+            if first:
+                wait = 0.0
+            elif learned and not hold:
+                # the learned plan is in seconds since acceptance; a moment already past is skipped, not
+                # caught up on, and a little jitter keeps a batch apart
+                now = time.monotonic() - self._accepted
+                planned = next_poll(learned, max(planned, now), timing)
+                wait = (planned - now) * random.uniform(0.95, 1.05)
+            else:
+                wait = next(delays)
+            first = False
             if wait and not hold and self.cancel_token.sleep(wait):
                 return self._cancel_remote()
             asked = time.monotonic()
@@ -203,7 +230,11 @@ class JobRunner:
                 return self._fail(exc)
             self.ledger.heartbeat(self._job.id)
             if result.status.terminal:
+                if result.status is RemoteStatus.SUCCEEDED and not hold:
+                    # it finished between the last poll that saw it running and this one
+                    self._took = ((last_pending or self._accepted) + asked) / 2 - self._accepted
                 return self._finish(result)
+            last_pending = asked
             if self._job.state is not JobState.RUNNING or result.detail != self._job.remote_status:
                 self._move(JobState.RUNNING, result.detail or "running", remote_status=result.detail)
             msg = result.detail or "running"
@@ -217,6 +248,18 @@ class JobRunner:
                 pause = next(delays)
             if pause and self.cancel_token.sleep(pause):
                 return self._cancel_remote()
+
+    def _learned_history(self) -> list[float]:
+        """Durations of finished jobs like this one, when the provider can only be polled."""
+        if not self.policy.learn or self.provider.can_hold_poll:
+            return []
+        job, req = self._job, self._job.request
+        try:
+            history = self.ledger.durations(job.protocol, job.base_url, job.model, str(req.get("quality", "")),
+                                            str(req.get("size", "")))
+        except Exception:  # a schedule is never worth losing a paid job over
+            return []
+        return history if len(history) >= self.policy.timing().min_history else []
 
     def _cancel_remote(self) -> JobRecord:
         handle = self._job.handle
@@ -237,6 +280,8 @@ class JobRunner:
             fields["usage"] = result.usage.to_json()
         if result.cost_usd is not None:
             fields["cost"] = result.cost_usd
+        if result.status is RemoteStatus.SUCCEEDED and self._took is not None:
+            fields["took"] = round(self._took, 3)
         if result.status is RemoteStatus.CANCELLED:
             return self._move(JobState.CANCELLED, "Cancelled at the provider.", **fields)
         if result.status is RemoteStatus.FAILED:

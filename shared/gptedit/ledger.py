@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     batch TEXT,
     owner TEXT,
     heartbeat REAL,
-    seam TEXT
+    seam TEXT,
+    took REAL
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_created ON jobs(created);
@@ -89,6 +90,9 @@ class JobRecord:
     heartbeat: float = 0.0
     #: what the seam correction did to the inserted answer (gptedit.seam.correct.SeamReport.to_json())
     seam: dict | None = None
+    #: seconds the provider took from accepting the job to finishing it (successful polled jobs only): the
+    #: poll schedule of later jobs like this one is learned from it
+    took: float | None = None
     created: float = 0.0
     updated: float = 0.0
 
@@ -319,6 +323,31 @@ class Ledger:
                 continue
         return ids
 
+    def durations(self, protocol: str, base_url: str, model: str, quality: str, size: str,
+                  limit: int = 20) -> list[float]:
+        """How long the latest successful jobs of this model, quality and size took at this API (seconds
+        from acceptance to finish), newest first."""
+        rows = self._conn().execute(
+            "SELECT took, request FROM jobs WHERE protocol = ? AND base_url = ? AND model = ? "
+            "AND took IS NOT NULL ORDER BY created DESC LIMIT 500", (protocol, base_url, model)).fetchall()
+        out = []
+        for row in rows:
+            try:
+                req = json.loads(row["request"] or "{}")
+            except ValueError:
+                continue
+            if req.get("quality") == quality and req.get("size") == size:
+                out.append(float(row["took"]))
+                if len(out) >= limit:
+                    break
+        return out
+
+    def accepted_at(self, job_id: str) -> float | None:
+        """Wall time the provider accepted the job (its latest `submitted` event), if it did."""
+        row = self._conn().execute("SELECT MAX(at) AS at FROM events WHERE job_id = ? AND state = ?",
+                                   (job_id, JobState.SUBMITTED.value)).fetchone()
+        return row["at"] if row and row["at"] is not None else None
+
     def orphans(self) -> list[JobRecord]:
         """Unfinished jobs whose driving process is gone: to resume, or to flag as unknown."""
         active = (JobState.QUEUED, JobState.SUBMITTING, JobState.SUBMITTED, JobState.RUNNING)
@@ -327,7 +356,7 @@ class Ledger:
 
 #: columns added after the first release, with their types: a ledger written by an older version gets them
 #: on first open (sqlite's ADD COLUMN keeps every row; old rows read as NULL)
-_ADDED_COLUMNS = {"seam": "TEXT"}
+_ADDED_COLUMNS = {"seam": "TEXT", "took": "REAL"}
 
 
 def _add_missing_columns(conn: sqlite3.Connection) -> None:
@@ -387,6 +416,7 @@ def _from_row(row: sqlite3.Row) -> JobRecord:
         owner=d.get("owner") or "",
         heartbeat=d.get("heartbeat") or 0.0,
         seam=json.loads(d["seam"]) if d.get("seam") else None,
+        took=d.get("took"),
         created=d["created"],
         updated=d["updated"],
     )

@@ -95,3 +95,32 @@ def test_concurrent_writers_do_not_lose_updates():
         t.join()
     assert all(ledger.get(j.id).remote_status == "step 24" for j in jobs)
     assert os.path.exists(ledger.path)
+
+
+def test_durations_of_finished_jobs_of_the_same_model_quality_and_size_newest_first():
+    ledger = Ledger()
+    req = {"n": 1, "quality": "high", "size": "auto"}
+    for took in (50.0, 55.0, 60.0):
+        job = ledger.create(_job(request=req))
+        ledger.update(job.id, state=JobState.FETCHED, took=took)
+    ledger.update(ledger.create(_job(request={**req, "quality": "low"})).id, took=20.0)
+    ledger.update(ledger.create(_job(request={**req, "size": "1024x1024"})).id, took=30.0)
+    ledger.update(ledger.create(_job(request=req, model="gpt-image-1.5")).id, took=40.0)
+    ledger.create(_job(request=req))  # still running: nothing to learn from
+    got = ledger.durations("eachlabs", "http://127.0.0.1:1/eachlabs", "gpt-image-v2-edit", "high", "auto")
+    assert sorted(got) == [50.0, 55.0, 60.0]
+    assert ledger.durations("eachlabs", "http://elsewhere", "gpt-image-v2-edit", "high", "auto") == []
+    assert ledger.durations("eachlabs", "http://127.0.0.1:1/eachlabs", "gpt-image-v2-edit", "high", "auto",
+                            limit=2) and len(ledger.durations(
+                                "eachlabs", "http://127.0.0.1:1/eachlabs", "gpt-image-v2-edit", "high", "auto",
+                                limit=2)) == 2
+
+
+def test_accepted_at_is_the_latest_submitted_event():
+    ledger = Ledger()
+    job = ledger.create(_job())
+    assert ledger.accepted_at(job.id) is None
+    before = time.time()
+    ledger.update(job.id, state=JobState.SUBMITTED)
+    at = ledger.accepted_at(job.id)
+    assert at is not None and before <= at <= time.time()
