@@ -5,9 +5,11 @@
     job.wait(120)            # Krita stays responsive while waiting
     print(job.state, job.message, job.layer.name() if job.layer else None)
 
-Options: provider, model, quality, size ("auto" or "WxH"), n (variations), output_format, background,
-padding, max_send_side, source ("layer" = the active layer, "visible" = the composited image),
-references (True: send the other visible layers as reference images), insert (False: fetch only).
+Options: provider, model, quality (low … max, as the model has them), complexity (GPT Image 2.6: low,
+medium, high), size ("auto" or "WxH"), n (variations), output_format, background, padding, max_send_side,
+source ("layer" = the active layer, "visible" = the composited image), references (True: send the other
+visible layers as reference images), markup (a paint layer — node, unique id or name — whose strokes show
+the model where and what to change; sent as the markup overlay, left as drawn), insert (False: fetch only).
 Anything not given comes from the environment, then the shared config file, then the defaults.
 """
 
@@ -16,13 +18,14 @@ from __future__ import annotations
 from gptedit import recipe
 from gptedit import settings as settings_mod
 from gptedit.errors import BadInput
+from gptedit.model_options import check_settings_choices
 
 from .canvas_read import paint_target, read_snapshot
 from .session import JOBS, KritaJob
 
 #: options that go to settings.resolve; the rest are read here
 SETTING_KEYS = ("provider", "model", "base_url", "quality", "size", "n", "output_format", "background",
-                "padding", "max_send_side", "stream", "deadline")
+                "padding", "max_send_side", "stream", "deadline", "complexity")
 
 
 def resolve_settings(options: dict) -> settings_mod.Settings:
@@ -37,7 +40,7 @@ def edit(prompt: str, document=None, layer=None, **options) -> KritaJob:
     document, an empty prompt or layer, an unknown option value."""
     from krita import Krita
 
-    unknown = set(options) - set(SETTING_KEYS) - {"source", "references", "insert", "incremental"}
+    unknown = set(options) - set(SETTING_KEYS) - {"source", "references", "insert", "incremental", "markup"}
     if unknown:
         raise BadInput(f"Unknown option(s): {', '.join(sorted(unknown))}.")
     prompt = recipe.clean_prompt(prompt)
@@ -45,9 +48,14 @@ def edit(prompt: str, document=None, layer=None, **options) -> KritaJob:
     if doc is None:
         raise BadInput("No document is open. Open or create an image first.")
     settings = resolve_settings(options)
+    markup = options.get("markup") or None
+    # what the model lacks is refused before a pixel is read (a retired model names its replacement)
+    check_settings_choices(settings.protocol, settings.model, quality=settings.quality,
+                           complexity=settings.complexity if settings.sources.get("complexity") == "flag" else None,
+                           markup=markup is not None)
     node = layer or paint_target(doc)
     snapshot = read_snapshot(doc, settings, source=options.get("source") or "layer", node=node,
-                             references=bool(options.get("references")))
+                             references=bool(options.get("references")), markup=markup)
     job = KritaJob(doc, snapshot, settings, prompt, above=node,
                    insert=options.get("insert", True), incremental=options.get("incremental", True))
     return job.start()

@@ -39,6 +39,9 @@ class Snapshot:
     color: colors.ColorInfo
     #: other visible layers as references: (name, BGRA bytes of the context box)
     references: list[tuple[str, bytes]] = field(default_factory=list)
+    #: the layer chosen as Markup, B,G,R,A over the context box (transparent where nothing is drawn)
+    markup: bytes | None = None
+    markup_name: str = ""
 
     def context(self) -> dict:
         """What the ledger stores to put the result back later (Insert again, resume after a crash)."""
@@ -89,8 +92,61 @@ def _layer_is_empty(node, box: Box) -> bool:
         bounds.x(), bounds.y(), bounds.width(), bounds.height()).intersect(box).empty
 
 
+def find_layer(doc, wanted):
+    """A layer given as a node, a unique id or a name (the topmost of that name), or None for none."""
+    if wanted is None or wanted == "":
+        return None
+    if not isinstance(wanted, str):
+        return wanted
+    by_name = None
+    stack = list(doc.rootNode().childNodes())  # bottom to top: popping visits the topmost first
+    while stack:
+        node = stack.pop()
+        if node.uniqueId().toString() == wanted:
+            return node
+        if by_name is None and node.name() == wanted:
+            by_name = node
+        stack.extend(node.childNodes())
+    if by_name is None:
+        raise BadInput(f"There is no layer “{wanted}” to use as markup.")
+    return by_name
+
+
+def markup_layers(doc) -> list:
+    """Paint layers that can be chosen as Markup, top to bottom (groups opened)."""
+    out = []
+
+    def walk(parent):
+        for node in reversed(parent.childNodes()):
+            if node.type() == "paintlayer":
+                out.append(node)
+            elif node.type() == "grouplayer":
+                walk(node)
+
+    if doc is not None:
+        walk(doc.rootNode())
+    return out
+
+
+def read_markup(doc, markup, node, box: Box, source: str) -> bytes:
+    """The markup layer over the context box as sRGB B,G,R,A. The layer is only read: its pixels and its
+    visibility stay as the user left them. Refused when it is the layer being edited, when its strokes
+    would also be baked into the visible image sent, or when nothing is drawn in the box."""
+    if markup.type() != "paintlayer":
+        raise BadInput(f"“{markup.name()}” is not a paint layer; draw the markup on a paint layer.")
+    if node is not None and markup.uniqueId().toString() == node.uniqueId().toString():
+        raise BadInput(f"“{markup.name()}” is the layer being edited; draw the markup on a layer of its own.")
+    if source == "visible" and markup.visible():
+        raise BadInput(f"The markup layer “{markup.name()}” is visible, so its strokes would be part of the "
+                       "visible image sent. Hide it (it is still sent as markup) or send the active layer.")
+    pixels = colors.read_node_srgb8(doc, markup, box)
+    if not any(pixels[3::4]):
+        raise BadInput(f"Nothing is drawn on the markup layer “{markup.name()}” in the area being edited.")
+    return pixels
+
+
 def read_snapshot(doc, settings: Settings, *, source: str = "layer", node=None,
-                  references: bool = False) -> Snapshot:
+                  references: bool = False, markup=None) -> Snapshot:
     """Plan the edit and copy the pixels out. Raises BadInput with a message for people."""
     if doc is None:
         raise BadInput("No document is open. Open or create an image first.")
@@ -116,25 +172,31 @@ def read_snapshot(doc, settings: Settings, *, source: str = "layer", node=None,
     mask = None
     if plan.selection is not None:
         mask = bytes(doc.selection().pixelData(box.x, box.y, box.width, box.height))
+    markup_node = find_layer(doc, markup)
+    markup_pixels = read_markup(doc, markup_node, node, box, source) if markup_node is not None else None
     refs: list[tuple[str, bytes]] = []
     if references:
-        refs = _reference_layers(doc, node, box, max_count=recipe.what_to_send(settings).references)
+        refs = _reference_layers(doc, node, box, max_count=recipe.what_to_send(settings).references,
+                                 skip=markup_node)
     return Snapshot(
         doc_name=doc.name() or "Untitled", doc_path=doc.fileName() or "", canvas_w=w, canvas_h=h, plan=plan,
         pixels=pixels, mask=mask, node_name=node.name() if node is not None else "", source=source,
         node_uid=node.uniqueId().toString() if node is not None else "", color=color, references=refs,
+        markup=markup_pixels, markup_name=markup_node.name() if markup_node is not None else "",
     )
 
 
-def _reference_layers(doc, current, box: Box, max_count: int) -> list[tuple[str, bytes]]:
+def _reference_layers(doc, current, box: Box, max_count: int, skip=None) -> list[tuple[str, bytes]]:
     """The other visible top-level paint/group layers with pixels in the box: extra context for the model
     (the API's "reference images"). Skipped: the edited layer, hidden, empty and single-colour ones."""
     out: list[tuple[str, bytes]] = []
     cur_id = current.uniqueId().toString() if current is not None else ""
+    # the markup layer is an instruction, not a picture of the scene
+    skip_id = skip.uniqueId().toString() if skip is not None else ""
     for node in reversed(doc.rootNode().childNodes()):
         if len(out) >= max_count:
             break
-        if node.uniqueId().toString() == cur_id or not node.visible() or node.type().endswith("mask"):
+        if node.uniqueId().toString() in (cur_id, skip_id) or not node.visible() or node.type().endswith("mask"):
             continue
         if _layer_is_empty(node, box):
             continue

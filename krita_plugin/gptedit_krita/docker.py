@@ -9,11 +9,12 @@ import json
 from gptedit import settings as settings_mod
 from gptedit.catalog import PROVIDERS, model_info
 from gptedit.errors import GptEditError
-from gptedit.models import Background, OutputFormat, Quality
-from gptedit.retirement import offered_ids
+from gptedit.models import Background, Complexity, OutputFormat, Quality
+from gptedit.retirement import menu_label, offered_models
 from krita import DockWidget, Krita
 
 from . import api, estimate
+from .canvas_read import markup_layers
 from .history import HistoryPanel
 from .job_list import JobList
 from .qt import (
@@ -51,12 +52,36 @@ def _write_setting(key: str, value: str) -> None:
     Krita.instance().writeSetting("gptedit", key, value)
 
 
+NO_MARKUP = "None"
+
+
+class MarkupCombo(QComboBox):
+    """The paint layers of the active document, listed afresh each time the list opens (layers come and go
+    while the docker stays open)."""
+
+    def showPopup(self) -> None:  # noqa: N802 - Qt's name
+        self.refresh()
+        super().showPopup()
+
+    def refresh(self) -> None:
+        current = self.currentData() or ""
+        self.blockSignals(True)
+        self.clear()
+        self.addItem(NO_MARKUP, "")
+        for node in markup_layers(Krita.instance().activeDocument()):
+            self.addItem(node.name(), node.uniqueId().toString())
+        index = self.findData(current)
+        self.setCurrentIndex(index if index >= 0 else 0)
+        self.blockSignals(False)
+
+
 class GptEditDocker(DockWidget):
     def __init__(self):
         super().__init__()
         self.setWindowTitle(DOCKER_TITLE)
         DOCKERS.append(self)
         self.last_job = None
+        self._markup_allowed = False
         root = QWidget(self)
         tabs = QTabWidget(root)
         tabs.addTab(self._build_edit_tab(), "Edit")
@@ -90,6 +115,14 @@ class GptEditDocker(DockWidget):
         self.model = QComboBox()
         self.quality = QComboBox()
         self.quality.addItems([q.value for q in Quality])
+        self.complexity = QComboBox()
+        self.complexity.addItem("model default", "")
+        for c in Complexity:
+            self.complexity.addItem(c.value, c.value)
+        self.complexity.setToolTip("How much the model plans the picture before drawing it (GPT Image 2.6)")
+        self.markup = MarkupCombo()
+        self.markup.setToolTip("A paint layer with arrows, circles or notes showing where and what to change; "
+                               "sent as the markup overlay and left as you drew it")
         self.size = QComboBox()
         self.size.setEditable(True)
         self.n = QSpinBox()
@@ -103,18 +136,21 @@ class GptEditDocker(DockWidget):
             self.source.addItem(label, key)
         self.references = QCheckBox("Send other visible layers as references")
         self.model.currentTextChanged.connect(self._model_changed)
-        for w in (self.quality, self.size, self.output_format, self.background):
+        for w in (self.quality, self.size, self.output_format, self.background, self.markup, self.complexity):
             w.currentTextChanged.connect(self.update_estimate)
         self.n.valueChanged.connect(self.update_estimate)
         form = QFormLayout()
+        self.form = form
         form.addRow("Provider", self.provider)
         form.addRow("Model", self.model)
         form.addRow("Quality", self.quality)
+        form.addRow("Complexity", self.complexity)
         form.addRow("Size", self.size)
         form.addRow("Variations", self.n)
         form.addRow("Format", self.output_format)
         form.addRow("Background", self.background)
         form.addRow("Send", self.source)
+        form.addRow("Markup", self.markup)
         form.addRow("", self.references)
         self.cost_label = QLabel("")
         self.edit_button = QPushButton("Edit")
@@ -155,8 +191,17 @@ class GptEditDocker(DockWidget):
             s = settings_mod.Settings()
         self._set_combo(self.provider, s.provider)
         self._provider_changed(s.provider)
-        self._set_combo(self.model, s.model)
+        if s.model and self.model.findData(s.model) < 0:
+            # a saved model that has been shut down: say so, and leave the provider's default selected
+            try:
+                model_info(s.protocol, s.model)
+            except GptEditError as exc:
+                self.show_message(exc.message, error=True)
+        self._set_combo(self.model, s.model, data=True)
         self._set_combo(self.quality, _read_setting("quality", s.quality.value))
+        self._set_combo(self.complexity, _read_setting("complexity", s.complexity.value if s.complexity else ""),
+                        data=True)
+        self.markup.refresh()
         self._set_combo(self.size, _read_setting("size", s.size))
         self.n.setValue(int(_read_setting("n", str(s.n)) or 1))
         self._set_combo(self.output_format, _read_setting("output_format", s.output_format.value))
@@ -181,16 +226,32 @@ class GptEditDocker(DockWidget):
         self.model.blockSignals(True)
         self.model.clear()
         # shut-down models are never offered (retirement.py); a saved one is refused with its replacement
-        self.model.addItems(offered_ids(protocol))
-        self._set_combo(self.model, info.default_model)
+        for m in offered_models(protocol):
+            self.model.addItem(menu_label(m), m.id)  # the label warns of a shutdown date within a month
+        self._set_combo(self.model, info.default_model, data=True)
         self.model.blockSignals(False)
         self._model_changed()
 
     def _model_changed(self) -> None:
         try:
-            info = model_info(self.protocol(), self.model.currentText())
-        except GptEditError:
+            info = model_info(self.protocol(), self.model_id())
+        except GptEditError as exc:
+            self.show_message(exc.message, error=True)
             return
+        # only what the model has is offered: its quality tiers, complexity and markup
+        quality = self.quality.currentText() or Quality.MEDIUM.value
+        self.quality.blockSignals(True)
+        self.quality.clear()
+        self.quality.addItems(info.quality_choices())
+        self._set_combo(self.quality, quality if quality in info.quality_choices() else Quality.MEDIUM.value)
+        self.quality.blockSignals(False)
+        self._show_row(self.complexity, bool(info.complexities))
+        if not info.complexities:
+            self.complexity.setCurrentIndex(0)
+        self._show_row(self.markup, info.supports_markup)
+        self._markup_allowed = info.supports_markup
+        if not info.supports_markup:
+            self.markup.setCurrentIndex(0)
         current = self.size.currentText() or "auto"
         self.size.blockSignals(True)
         self.size.clear()
@@ -200,6 +261,15 @@ class GptEditDocker(DockWidget):
         self.n.setMaximum(info.max_n)
         self.update_estimate()
 
+    def _show_row(self, field, visible: bool) -> None:
+        field.setVisible(visible)
+        label = self.form.labelForField(field)
+        if label is not None:
+            label.setVisible(visible)
+
+    def model_id(self) -> str:
+        return self.model.currentData() or self.model.currentText()
+
     def protocol(self) -> str:
         p = self.provider.currentText()
         return "eachlabs" if p == settings_mod.SANDBOX else p
@@ -208,8 +278,10 @@ class GptEditDocker(DockWidget):
         """The docker's choices as api.edit() options."""
         return {
             "provider": self.provider.currentText(),
-            "model": self.model.currentText(),
+            "model": self.model_id(),
             "quality": self.quality.currentText(),
+            "complexity": self.complexity.currentData() or "",
+            "markup": (self.markup.currentData() or "") if self._markup_allowed else "",
             "size": self.size.currentText() or "auto",
             "n": self.n.value(),
             "output_format": self.output_format.currentText(),
@@ -226,6 +298,17 @@ class GptEditDocker(DockWidget):
             self.references.setChecked(bool(value))
         elif name == "source":
             self._set_combo(self.source, value, data=True)
+        elif name == "complexity":
+            self._set_combo(self.complexity, str(value or ""), data=True)
+        elif name == "markup":
+            # a layer name, a unique id, a node, or "" / None for no markup
+            self.markup.refresh()
+            wanted = value.uniqueId().toString() if hasattr(value, "uniqueId") else str(value or "")
+            index = self.markup.findData(wanted)
+            self.markup.setCurrentIndex(index if index >= 0 else max(0, self.markup.findText(wanted)))
+        elif name == "model":
+            self._set_combo(self.model, str(value), data=True)
+            self._model_changed()
         else:
             combo = getattr(self, name)
             self._set_combo(combo, str(value))
@@ -236,7 +319,7 @@ class GptEditDocker(DockWidget):
 
     def _save_choices(self) -> None:
         o = self.options()
-        for key in ("quality", "size", "output_format", "background", "source"):
+        for key in ("quality", "complexity", "size", "output_format", "background", "source"):
             _write_setting(key, str(o[key]))
         _write_setting("n", str(o["n"]))
         _write_setting("references", "true" if o["references"] else "false")

@@ -18,7 +18,8 @@ def estimate_for_doc(doc, options: dict, prompt_chars: int = 0):
     plan = None
     if doc is not None:
         plan = recipe.plan_for(settings, doc.width(), doc.height(), selection_box(doc))
-    return recipe.quote(settings, plan, prompt_chars)
+    # the chosen tier is priced as chosen; a markup layer is one more picture sent
+    return recipe.quote(settings, plan, prompt_chars, markup=bool(options.get("markup")))
 
 
 def docker_text(doc, options: dict, prompt_chars: int = 0) -> str:

@@ -71,7 +71,11 @@ def build_request(snapshot: Snapshot, settings: Settings, prompt: str) -> EditRe
     mask = None
     if snapshot.mask is not None and sending.mask:
         mask = encode_mask(snapshot.mask, box.width, box.height, send.width, send.height)
-    return recipe.build_request(settings, prompt, images, mask=mask, size=plan.request_size)
+    markup = None
+    if snapshot.markup is not None:
+        # scaled like the picture, so every stroke stays over what it points at
+        markup = encode_image(snapshot.markup, box.width, box.height, send.width, send.height, "markup.png")
+    return recipe.build_request(settings, prompt, images, mask=mask, markup=markup, size=plan.request_size)
 
 
 def decode_result(data: bytes, width: int, height: int) -> bytes:

@@ -19,6 +19,7 @@ from .catalog import PROVIDERS, ModelInfo, model_info
 from .errors import BadInput, Unsupported
 from .geometry import Box, Plan, plan_edit
 from .imagesniff import ImageInfo, check_image
+from .model_options import check_choices, effective_complexity, models_with
 from .models import Background, CostEstimate, EditRequest, ImageInput, OutputFormat, Size
 from .pricing import estimate
 from .settings import Settings
@@ -63,17 +64,21 @@ class Sending:
     #: whether the model takes the selection as a mask (without one, the selection still shapes the result
     #: through the mask the host puts on the inserted layer)
     mask: bool
+    #: whether the model takes a markup overlay (a host reads the chosen markup layer only then)
+    markup: bool = False
 
 
 def what_to_send(settings: Settings) -> Sending:
     info = model_for(settings)
-    return Sending(references=max(0, info.max_inputs - 1), mask=info.supports_mask)
+    return Sending(references=max(0, info.max_inputs - 1), mask=info.supports_mask, markup=info.supports_markup)
 
 
 def build_request(settings: Settings, prompt: str, images: list[ImageInput], *,
-                  mask: ImageInput | None = None, size: Size | None | str = None) -> EditRequest:
+                  mask: ImageInput | None = None, markup: ImageInput | None = None,
+                  size: Size | None | str = None) -> EditRequest:
     """An edit request with every option taken from resolved settings. `size`: the plan's request size
-    (hosts); None takes the settings' own size ("auto" or WIDTHxHEIGHT, the command line)."""
+    (hosts); None takes the settings' own size ("auto" or WIDTHxHEIGHT, the command line). `markup`: the
+    overlay of strokes for the first image, the same size as it."""
     if isinstance(size, str) or size is None:
         size = Size.parse(size if isinstance(size, str) else settings.size)
     return EditRequest(
@@ -86,6 +91,8 @@ def build_request(settings: Settings, prompt: str, images: list[ImageInput], *,
         n=settings.n,
         output_format=settings.output_format,
         background=settings.background,
+        complexity=effective_complexity(settings, model_for(settings)),
+        markup=markup,
     )
 
 
@@ -107,31 +114,11 @@ def image_info(image: ImageInput, what: str) -> ImageInfo:
     return info
 
 
-def _models_with(flag: str) -> str:
-    """Current models with a capability, for "use a model that takes one (…)" hints."""
-    from .retirement import offered_models  # late: retirement imports the catalog this module uses
-
-    names = [f"{p.label} {m.id}" for p in PROVIDERS.values() for m in offered_models(p.name)
-             if getattr(m, flag)]
-    return ", ".join(names) or "none at the moment"
-
-
 def check_options(request: EditRequest, model: ModelInfo, where: str) -> None:
-    """The options that follow the model: quality tier, complexity, markup (part of `check_request`, and on
-    its own for a front end that checks a choice before it has pixels)."""
-    if request.quality not in model.qualities:
-        raise Unsupported(f"{where} has no quality {request.quality.value!r}; choose "
-                          f"{', '.join(model.quality_choices())}.")
-    if request.complexity is not None and request.complexity not in model.complexities:
-        if not model.complexities:
-            raise Unsupported(f"{where} has no complexity setting (GPT Image 2.6 models have one); "
-                              "leave it unset.")
-        raise Unsupported(f"{where} has no complexity {request.complexity.value!r}; choose "
-                          f"{', '.join(model.complexity_choices())}.")
-    if request.markup is not None and not model.supports_markup:
-        takers = _models_with("supports_markup")
-        raise Unsupported(f"{where} cannot take a markup layer, so your strokes would be ignored. Edit "
-                          f"without markup, or use a model that takes it ({takers}).")
+    """The options that follow the model: quality tier, complexity, markup (part of `check_request`; a front
+    end checks a choice before it has pixels with `model_options.check_settings_choices`, the same words)."""
+    check_choices(model, where, quality=request.quality, complexity=request.complexity,
+                  markup=request.markup is not None)
 
 
 def check_request(request: EditRequest, model: ModelInfo, provider_label: str) -> None:
@@ -168,7 +155,7 @@ def check_request(request: EditRequest, model: ModelInfo, provider_label: str) -
         if not model.supports_mask:
             raise Unsupported(
                 f"{where} cannot take a mask, so it would repaint the whole picture. Edit without the "
-                f"selection mask, or use a model that takes one ({_models_with('supports_mask')})."
+                f"selection mask, or use a model that takes one ({models_with('supports_mask')})."
             )
         mask = image_info(request.mask, "mask")
         # OpenAI's rule (docs/providers.md "OpenAI: request fields"): a PNG with alpha, the size of the first
@@ -199,23 +186,27 @@ def check(settings: Settings, request: EditRequest) -> None:
 
 
 def _price(settings: Settings, size: Size | None, inputs: list[Size], prompt_chars: int, *,
-           model: str = "", quality=None, n: int | None = None) -> CostEstimate:
-    """The one plan → price step (pricing.estimate with the settings' provider, model, quality and count)."""
+           model: str = "", quality=None, n: int | None = None, markup: bool = False) -> CostEstimate:
+    """The one plan → price step (pricing.estimate with the settings' provider, model, quality and count;
+    a markup overlay is one more picture sent)."""
     return estimate(settings.protocol, model or settings.model, size,
                     settings.quality if quality is None else quality, settings.n if n is None else n,
-                    input_images=inputs, prompt_chars=prompt_chars)
+                    input_images=inputs, prompt_chars=prompt_chars, markup=markup)
 
 
-def quote(settings: Settings, plan: Plan | None = None, prompt_chars: int = 0) -> CostEstimate:
+def quote(settings: Settings, plan: Plan | None = None, prompt_chars: int = 0, *,
+          markup: bool = False) -> CostEstimate:
     """What an edit will cost before its pixels are read: for the plan's expected output size and its one
-    sent picture, or (no plan: no document yet) for the settings' size alone."""
+    sent picture (plus the markup overlay when one is chosen), or (no plan: no document yet) for the
+    settings' size alone."""
     if plan is None:
-        return _price(settings, Size.parse(settings.size), [], prompt_chars)
-    return _price(settings, plan.request_size or plan.suggested_size, [plan.send_size], prompt_chars)
+        return _price(settings, Size.parse(settings.size), [], prompt_chars, markup=markup)
+    return _price(settings, plan.request_size or plan.suggested_size, [plan.send_size], prompt_chars,
+                  markup=markup)
 
 
 def quote_request(settings: Settings, request: EditRequest) -> CostEstimate:
     """What a built request will cost (what the ledger records as the job's estimate)."""
     inputs = [Size(i.width, i.height) for i in request.images if i.width and i.height]
     return _price(settings, request.size, inputs, len(request.prompt), model=request.model,
-                  quality=request.quality, n=request.n)
+                  quality=request.quality, n=request.n, markup=request.markup is not None)

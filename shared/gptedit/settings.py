@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .errors import ConfigError
-from .models import Background, OutputFormat, Quality
+from .models import Background, Complexity, OutputFormat, Quality
 from .paths import config_path
 
 #: The four real providers and the key variable each documents.
@@ -62,6 +62,9 @@ class Settings:
     n: int = 1
     output_format: OutputFormat = OutputFormat.PNG
     background: Background = Background.AUTO
+    #: GPT Image 2.6's planning depth; None = the model's default. A saved preference is used only with
+    #: models that have the setting; given as a flag or script argument it must fit the model
+    complexity: Complexity | None = None
     #: give up waiting on one job after this many seconds (the job stays resumable)
     deadline: float = 900.0
     #: context around a selection, as a fraction of its longer side
@@ -201,6 +204,8 @@ def resolve(
     s.background = _enum(
         Background, pick("background", "GPTEDIT_BACKGROUND", defaults_cfg, _DEFAULTS["background"]), "background"
     )
+    complexity = str(pick("complexity", "GPTEDIT_COMPLEXITY", defaults_cfg, "") or "").strip().lower()
+    s.complexity = None if complexity in ("", "default", "auto") else _enum(Complexity, complexity, "complexity")
     s.deadline = float(pick("deadline", "GPTEDIT_DEADLINE", defaults_cfg, _DEFAULTS["deadline"]))
     s.padding = float(pick("padding", None, defaults_cfg, _DEFAULTS["padding"]))
     s.max_send_side = _int(pick("max_send_side", None, defaults_cfg, _DEFAULTS["max_send_side"]), "max_send_side")
