@@ -22,7 +22,7 @@ from .cli_common import (
     maybe_sandbox,
     settings_flags,
 )
-from .cli_images import load_input, load_mask, write_outputs
+from .cli_images import load_input, load_markup, load_mask, write_outputs
 from .cli_progress import Progress
 from .cli_script import dry_run, emit, job_json, refused_json
 from .engine import (
@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", type=Path, required=True)
     e.add_argument("--mask", type=Path, help="PNG: transparent (or white, for a grey mask) where to edit")
     e.add_argument("--ref", type=Path, nargs="+", default=[], help="reference images")
+    e.add_argument("--markup", type=Path,
+                   help="PNG the size of the input, transparent except arrows, circles or notes that show where "
+                        "and what to change (GPT Image 2.6)")
     seam = e.add_argument_group("seam", "with --mask the answer is lined up with the input, its colours matched "
                                         "and laid over the input through a soft-edged mask")
     seam.add_argument("--raw", action="store_true", help="write the model's answer as it came (no correction)")
@@ -94,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     jx.add_argument("id")
     jx.add_argument("-o", "--output", type=Path, required=True)
 
+    m = sub.add_parser("models", help="current models, their options, prices and shutdown dates")
+    m.add_argument("--provider", choices=PROVIDER_NAMES)
+    m.add_argument("--refresh", action="store_true",
+                   help="ask OpenAI which models your key can use (saved; the plugins then offer only those)")
     s = sub.add_parser("sandbox", help="run the local sandbox server that speaks all four providers' protocols")
     s.add_argument("rest", nargs=argparse.REMAINDER)
 
@@ -138,16 +145,20 @@ def _edit(args) -> int:
     image = load_input(args.input)
     refs = [load_input(r) for r in args.ref]
     mask = load_mask(args.mask, image) if args.mask else None
+    markup = load_markup(args.markup, image) if args.markup else None
     with maybe_sandbox(args, flags(args)) as settings:
-        request = recipe.build_request(settings, args.prompt, [image, *refs], mask=mask)
+        request = recipe.build_request(settings, args.prompt, [image, *refs], mask=mask, markup=markup)
         if args.dry_run:
             emit(dry_run(settings, request, input_path=str(args.input)), pretty=not args.json)
             return EXIT_OK
         provider = preflight(settings, request)
         progress = Progress(quiet=args.quiet)
         est = recipe.quote_request(settings, request)
+        extras = "".join(f" · {x}" for x in (
+            f"complexity {request.complexity.value}" if request.complexity else "",
+            "markup" if request.markup is not None else "") if x)
         progress.line(f"{settings.provider} · {settings.model} · {request.quality.value} · "
-                      f"{settings.size} · n={request.n} · estimated {est.text()}")
+                      f"{settings.size} · n={request.n}{extras} · estimated {est.text()}")
         token = CancelToken()
         with Interrupts(token):
             job = run_edit(settings, request, origin="cli", listener=progress, cancel=token, provider=provider,
@@ -342,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_jobs(args)
         if args.command == "config":
             return cmd_config(args)
+        if args.command == "models":
+            from .cli_models import cmd_models
+
+            return cmd_models(args)
     except ConfigError as exc:
         print(f"gptedit: {exc}", file=sys.stderr)
         return EXIT_CONFIG

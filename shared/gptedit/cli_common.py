@@ -9,7 +9,7 @@ import signal
 import sys
 
 from .jobs import CancelToken
-from .models import Background, OutputFormat, Quality
+from .models import Background, Complexity, OutputFormat, Quality
 from .settings import PROVIDER_NAMES, SANDBOX, resolve
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -22,7 +22,10 @@ def settings_flags(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--base-url", dest="base_url", help="API base URL (gateways, proxies, a sandbox)")
     g.add_argument("--sandbox", action="store_true",
                    help="start a private sandbox server and point the chosen provider's protocol at it")
-    g.add_argument("--quality", choices=[q.value for q in Quality])
+    g.add_argument("--quality", choices=[q.value for q in Quality],
+                   help="xhigh and max: GPT Image 2.5 and 2.6 only (`gptedit models` lists each model's tiers)")
+    g.add_argument("--complexity", choices=[c.value for c in Complexity],
+                   help="how much GPT Image 2.6 plans before drawing (default: the model's, high)")
     g.add_argument("--size", help="WIDTHxHEIGHT or auto (gpt-image-2: any valid custom size)")
     g.add_argument("-n", "--variations", dest="n", type=int, help="number of variations (outputs are numbered)")
     g.add_argument("--format", dest="output_format", choices=[f.value for f in OutputFormat])
@@ -33,8 +36,8 @@ def settings_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def flags(args) -> dict:
-    names = ("provider", "model", "base_url", "quality", "size", "n", "output_format", "background", "deadline",
-             "stream")
+    names = ("provider", "model", "base_url", "quality", "complexity", "size", "n", "output_format", "background",
+             "deadline", "stream")
     return {k: getattr(args, k, None) for k in names}
 
 

@@ -60,6 +60,22 @@ def load_mask(path: Path, image: ImageInput) -> ImageInput:
     return ImageInput(data=_png(out), mime="image/png", width=img.width, height=img.height, name="mask.png")
 
 
+def load_markup(path: Path, image: ImageInput) -> ImageInput:
+    """A markup overlay: strokes on a transparent picture the size of the image. Without transparency the
+    whole picture would read as drawn on, so such a file is refused with what to do instead."""
+    img = _open(path)
+    if (img.width, img.height) != (image.width, image.height):
+        raise BadInput(f"The markup is {img.width}x{img.height} but the image is {image.width}x{image.height}; "
+                       "draw it on a transparent layer the size of the image.")
+    if "A" not in img.getbands() and "transparency" not in img.info:
+        raise BadInput(f"{path} has no transparency, so all of it would count as markup. Export the markup "
+                       "layer alone as a PNG with a transparent background.")
+    img = img.convert("RGBA")
+    if img.getchannel("A").getextrema()[1] == 0:
+        raise BadInput(f"Nothing is drawn on {path}: it is fully transparent.")
+    return ImageInput(data=_png(img), mime="image/png", width=img.width, height=img.height, name="markup.png")
+
+
 def numbered(output: Path, index: int, count: int) -> Path:
     if count == 1:
         return output
