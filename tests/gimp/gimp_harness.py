@@ -158,7 +158,7 @@ def lost_cli_job(home: Path, sandbox) -> str:
 
 
 def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], timeout: float = 240,
-                  gui: bool = False, config=None) -> dict:
+                  gui: bool = False, config=None, env_extra: dict | None = None) -> dict:
     import json
 
     provision(spec, config)
@@ -185,6 +185,7 @@ def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], t
         "OPENAI_API_KEY": "test", "REPLICATE_API_TOKEN": "test",
         "GPTEDIT_HOME": str(home), "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
         "GPTEDIT_GIMP_TEST_HOOK_FILE": str(base / "hook"),
+        **(env_extra or {}),
     }
     killer = Killer(home, out)
     killer.start()

@@ -472,11 +472,69 @@ def _seam_drift(case):
     img.select_rectangle(Gimp.ChannelOps.REPLACE, 300, 200, 300, 200)
     rep = edit(case, img, layer, "[identity] [drift:1:6] keep everything", provider="openai")
     rep["sel"] = [300, 200, 300, 200]
+def _markup_image():
+    """A picture layer and, above it, a transparent layer with one red stroke (rows 30-37, columns 20-99)."""
+    img = new_image(120, 80)
+    layer = add_layer(img, "source", 120, 80, seed=3)
+    mk = Gimp.Layer.new(img, "Markup", 120, 80, Gimp.ImageType.RGBA_IMAGE, 100.0, Gimp.LayerMode.NORMAL)
+    img.insert_layer(mk, None, 0)
+    stroke = bytearray(120 * 80 * 4)
+    for y in range(30, 38):
+        for x in range(20, 100):
+            stroke[4 * (y * 120 + x):4 * (y * 120 + x) + 4] = b"\xff\x00\x00\xff"
+    buf = mk.get_buffer()
+    buf.set(Gegl.Rectangle.new(0, 0, 120, 80), "R'G'B'A u8", bytes(stroke))
+    buf.flush()
+    mk.update(0, 0, 120, 80)
+    return img, layer, mk
+
+
+def _markup(case):
+    img, layer, mk = _markup_image()
+    dump(case, "markup-before.rgba", pixels_of(mk))
+    visible = mk.get_visible()
+    # the same edit without markup first: the answer the strokes must change, and only where drawn
+    plain = edit(case + "-plain", img, layer, "[identity] a hedge along the red line", provider="openai",
+                 model="gpt-image-2.6-flare", complexity="low")
+    rep = edit(case, img, layer, "[identity] a hedge along the red line", provider="openai",
+               model="gpt-image-2.6-flare", complexity="low", markup_layer=mk)
+    rep["plain_status"] = plain["status"]
+    dump(case, "markup-after.rgba", pixels_of(mk))
+    rep["markup_visible_unchanged"] = mk.get_visible() == visible
+    rep["sent"] = sandbox("stats")["jobs"][-1]["request"]
+    return img, rep
+
+
+def _markup_unsupported(case):
+    img, layer, mk = _markup_image()
+    creates = sandbox("stats")["openai"]["creates"]
+    rep = edit(case, img, layer, "[identity] x", provider="openai", model="gpt-image-2", markup_layer=mk)
+    rep["creates"] = sandbox("stats")["openai"]["creates"] - creates
+    return img, rep
+
+
+def _retired(case, saved=False):
+    img = new_image(120, 80)
+    layer = add_layer(img, "source", 120, 80)
+    creates = sandbox("stats")["openai"]["creates"]
+    if saved:  # a model saved in the shared settings before it was shut down
+        path = os.path.join(os.environ["GPTEDIT_HOME"], "config.json")
+        with open(path, "w") as fh:
+            json.dump({"providers": {"openai": {"model": "gpt-image-1.5"}}}, fh)
+        rep = edit(case, img, layer, "[identity] x", provider="openai")
+        os.remove(path)
+    else:
+        rep = edit(case, img, layer, "[identity] x", provider="openai", model="gpt-image-1.5")
+    rep["creates"] = sandbox("stats")["openai"]["creates"] - creates
     return img, rep
 
 
 CASES = {
     "seam-drift": _seam_drift,
+    "markup": _markup,
+    "markup-unsupported": _markup_unsupported,
+    "retired-argument": _retired,
+    "retired-saved": lambda c: _retired(c, saved=True),
     "rgb-invert": lambda c: case_layer(c),
     "rgb-identity": lambda c: case_layer(c, prompt="[identity] keep"),
     "rgba-identity": lambda c: case_layer(c, alpha=True, alpha_pattern=True, prompt="[identity] keep"),

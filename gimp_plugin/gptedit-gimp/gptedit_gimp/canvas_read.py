@@ -56,6 +56,8 @@ class Snapshot:
     #: selection coverage over plan.context, 1 byte per pixel at canvas resolution; None = no selection
     mask: bytes | None
     references: list[Pixels] = field(default_factory=list)
+    #: the markup layer over the context region at the sent size, RGBA 8-bit (transparent where not drawn)
+    markup: Pixels | None = None
 
     def context_json(self) -> dict:
         """Placement info for the ledger: enough to insert the result again later, even from another run."""
@@ -136,6 +138,28 @@ def read_reference(layer_id: int, max_side: int) -> Pixels:
     return Pixels(send.width, send.height, read_region(layer, Box(ox, oy, w, h), send.width, send.height, (ox, oy)))
 
 
+def read_markup(image, layer, markup_id: int, box: Box, send_w: int, send_h: int, source: str) -> Pixels:
+    """The markup layer over the context region, scaled like the picture, so every stroke stays over what it
+    points at. The layer is only read: its pixels and visibility stay as the user left them."""
+    markup = Gimp.Layer.get_by_id(markup_id)
+    if markup is None or not markup.is_valid() or markup.get_image() != image:
+        raise BadInput("The markup layer is not a layer of this image; choose one of its layers.")
+    name = markup.get_name() or "markup"
+    if markup.get_id() == layer.get_id():
+        raise BadInput(f"“{name}” is the layer being edited; draw the markup on a layer of its own.")
+    if source == "visible" and markup.get_visible():
+        raise BadInput(f"The markup layer “{name}” is visible, so its strokes would be part of the visible image "
+                       "sent. Hide it (it is still sent as markup) or send the current layer.")
+    if not markup.has_alpha():
+        raise BadInput(f"“{name}” has no transparency, so all of it would count as markup. Draw on a layer "
+                       "with an alpha channel (Layer ▸ Transparency ▸ Add Alpha Channel).")
+    _, ox, oy = markup.get_offsets()
+    rgba = read_region(markup, box, send_w, send_h, (ox, oy))
+    if not any(rgba[3::4]):
+        raise BadInput(f"Nothing is drawn on the markup layer “{name}” in the area being edited.")
+    return Pixels(send_w, send_h, rgba)
+
+
 def plan_for(image, settings: Settings, use_selection: bool = True) -> Plan:
     """The recipe's plan for this image and its current selection (also what the dialog's estimate uses)."""
     sel = selection_box(image) if use_selection else None
@@ -143,7 +167,7 @@ def plan_for(image, settings: Settings, use_selection: bool = True) -> Plan:
 
 
 def take_snapshot(image, layer, settings: Settings, *, source: str = "layer", use_selection: bool = True,
-                  reference_ids=()) -> Snapshot:
+                  reference_ids=(), markup_id: int = 0) -> Snapshot:
     """Plan the edit and read its pixels; raises BadInput with a message for people."""
     plan = plan_for(image, settings, use_selection)
     max_send_side = settings.max_send_side
@@ -159,7 +183,9 @@ def take_snapshot(image, layer, settings: Settings, *, source: str = "layer", us
         _, ox, oy = layer.get_offsets()
         rgba = read_region(layer, plan.context, send.width, send.height, (ox, oy))
     mask = read_selection(image, plan.context) if plan.selection is not None else None
-    refs = [read_reference(i, max_send_side) for i in reference_ids if i != layer.get_id()]
+    markup = read_markup(image, layer, markup_id, plan.context, send.width, send.height, source) if markup_id else None
+    # the markup layer is an instruction, not a picture of the scene: never also a reference
+    refs = [read_reference(i, max_send_side) for i in reference_ids if i not in (layer.get_id(), markup_id)]
     return Snapshot(
         image_id=image.get_id(),
         layer_id=layer.get_id(),
@@ -169,4 +195,5 @@ def take_snapshot(image, layer, settings: Settings, *, source: str = "layer", us
         pixels=Pixels(send.width, send.height, rgba),
         mask=mask,
         references=refs,
+        markup=markup,
     )

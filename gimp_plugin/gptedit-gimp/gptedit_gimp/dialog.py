@@ -13,17 +13,20 @@ import gi
 gi.require_version("Gimp", "3.0")
 gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
-from gi.repository import GimpUi, GLib, Gtk  # noqa: E402
+from gi.repository import GimpUi, GLib, GObject, Gtk  # noqa: E402
 from gptedit import recipe  # noqa: E402
 from gptedit.catalog import PROVIDERS  # noqa: E402
 from gptedit.errors import GptEditError  # noqa: E402
+from gptedit.model_options import check_settings_choices  # noqa: E402
 from gptedit.settings import mask_key, resolve  # noqa: E402
 
 from .canvas_read import plan_for  # noqa: E402
 from .options import read_edit_options  # noqa: E402
 from .testing_hooks import hooks, record, screenshot  # noqa: E402
 
-MAIN = ["prompt", "provider", "model", "quality", "size", "variations", "source"]
+MAIN = ["prompt", "provider", "model", "quality", "complexity", "size", "variations", "source", "markup-layer"]
+#: shown only for models that have them
+FOLLOW_MODEL = {"complexity": lambda info: bool(info.complexities), "markup-layer": lambda info: info.supports_markup}
 MORE = ["output-format", "background", "padding", "add-mask", "reference-1", "reference-2", "deadline"]
 
 
@@ -34,12 +37,15 @@ def summary(config, image) -> str:
         s = resolve(opts.settings_flags())
         info = recipe.model_for(s)
         plan = plan_for(image, s)
-        cost = recipe.quote(s, plan, len(opts.prompt))
+        cost = recipe.quote(s, plan, len(opts.prompt), markup=bool(opts.markup_id))
         label = "sandbox (offline)" if s.provider == "sandbox" else PROVIDERS[s.protocol].label
         key = mask_key(s.api_key) + (" from the environment" if s.sources.get("api_key") == "env" else "")
         size = plan.request_size or plan.suggested_size
-        return (f"Estimated cost: {cost.text()}  ({s.n} × {size or 'auto'}, {s.quality.value} quality)\n"
-                f"{label} · {info.label} · key {key}")
+        check_settings_choices(s.protocol, s.model, quality=s.quality,
+                               complexity=s.complexity if s.sources.get("complexity") == "flag" else None,
+                               markup=bool(opts.markup_id))
+        return (f"Estimated cost: {cost.text()}  ({s.n} × {size or 'auto'}, {s.quality.value} quality"
+                f"{' + markup' if opts.markup_id else ''})\n{label} · {info.label} · key {key}")
     except GptEditError as exc:
         return f"Cannot estimate yet: {exc.message}"
     except Exception as exc:  # the dialog must open even if the estimate has a bug
@@ -81,9 +87,19 @@ def ask_edit_options(procedure, config, image, drawables) -> bool:
     dialog.fill_expander("more", "more-title", False, "more-box")
     dialog.fill(["prompt-label", *MAIN, "more", "cost-label"])
 
+    follow = {prop: dialog.get_widget(prop, GObject.TYPE_NONE) for prop in FOLLOW_MODEL}
+
     def refresh(*_args):
         if isinstance(cost, Gtk.Label):
             cost.set_text(summary(config, image))
+        info = None
+        try:
+            info = recipe.model_for(resolve(read_edit_options(config.get_property).settings_flags()))
+        except GptEditError:
+            pass  # the cost line names the problem
+        for prop, widget in follow.items():
+            if widget is not None and info is not None:
+                widget.set_visible(FOLLOW_MODEL[prop](info))
 
     config.connect("notify", refresh)
     refresh()

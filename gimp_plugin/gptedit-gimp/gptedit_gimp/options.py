@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gptedit.catalog import PROVIDERS
-from gptedit.models import Background, OutputFormat, Quality
+from gptedit.models import Background, Complexity, OutputFormat, Quality
 from gptedit.settings import PROVIDER_NAMES
 
 DEFAULT = "default"
@@ -22,6 +22,7 @@ PROVIDER_CHOICES = [(DEFAULT, "From settings")] + [
     for name in PROVIDER_NAMES
 ]
 QUALITY_CHOICES = [(DEFAULT, "From settings")] + [(q.value, q.value.capitalize()) for q in Quality]
+COMPLEXITY_CHOICES = [(DEFAULT, "Model's default")] + [(c.value, c.value.capitalize()) for c in Complexity]
 FORMAT_CHOICES = [(DEFAULT, "From settings")] + [(f.value, f.value.upper()) for f in OutputFormat]
 BACKGROUND_CHOICES = [(DEFAULT, "From settings")] + [(b.value, b.value.capitalize()) for b in Background]
 SOURCE_CHOICES = [
@@ -54,6 +55,10 @@ class EditOptions:
     #: give up waiting after this many seconds (the job stays resumable); 0 = from settings
     deadline: int = 0
     reference_ids: list[int] = field(default_factory=list)
+    #: GPT Image 2.6's planning depth; "default" = from settings, else the model's own default
+    complexity: str = DEFAULT
+    #: the layer whose strokes are sent as the markup overlay; 0 = none
+    markup_id: int = 0
 
     def settings_flags(self) -> dict:
         """The flags for `settings.resolve`: only what the user actually chose (None = not given)."""
@@ -61,6 +66,7 @@ class EditOptions:
             "provider": None if self.provider in ("", DEFAULT) else self.provider,
             "model": self.model.strip() or None,
             "quality": None if self.quality in ("", DEFAULT) else self.quality,
+            "complexity": None if self.complexity in ("", DEFAULT) else self.complexity,
             "size": self.size.strip() or None,
             "n": self.variations if self.variations > 0 else None,
             "output_format": None if self.output_format in ("", DEFAULT) else self.output_format,
@@ -78,7 +84,10 @@ def read_edit_options(get) -> EditOptions:
         layer = get(name)
         if layer is not None:
             refs.append(layer.get_id() if hasattr(layer, "get_id") else int(layer))
+    markup = get("markup-layer")
     return EditOptions(
+        complexity=get("complexity") or DEFAULT,
+        markup_id=(markup.get_id() if hasattr(markup, "get_id") else int(markup)) if markup else 0,
         prompt=(get("prompt") or "").strip(),
         provider=get("provider") or DEFAULT,
         model=get("model") or "",

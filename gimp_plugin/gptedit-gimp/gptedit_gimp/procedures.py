@@ -60,6 +60,12 @@ def _edit_procedure(plugin, name):
     proc.add_layer_argument("reference-2", "Reference layer _2", "Extra image the model may look at", True, RW)
     proc.add_int_argument("deadline", "Give _up after (s)", "Stop waiting after this many seconds; the job stays "
                           "resumable (0 = settings)", 0, 86400, 0, RW)
+    # added last, so scripts that pass the earlier arguments by position keep working
+    add_choice(proc, "complexity", "Co_mplexity", "How much the model plans before drawing (GPT Image 2.6 only; "
+               "'default' = settings, else the model's own)", O.COMPLEXITY_CHOICES)
+    proc.add_layer_argument("markup-layer", "Mar_kup layer", "A layer with arrows, circles or notes drawn on "
+                            "transparency, showing where and what to change (GPT Image 2.6); left as drawn",
+                            True, RW)
     _returns(proc)
     return proc
 

@@ -34,7 +34,11 @@ def build_request(snapshot, settings: Settings, prompt: str) -> EditRequest:
         ctx = snapshot.plan.context
         sel = resize_nearest(snapshot.mask, ctx.width, ctx.height, px.width, px.height)
         mask = ImageInput(openai_mask_png(px.width, px.height, sel), "image/png", px.width, px.height, "mask.png")
-    return recipe.build_request(settings, prompt, images, mask=mask, size=snapshot.plan.request_size)
+    markup = None
+    if getattr(snapshot, "markup", None) is not None:
+        mk = snapshot.markup
+        markup = ImageInput(encode_png(mk.width, mk.height, mk.rgba, 4), "image/png", mk.width, mk.height, "markup.png")
+    return recipe.build_request(settings, prompt, images, mask=mask, markup=markup, size=snapshot.plan.request_size)
 
 
 # --- the selection, kept beside the ledger so a result can be masked again after a crash -------------

@@ -16,6 +16,7 @@ from gptedit.engine import run_edit
 from gptedit.errors import Cancelled, GptEditError
 from gptedit.geometry import Box
 from gptedit.ledger import Ledger
+from gptedit.model_options import check_settings_choices
 from gptedit.models import JobState
 from gptedit.settings import resolve
 
@@ -69,8 +70,13 @@ def run(procedure, run_mode, image, drawables, config, run_data=None):
 def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
     recipe.clean_prompt(opts.prompt)  # refused before any pixel is read
     settings = resolve(opts.settings_flags())
+    # a shut-down model, or an option the model lacks (a tier, complexity, markup): refused before reading
+    check_settings_choices(settings.protocol, settings.model, quality=settings.quality,
+                           complexity=settings.complexity if settings.sources.get("complexity") == "flag" else None,
+                           markup=bool(opts.markup_id))
     layer = source_layer(image, drawables)
-    snapshot = take_snapshot(image, layer, settings, source=opts.source, reference_ids=opts.reference_ids)
+    snapshot = take_snapshot(image, layer, settings, source=opts.source, reference_ids=opts.reference_ids,
+                             markup_id=opts.markup_id)
     name = layer_name(opts.prompt, settings.n)
     # The display the menu entry was used from (None in scripts); checked again before inserting.
     display = Gimp.default_display() if interactive else None
