@@ -9,6 +9,7 @@ import json
 from gptedit import settings as settings_mod
 from gptedit.catalog import PROVIDERS, model_info
 from gptedit.errors import GptEditError
+from gptedit.model_access import access_note, usable_models
 from gptedit.models import Background, Complexity, OutputFormat, Quality
 from gptedit.retirement import menu_label, offered_models
 from krita import DockWidget, Krita
@@ -195,6 +196,7 @@ class GptEditDocker(DockWidget):
             # a saved model that has been shut down: say so, and leave the provider's default selected
             try:
                 model_info(s.protocol, s.model)
+                self.show_message(access_note(s, s.model))  # not on the key's model list
             except GptEditError as exc:
                 self.show_message(exc.message, error=True)
         self._set_combo(self.model, s.model, data=True)
@@ -225,8 +227,13 @@ class GptEditDocker(DockWidget):
             return
         self.model.blockSignals(True)
         self.model.clear()
-        # shut-down models are never offered (retirement.py); a saved one is refused with its replacement
-        for m in offered_models(protocol):
+        # shut-down models are never offered (retirement.py), nor models the key's cached model list lacks
+        # (model_access.py); a saved one is refused with its replacement
+        try:
+            models = usable_models(settings_mod.resolve({"provider": provider}))
+        except GptEditError:
+            models = offered_models(protocol)
+        for m in models:
             self.model.addItem(menu_label(m), m.id)  # the label warns of a shutdown date within a month
         self._set_combo(self.model, info.default_model, data=True)
         self.model.blockSignals(False)

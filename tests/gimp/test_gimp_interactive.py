@@ -104,7 +104,7 @@ def test_streamed_partial_previews_appear_in_the_window(gui):
     rep = case(gui, "ui-stream")
     assert rep["status"] == SUCCESS, rep["message"]
     seen = telemetry(gui, "ui-stream")
-    assert "OpenAI" in seen["dialog_summary"] and "GPT Image 1" in seen["dialog_summary"], seen
+    assert "OpenAI" in seen["dialog_summary"] and "GPT Image 2.6 Flare" in seen["dialog_summary"], seen
     assert seen["window_partials"] >= 1, seen
     check_new_layer(rep, (120, 80), SEL)
     check_composite(gui, "ui-stream", SEL)

@@ -3,13 +3,21 @@ sandbox and the inserted pixels show the strokes painted in; refusals before sen
 
 from __future__ import annotations
 
+import json
 import shutil
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_markup_layer_edit_and_model_controls(krita, krita_host):
+    # the key's model list, as `gptedit models --refresh` saves it: this key lacks gpt-image-2.5-flare
+    from gptedit.catalog import PROVIDERS
+
+    ids = [m.id for m in PROVIDERS["openai"].models if m.id != "gpt-image-2.5-flare"]
+    key = "openai " + krita.sandbox.base_urls["openai"].rstrip("/")
+    (krita.home / "model_access.json").write_text(json.dumps({key: {"ids": ids, "fetched_at": time.time()}}))
     data = krita.run("markup.py", params={"version": krita_host.spec.version}, timeout=180,
                      env=krita.env("openai"))
 
@@ -18,6 +26,7 @@ def test_markup_layer_edit_and_model_controls(krita, krita_host):
     assert data["sunburst_qualities"] == ["low", "medium", "high", "xhigh", "max", "auto"]
     assert data["sunburst_markup_shown"] and data["sunburst_complexity_shown"]
     assert "gpt-image-1" not in data["models"] and data["models"][0] == "gpt-image-2.6-sunburst"
+    assert "gpt-image-2.5-flare" not in data["models"] and "gpt-image-2.5-sunburst" in data["models"]
     assert data["markup_choice"] == "Markup" and data["markup_layers"][0] == "None"
     assert "Markup" in data["markup_layers"] and "art" in data["markup_layers"]
     assert data["estimate"].startswith("Estimated cost: $"), data["estimate"]
