@@ -424,7 +424,7 @@ def _ui_stream(case):
     img, layer = ui_image()
     sandbox("config", {"latency": 2.0})
     try:
-        with hooks(dialog="ok", set={"provider": "openai", "model": "gpt-image-2.6-flare"},
+        with hooks(dialog="ok", set={"provider": "openai", "model": "gpt-image-2.6-flare", "size": "1536x1024"},
                    report=os.path.join(OUT, case + ".jsonl")):
             rep = edit(case, img, layer, "[invert] streamed", run_mode=UI)
     finally:

@@ -23,8 +23,9 @@ def raw(gimp, name, file) -> bytes:
     return (Path(gimp["out"]) / name / file).read_bytes()
 
 
-def expected_context(canvas, sel, size="auto", padding=0.15, min_padding=16) -> Box:
-    info = model_info("eachlabs", "")
+def expected_context(canvas, sel, size="auto", padding=0.15, min_padding=16, provider="eachlabs",
+                     model="") -> Box:
+    info = model_info(provider, model)
     plan = plan_edit(*canvas, Box(*sel) if sel else None, info.sizes, size=size, padding=padding,
                      min_padding=min_padding, max_send_side=2048)
     return plan.context
@@ -54,9 +55,9 @@ def check_composite(gimp, name, sel, changed_box=None, invert=True, rep=None):
     assert not wrong, f"{len(wrong)} wrong pixels, first: {wrong[:5]}"
 
 
-def check_new_layer(rep, canvas, sel, position=0, parent=None):
+def check_new_layer(rep, canvas, sel, position=0, parent=None, provider="eachlabs", model="", size="auto"):
     new = rep["new"]
-    ctx = expected_context(canvas, sel)
+    ctx = expected_context(canvas, sel, size=size, provider=provider, model=model)
     assert (new["x"], new["y"], new["w"], new["h"]) == (ctx.x, ctx.y, ctx.width, ctx.height)
     assert new["position"] == position and new["parent"] == parent
     assert new["has_mask"] is (sel is not None)
