@@ -58,6 +58,11 @@ def test_dialog_edit_inserts_masked_layer_and_shows_cost(gui):
     assert seen["dialog_summary"].startswith("Estimated cost: $"), seen
     assert "each::labs" in seen["dialog_summary"]
     assert seen["window_cost"].startswith("Estimated cost: $")
+    # after the insert the window said what the seam correction did: each::labs takes no mask and was asked to
+    # invert the whole region, so nothing could be corrected and the plain warning says the edit will not
+    # blend well
+    assert seen["window_result"].startswith("Seam:") and "takes no mask" in seen["window_result"], seen
+    assert "tighter selection" in seen["window_warning"], seen
 
 
 def test_progress_window_keeps_responding_while_waiting(gui):
