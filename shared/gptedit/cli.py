@@ -38,6 +38,7 @@ from .jobs import CancelToken
 from .ledger import Ledger
 from .models import ImageInput, JobState
 from .reconcile import Finding
+from .seam.correct import SeamReport
 from .settings import PROVIDER_NAMES, public_view, resolve, set_config_value
 
 
@@ -224,6 +225,9 @@ def cmd_jobs(args) -> int:
         for key in ("id", "state", "origin", "provider", "model", "base_url", "prompt", "remote_status",
                     "error", "cost", "estimate_low", "estimate_high", "results", "context"):
             print(f"{key:>14}: {getattr(job, key)}")
+        for i, seam in enumerate((job.seam or {}).get("variations") or []):
+            # what the seam correction did, in words (the tables and warp stay in the ledger)
+            print(f"{'seam':>14}: {'#' + str(i + 1) + ' ' if i else ''}{SeamReport.from_json(seam).summary()}")
         if job.handle:
             print(f"{'remote id':>14}: {job.handle.remote_id}")
         for at, state, msg in ledger.events(job.id):

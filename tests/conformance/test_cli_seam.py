@@ -59,6 +59,8 @@ def test_a_drifted_answer_is_lined_up_and_blended(sandbox, files):
     assert job.seam is None  # the --raw run stored nothing; the corrected one before it did
     corrected = Ledger().list(limit=2)[1]
     assert corrected.seam["variations"][0]["aligned"]
+    shown = gptedit("jobs", "show", corrected.id, check=0).stdout
+    assert "seam: Seam: shifted" in shown and "levels" in shown
 
 
 def test_switches_turn_steps_off(sandbox, files):
