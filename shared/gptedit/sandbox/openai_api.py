@@ -21,7 +21,6 @@ from .state import Job
 from .usage import usage
 from .wire import Request, Response, json_response, sleep_until, sse_event
 
-
 #: text models listed next to the image models (the real list holds many more)
 TEXT_MODELS = ("gpt-4.1-mini", "gpt-4.1", "gpt-5", "gpt-5-mini")
 
