@@ -28,22 +28,17 @@ WORK_SIDE = 320
 #: the selection is kept this far (fraction of the longer side) from the points that are compared, since
 #: models spill their edit a little past the mask
 GUARD = 0.03
-#: pixels compared for colour and the residual
+#: points whose levels the tone curves are fitted to
 COLOUR_SAMPLES = 2500
 #: points at which the change left outside the selection is compared (on smoothed copies)
 RESIDUAL_SAMPLES = 1500
-#: fraction of each side kept out of comparisons at the border of the region
-BORDER = 0.04
-#: colour is fitted where the original's grey varies by less than this (levels) over 3×3 reduced pixels:
-#: at edges a slight blur or shift would read as a tone change
-FLAT_RANGE = 12.0
 #: the change left outside the selection is measured on copies this size (longer side), as local means
 #: over 1/RESIDUAL_CELLS of the region
 RESIDUAL_SIDE = 100
 RESIDUAL_CELLS = 32
-#: a cell whose colours moved more than this (levels 0..255, mean over R, G, B) counts as changed
+#: a point whose local mean moved more than this (levels 0..255, mean over R, G, B) counts as changed
 CHANGED_LEVELS = 16.0
-#: more than this percentage of changed cells outside the selection after correction and the edit is said
+#: more than this percentage of changed points outside the selection after correction and the edit is said
 #: not to blend well
 WARN_CHANGED = 10.0
 #: a fade narrower than this (regions under about 300 pixels at the default width) hides no seam worth the
@@ -84,7 +79,7 @@ class SeamReport:
     colour_change: float = 0.0
     residual_before: float | None = None
     residual_after: float | None = None
-    #: percent of the outside (in small cells) that differs by more than CHANGED_LEVELS
+    #: percent of the outside whose local mean differs by more than CHANGED_LEVELS
     changed_before: float = 0.0
     changed_after: float = 0.0
     feather_px: int = 0
