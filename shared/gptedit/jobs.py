@@ -255,8 +255,8 @@ class JobRunner:
             return []
         job, req = self._job, self._job.request
         try:
-            history = self.ledger.durations(job.protocol, job.base_url, job.model, str(req.get("quality", "")),
-                                            str(req.get("size", "")))
+            history = self.ledger.durations(job.protocol, job.base_url, job.model,
+                                            str(req.get("quality", "")), str(req.get("size", "")))
         except Exception:  # a schedule is never worth losing a paid job over
             return []
         return history if len(history) >= self.policy.timing().min_history else []

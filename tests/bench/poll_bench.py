@@ -90,7 +90,8 @@ def run_round(sb, ledger, policy, durations, lock) -> tuple[float, float, int]:
         t.start()
     for t in threads:
         t.join()
-    ok = [p for p, f in zip(providers, finals, strict=False) if f.state.value == "fetched" and p.delay is not None]
+    ok = [p for p, f in zip(providers, finals, strict=False)
+          if f.state.value == "fetched" and p.delay is not None]
     if not ok:
         return float("nan"), float("nan"), 0
     delay = sum(p.delay for p in ok) / len(ok) * SCALE
@@ -119,7 +120,8 @@ def main() -> int:
     base_delay, base_polls = rows[0][1], rows[0][2]
     print(f"Polling: {len(durations)} sandbox each::labs jobs of 30/60/120 s ±{SPREAD:.0%} per round, run "
           f"{SCALE:.0f}× faster; figures in full-scale seconds")
-    header = f"{'schedule':<26} {'jobs':>4} {'mean notice delay':>18} {'ratio':>6} {'requests/job':>13} {'ratio':>6}"
+    header = (f"{'schedule':<26} {'jobs':>4} {'mean notice delay':>18} {'ratio':>6} {'requests/job':>13} "
+              f"{'ratio':>6}")
     print(header)
     print("-" * len(header))
     for name, delay, polls, n in rows:

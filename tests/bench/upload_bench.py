@@ -35,7 +35,8 @@ def photo_like(side: int):
     encoder)."""
     from PIL import Image, ImageChops
 
-    base = Image.open(ROOT / "shared/samples/landscape.png").convert("RGB").resize((side, side), Image.BICUBIC)
+    base = Image.open(ROOT / "shared/samples/landscape.png").convert("RGB")
+    base = base.resize((side, side), Image.BICUBIC)
     grain = Image.merge("RGB", [Image.effect_noise((side, side), GRAIN)
                                 for _ in range(3)])
     img = ImageChops.add(base, grain, scale=1.0, offset=-128)

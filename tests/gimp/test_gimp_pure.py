@@ -79,6 +79,20 @@ def test_request_for_a_model_with_masks_carries_the_selection_at_the_sent_size()
     assert 0 < sel.count(0) < len(sel)
 
 
+def test_uploaded_pictures_are_lossless_pngs_of_the_layer_pixels():
+    settings = resolve({"provider": "eachlabs", "api_key": "k"})
+    snap = snapshot("eachlabs", "", Box(10, 10, 20, 20))
+    w, h = snap.pixels.width, snap.pixels.height
+    snap.pixels.rgba = bytes((x * 7 + y * 13 + c * 50) % 256
+                             for y in range(h) for x in range(w) for c in range(4))
+    req = request_build.build_request(snap, settings, "x")
+    for sent, source in zip(req.images, [snap.pixels, *snap.references], strict=True):
+        back = decode_png(sent.data)
+        assert sent.mime == "image/png" and back.channels == 4
+        assert (back.width, back.height) == (source.width, source.height)
+        assert bytes(back.pixels) == source.rgba
+
+
 def test_request_for_a_model_without_masks_sends_none():
     settings = resolve({"provider": "eachlabs", "api_key": "k"})
     req = request_build.build_request(snapshot("eachlabs", "", Box(10, 10, 20, 20)), settings, "x")
