@@ -17,6 +17,7 @@ from gi.repository import GimpUi, GLib, GObject, Gtk  # noqa: E402
 from gptedit import recipe  # noqa: E402
 from gptedit.catalog import PROVIDERS  # noqa: E402
 from gptedit.errors import GptEditError  # noqa: E402
+from gptedit.model_access import access_note  # noqa: E402
 from gptedit.model_options import check_settings_choices  # noqa: E402
 from gptedit.settings import mask_key, resolve  # noqa: E402
 
@@ -44,8 +45,10 @@ def summary(config, image) -> str:
         check_settings_choices(s.protocol, s.model, quality=s.quality,
                                complexity=s.complexity if s.sources.get("complexity") == "flag" else None,
                                markup=bool(opts.markup_id))
+        note = access_note(s, s.model)  # the key's cached model list (Test connection refreshes it)
         return (f"Estimated cost: {cost.text()}  ({s.n} × {size or 'auto'}, {s.quality.value} quality"
-                f"{' + markup' if opts.markup_id else ''})\n{label} · {info.label} · key {key}")
+                f"{' + markup' if opts.markup_id else ''})\n{label} · {info.label} · key {key}"
+                + (f"\n{note}" if note else ""))
     except GptEditError as exc:
         return f"Cannot estimate yet: {exc.message}"
     except Exception as exc:  # the dialog must open even if the estimate has a bug
