@@ -9,8 +9,10 @@ mask) is timed in two parts from the ledger's own events:
 - answer → inserted layer: from the job's `fetched` event (the result saved) to its `inserted` event (GIMP
   loads it, scales it back, places it and adds the mask).
 
-Beside them, in the same GIMP on the same layer: GIMP's own PNG export of the image (`Gimp.file_save`) and
-its own load-as-layer of that file (`Gimp.file_load_layer` + insert). Prints both and their ratios."""
+Beside them, in the same GIMP on the same layer: GIMP's own PNG export of the image (`Gimp.file_save`), its
+own load-as-layer of that file (`Gimp.file_load_layer` + insert), and its own load-as-layer of the answer
+file scaled over the box the plug-in filled (the floor for our insert: the answer comes back at the sent
+size, at most 2048 pixels a side). Prints each and the ratios."""
 
 from __future__ import annotations
 
@@ -100,7 +102,8 @@ def main() -> int:
                 table.append({"gimp": version, **row})
             print(f"GIMP {version}: {time.monotonic() - started:.0f} s")
     header = (f"{'GIMP':<7} {'size':>6} {'run→request leaves':>19} {'native PNG export':>18} {'ratio':>6} "
-              f"{'answer→layer+mask':>18} {'native load-as-layer':>21} {'ratio':>6}")
+              f"{'answer→layer+mask':>18} {'native load-as-layer':>21} {'ratio':>6} "
+              f"{'native load+scale':>18} {'ratio':>6}")
     print(header)
     print("-" * len(header))
     bad = []
@@ -111,7 +114,8 @@ def main() -> int:
             continue
         print(f"{r['gimp']:<7} {str(r['size']) + '²':>6} {r['to_leave_s']:>17.2f} s {r['export_s']:>16.2f} s "
               f"{r['to_leave_s'] / r['export_s']:>6.2f} {r['to_insert_s']:>16.2f} s {r['load_layer_s']:>19.2f} s "
-              f"{r['to_insert_s'] / r['load_layer_s']:>6.2f}")
+              f"{r['to_insert_s'] / r['load_layer_s']:>6.2f} {r.get('load_scale_s', float('nan')):>16.2f} s "
+              f"{r['to_insert_s'] / r.get('load_scale_s', float('nan')):>6.2f}")
         if not r.get("has_mask"):
             bad.append(r)
     if bad:

@@ -43,6 +43,20 @@ def native_load_as_layer(img, path):
     return took
 
 
+def native_load_and_scale(img, path, w, h):
+    """GIMP opening the answer file as a layer and scaling it (its default interpolation) over the box the
+    plug-in placed it on: the floor for our insert, which does this plus the mask and the seam check."""
+    t = time.time()
+    layer = Gimp.file_load_layer(Gimp.RunMode.NONINTERACTIVE, img, Gio.File.new_for_path(path))
+    img.insert_layer(layer, None, 0)
+    if (layer.get_width(), layer.get_height()) != (w, h):
+        layer.scale(w, h, True)
+    Gimp.displays_flush()
+    took = time.time() - t
+    img.remove_layer(layer)
+    return took
+
+
 def run_bench(sizes):
     report = {"gimp": Gimp.version(), "rows": []}
     for side in sizes:
@@ -65,6 +79,9 @@ def run_bench(sizes):
             row["message"] = values[0] if values and isinstance(values[0], str) else ""
             new = values[0] if values and not isinstance(values[0], str) else None
             row["has_mask"] = bool(new is not None and new.get_mask() is not None)
+            answer = os.path.join(os.environ["GPTEDIT_HOME"], "results", row["job"], "result-1.png")
+            if new is not None and os.path.exists(answer):
+                row["load_scale_s"] = native_load_and_scale(img, answer, new.get_width(), new.get_height())
             img.delete()
         except Exception:
             row["crash"] = traceback.format_exc()
