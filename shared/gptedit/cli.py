@@ -218,7 +218,7 @@ def cmd_jobs(args) -> int:
         states = (JobState(args.state),) if args.state else ()
         for job in ledger.list(limit=args.limit, states=states):
             cost = f"${job.cost:.3f}" if job.cost is not None else "-"
-            print(f"{job.id[:8]}  {job.state.value:<10} {job.provider:<9} {cost:>7}  {job.prompt[:50]!r}")
+            print(f"{job.id[:8]}  {job.state.value:<10} {job.provider:<16} {cost:>7}  {job.prompt[:50]!r}")
         return EXIT_OK
     if sub == "show":
         job = ledger.get(args.id)
