@@ -537,6 +537,8 @@ CASES = {
     "retired-saved": lambda c: _retired(c, saved=True),
     "rgb-invert": lambda c: case_layer(c),
     "rgb-identity": lambda c: case_layer(c, prompt="[identity] keep"),
+    # OpenAI's Responses route: a background job polled by id, the selection sent as input_image_mask
+    "responses-route": lambda c: case_layer(c, provider="openai-responses"),
     "rgba-identity": lambda c: case_layer(c, alpha=True, alpha_pattern=True, prompt="[identity] keep"),
     "rgba-invert": lambda c: case_layer(c, alpha=True, prompt="[invert] negative", sel=(70, 0, 50, 25)),
     "offset-layer": lambda c: case_offset(c, "[invert] offset"),

@@ -31,7 +31,7 @@ from pixel_checks import (
 
 pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 
-CASES = ["rgb-invert", "rgb-identity", "rgba-identity", "rgba-invert", "offset-layer", "small-layer",
+CASES = ["rgb-invert", "rgb-identity", "responses-route", "rgba-identity", "rgba-invert", "offset-layer", "small-layer",
          "partly-off-canvas", "gray", "gray-alpha", "u16", "float-linear", "variations", "no-selection",
          "visible-source", "indexed", "empty-prompt", "provider-error", "server-garbage", "bad-size",
          "deleted-layer", "image-gone", "killed", "deadline", "cli-job", "lost-cli-job", "reference", "tight", "fixed-size", "downscaled", "layer-mask-selected", "channel-selected", "list", "settings"]
@@ -67,6 +67,20 @@ def test_invert_inside_non_square_edge_selection_only(gimp):
     check_composite(gimp, "rgb-invert", SEL)
     job = ledger_of(gimp).get(rep["job"])
     assert job.state is JobState.INSERTED and job.origin == "gimp"
+
+
+def test_openai_responses_route_edits_the_selection_as_a_background_job(gimp, sandbox):
+    rep = case(gimp, "responses-route")
+    assert rep["status"] == SUCCESS, rep["message"]
+    check_new_layer(rep, (120, 80), SEL, provider="openai-responses")
+    check_composite(gimp, "responses-route", SEL)
+    job = ledger_of(gimp).get(rep["job"])
+    assert job.state is JobState.INSERTED and job.protocol == "openai-responses"
+    assert job.handle.remote_id.startswith("resp_") and job.cost is not None
+    assert job.request["mask"] is True  # the selection went as the tool's input_image_mask
+    remote = [j for j in sandbox.stats()["jobs"] if j["id"] == job.handle.remote_id]
+    if remote:  # (unless a later case reset the shared sandbox)
+        assert remote[0]["request"]["mask"] is True and remote[0]["request"]["background"] is True
 
 
 def test_identity_leaves_the_picture_as_it_was(gimp):
