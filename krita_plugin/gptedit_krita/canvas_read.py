@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from gptedit import recipe
 from gptedit.errors import BadInput
 from gptedit.geometry import Box, Plan
+from gptedit.job_context import KRITA, ColorSpace, JobContext
+from gptedit.models import Size
 from gptedit.settings import Settings
 
 from . import colors
@@ -43,21 +45,19 @@ class Snapshot:
     markup: bytes | None = None
     markup_name: str = ""
 
+    def job_context(self) -> JobContext:
+        """What the ledger stores to put the result back later (Insert again, resume after a crash, or
+        Recent results in GIMP)."""
+        return JobContext(
+            host=KRITA, document=self.doc_path or self.doc_name, document_name=self.doc_name,
+            layer=self.node_name, layer_id=self.node_uid, canvas=Size(self.canvas_w, self.canvas_h),
+            context_box=self.plan.context, selection_box=self.plan.selection,
+            color=ColorSpace(self.color.model, self.color.depth, self.color.profile), source=self.source,
+        )
+
     def context(self) -> dict:
-        """What the ledger stores to put the result back later (Insert again, resume after a crash)."""
-        box = self.plan.context
-        sel = self.plan.selection
-        return {
-            "document": self.doc_path or self.doc_name,
-            "document_name": self.doc_name,
-            "canvas": [self.canvas_w, self.canvas_h],
-            "context_box": [box.x, box.y, box.width, box.height],
-            "selection_box": [sel.x, sel.y, sel.width, sel.height] if sel else None,
-            "layer": self.node_name,
-            "layer_uid": self.node_uid,
-            "source": self.source,
-            "color": [self.color.model, self.color.depth, self.color.profile],
-        }
+        """The same, as the ledger writes it."""
+        return self.job_context().to_json()
 
 
 def selection_box(doc) -> Box | None:

@@ -40,7 +40,6 @@ from .qt import (
     QWidget,
     pyqtSignal,
 )
-from .worker import load_selection
 
 THUMB = 64
 LISTED = (JobState.FETCHED, JobState.INSERTED)
@@ -73,9 +72,10 @@ def notices() -> _Notices:
 
 
 def record_box(record: JobRecord) -> Box:
-    ctx = record.context or {}
-    if ctx.get("context_box"):
-        return Box(*ctx["context_box"])
+    """Where the answer goes: the recorded context box (Krita's and GIMP's jobs), else the size of the
+    picture that was sent, at the top-left (the command line's)."""
+    if record.context.context_box is not None:
+        return record.context.context_box
     first = (record.request.get("images") or [{}])[0]
     return Box(0, 0, int(first.get("width") or 1024), int(first.get("height") or 1024))
 
@@ -84,7 +84,7 @@ def describe(record: JobRecord) -> str:
     cost = f"${record.cost:.3f}" if record.cost is not None else (
         f"~${record.estimate_high:.3f}" if record.estimate_high else "cost unknown")
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created))
-    doc = (record.context or {}).get("document_name", "")
+    doc = record.context.document_name
     return f"{record.prompt[:70]}\n{record.provider} · {cost} · {when}" + (f" · {doc}" if doc else "")
 
 
@@ -103,7 +103,7 @@ def insert_again(job_id: str, doc, on_done) -> None:
             raise BadInput(f"Job {job_id[:8]} has no saved result.")
         box = record_box(record)
         images = seam_apply.reapply(record.results, box.width, box.height, record.seam)
-        return record, box, images, seam_apply.stored_mask(load_selection(record, box), box, record.seam)
+        return record, box, images, seam_apply.stored_mask(Ledger().load_selection(record, box), box, record.seam)
 
     def insert(value, error: str) -> None:
         if error:
@@ -143,7 +143,8 @@ def edit_again(job_id: str, doc, prompt: str, on_started, **options) -> None:
         if not record.results:
             raise BadInput(f"Job {job_id[:8]} has no saved result.")
         box = record_box(record)
-        return record, box, worker.decode_file(record.results[0], box.width, box.height), load_selection(record, box)
+        pixels = worker.decode_file(record.results[0], box.width, box.height)
+        return record, box, pixels, Ledger().load_selection(record, box)
 
     def start(value, error: str) -> None:
         if error:
@@ -154,9 +155,8 @@ def edit_again(job_id: str, doc, prompt: str, on_started, **options) -> None:
             # The request size and send size are planned for the result's own box, which is then placed
             # where the result was made: no pixels are read from the document.
             own = recipe.plan_for(settings, box.width, box.height, None)
-            sel = (record.context or {}).get("selection_box")
             plan = dataclasses.replace(own, canvas=Box(0, 0, doc.width(), doc.height()), context=box,
-                                       selection=Box(*sel) if sel else None)
+                                       selection=record.context.selection_box)
             snap = Snapshot(doc_name=doc.name() or "Untitled", doc_path=doc.fileName() or "",
                             canvas_w=doc.width(), canvas_h=doc.height(), plan=plan, pixels=pixels, mask=mask,
                             node_name=f"result of {record.id[:8]}", node_uid="", source="history",

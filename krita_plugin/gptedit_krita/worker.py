@@ -11,11 +11,9 @@ from dataclasses import dataclass, field
 
 from gptedit import engine, recipe
 from gptedit.errors import BadInput, GptEditError
-from gptedit.geometry import Box
 from gptedit.jobs import CancelToken
 from gptedit.ledger import JobRecord
 from gptedit.models import EditRequest, ImageInput, JobState
-from gptedit.paths import results_dir
 from gptedit.settings import Settings
 
 from . import seam_apply
@@ -26,8 +24,6 @@ from .qt import FAST, FORMAT_ARGB32, IGNORE_ASPECT, SMOOTH, QBuffer, QByteArray,
 #: selectedness at or above this counts as "may be edited" in the provider's mask (a feathered edge is
 #: then refined by the transparency mask on the inserted layer, which keeps every grey level)
 MASK_THRESHOLD = 128
-#: raw selectedness bytes of the context box, kept beside the results for *Insert again*
-SELECTION_FILE = "selection.gray"
 #: QImage.save quality for uploads. Qt's PNG writer turns quality q into zlib level (100 - q) * 9 / 91, so
 #: 80 is level 1 (with libpng's row filters): on a photo at 2048² ~15 % more bytes than the default (level
 #: 9-ish) in a fifth of its encode time or less, the fastest lossless upload at 10 Mbit/s
@@ -124,46 +120,16 @@ def run_job(snapshot: Snapshot, settings: Settings, prompt: str, *, listener, ca
     """Blocking; call on a worker thread. Errors come back as messages, never as exceptions."""
     try:
         request = build_request(snapshot, settings, prompt)
-        context = dict(snapshot.context(), prompt=prompt)
-        saved: set[str] = set()
-
-        def listen(event) -> None:
-            # The selection is kept beside the job's results from its first event on, so even a job
-            # resumed after a crash can be inserted again with its mask.
-            if event.job_id and event.job_id not in saved:
-                saved.add(event.job_id)
-                try:
-                    save_selection(event.job_id, snapshot.mask)
-                except OSError:
-                    pass  # only *Insert again* loses the mask; the edit itself is fine
-            listener(event)
-
-        record = engine.run_edit(settings, request, origin="krita", context=context, listener=listen,
-                                 cancel=cancel)
+        # The selection is kept beside the job's results before anything is sent, so even a job resumed
+        # after a crash can be inserted again with its mask (from History, or from GIMP's Recent results).
+        record = engine.run_edit(settings, request, origin="krita", context=snapshot.job_context(),
+                                 listener=listener, cancel=cancel, selection=snapshot.mask)
     except GptEditError as exc:
         return Outcome(error=exc.message if hasattr(exc, "message") else str(exc))
     except Exception as exc:  # a bug: still a message in the docker, never a dialog
         return Outcome(error=f"Unexpected problem: {exc!r}")
     return finish(record, snapshot.plan.context.width, snapshot.plan.context.height, snapshot,
                   seam_apply.options_from(settings, masked=request.mask is not None))
-
-
-def save_selection(job_id: str, mask: bytes | None) -> None:
-    if mask is None:
-        return
-    folder = results_dir() / job_id
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / SELECTION_FILE, "wb") as fh:
-        fh.write(mask)
-
-
-def load_selection(record: JobRecord, box: Box) -> bytes | None:
-    try:
-        with open(results_dir() / record.id / SELECTION_FILE, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return None
-    return data if len(data) == box.area else None
 
 
 def finish(record: JobRecord, width: int, height: int, snapshot: Snapshot | None = None,

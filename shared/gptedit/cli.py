@@ -34,6 +34,7 @@ from .engine import (
     sweep_orphans,
 )
 from .errors import BadInput, ConfigError, GptEditError
+from .job_context import CLI, JobContext
 from .jobs import CancelToken
 from .ledger import Ledger
 from .models import ImageInput, JobState
@@ -162,8 +163,9 @@ def _edit(args) -> int:
                       f"{settings.size} · n={request.n}{extras} · estimated {est.text()}")
         token = CancelToken()
         with Interrupts(token):
+            context = JobContext(host=CLI, input=str(args.input.resolve()), output=str(args.output))
             job = run_edit(settings, request, origin="cli", listener=progress, cancel=token, provider=provider,
-                           context={"input": str(args.input.resolve()), "output": str(args.output)})
+                           context=context)
         progress.finish()
         if job.state is JobState.FETCHED and not args.raw:
             return _report_corrected(job, args, mask, progress)
@@ -223,11 +225,12 @@ def cmd_jobs(args) -> int:
     if sub == "show":
         job = ledger.get(args.id)
         for key in ("id", "state", "origin", "provider", "model", "base_url", "prompt", "remote_status",
-                    "error", "cost", "estimate_low", "estimate_high", "results", "context"):
+                    "error", "cost", "estimate_low", "estimate_high", "results"):
             print(f"{key:>14}: {getattr(job, key)}")
         for i, seam in enumerate((job.seam or {}).get("variations") or []):
             # what the seam correction did, in words (the tables and warp stay in the ledger)
             print(f"{'seam':>14}: {'#' + str(i + 1) + ' ' if i else ''}{SeamReport.from_json(seam).summary()}")
+        print(f"{'context':>14}: {job.context.to_json()}")
         if job.handle:
             print(f"{'remote id':>14}: {job.handle.remote_id}")
         for at, state, msg in ledger.events(job.id):
@@ -270,7 +273,7 @@ def cmd_jobs(args) -> int:
             with Interrupts(token):
                 job = resume_job(job_id, ledger=ledger, listener=progress, cancel=token, force=args.force)
             progress.finish()
-            out = (job.context or {}).get("output")
+            out = job.context.output
             if job.state is JobState.FETCHED and out:
                 code = max(code, _report(job, Path(out), progress))
             elif job.state is JobState.FETCHED:

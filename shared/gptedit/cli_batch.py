@@ -21,6 +21,7 @@ from .cli_progress import Progress
 from .cli_script import dry_run, emit, job_json, refused_json
 from .engine import mark_orphans, reconcile_jobs, resume_job, run_edit
 from .errors import BadInput, GptEditError, RateLimited
+from .job_context import CLI, JobContext
 from .jobs import CancelToken
 from .ledger import JobRecord, Ledger
 from .models import JobState
@@ -54,7 +55,7 @@ def batch_id(prompt: str, inputs: list[Path], settings) -> str:
 def _latest_jobs(ledger: Ledger, batch: str) -> dict[str, JobRecord]:
     latest: dict[str, JobRecord] = {}
     for job in sorted(ledger.list(limit=100000, batch=batch), key=lambda j: j.created):
-        latest[job.context.get("input", "")] = job
+        latest[job.context.input] = job
     return latest
 
 
@@ -124,7 +125,7 @@ def cmd_batch(args) -> int:
                 image = load_input(path)
                 request = recipe.build_request(settings, args.prompt, [image, *refs])
                 job = run_edit(settings, request, origin="cli-batch", listener=tag, cancel=token, ledger=ledger,
-                               batch=bid, context={"input": key, "output": str(output)})
+                               batch=bid, context=JobContext(host=CLI, input=key, output=str(output)))
                 if job.state is JobState.FAILED and job.error_kind == RateLimited.kind:
                     gate.block(10.0 * attempts)
             if job.state is JobState.FETCHED or (job.state is JobState.INSERTED and job.results):

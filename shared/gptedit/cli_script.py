@@ -44,7 +44,7 @@ def job_json(job, *, outputs: list[str] | None = None) -> dict[str, Any]:
         "error": job.error or None,
         "error_kind": job.error_kind or None,
         "remote_id": job.handle.remote_id if job.handle else None,
-        "input": (job.context or {}).get("input"),
+        "input": job.context.input or None,
     }
 
 

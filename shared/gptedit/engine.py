@@ -5,11 +5,13 @@ procedure all go through these few functions, so they behave the same."""
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import recipe
 from .errors import GptEditError
+from .job_context import JobContext
 from .jobs import CancelToken, JobRunner, Listener, PollPolicy
 from .ledger import JobRecord, Ledger
 from .models import EditRequest, JobState
@@ -56,11 +58,13 @@ def new_job(
     request: EditRequest,
     *,
     origin: str,
-    context: dict | None = None,
+    context: JobContext | None = None,
     batch: str = "",
     provider: Provider | None = None,
+    selection: bytes | None = None,
 ) -> tuple[JobRecord, Provider]:
-    """Check the request, then write the job to the ledger (state queued) — before any request is made."""
+    """Check the request, then write the job to the ledger (state queued) — before any request is made.
+    `selection`: 1 byte per pixel of the context box, kept beside the results (`Ledger.save_selection`)."""
     if provider is None:
         provider = preflight(settings, request)
     else:
@@ -77,9 +81,17 @@ def new_job(
         request=request.describe(),
         estimate_low=est.low,
         estimate_high=est.high,
-        context=context or {},
+        context=context or JobContext(),
         batch=batch,
     )
+    rec.id = uuid.uuid4().hex
+    if selection is not None:
+        # Kept before the row exists: a job in the ledger can always be masked again by any front end.
+        try:
+            ledger.save_selection(rec.id, selection)
+        except OSError as exc:
+            msg = f"The selection could not be kept for this job ({exc}); nothing was sent."
+            raise GptEditError(msg) from exc
     return ledger.create(rec), provider
 
 
@@ -88,19 +100,20 @@ def run_edit(
     request: EditRequest,
     *,
     origin: str = "cli",
-    context: dict | None = None,
+    context: JobContext | None = None,
     listener: Listener | None = None,
     cancel: CancelToken | None = None,
     ledger: Ledger | None = None,
     policy: PollPolicy | None = None,
     batch: str = "",
     provider: Provider | None = None,
+    selection: bytes | None = None,
 ) -> JobRecord:
     """Run one edit to the end on this thread. Returns the final record (fetched, failed, …).
     `provider`: the one `preflight` returned, so it is not built a second time."""
     ledger = ledger or Ledger()
     job, provider = new_job(ledger, settings, request, origin=origin, context=context, batch=batch,
-                            provider=provider)
+                            provider=provider, selection=selection)
     runner = JobRunner(ledger, provider, listener=listener, cancel=cancel, deadline=settings.deadline, policy=policy)
     try:
         return runner.run(job, request)

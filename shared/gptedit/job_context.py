@@ -74,7 +74,8 @@ class JobContext:
         out["context_box"] = _box_json(self.context_box)
         out["selection_box"] = _box_json(self.selection_box)
         if self.color is not None:
-            out["color"] = {"model": self.color.model, "depth": self.color.depth, "profile": self.color.profile}
+            c = self.color
+            out["color"] = {"model": c.model, "depth": c.depth, "profile": c.profile}
         if self.legacy_mask_file:
             out["mask_file"] = self.legacy_mask_file
         return out

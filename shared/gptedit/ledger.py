@@ -2,7 +2,10 @@
 
 A row is written before the provider is asked and at every transition after, and results are saved as
 files before anything else uses them, so a crash, a closed document or a killed host loses nothing already
-paid for. Krita, GIMP and the command line share the file; sqlite's locking and WAL keep them apart."""
+paid for. Krita, GIMP and the command line share the file; sqlite's locking and WAL keep them apart.
+
+Each job carries its `JobContext` (where it came from, where its answer goes) and, beside its results, the
+selection it was made with (`save_selection` / `load_selection`), so any front end can insert it again."""
 
 from __future__ import annotations
 
@@ -13,10 +16,13 @@ import sqlite3
 import threading
 import time
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import GptEditError
+from .geometry import Box
+from .job_context import JobContext
 from .models import JobState, RemoteHandle
 from .paths import ledger_path, results_dir
 
@@ -62,6 +68,11 @@ CREATE INDEX IF NOT EXISTS events_job ON events(job_id);
 
 #: An owner that has not written a heartbeat for this long is considered gone (crashed or killed).
 STALE_AFTER = 45.0
+#: the saved selection beside a job's results: zlib-compressed, 1 byte of selectedness (0–255) per pixel of
+#: the context box, rows top to bottom
+SELECTION_FILE = "selection.zlib"
+#: what Krita wrote before: the same bytes, uncompressed
+_OLD_KRITA_SELECTION = "selection.gray"
 
 
 @dataclass
@@ -83,7 +94,7 @@ class JobRecord:
     estimate_high: float | None = None
     cost: float | None = None
     usage: dict | None = None
-    context: dict = field(default_factory=dict)
+    context: JobContext = field(default_factory=JobContext)
     results: list[str] = field(default_factory=list)
     batch: str = ""
     owner: str = ""
@@ -233,6 +244,40 @@ class Ledger:
         os.replace(tmp, final)
         return final
 
+    def save_selection(self, job_id: str, mask: bytes) -> Path:
+        """Keep the selection a job was made with beside its results (1 byte per pixel of its context box),
+        durably, so the answer can be masked again by any front end, even after a crash."""
+        folder = results_dir() / job_id
+        folder.mkdir(parents=True, exist_ok=True)
+        final = folder / SELECTION_FILE
+        tmp = folder / f".{SELECTION_FILE}.part"
+        with open(tmp, "wb") as fh:
+            fh.write(zlib.compress(bytes(mask), 6))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+        return final
+
+    def load_selection(self, job: JobRecord, box: Box | None = None) -> bytes | None:
+        """The saved selection over `box` (default: the job's context box), or None: no selection, the file
+        is gone, or it does not fit the box (better no mask than a misplaced one). Also reads what Krita and
+        GIMP saved before the format was shared."""
+        box = box or job.context.context_box
+        if box is None:
+            return None
+        folder = results_dir() / job.id
+        candidates = [(folder / SELECTION_FILE, True), (folder / _OLD_KRITA_SELECTION, False)]
+        if job.context.legacy_mask_file:
+            candidates.append((Path(job.context.legacy_mask_file), True))
+        for path, packed in candidates:
+            try:
+                data = path.read_bytes()
+                data = zlib.decompress(data) if packed else data
+            except (OSError, zlib.error):
+                continue
+            return data if len(data) == box.area else None
+        return None
+
     def delete(self, job_id: str) -> None:
         with self._conn() as c:
             c.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
@@ -377,6 +422,8 @@ def _encode(key: str, value):
         return value.value
     if key == "handle" and isinstance(value, RemoteHandle):
         return json.dumps(value.to_json())
+    if key == "context" and isinstance(value, JobContext):
+        return json.dumps(value.to_json())
     if key in _JSON_FIELDS:
         return None if value is None else json.dumps(value)
     return value
@@ -410,7 +457,7 @@ def _from_row(row: sqlite3.Row) -> JobRecord:
         estimate_high=d.get("estimate_high"),
         cost=d.get("cost"),
         usage=json.loads(d["usage"]) if d.get("usage") else None,
-        context=json.loads(d["context"]) if d.get("context") else {},
+        context=JobContext.from_json(json.loads(d["context"]) if d.get("context") else {}),
         results=json.loads(d["results"]) if d.get("results") else [],
         batch=d.get("batch") or "",
         owner=d.get("owner") or "",

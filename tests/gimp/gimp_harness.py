@@ -158,7 +158,10 @@ def lost_cli_job(home: Path, sandbox) -> str:
 
 
 def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], timeout: float = 240,
-                  gui: bool = False, config=None, env_extra: dict | None = None) -> dict:
+                  gui: bool = False, config=None, env_extra: dict | None = None,
+                  params: dict | None = None) -> dict:
+    """Run `cases` (gimp_side.py) in one GIMP; `params` go to the cases beside the usual ones. The shared
+    ledger and results live in base/gptedit-home (another host may have written there first)."""
     import json
 
     provision(spec, config)
@@ -174,7 +177,7 @@ def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], t
     replicate_before = len([j for j in sandbox.stats()["jobs"] if j["provider"] == "replicate"])
     params = {"out": str(out), "api": sandbox.api_url, "latency": latency, "kill_latency": 4.0,
               "cli_job": cli_job(home, sandbox) if "cli-job" in cases else "",
-              "lost_cli_job": lost_cli_job(home, sandbox) if "lost-cli-job" in cases else ""}
+              "lost_cli_job": lost_cli_job(home, sandbox) if "lost-cli-job" in cases else "", **(params or {})}
     (base / "params.json").write_text(json.dumps(params))
     side = (Path(__file__).parent / "gimp_side.py").read_text()
     code = hostenv.GIMP_PRELUDE + "\n" + side + f"\nrun_cases({cases!r})\n"

@@ -316,6 +316,13 @@ def _lost_cli_job(case):
     return img, edit(case, img, layer, "", procedure=RECENT, job_id=P["lost_cli_job"], action="insert")
 
 
+def _krita_job(case):
+    """A job the Krita plugin made: inserted from Recent results at its context box, with its selection."""
+    img = new_image(*P["krita_canvas"])
+    layer = add_layer(img, "source", *P["krita_canvas"])
+    return img, edit(case, img, layer, "", procedure=RECENT, job_id=P["krita_job"], action="insert")
+
+
 def _listing(case):
     img = new_image(20, 20)
     layer = add_layer(img, "source", 20, 20)
@@ -562,6 +569,7 @@ CASES = {
     "deadline": _deadline,
     "cli-job": _cli_job,
     "lost-cli-job": _lost_cli_job,
+    "krita-job": _krita_job,
     "reference": _reference,
     "tight": lambda c: case_layer(c, prompt="[invert] tight", padding=0.0),
     "fixed-size": lambda c: case_layer(c, prompt="[identity] square", size="1024x1024"),

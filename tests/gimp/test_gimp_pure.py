@@ -1,11 +1,10 @@
 """The GIMP plug-in's gi-free parts, outside GIMP: how procedure arguments become settings, and how a
-snapshot of the canvas becomes the request (mask only for models that take one) and a mask file that
-survives a crash."""
+snapshot of the canvas becomes the request (mask only for models that take one). The saved selection is
+the ledger's (tests/unit/test_job_context.py)."""
 
 from __future__ import annotations
 
 import sys
-import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -97,18 +96,6 @@ def test_request_for_a_model_without_masks_sends_none():
     settings = resolve({"provider": "eachlabs", "api_key": "k"})
     req = request_build.build_request(snapshot("eachlabs", "", Box(10, 10, 20, 20)), settings, "x")
     assert req.mask is None and req.size is None  # each::labs: "auto" → the provider picks
-
-
-def test_mask_file_round_trip_and_mismatch(isolated_home):
-    mask = bytes([0, 255, 128, 7]) * 6
-    ctx = request_build.save_mask(mask, 6, 4)
-    assert Path(ctx["mask_file"]).parent == isolated_home / "gimp-masks"
-    assert request_build.load_mask(ctx) == mask
-    assert zlib.decompress(Path(ctx["mask_file"]).read_bytes()) == mask
-    assert request_build.load_mask({**ctx, "mask_size": [5, 4]}) is None  # wrong size: no misplaced mask
-    assert request_build.load_mask({}) is None
-    Path(ctx["mask_file"]).unlink()
-    assert request_build.load_mask(ctx) is None
 
 
 @pytest.mark.parametrize("prompt,n,expected", [("a  b\nc", 1, "GPT: a b c"), ("x" * 60, 1, "GPT: " + "x" * 39 + "…"),

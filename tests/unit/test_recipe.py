@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from gptedit import recipe
 from gptedit.errors import BadInput, Unsupported
 from gptedit.geometry import Box

@@ -19,6 +19,8 @@ from gi.repository import Gegl, Gimp  # noqa: E402
 from gptedit import recipe  # noqa: E402
 from gptedit.errors import BadInput  # noqa: E402
 from gptedit.geometry import Box, Plan, fit_within  # noqa: E402
+from gptedit.job_context import GIMP, ColorSpace, JobContext  # noqa: E402
+from gptedit.models import Size  # noqa: E402
 from gptedit.settings import Settings  # noqa: E402
 
 RGBA8 = "R'G'B'A u8"
@@ -58,20 +60,21 @@ class Snapshot:
     references: list[Pixels] = field(default_factory=list)
     #: the markup layer over the context region at the sent size, RGBA 8-bit (transparent where not drawn)
     markup: Pixels | None = None
+    #: the image's file, "" while unsaved
+    image_file: str = ""
+    source: str = "layer"
+    color: ColorSpace | None = None
 
-    def context_json(self) -> dict:
-        """Placement info for the ledger: enough to insert the result again later, even from another run."""
-        c, s = self.plan.context, self.plan.selection
-        return {
-            "host": "gimp",
-            "image_id": self.image_id,
-            "image_name": self.image_name,
-            "layer_id": self.layer_id,
-            "layer_name": self.layer_name,
-            "canvas": [self.plan.canvas.width, self.plan.canvas.height],
-            "context": [c.x, c.y, c.width, c.height],
-            "selection": None if s is None else [s.x, s.y, s.width, s.height],
-        }
+    def job_context(self, session: str = "", new_layer_name: str = "") -> JobContext:
+        """Placement info for the ledger: enough to insert the result again later, even from another run
+        or from Krita. Image and layer ids only mean something in the GIMP process `session` names."""
+        return JobContext(
+            host=GIMP, document=self.image_file or self.image_name, document_name=self.image_name,
+            document_id=self.image_id, layer=self.layer_name, layer_id=str(self.layer_id), session=session,
+            canvas=Size(self.plan.canvas.width, self.plan.canvas.height), context_box=self.plan.context,
+            selection_box=self.plan.selection, color=self.color, source=self.source,
+            new_layer_name=new_layer_name,
+        )
 
 
 def source_layer(image, drawables) -> Gimp.Layer:
@@ -196,4 +199,25 @@ def take_snapshot(image, layer, settings: Settings, *, source: str = "layer", us
         mask=mask,
         references=refs,
         markup=markup,
+        image_file=_image_file(image),
+        source=source,
+        color=_color(image),
     )
+
+
+def _color(image) -> ColorSpace | None:
+    """The image's mode, precision and profile as GIMP names them (for the ledger; never needed to edit)."""
+    try:
+        profile = image.get_effective_color_profile()
+        return ColorSpace(image.get_base_type().value_nick, image.get_precision().value_nick,
+                          (profile.get_label() or "") if profile is not None else "")
+    except Exception:  # noqa: BLE001 - a label for people only; an edit must not fail over it
+        return None
+
+
+def _image_file(image) -> str:
+    try:
+        file = image.get_file()
+        return (file.get_path() or "") if file is not None else ""
+    except Exception:  # noqa: BLE001 - a label for people only; an edit must not fail over it
+        return ""

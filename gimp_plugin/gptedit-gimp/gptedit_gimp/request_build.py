@@ -1,4 +1,4 @@
-"""Turn a `Snapshot` into an `EditRequest` and keep the selection mask for later insertion.
+"""Turn a `Snapshot` into an `EditRequest` (what the recipe says this model takes, encoded as PNG).
 
 Runs on the worker thread (PNG encoding of a 2048-pixel region takes a moment): no `gi` here, only the
 core, so the unit tests run it outside GIMP too.
@@ -6,15 +6,9 @@ core, so the unit tests run it outside GIMP too.
 
 from __future__ import annotations
 
-import os
-import uuid
-import zlib
-from pathlib import Path
-
 from gptedit import recipe
 from gptedit.geometry import resize_nearest
 from gptedit.models import EditRequest, ImageInput
-from gptedit.paths import data_dir
 from gptedit.pngio import encode_png, openai_mask_png
 from gptedit.settings import Settings
 
@@ -48,36 +42,3 @@ def build_request(snapshot, settings: Settings, prompt: str) -> EditRequest:
         mk = snapshot.markup
         markup = ImageInput(encode_png(mk.width, mk.height, mk.rgba, 4), "image/png", mk.width, mk.height, "markup.png")
     return recipe.build_request(settings, prompt, images, mask=mask, markup=markup, size=snapshot.plan.request_size)
-
-
-# --- the selection, kept beside the ledger so a result can be masked again after a crash -------------
-
-
-def masks_dir() -> Path:
-    path = data_dir() / "gimp-masks"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def save_mask(mask: bytes, width: int, height: int) -> dict:
-    """Write the mask (zlib, 1 byte per pixel) and return the ledger context entries that find it again."""
-    path = masks_dir() / f"{uuid.uuid4().hex}.mask"
-    tmp = path.with_suffix(".part")
-    with open(tmp, "wb") as fh:
-        fh.write(zlib.compress(mask, 6))
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return {"mask_file": str(path), "mask_size": [width, height]}
-
-
-def load_mask(context: dict) -> bytes | None:
-    """The saved selection for a job's context box, or None (no selection, or the file is gone)."""
-    path, size = context.get("mask_file"), context.get("mask_size")
-    if not path or not size:
-        return None
-    try:
-        data = zlib.decompress(Path(path).read_bytes())
-    except (OSError, zlib.error):
-        return None
-    return data if len(data) == size[0] * size[1] else None

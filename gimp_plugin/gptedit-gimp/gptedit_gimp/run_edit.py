@@ -14,7 +14,7 @@ from gi.repository import Gimp
 from gptedit import recipe
 from gptedit.engine import run_edit
 from gptedit.errors import Cancelled, GptEditError
-from gptedit.geometry import Box
+from gptedit.job_context import GIMP
 from gptedit.ledger import Ledger
 from gptedit.model_options import check_settings_choices
 from gptedit.models import JobState
@@ -24,7 +24,7 @@ from . import messages, seam_apply
 from .canvas_insert import NotInserted, how_to_insert, insert_results, insertion_target
 from .canvas_read import source_layer, take_snapshot
 from .options import EditOptions, layer_name, read_edit_options
-from .request_build import build_request, load_mask, save_mask
+from .request_build import build_request
 from .testing_hooks import hooks, record
 from .wait import WorkerWait
 
@@ -94,16 +94,12 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
 
     def work(edit_job):
         request = build_request(snapshot, settings, opts.prompt)
-        context = snapshot.context_json()
         # Image and layer ids restart with every GIMP session: the recorded ids only mean something in the
         # GIMP process that started this plug-in (our parent).
-        context["gimp_pid"] = os.getppid()
-        context["layer_name_new"] = name
-        if snapshot.mask is not None and opts.add_mask:
-            ctx = snapshot.plan.context
-            context.update(save_mask(snapshot.mask, ctx.width, ctx.height))
+        context = snapshot.job_context(session=str(os.getppid()), new_layer_name=name)
+        selection = snapshot.mask if opts.add_mask else None
         return run_edit(settings, request, origin="gimp", context=context, listener=waiter.listener,
-                        cancel=edit_job.cancel_token)
+                        cancel=edit_job.cancel_token, selection=selection)
 
     try:
         job = waiter.run(work)
@@ -144,16 +140,6 @@ def _test_hook(image, layer, display=None) -> None:
             display.delete()  # what closing the image window does
 
 
-def recorded_box(ctx: dict) -> Box | None:
-    """Where the job's answer goes: our own "context" box, or the Krita plug-in's "context_box" (the ledger is
-    shared, so a Krita job can be inserted here too); None for jobs without one (the command line)."""
-    for key in ("context", "context_box"):
-        value = ctx.get(key)
-        if isinstance(value, list) and len(value) == 4 and all(isinstance(v, int) for v in value):
-            return Box(*value)
-    return None
-
-
 def finish(procedure, record, image=None, above=None, snapshot=None, seam_options=None, interactive=False,
            views=()):
     """Insert a fetched job's results (re-checking its image and layer first) and build the return values.
@@ -168,14 +154,18 @@ def finish(procedure, record, image=None, above=None, snapshot=None, seam_option
             # the core's hint names the command line; in GIMP the same job is resumed from the menu
             text += (f" In GIMP: Filters ▸ AI ▸ Recent GPT Image results…, job {record.id[:8]}, Resume.")
         raise GptEditError(text)
-    ctx = record.context or {}
-    box = recorded_box(ctx)
+    # Where the answer goes: the recorded context box, whichever front end made the job (the ledger is
+    # shared, so a Krita job can be inserted here too); None for jobs without one (the command line).
+    ctx = record.context
+    box = ctx.context_box
     if image is None:
-        same_session = ctx.get("host") == "gimp" and ctx.get("gimp_pid") == os.getppid()
-        image, above = insertion_target(ctx.get("image_id") if same_session else None, ctx.get("layer_id"),
+        same_session = ctx.in_session(GIMP, str(os.getppid()))
+        layer_id = int(ctx.layer_id) if ctx.layer_id.isdigit() else None
+        image, above = insertion_target(ctx.document_id if same_session else None, layer_id,
                                         record.id, record.results)
-    mask = load_mask(ctx)
-    name = ctx.get("layer_name_new") or layer_name(record.prompt, len(record.results))
+    ledger = Ledger()
+    mask = ledger.load_selection(record)
+    name = ctx.new_layer_name or layer_name(record.prompt, len(record.results))
     corrections: list = []
 
     def measure(layers, at_box):
@@ -199,6 +189,6 @@ def finish(procedure, record, image=None, above=None, snapshot=None, seam_option
         for view in views:
             if hasattr(view, "show_result"):
                 view.show_result(report.summary() + ".", report.warning)
-    Ledger().update(record.id, state=JobState.INSERTED, seam=seam,
+    ledger.update(record.id, state=JobState.INSERTED, seam=seam,
                     message=f"Inserted into {image.get_name() or 'an image'} as {new_layer.get_name()!r}")
     return messages.success(new_layer, record.id, note)

@@ -1,0 +1,110 @@
+"""Krita and GIMP share one ledger: a job made in real Krita is inserted by real GIMP from Recent results, and a
+job made in real GIMP is inserted by real Krita from History ▸ Insert again — each at the place it was made
+for, masked by the selection it was made with. Run on both host pairs of one Debian suite (Krita 5.2 with
+GIMP 3.0, Krita 5.3 with GIMP 3.2), sharing one GPTEDIT_HOME like two programs on one desktop."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gimp_harness import ROOT, count_host_test, hostenv, hostenv_fixtures, run_all_cases
+from gptedit.geometry import Box
+from gptedit.ledger import Ledger
+from pixel_checks import SEL, SUCCESS, case, check_mask, expected_context, inside
+
+pytestmark = [pytest.mark.hosts, pytest.mark.slow]
+
+SCENARIO = ROOT / "tests" / "krita" / "scenarios" / "cross_host.py"
+KRITA_CANVAS = (160, 120)
+KRITA_SEL = (90, 30, 70, 50)  # touches the right edge
+GIMP_CANVAS = (120, 80)  # gimp_side's default case: SEL on a 120x80 image
+PAIRS = [(k, g) for k in hostenv.KRITA_HOSTS for g in hostenv.GIMP_HOSTS if k.suite == g.suite]
+KEY_ENVS = {"eachlabs": "EACHLABS_API_KEY", "openai": "OPENAI_API_KEY", "replicate": "REPLICATE_API_TOKEN",
+            "fal": "FAL_KEY"}
+
+
+def krita_zip(tmp: Path) -> Path:
+    given = os.environ.get("GPTEDIT_KRITA_ZIP")
+    if given:
+        return Path(given)
+    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "dist", "--out", str(tmp)],
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        pytest.fail(f"build.py dist failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
+    return next(tmp.glob("gptedit-krita-*.zip"))
+
+
+@pytest.fixture(scope="module", params=PAIRS, ids=lambda pair: f"{pair[0].id}+{pair[1].id}")
+def pair(request, gimp_zip, sandbox, tmp_path_factory):
+    kspec, gspec = request.param
+    krita = hostenv_fixtures.provision(kspec)
+    base = tmp_path_factory.mktemp(f"{kspec.id}-{gspec.id}")
+    home, artifacts, profile = base / "gptedit-home", base / "krita-artifacts", base / "krita-profile"
+    for folder in (home, artifacts):
+        folder.mkdir(parents=True, exist_ok=True)
+    assert krita.install(krita_zip(base / "dist"), profile) == ["gptedit_krita"]
+    env = {"GPTEDIT_HOME": str(home), "GPTEDIT_PROVIDER": "eachlabs"}
+    for name, key_env in KEY_ENVS.items():
+        env[f"GPTEDIT_{name.upper()}_BASE_URL"] = sandbox.base_urls[name]
+        env[key_env] = "test"
+    sandbox.configure(latency=0.0)
+
+    def in_krita(params: dict) -> dict:
+        params = dict(params, artifacts=str(artifacts), home=str(home), sandbox_api=sandbox.api_url)
+        return krita.run(profile, SCENARIO, timeout=150, env=env, binds=[home, artifacts], params=params)["data"]
+
+    # 1. Krita makes a job; 2. GIMP makes its own and inserts Krita's; 3. Krita inserts GIMP's.
+    made = in_krita({"mode": "make", "canvas": list(KRITA_CANVAS), "selection": list(KRITA_SEL)})
+    assert made.get("job_id"), made
+    gimp = run_all_cases(gspec, gimp_zip, sandbox, base, ["rgb-invert", "krita-job"], config=request.config,
+                         params={"krita_job": made["job_id"], "krita_canvas": list(KRITA_CANVAS)})
+    gimp_job = case(gimp, "rgb-invert").get("job")
+    assert gimp_job, case(gimp, "rgb-invert")
+    ctx = expected_context(GIMP_CANVAS, SEL)
+    inserted = in_krita({"mode": "insert", "canvas": list(GIMP_CANVAS), "job_id": gimp_job,
+                         "context_box": [ctx.x, ctx.y, ctx.width, ctx.height]})
+    return {"made": made, "gimp": gimp, "gimp_job": gimp_job, "inserted": inserted, "home": home,
+            "artifacts": artifacts, "specs": (kspec, gspec)}
+
+
+@pytest.fixture(autouse=True)
+def _count(request):
+    yield
+    callspec = getattr(request.node, "callspec", None)
+    specs = callspec.params.get("pair") if callspec else None
+    for spec in specs or ():
+        count_host_test(spec)
+
+
+def test_krita_job_is_inserted_by_gimp_at_its_context_box_with_its_mask(pair):
+    made = pair["made"]
+    assert made["state"] == "inserted", made["message"]
+    rep = case(pair["gimp"], "krita-job")
+    assert rep["status"] == SUCCESS, rep["message"]
+    new = rep["new"]
+    assert [new["x"], new["y"], new["w"], new["h"]] == made["context_box"]
+    assert new["has_mask"] is True and new["name"].startswith("GPT: ")
+    check_mask(pair["gimp"], "krita-job", KRITA_CANVAS, KRITA_SEL)
+    job = Ledger(pair["home"] / "jobs.sqlite3").get(made["job_id"])
+    assert job.origin == "krita" and job.context.host == "krita"
+
+
+def test_gimp_job_is_inserted_by_krita_at_its_context_box_with_its_mask(pair):
+    got = pair["inserted"]
+    assert got["error"] == "", got["error"]
+    assert got["layers"][-1] == got["name"] and got["name"].startswith("GPT: "), got
+    ctx = expected_context(GIMP_CANVAS, SEL)
+    bx, by, bw, bh = got["bounds"]
+    assert (bx, by) >= (ctx.x, ctx.y) and bx + bw <= ctx.right and by + bh <= ctx.bottom, (got["bounds"], ctx)
+    assert got["masks"] == ["Selection"], got
+    mask = (pair["artifacts"] / "mask.y").read_bytes()
+    sel = Box(*SEL).clamp_to(*GIMP_CANVAS)
+    wrong = [(x, y) for y in range(ctx.height) for x in range(ctx.width)
+             if mask[y * ctx.width + x] != (255 if inside(sel, x + ctx.x, y + ctx.y) else 0)]
+    assert not wrong, f"{len(wrong)} mask pixels wrong, first {wrong[:5]}"
+    job = Ledger(pair["home"] / "jobs.sqlite3").get(pair["gimp_job"])
+    assert job.origin == "gimp" and job.context.host == "gimp" and job.context.context_box == ctx
