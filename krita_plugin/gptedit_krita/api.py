@@ -23,9 +23,8 @@ from gptedit.model_options import check_settings_choices
 from .canvas_read import paint_target, read_snapshot
 from .session import JOBS, KritaJob
 
-#: options that go to settings.resolve; the rest are read here
-SETTING_KEYS = ("provider", "model", "base_url", "quality", "size", "n", "output_format", "background",
-                "padding", "max_send_side", "stream", "deadline", "complexity")
+#: options that go to settings.resolve (the settings a single edit may choose); the rest are read here
+SETTING_KEYS = tuple(f.name for f in settings_mod.FIELDS if f.per_edit)
 
 
 def resolve_settings(options: dict) -> settings_mod.Settings:

@@ -1,5 +1,8 @@
 """Settings ▸ keys, base URLs and defaults, stored in the ONE config file the command line and GIMP read
-(mode 0600, settings.save_config). Environment variables still win over it, and the page says so."""
+(mode 0600, settings.save_config). Environment variables still win over it, and the page says so.
+
+The page shows the fields `settings.FIELDS` marks for Krita: one group per provider for the per-provider
+ones (key, base URL), one "Defaults" group for the rest, each widget made from its field's type."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from gptedit import settings as settings_mod
 from gptedit.catalog import PROVIDERS
 from gptedit.connection import check_in_background, key_owner, settings_to_test
 from gptedit.errors import GptEditError
-from gptedit.models import OutputFormat, Quality
+from gptedit.settings import KRITA_PAGE, PER_PROVIDER, TOP, Field, page_fields
 
 from .qt import (
     QComboBox,
@@ -75,40 +78,36 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         self.key_fields: dict[str, QLineEdit] = {}
         self.url_fields: dict[str, QLineEdit] = {}
+        fields = page_fields(KRITA_PAGE)
+        per_provider = [f.name for f in fields if f.section == PER_PROVIDER]
         providers = self.config.get("providers") or {}
         for name, info in PROVIDERS.items():
-            if name in settings_mod.SHARES_ACCOUNT:
-                continue  # uses the key and base URL of the provider it shares an account with
             box = QGroupBox(info.label)
             form = QFormLayout(box)
-            key = QLineEdit()
-            key.setEchoMode(PASSWORD)
-            key.setPlaceholderText(key_status(name, self.config))
-            url = QLineEdit((providers.get(name) or {}).get("base_url", ""))
-            url.setPlaceholderText(info.default_base_url)
-            form.addRow(f"API key ({info.key_env})", key)
-            form.addRow("Base URL", url)
-            self.key_fields[name], self.url_fields[name] = key, url
+            if "api_key" in per_provider:
+                key = QLineEdit()
+                key.setEchoMode(PASSWORD)
+                key.setPlaceholderText(key_status(name, self.config))
+                form.addRow(f"{settings_mod.FIELD['api_key'].label} ({info.key_env})", key)
+                self.key_fields[name] = key
+            if "base_url" in per_provider:
+                url = QLineEdit((providers.get(name) or {}).get("base_url", ""))
+                url.setPlaceholderText(info.default_base_url)
+                form.addRow(settings_mod.FIELD["base_url"].label, url)
+                self.url_fields[name] = url
             layout.addWidget(box)
-        defaults = self.config.get("defaults") or {}
         box = QGroupBox("Defaults")
         form = QFormLayout(box)
-        self.provider = QComboBox()
-        self.provider.addItems(list(settings_mod.PROVIDER_NAMES))
-        self.provider.setCurrentText(self.config.get("provider") or settings_mod.SANDBOX)
-        self.quality = QComboBox()
-        self.quality.addItems([q.value for q in Quality])
-        self.quality.setCurrentText(defaults.get("quality", Quality.MEDIUM.value))
-        self.output_format = QComboBox()
-        self.output_format.addItems([f.value for f in OutputFormat])
-        self.output_format.setCurrentText(defaults.get("output_format", "png"))
-        self.max_send = QSpinBox()
-        self.max_send.setRange(256, 8192)
-        self.max_send.setValue(int(defaults.get("max_send_side", 2048)))
-        form.addRow("Provider", self.provider)
-        form.addRow("Quality", self.quality)
-        form.addRow("Output format", self.output_format)
-        form.addRow("Largest side sent", self.max_send)
+        #: the Defaults group's widgets by field name, each read back by `_value`
+        self.default_fields: dict[str, object] = {}
+        for f in fields:
+            if f.section == PER_PROVIDER:
+                continue
+            where = self.config if f.section == TOP else (self.config.get("defaults") or {})
+            saved = where.get(f.name)
+            widget = _widget(f, f.default if saved in (None, "") else saved)
+            form.addRow(f.label, widget)
+            self.default_fields[f.name] = widget
         layout.addWidget(box)
         # Test connection: free look-ups for the provider chosen above, with what is typed here (not saved
         # yet) winning; the network runs on a worker thread so Krita never waits on it
@@ -131,12 +130,13 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
 
     def values(self) -> dict:
+        fields = settings_mod.FIELD
+        chosen = {name: _value(widget) for name, widget in self.default_fields.items()}
         return {
             "keys": {n: f.text() for n, f in self.key_fields.items()},
             "base_urls": {n: f.text() for n, f in self.url_fields.items()},
-            "defaults": {"quality": self.quality.currentText(), "output_format": self.output_format.currentText(),
-                         "max_send_side": self.max_send.value()},
-            "provider": self.provider.currentText(),
+            "defaults": {n: v for n, v in chosen.items() if fields[n].section != TOP},
+            "provider": chosen.get("provider", ""),
         }
 
     def test_connection(self) -> None:
@@ -167,3 +167,27 @@ class SettingsDialog(QDialog):
 
     def run(self) -> bool:
         return bool(exec_loop(self))
+
+
+def _widget(f: Field, value):
+    """The widget for one field: a list for choices, a spin box for whole numbers, else a text line."""
+    if f.choices:
+        combo = QComboBox()
+        combo.addItems(list(f.choices))
+        combo.setCurrentText(str(value))
+        return combo
+    if isinstance(f.default, int) and not isinstance(f.default, bool):
+        spin = QSpinBox()
+        low, high = f.limits or (0, 1_000_000)
+        spin.setRange(low, high)
+        spin.setValue(int(value))
+        return spin
+    return QLineEdit(str(value))
+
+
+def _value(widget):
+    if isinstance(widget, QComboBox):
+        return widget.currentText()
+    if isinstance(widget, QSpinBox):
+        return widget.value()
+    return widget.text()

@@ -40,7 +40,7 @@ from .ledger import Ledger
 from .models import ImageInput, JobState
 from .reconcile import Finding
 from .seam.correct import SeamReport
-from .settings import PROVIDER_NAMES, public_view, resolve, set_config_value
+from .settings import FIELD, PROVIDER_NAMES, public_view, resolve, set_config_value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -317,13 +317,11 @@ def cmd_config(args) -> int:
     value = None
     if args.config_command == "set":
         value = args.value
-        if value is None and args.key == "api_key":
+        if value is None and args.key in FIELD and FIELD[args.key].secret:
             # Read keys from stdin so they never land in shell history or the process list.
             value = sys.stdin.readline().strip()
         if value is None:
             raise BadInput(f"config set {args.key} needs a value.")
-    if args.key in ("api_key", "base_url", "model") and not args.provider:
-        raise BadInput(f"{args.key} belongs to one provider: add --provider NAME.")
     path = set_config_value(args.key, value, provider=args.provider)
     print(f"saved in {path}")
     return EXIT_OK

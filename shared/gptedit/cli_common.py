@@ -9,36 +9,29 @@ import signal
 import sys
 
 from .jobs import CancelToken
-from .models import Background, Complexity, OutputFormat, Quality
-from .settings import PROVIDER_NAMES, SANDBOX, resolve
+from .settings import FIELDS, SANDBOX, resolve
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def settings_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag for each setting that has one in `settings.FIELDS` (the table says its spelling and help)."""
     g = parser.add_argument_group("provider and model (flags win over GPTEDIT_* variables and the config file)")
-    g.add_argument("--provider", choices=PROVIDER_NAMES, help="default: $GPTEDIT_PROVIDER, config, then sandbox")
-    g.add_argument("--model", help="model id, e.g. gpt-image-2 (OpenAI) or gpt-image-v2-edit (each::labs)")
-    g.add_argument("--base-url", dest="base_url", help="API base URL (gateways, proxies, a sandbox)")
+    for f in FIELDS:
+        if not f.flag:
+            continue
+        spellings = f.flag.split()
+        if spellings[0].startswith("--no-"):
+            g.add_argument(*spellings, dest=f.name, action="store_false", default=None, help=f.help or None)
+            continue
+        kind = {int: int, float: float}.get(type(f.default))
+        g.add_argument(*spellings, dest=f.name, type=kind, choices=list(f.choices) or None, help=f.help or None)
     g.add_argument("--sandbox", action="store_true",
                    help="start a private sandbox server and point the chosen provider's protocol at it")
-    g.add_argument("--quality", choices=[q.value for q in Quality],
-                   help="xhigh and max: GPT Image 2.5 and 2.6 only (`gptedit models` lists each model's tiers)")
-    g.add_argument("--complexity", choices=[c.value for c in Complexity],
-                   help="how much GPT Image 2.6 plans before drawing (default: the model's, high)")
-    g.add_argument("--size", help="WIDTHxHEIGHT or auto (gpt-image-2: any valid custom size)")
-    g.add_argument("-n", "--variations", dest="n", type=int, help="number of variations (outputs are numbered)")
-    g.add_argument("--format", dest="output_format", choices=[f.value for f in OutputFormat])
-    g.add_argument("--background", choices=[b.value for b in Background])
-    g.add_argument("--deadline", type=float, help="seconds to wait for one job before giving up (resumable)")
-    g.add_argument("--no-stream", dest="stream", action="store_false", default=None,
-                   help="do not ask streaming providers for partial previews")
 
 
 def flags(args) -> dict:
-    names = ("provider", "model", "base_url", "quality", "complexity", "size", "n", "output_format", "background",
-             "deadline", "stream")
-    return {k: getattr(args, k, None) for k in names}
+    return {f.name: getattr(args, f.name, None) for f in FIELDS if f.flag}
 
 
 @contextlib.contextmanager

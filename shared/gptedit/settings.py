@@ -4,7 +4,11 @@
 
 A studio can preconfigure machines through the environment; a key typed into Krita's settings page lands in
 the same config file the command line and GIMP read. The config file is written readable only by its owner
-because it may hold API keys."""
+because it may hold API keys.
+
+Every setting is declared once, in `FIELDS`: its type, default, environment variable, where the config file
+keeps it, its command-line flag and which host settings pages show it. Resolution, `config set` / `config
+show`, the command line's flags, Krita's settings page and GIMP's settings procedure all read that table."""
 
 from __future__ import annotations
 
@@ -12,22 +16,18 @@ import json
 import os
 import stat
 import tempfile
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError
+from .catalog import PROVIDERS
+from .errors import BadInput, ConfigError
 from .models import Background, Complexity, OutputFormat, Quality
 from .paths import config_path
 
-#: The four real providers and the key variable each documents.
-KEY_ENV = {
-    "eachlabs": "EACHLABS_API_KEY",
-    "openai": "OPENAI_API_KEY",
-    # OpenAI through the Responses API in background mode: the same account and key as "openai"
-    "openai-responses": "OPENAI_API_KEY",
-    "replicate": "REPLICATE_API_TOKEN",
-    "fal": "FAL_KEY",
-}
+#: The real providers and the key variable each documents (the catalog's; OpenAI's Responses route uses the
+#: same account and key as "openai").
+KEY_ENV = {name: info.key_env for name, info in PROVIDERS.items()}
 #: A provider that reaches the same service as another: without its own key or base URL (in the environment
 #: or the config file) it uses that one's, so the OpenAI key is typed once for both OpenAI routes.
 SHARES_ACCOUNT = {"openai-responses": "openai"}
@@ -36,19 +36,141 @@ SANDBOX = "sandbox"
 SANDBOX_BASE_URL = "http://127.0.0.1:8765/eachlabs"
 PROVIDER_NAMES = (*KEY_ENV, SANDBOX)
 
-_DEFAULTS = {
-    "provider": SANDBOX,
-    "quality": Quality.MEDIUM.value,
-    "size": "auto",
-    "n": 1,
-    "output_format": OutputFormat.PNG.value,
-    "background": Background.AUTO.value,
-    "deadline": 900.0,
-    "padding": 0.15,
-    "max_send_side": 2048,
-    "stream": True,
-    "wait": 5,
-}
+#: where the config file keeps a setting: at the top, under "defaults", or under "providers" → the provider
+TOP, DEFAULTS, PER_PROVIDER = "top", "defaults", "provider"
+#: the host settings pages a field can show on
+KRITA_PAGE, GIMP_PAGE = "krita", "gimp"
+
+
+def _enum(kind, what: str) -> Callable[[object], object]:
+    def parse(value):
+        try:
+            return kind(str(value).strip().lower())
+        except ValueError:
+            choices = ", ".join(m.value for m in kind)
+            raise ConfigError(f"{value!r} is not a valid {what}; choose one of {choices}.") from None
+
+    return parse
+
+
+def _int(what: str) -> Callable[[object], int]:
+    def parse(value) -> int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{what} must be a whole number, not {value!r}.") from None
+
+    return parse
+
+
+def _float(what: str) -> Callable[[object], float]:
+    def parse(value) -> float:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{what} must be a number, not {value!r}.") from None
+
+    return parse
+
+
+def _optional_enum(kind, what: str) -> Callable[[object], object]:
+    """Like `_enum`, with "", "default" or "auto" meaning None (the model's own default, never sent)."""
+    parse_enum = _enum(kind, what)
+
+    def parse(value):
+        text = str(value or "").strip().lower()
+        return None if text in ("", "default", "auto") else parse_enum(text)
+
+    return parse
+
+
+def _bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _text(value) -> str:
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting, declared once."""
+
+    name: str
+    #: what people read next to it (settings pages, `config show --help`)
+    label: str
+    #: text or JSON value → the typed value; raises ConfigError with words for people
+    parse: Callable[[object], object]
+    #: the default as text or JSON (what the config file would hold); "" for per-provider fields, which the
+    #: catalog fills in (base URL, model) or leave empty (the key)
+    default: object
+    #: the GPTEDIT_* variable, "" for none; the per-provider key and base URL variables come from `env_for`
+    env: str = ""
+    section: str = DEFAULTS
+    #: the command line's flag spellings, space-separated ("" = none; a "--no-" flag switches a default
+    #: that is on off). Given per edit, a flag wins over everything else.
+    flag: str = ""
+    help: str = ""
+    #: the values it takes, for choice widgets ("" = free text)
+    choices: tuple[str, ...] = ()
+    #: host settings pages that show it
+    pages: tuple[str, ...] = ()
+    #: the smallest and largest value a settings page offers (numbers only)
+    limits: tuple[int, int] | None = None
+    #: a per-edit option (a script may pass it to an edit; the dialogs/docker may choose it)
+    per_edit: bool = True
+    secret: bool = False
+
+    def env_for(self, provider: str) -> str:
+        """The environment variable for this field when `provider` is chosen ("" = none)."""
+        if self.name == "api_key":
+            return KEY_ENV.get(provider, "")
+        if self.name == "base_url":
+            return base_url_env(provider)
+        return self.env
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("provider", "Provider", _text, SANDBOX, env="GPTEDIT_PROVIDER", section=TOP, flag="--provider",
+          choices=PROVIDER_NAMES,
+          help="default: $GPTEDIT_PROVIDER, config, then sandbox", pages=(KRITA_PAGE, GIMP_PAGE)),
+    Field("model", "Model", _text, "", env="GPTEDIT_MODEL", section=PER_PROVIDER, flag="--model",
+          help="model id, e.g. gpt-image-2 (OpenAI) or gpt-image-v2-edit (each::labs)", pages=(GIMP_PAGE,)),
+    Field("base_url", "Base URL", _text, "", section=PER_PROVIDER, flag="--base-url",
+          help="API base URL (gateways, proxies, a sandbox)", pages=(KRITA_PAGE, GIMP_PAGE)),
+    Field("api_key", "API key", _text, "", section=PER_PROVIDER, pages=(KRITA_PAGE, GIMP_PAGE),
+          per_edit=False, secret=True),
+    Field("quality", "Quality", _enum(Quality, "quality"), Quality.MEDIUM.value, env="GPTEDIT_QUALITY",
+          flag="--quality", choices=tuple(q.value for q in Quality), pages=(KRITA_PAGE, GIMP_PAGE),
+          help="xhigh and max: GPT Image 2.5 and 2.6 only (`gptedit models` lists each model's tiers)"),
+    Field("complexity", "Complexity", _optional_enum(Complexity, "complexity"), "", env="GPTEDIT_COMPLEXITY",
+          flag="--complexity", choices=tuple(c.value for c in Complexity),
+          help="how much GPT Image 2.6 plans before drawing (default: the model's, high)"),
+    Field("size", "Size", _text, "auto", env="GPTEDIT_SIZE", flag="--size",
+          help="WIDTHxHEIGHT or auto (gpt-image-2: any valid custom size)", pages=(GIMP_PAGE,)),
+    Field("n", "Variations", _int("n"), 1, env="GPTEDIT_N", flag="-n --variations",
+          help="number of variations (outputs are numbered)"),
+    Field("output_format", "Output format", _enum(OutputFormat, "output format"), OutputFormat.PNG.value,
+          env="GPTEDIT_OUTPUT_FORMAT", flag="--format", choices=tuple(f.value for f in OutputFormat),
+          pages=(KRITA_PAGE,)),
+    Field("background", "Background", _enum(Background, "background"), Background.AUTO.value,
+          env="GPTEDIT_BACKGROUND", flag="--background", choices=tuple(b.value for b in Background)),
+    Field("deadline", "Give up after (s)", _float("deadline"), 900.0, env="GPTEDIT_DEADLINE",
+          flag="--deadline", help="seconds to wait for one job before giving up (resumable)"),
+    Field("padding", "Context around the selection", _float("padding"), 0.15,
+          help="fraction of the selection's longer side; 0 = just the selection"),
+    Field("max_send_side", "Largest side sent", _int("max_send_side"), 2048, pages=(KRITA_PAGE,),
+          limits=(256, 8192),
+          help="pixels; bigger regions are downscaled for sending"),
+    Field("stream", "Stream previews", _bool, True, env="GPTEDIT_STREAM", flag="--no-stream",
+          help="do not ask streaming providers for partial previews"),
+    # short, so a Cancel click is honoured quickly — the job is polled afterwards anyway
+    Field("wait", "Hold the create open (s)", _int("wait"), 5, per_edit=False,
+          help="seconds a provider may hold the create open to answer at once (Replicate's Prefer: wait)"),
+)
+FIELD: dict[str, Field] = {f.name: f for f in FIELDS}
 
 
 @dataclass
@@ -123,12 +245,20 @@ def save_config(data: dict, path: Path | None = None) -> Path:
 
 
 def set_config_value(key: str, value, *, provider: str | None = None, path: Path | None = None) -> Path:
-    """Set one value: a default (`quality`, `size`, …), `provider`, or with `provider` one of
-    `api_key`, `base_url`, `model` for that provider. `None` removes it."""
+    """Set one value where `FIELDS` says the config file keeps it: `provider` at the top, a default
+    (`quality`, `size`, …) under "defaults", and with `provider` a per-provider one (`api_key`, `base_url`,
+    `model`). `None` removes it. Unknown names and a per-provider name without a provider are refused."""
+    f = FIELD.get(key)
+    if f is None:
+        raise BadInput(f"There is no setting {key!r}; the settings are {', '.join(FIELD)}.")
+    if f.section == PER_PROVIDER and not provider:
+        raise BadInput(f"{key} belongs to one provider: add --provider NAME.")
+    if value is not None and key != "provider":
+        f.parse(value)  # refuse a value resolve would refuse, before it is saved
     data = load_config(path)
-    if provider:
+    if f.section == PER_PROVIDER:
         section = data.setdefault("providers", {}).setdefault(provider, {})
-    elif key == "provider":
+    elif f.section == TOP:
         section = data
     else:
         section = data.setdefault("defaults", {})
@@ -177,16 +307,16 @@ def resolve(
         sources[name] = "default"
         return default
 
-    provider = str(pick("provider", "GPTEDIT_PROVIDER", config, _DEFAULTS["provider"])).strip().lower()
+    provider = str(pick("provider", FIELD["provider"].env, config, FIELD["provider"].default)).strip().lower()
     if provider not in PROVIDER_NAMES:
         raise ConfigError(f"Unknown provider {provider!r}; choose one of {', '.join(PROVIDER_NAMES)}.")
     pcfg = (config.get("providers") or {}).get(provider) or {}
-    key_env = KEY_ENV.get(provider)
 
     s = Settings(provider=provider)
-    s.model = str(pick("model", "GPTEDIT_MODEL", pcfg, ""))
-    s.base_url = str(pick("base_url", base_url_env(provider), pcfg, ""))
-    s.api_key = str(pick("api_key", key_env, pcfg, "sandbox" if provider == SANDBOX else ""))
+    for f in FIELDS[1:]:
+        cfg = pcfg if f.section == PER_PROVIDER else defaults_cfg
+        default = "sandbox" if f.name == "api_key" and provider == SANDBOX else f.default
+        setattr(s, f.name, f.parse(pick(f.name, f.env_for(provider), cfg, default)))
     shared = SHARES_ACCOUNT.get(provider)
     if shared:
         scfg = (config.get("providers") or {}).get(shared) or {}
@@ -194,34 +324,13 @@ def resolve(
             s.base_url = str(pick("base_url", base_url_env(shared), scfg, ""))
         if sources["api_key"] == "default":
             s.api_key = str(pick("api_key", None, scfg, ""))
-    s.quality = _enum(Quality, pick("quality", "GPTEDIT_QUALITY", defaults_cfg, _DEFAULTS["quality"]), "quality")
-    s.size = str(pick("size", "GPTEDIT_SIZE", defaults_cfg, _DEFAULTS["size"]))
-    s.n = _int(pick("n", "GPTEDIT_N", defaults_cfg, _DEFAULTS["n"]), "n")
-    s.output_format = _enum(
-        OutputFormat, pick("output_format", "GPTEDIT_OUTPUT_FORMAT", defaults_cfg, _DEFAULTS["output_format"]),
-        "output format",
-    )
-    s.background = _enum(
-        Background, pick("background", "GPTEDIT_BACKGROUND", defaults_cfg, _DEFAULTS["background"]), "background"
-    )
-    complexity = str(pick("complexity", "GPTEDIT_COMPLEXITY", defaults_cfg, "") or "").strip().lower()
-    s.complexity = None if complexity in ("", "default", "auto") else _enum(Complexity, complexity, "complexity")
-    s.deadline = float(pick("deadline", "GPTEDIT_DEADLINE", defaults_cfg, _DEFAULTS["deadline"]))
-    s.padding = float(pick("padding", None, defaults_cfg, _DEFAULTS["padding"]))
-    s.max_send_side = _int(pick("max_send_side", None, defaults_cfg, _DEFAULTS["max_send_side"]), "max_send_side")
-    s.stream = _bool(pick("stream", "GPTEDIT_STREAM", defaults_cfg, _DEFAULTS["stream"]))
-    s.wait = _int(pick("wait", None, defaults_cfg, _DEFAULTS["wait"]), "wait")
     # the user's models.json joins the catalog here, the one door every front end goes through
     from .user_catalog import apply as apply_user_catalog  # late: keeps settings importable alone
 
     apply_user_catalog()
     if not s.base_url:
-        from .catalog import PROVIDERS
-
         s.base_url = SANDBOX_BASE_URL if provider == SANDBOX else PROVIDERS[provider].default_base_url
     if not s.model:
-        from .catalog import PROVIDERS
-
         s.model = PROVIDERS[s.protocol].default_model
     s.sources = sources
     return s
@@ -241,35 +350,17 @@ def require_key(s: Settings) -> str:
     return s.api_key
 
 
-def _enum(kind, value, what: str):
-    try:
-        return kind(str(value).strip().lower())
-    except ValueError:
-        choices = ", ".join(m.value for m in kind)
-        raise ConfigError(f"{value!r} is not a valid {what}; choose one of {choices}.") from None
-
-
-def _int(value, what: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{what} must be a whole number, not {value!r}.") from None
-
-
-def _bool(value) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
+def page_fields(page: str) -> tuple[Field, ...]:
+    """The fields a host settings page shows, in table order; per-provider ones are shown per provider."""
+    return tuple(f for f in FIELDS if page in f.pages)
 
 
 def public_view(s: Settings) -> dict:
-    """Settings for display: the key masked, never printed."""
+    """Settings for display, in `FIELDS` order: secrets masked, never printed."""
     out = {}
-    for f in fields(s):
-        if f.name == "sources":
-            continue
+    for f in FIELDS:
         v = getattr(s, f.name)
-        if f.name == "api_key":
+        if f.secret:
             v = mask_key(v)
         out[f.name] = v.value if hasattr(v, "value") else v
     return out

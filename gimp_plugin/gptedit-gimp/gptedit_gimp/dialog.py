@@ -155,7 +155,9 @@ def ask_settings(procedure, config, current: str) -> str | None:
     key must only ever land in the shared config file (0600)."""
     GimpUi.init("python-fu-gptedit-settings")
     dialog = GimpUi.ProcedureDialog.new(procedure, config, "GPT Image settings")
-    dialog.fill(["provider", "key-provider", "forget-key", "base-url", "model", "quality", "size"])
+    from .settings_proc import dialog_arguments
+
+    dialog.fill(dialog_arguments())
     key_entry = Gtk.Entry(visibility=False, placeholder_text="empty = keep the saved key")
     key_entry.set_input_purpose(Gtk.InputPurpose.PASSWORD)
     row = Gtk.Box(orientation=Gtk.Orientation.HORIZONTAL, spacing=12, margin_start=12, margin_end=12)

@@ -8,7 +8,19 @@ typed here that an `OPENAI_API_KEY` in the environment overrides should not be a
 from __future__ import annotations
 
 from gi.repository import Gimp, GLib, GObject
-from gptedit.settings import KEY_ENV, mask_key, resolve, set_config_value
+from gptedit.settings import (
+    DEFAULTS,
+    FIELD,
+    GIMP_PAGE,
+    KEY_ENV,
+    PER_PROVIDER,
+    TOP,
+    Field,
+    page_fields,
+    public_view,
+    resolve,
+    set_config_value,
+)
 
 from . import messages
 from . import options as O
@@ -17,59 +29,90 @@ from .arguments import RW, add_choice
 UNCHANGED = "unchanged"
 
 
+def argument(f: Field) -> str:
+    """The procedure argument for a settings field (GIMP spells properties with dashes)."""
+    return f.name.replace("_", "-")
+
+
+def _nick(f: Field) -> str:
+    if f.section == PER_PROVIDER:
+        return "API _key" if f.secret else f"_{f.label}"
+    return f"Default _{f.label.lower()}"
+
+
 def add_arguments(proc) -> None:
-    provider_pairs = [(UNCHANGED, "Keep the current provider")] + O.PROVIDER_CHOICES[1:]
-    add_choice(proc, "provider", "Default _provider", "Provider edits use when none is chosen", provider_pairs)
+    """One argument per field `settings.FIELDS` marks for GIMP's settings page; the per-provider ones apply
+    to the provider chosen in "key-provider"."""
+    for f in page_fields(GIMP_PAGE):
+        if f.section == PER_PROVIDER:
+            continue
+        if f.choices:
+            labels = dict(O.PROVIDER_CHOICES[1:]) if f.name == "provider" else {}
+            pairs = [(c, labels.get(c, c.capitalize())) for c in f.choices]
+            add_choice(proc, argument(f), _nick(f), f.help or f"Default {f.label.lower()} for edits",
+                       [(UNCHANGED, f"Keep the current {f.label.lower()}")] + pairs)
+        else:
+            proc.add_string_argument(argument(f), _nick(f), f"{f.help}; empty = keep".lstrip("; "), "", RW)
     add_choice(proc, "key-provider", "_Key and URL for", "Which provider the key, base URL and model below "
-                "belong to", O.PROVIDER_CHOICES[2:])
-    proc.add_string_argument("api-key", "API _key", "Saved readable only by you; empty = keep the saved key",
-                             "", RW)
-    proc.add_boolean_argument("forget-key", "_Forget the saved key", "Remove the saved key for that provider",
-                              False, RW)
-    proc.add_string_argument("base-url", "Base _URL", "Gateway or proxy URL; empty = keep; 'default' = the "
-                             "provider's own", "", RW)
-    proc.add_string_argument("model", "_Model", O.model_blurb(), "", RW)
-    add_choice(proc, "quality", "Default _quality", "", [(UNCHANGED, "Keep")] + O.QUALITY_CHOICES[1:])
-    proc.add_string_argument("size", "Default si_ze", "WIDTHxHEIGHT or auto; empty = keep", "", RW)
+               "belong to", O.PROVIDER_CHOICES[2:])
+    for f in page_fields(GIMP_PAGE):
+        if f.section != PER_PROVIDER:
+            continue
+        if f.secret:
+            proc.add_string_argument(argument(f), _nick(f), "Saved readable only by you; empty = keep the saved "
+                                     "key", "", RW)
+            proc.add_boolean_argument("forget-key", "_Forget the saved key", "Remove the saved key for that "
+                                      "provider", False, RW)
+        elif f.name == "model":
+            proc.add_string_argument(argument(f), _nick(f), O.model_blurb(), "", RW)
+        else:
+            proc.add_string_argument(argument(f), _nick(f), f"{f.help}; empty = keep; 'default' = the "
+                                     "provider's own", "", RW)
     proc.add_string_return_value("message", "Message", "The effective settings, keys masked", "", RW)
+
+
+def dialog_arguments() -> list[str]:
+    """What the settings dialog shows, in order (the key has its own entry: see dialog.ask_settings)."""
+    fields = page_fields(GIMP_PAGE)
+    top = [argument(f) for f in fields if f.section == TOP]
+    own = [argument(f) for f in fields if f.section == PER_PROVIDER and not f.secret]
+    rest = [argument(f) for f in fields if f.section == DEFAULTS]
+    return [*top, "key-provider", "forget-key", *own, *rest]
 
 
 def apply(get, typed_key: str = "") -> str:
     """Write the changes a getter describes (and a key typed into the dialog); return a report of the
     effective settings."""
-    provider = get("provider") or UNCHANGED
-    if provider != UNCHANGED:
-        set_config_value("provider", provider)
     target = get("key-provider") or "eachlabs"
-    key = typed_key or (get("api-key") or "").strip()
-    if get("forget-key"):
-        set_config_value("api_key", None, provider=target)
-    elif key:
-        set_config_value("api_key", key, provider=target)
-    url = (get("base-url") or "").strip()
-    if url:
-        set_config_value("base_url", None if url == "default" else url, provider=target)
-    model = (get("model") or "").strip()
-    if model:
-        set_config_value("model", model, provider=target)
-    quality = get("quality") or UNCHANGED
-    if quality != UNCHANGED:
-        set_config_value("quality", quality)
-    size = (get("size") or "").strip()
-    if size:
-        set_config_value("size", size)
+    for f in page_fields(GIMP_PAGE):
+        if f.secret:
+            key = typed_key or (get(argument(f)) or "").strip()
+            if get("forget-key"):
+                set_config_value(f.name, None, provider=target)
+            elif key:
+                set_config_value(f.name, key, provider=target)
+            continue
+        value = get(argument(f)) or ""
+        value = value.strip() if isinstance(value, str) else value
+        if value in ("", UNCHANGED):
+            continue
+        if f.section == PER_PROVIDER:
+            set_config_value(f.name, None if value == "default" and f.name == "base_url" else value,
+                             provider=target)
+        else:
+            set_config_value(f.name, value)
     return report()
 
 
 def report() -> str:
+    """The settings in effect for the fields GIMP's page shows, with where each comes from; keys masked."""
     s = resolve({})
-    src = s.sources
-    lines = [f"provider: {s.provider} ({src.get('provider', '?')})",
-             f"model: {s.model}", f"base URL: {s.base_url}",
-             f"API key: {mask_key(s.api_key)} ({src.get('api_key', '?')})",
-             f"quality: {s.quality.value}, size: {s.size}, variations: {s.n}"]
+    lines = []
+    for name, value in public_view(s).items():
+        if GIMP_PAGE in FIELD[name].pages or name == "n":
+            lines.append(f"{name.replace('_', ' ')}: {value} ({s.sources.get(name, '?')})")
     env = KEY_ENV.get(s.protocol)
-    if env and src.get("api_key") == "env":
+    if env and s.sources.get("api_key") == "env":
         lines.append(f"The key comes from the environment variable {env}; it wins over the saved one.")
     return "\n".join(lines)
 
