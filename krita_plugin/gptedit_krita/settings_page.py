@@ -108,6 +108,7 @@ class SettingsDialog(QDialog):
             widget = _widget(f, f.default if saved in (None, "") else saved)
             form.addRow(f.label, widget)
             self.default_fields[f.name] = widget
+            setattr(self, f.name, widget)  # dialog.provider, dialog.quality, … for scripts and tests
         layout.addWidget(box)
         # Test connection: free look-ups for the provider chosen above, with what is typed here (not saved
         # yet) winning; the network runs on a worker thread so Krita never waits on it
