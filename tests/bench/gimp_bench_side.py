@@ -57,6 +57,24 @@ def native_load_and_scale(img, path, w, h):
     return took
 
 
+def window_stall(side):
+    """One edit through the dialog and the progress window (GUI GIMP, the test hooks press OK), on a
+    displayed image: the window's own record of its longest gap between timer ticks while the job runs."""
+    img = new_image(side, side)
+    layer = textured_layer(img, side)
+    m = side // 16
+    img.select_rectangle(Gimp.ChannelOps.REPLACE, m, m, side - 2 * m, side - 2 * m)
+    Gimp.Display.new(img)
+    report = os.path.join(OUT, f"window-{side}.jsonl")
+    with hooks(dialog="ok", report=report):
+        status, _ = call(EDIT, Gimp.RunMode.INTERACTIVE, image=img, drawables=[layer], prompt="[identity] ui")
+    seen = {}
+    if os.path.exists(report):
+        for line in open(report):
+            seen.update(json.loads(line))
+    return status == Gimp.PDBStatusType.SUCCESS, seen.get("window_max_gap"), seen.get("window_ticks")
+
+
 def run_bench(sizes):
     report = {"gimp": Gimp.version(), "rows": []}
     for side in sizes:
@@ -85,6 +103,11 @@ def run_bench(sizes):
             img.delete()
         except Exception:
             row["crash"] = traceback.format_exc()
+        if os.environ.get("DISPLAY"):
+            try:
+                row["ui_ok"], row["window_max_gap"], row["window_ticks"] = window_stall(side)
+            except Exception:
+                row["ui_crash"] = traceback.format_exc()
         report["rows"].append(row)
         with open(os.path.join(OUT, "report.json"), "w") as fh:
             json.dump(report, fh, indent=1)
