@@ -50,7 +50,7 @@ def run_one(hostenv, spec, zip_path: Path, sb, base: Path) -> dict:
     hostenv.install_gimp_zip(zip_path, profile)
     (base / "params.json").write_text(json.dumps({"out": str(out), "api": sb.api_url}))
     code = "\n".join([hostenv.GIMP_PRELUDE, (ROOT / "tests/gimp/gimp_side.py").read_text(),
-                      (ROOT / "tests/bench/gimp_bench_side.py").read_text(), f"run_bench({SIZES!r})"])
+                      (ROOT / "tests/gimp/bench_side.py").read_text(), f"run_bench({SIZES!r})"])
     env = {"GPTEDIT_PROVIDER": "eachlabs", "GPTEDIT_EACHLABS_BASE_URL": sb.base_urls["eachlabs"],
            "EACHLABS_API_KEY": "bench", "GPTEDIT_HOME": str(home),
            "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
