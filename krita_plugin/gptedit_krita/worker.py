@@ -27,7 +27,8 @@ MASK_THRESHOLD = 128
 #: QImage.save quality for uploads. Qt's PNG writer turns quality q into zlib level (100 - q) * 9 / 91, so
 #: 80 is level 1 (with libpng's row filters): on a photo at 2048² ~15 % more bytes than the default (level
 #: 9-ish) in a fifth of its encode time or less, the fastest lossless upload at 10 Mbit/s
-#: (tests/bench/upload_bench.py). Qt's lossless WebP is no faster there and Krita's Qt often cannot write it.
+#: (tests/bench/upload_bench.py). Qt's lossless WebP (quality 100) is 30 % smaller but slower to encode, about
+#: even at 10 Mbit/s, and Debian's Krita has no Qt WebP writer at all, so PNG is what every Krita can make.
 PNG_QUALITY = 80
 
 
