@@ -27,14 +27,10 @@ from .qt import (
 
 
 def options_from(settings, masked: bool = True) -> SeamOptions:
-    """The seam settings (every step on unless switched off); `masked`: the selection went to the model."""
-    return SeamOptions(
-        align=bool(getattr(settings, "seam_align", True)),
-        colour=bool(getattr(settings, "seam_colour", True)),
-        blend=bool(getattr(settings, "seam_blend", True)),
-        feather_percent=float(getattr(settings, "seam_feather", 2.0)),
-        masked=masked,
-    )
+    """The seam settings (settings.FIELDS: seam_align, seam_colour, seam_blend, seam_feather); `masked`: the
+    selection went to the model as its mask."""
+    return SeamOptions(align=settings.seam_align, colour=settings.seam_colour, blend=settings.seam_blend,
+                       feather_percent=settings.seam_feather, masked=masked)
 
 
 def read_answer(path: str) -> QImage:

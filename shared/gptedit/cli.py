@@ -61,11 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     seam = e.add_argument_group("seam", "with --mask the answer is lined up with the input, its colours matched "
                                         "and laid over the input through a soft-edged mask")
     seam.add_argument("--raw", action="store_true", help="write the model's answer as it came (no correction)")
-    seam.add_argument("--no-align", dest="seam_align", action="store_false", help="do not move the answer")
-    seam.add_argument("--no-colour", dest="seam_colour", action="store_false", help="do not match colours")
-    seam.add_argument("--no-blend", dest="seam_blend", action="store_false", help="hard-edged mask")
-    seam.add_argument("--feather", dest="seam_feather", type=float, default=2.0, metavar="PERCENT",
-                      help="soft edge width in percent of the image's longer side (default 2)")
+    # defaults come from the settings (seam_align, seam_colour, seam_blend, seam_feather): flags win
+    seam.add_argument("--no-align", dest="seam_align", action="store_false", default=None,
+                      help="do not move the answer")
+    seam.add_argument("--no-colour", dest="seam_colour", action="store_false", default=None,
+                      help="do not match colours")
+    seam.add_argument("--no-blend", dest="seam_blend", action="store_false", default=None, help="hard-edged mask")
+    seam.add_argument("--feather", dest="seam_feather", type=float, default=None, metavar="PERCENT",
+                      help="soft edge width in percent of the image's longer side (setting seam_feather, 2)")
     script_flags(e)
     settings_flags(e)
 
@@ -168,17 +171,21 @@ def _edit(args) -> int:
                            context=context)
         progress.finish()
         if job.state is JobState.FETCHED and not args.raw:
-            return _report_corrected(job, args, mask, progress)
+            return _report_corrected(job, args, settings, mask, progress)
         return _report(job, args.output, progress, as_json=args.json)
 
 
-def _report_corrected(job, args, mask: ImageInput | None, progress: Progress) -> int:
+def _report_corrected(job, args, settings, mask: ImageInput | None, progress: Progress) -> int:
     """Write each answer corrected for drift and laid over the input (see cli_seam); report what was done."""
     from .cli_seam import selection_of, write_corrected
     from .seam.correct import SeamOptions
 
-    options = SeamOptions(align=args.seam_align, colour=args.seam_colour, blend=args.seam_blend,
-                          feather_percent=args.seam_feather)
+    def pick(name: str):
+        given = getattr(args, name)
+        return getattr(settings, name) if given is None else given
+
+    options = SeamOptions(align=pick("seam_align"), colour=pick("seam_colour"), blend=pick("seam_blend"),
+                          feather_percent=pick("seam_feather"))
     selection = selection_of(mask.data) if mask is not None else None
     written, corrections = write_corrected(job.result_paths, args.input, selection, args.output, options)
     Ledger().update(job.id, seam={"variations": [c.to_json() for c in corrections]})

@@ -84,6 +84,10 @@ def _optional_enum(kind, what: str) -> Callable[[object], object]:
     return parse
 
 
+#: what a settings page offers for a switch: the texts `_bool` reads (and `str()` of a saved true/false)
+_ON_OFF = ("True", "False")
+
+
 def _bool(value) -> bool:
     if isinstance(value, bool):
         return value
@@ -169,6 +173,18 @@ FIELDS: tuple[Field, ...] = (
     # short, so a Cancel click is honoured quickly — the job is polled afterwards anyway
     Field("wait", "Hold the create open (s)", _int("wait"), 5, per_edit=False,
           help="seconds a provider may hold the create open to answer at once (Replicate's Prefer: wait)"),
+    # the seam correction (gptedit.seam): each step on by default; the command line's `edit` has its own
+    # --no-align/--no-colour/--no-blend/--feather, since only an edit with a mask has a seam
+    Field("seam_align", "Line the answer up", _bool, True, env="GPTEDIT_SEAM_ALIGN", choices=_ON_OFF,
+          help="move the answer so it lines up with the picture outside the selection",
+          pages=(KRITA_PAGE, GIMP_PAGE)),
+    Field("seam_colour", "Match colours", _bool, True, env="GPTEDIT_SEAM_COLOUR", choices=_ON_OFF,
+          help="match the answer's colours to the picture outside the selection", pages=(KRITA_PAGE, GIMP_PAGE)),
+    Field("seam_blend", "Soft edge", _bool, True, env="GPTEDIT_SEAM_BLEND", choices=_ON_OFF,
+          help="fade the answer in just inside the selection's edge", pages=(KRITA_PAGE, GIMP_PAGE)),
+    Field("seam_feather", "Soft edge width (%)", _float("seam_feather"), 2.0, env="GPTEDIT_SEAM_FEATHER",
+          help="the soft edge's width in percent of the edited region's longer side",
+          pages=(KRITA_PAGE, GIMP_PAGE)),
 )
 FIELD: dict[str, Field] = {f.name: f for f in FIELDS}
 
@@ -198,6 +214,12 @@ class Settings:
     #: seconds a provider may hold the create open to answer at once (Replicate's `Prefer: wait`); short, so
     #: a Cancel click is honoured quickly — the job is polled afterwards anyway
     wait: int = 5
+    #: the seam correction's steps (gptedit.seam.correct.SeamOptions)
+    seam_align: bool = True
+    seam_colour: bool = True
+    seam_blend: bool = True
+    #: the soft edge's width, percent of the edited region's longer side
+    seam_feather: float = 2.0
     #: where each value came from ("flag", "env", "config", "default"), for `gptedit config` and the UIs
     sources: dict[str, str] = field(default_factory=dict, repr=False)
 

@@ -45,7 +45,8 @@ def test_key_variables_come_from_the_catalog():
 def test_each_environment_variable_in_the_table_is_read(f):
     value = {"provider": "fal", "quality": "high", "size": "1024x1536", "n": "3", "output_format": "webp",
              "background": "opaque", "deadline": "12.5", "stream": "0", "model": "x-model",
-             "complexity": "low"}[f.name]
+             "complexity": "low", "seam_align": "0", "seam_colour": "false", "seam_blend": "no",
+             "seam_feather": "3.5"}[f.name]
     s = resolve({}, env={f.env: value}, config={})
     assert s.sources[f.name] == "env"
 
@@ -55,7 +56,8 @@ def test_each_environment_variable_in_the_table_is_read(f):
 def test_config_set_puts_each_default_where_resolution_reads_it(f):
     value = {"quality": "low", "size": "1024x1024", "n": 2, "output_format": "jpeg", "background": "opaque",
              "deadline": 60.0, "padding": 0.0, "max_send_side": 1024, "stream": False, "wait": 1,
-             "complexity": "high"}[f.name]
+             "complexity": "high", "seam_align": False, "seam_colour": False, "seam_blend": False,
+             "seam_feather": 4.0}[f.name]
     set_config_value(f.name, value)
     s = resolve({}, env={})
     got = getattr(s, f.name)

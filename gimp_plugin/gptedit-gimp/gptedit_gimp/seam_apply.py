@@ -24,14 +24,10 @@ from .canvas_read import RGBA8, _gegl  # noqa: E402
 
 
 def options_from(settings, masked: bool = True) -> SeamOptions:
-    """The seam settings (every step on unless switched off); `masked`: the selection went to the model."""
-    return SeamOptions(
-        align=bool(getattr(settings, "seam_align", True)),
-        colour=bool(getattr(settings, "seam_colour", True)),
-        blend=bool(getattr(settings, "seam_blend", True)),
-        feather_percent=float(getattr(settings, "seam_feather", 2.0)),
-        masked=masked,
-    )
+    """The seam settings (settings.FIELDS: seam_align, seam_colour, seam_blend, seam_feather); `masked`: the
+    selection went to the model as its mask."""
+    return SeamOptions(align=settings.seam_align, colour=settings.seam_colour, blend=settings.seam_blend,
+                       feather_percent=settings.seam_feather, masked=masked)
 
 
 def _pixels(layer) -> bytes:
