@@ -33,3 +33,6 @@ def test_a_drifted_answer_blends_at_the_selection_edge(krita):
     # Insert again lays the result in with the same correction and soft edge
     assert not data["again_error"], data["again_error"]
     assert data["again_outside_max"] == 0 and data["again_band"] <= EDGE_TOLERANCE, data
+    # each step can be switched off (settings seam_align, seam_colour, seam_blend)
+    assert data["off_state"] == "inserted", data["off_message"]
+    assert data["off_steps"] == [False, False, 0] and "nothing corrected" in data["off_message"], data

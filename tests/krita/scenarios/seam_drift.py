@@ -122,4 +122,12 @@ def scenario(ctx):
     ctx.report(again_error=done.get("error"), again_band=mean_diff(before, again, band),
                again_outside_max=max(kutil.max_diff(before[4 * i:4 * i + 3], again[4 * i:4 * i + 3])
                                      for i in outside))
+
+    # every step switched off through the settings a script may pass: the answer goes in as it came
+    off = api.edit("[identity] [drift:1:5] keep everything", document=doc, layer=base, provider="openai",
+                   model="gpt-image-2", seam_align=False, seam_colour=False, seam_blend=False)
+    yield (lambda: off.done, 120)
+    report = off.seam[0].report if off.seam else None
+    ctx.report(off_state=off.state, off_message=off.message,
+               off_steps=[report.aligned, report.colour_matched, report.feather_px] if report else None)
     ctx.done()
