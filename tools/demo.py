@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
+from pathlib import Path
+
 from .common import ROOT, run, say
 from .venv import ensure_venv
 
@@ -22,11 +27,32 @@ def demo() -> int:
 
 
 def bench() -> int:
-    scripts = sorted((ROOT / "tests" / "bench").glob("*.py"))
+    # files starting with an underscore are helpers the benchmarks share
+    scripts = sorted(p for p in (ROOT / "tests" / "bench").glob("*.py") if not p.name.startswith("_"))
     if not scripts:
         say("no benchmarks yet (tests/bench/*.py)")
         return 0
     py, worst = ensure_venv(("test",)), 0
-    for script in scripts:
-        worst = max(worst, run([py, script], cwd=ROOT).returncode)
+    with tempfile.TemporaryDirectory(prefix="gptedit-bench-") as tmp:
+        summary = Path(tmp) / "summary.jsonl"
+        env = {**os.environ, "GPTEDIT_BENCH_SUMMARY": str(summary)}
+        for script in scripts:
+            worst = max(worst, run([py, script], cwd=ROOT, env=env).returncode)
+        print_summary(summary)
     return worst
+
+
+def print_summary(path: Path) -> None:
+    """One table of every benchmark's headline figures as ratios to the baseline measured in the same run
+    (absolute times are noisy on a shared machine; the ratios are what to compare)."""
+    if not path.exists():
+        return
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    head = f"{'area':<14} {'case':<28} {'measure':<22} {'ours':>9} {'baseline':>9} {'ratio':>6}  baseline is"
+    print("\nAll benchmarks: ours beside the baseline measured in the same run")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        ratio = r["ours"] / r["baseline"] if r["baseline"] else float("nan")
+        print(f"{r['area']:<14} {r['case']:<28} {r['measure']:<22} {r['ours']:>9.3g} {r['baseline']:>9.3g} "
+              f"{ratio:>6.2f}  {r['baseline_name']}")

@@ -126,6 +126,12 @@ def main() -> int:
               f"{r['to_insert_s'] / scale:>6.2f}")
         if not r.get("has_mask"):
             bad.append(r)
+        from _summary import add
+
+        add(f"GIMP {r['gimp']}", size, "run→request leaves (s)", r["to_leave_s"], r["export_s"],
+            "GIMP's PNG export")
+        add(f"GIMP {r['gimp']}", size, "answer→layer+mask (s)", r["to_insert_s"], scale,
+            "GIMP's load + scale")
     if stalls:
         print("Progress window (dialog run on a displayed image): longest gap between its 150 ms ticks while "
               "the job runs")

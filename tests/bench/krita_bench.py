@@ -76,7 +76,13 @@ def main() -> int:
                f"{'Krita insert':>13} {'ratio':>6}"
         print(head)
         print("-" * len(head))
+        from _summary import add
+
         for p, n in pairs:
+            add(f"Krita {p['krita']}", p["size"], "GUI stall (ms)", p["max_gap_ms"], n["max_gap_ms"],
+                "Krita's own new layer")
+            add(f"Krita {p['krita']}", p["size"], "insert (ms)", p["result_to_visible_ms"],
+                n["result_to_visible_ms"], "Krita's own new layer")
             print(f"{p['krita']:<9} {p['size']:>9} {p['max_gap_ms']:>11.0f} ms {n['max_gap_ms']:>9.0f} ms "
                   f"{p['max_gap_ms'] / max(n['max_gap_ms'], 1):>6.2f} {p['result_to_visible_ms']:>6.0f} ms "
                   f"{n['result_to_visible_ms']:>10.0f} ms "

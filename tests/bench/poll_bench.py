@@ -127,6 +127,11 @@ def main() -> int:
     for name, delay, polls, n in rows:
         print(f"{name:<26} {n:>4} {delay:>16.2f} s {delay / base_delay:>6.2f} {polls:>13.1f} "
               f"{polls / base_polls:>6.2f}")
+    from _summary import add
+
+    for name, delay, polls, _ in rows[1:]:
+        add("polling", name, "notice delay (s)", delay, base_delay, "today's fixed climb")
+        add("polling", name, "requests per job", polls, base_polls, "today's fixed climb")
     worse = [r for r in rows[1:] if not r[3] or r[2] > base_polls * 1.05]
     if worse:
         print(f"poll_bench: the learned schedule asked more than today's: {worse}")
