@@ -479,6 +479,9 @@ def _seam_drift(case):
     img.select_rectangle(Gimp.ChannelOps.REPLACE, 300, 200, 300, 200)
     rep = edit(case, img, layer, "[identity] [drift:1:6] keep everything", provider="openai")
     rep["sel"] = [300, 200, 300, 200]
+    return img, rep
+
+
 def _markup_image():
     """A picture layer and, above it, a transparent layer with one red stroke (rows 30-37, columns 20-99)."""
     img = new_image(120, 80)
