@@ -8,6 +8,7 @@ typed here that an `OPENAI_API_KEY` in the environment overrides should not be a
 from __future__ import annotations
 
 from gi.repository import Gimp, GLib, GObject
+from gptedit.catalog import PROVIDERS
 from gptedit.settings import (
     DEFAULTS,
     FIELD,
@@ -53,8 +54,9 @@ def add_arguments(proc) -> None:
                        [(UNCHANGED, f"Keep the current {f.label.lower()}")] + pairs)
         else:
             proc.add_string_argument(argument(f), _nick(f), f"{f.help}; empty = keep".lstrip("; "), "", RW)
+    # the providers that take a key: the catalog's (the sandbox needs none)
     add_choice(proc, "key-provider", "_Key and URL for", "Which provider the key, base URL and model below "
-               "belong to", O.PROVIDER_CHOICES[2:])
+               "belong to", [(name, info.label) for name, info in PROVIDERS.items()])
     for f in page_fields(GIMP_PAGE):
         if f.section != PER_PROVIDER:
             continue
