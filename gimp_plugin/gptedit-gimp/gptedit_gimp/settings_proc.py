@@ -61,8 +61,8 @@ def add_arguments(proc) -> None:
         if f.section != PER_PROVIDER:
             continue
         if f.secret:
-            proc.add_string_argument(argument(f), _nick(f), "Saved readable only by you; empty = keep the saved "
-                                     "key", "", RW)
+            proc.add_string_argument(argument(f), _nick(f),
+                                     "Saved readable only by you; empty = keep the saved key", "", RW)
             proc.add_boolean_argument("forget-key", "_Forget the saved key", "Remove the saved key for that "
                                       "provider", False, RW)
         elif f.name == "model":
