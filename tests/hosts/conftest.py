@@ -3,14 +3,7 @@ hostenv_fixtures.py so conftests elsewhere can import the same ones (see its doc
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-HERE = str(Path(__file__).resolve().parent)
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
-
-from hostenv_fixtures import gimp_host, krita_host, mark_host_tests  # noqa: E402
+from .hostenv_fixtures import gimp_host, krita_host, mark_host_tests
 
 __all__ = ["gimp_host", "krita_host"]
 

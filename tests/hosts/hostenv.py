@@ -17,7 +17,8 @@ API (all paths are host paths; anything a host must see is bind-mounted at the s
     report = run_krita(spec, profile, scenario_py, report_path=None, timeout=120,
                        env={...}, binds=[...], params={...}, args=[...], check=True)
     proc = start_krita(...same...)                         # KritaProcess: .report(), .wait_report(cond, t),
-                                                           # .kill() (all), .kill_krita(), .wait(), .stderr_tail()
+                                                           # .kill() (all), .kill_krita(), .wait(),
+                                                           # .stderr_tail()
     install_gimp_zip(zip, profile) -> [names]             # PROFILE/plug-ins/<name>/, exec bits kept
     rc, out, err = run_gimp_batch(spec, profile, code, timeout=120, env={...}, binds=[...])
     proc = start_gimp_batch(spec, profile, code, env=..., binds=...)   # HostProcess
@@ -45,9 +46,9 @@ Measured on this 2-core Debian 12 machine (Nov 2026 snapshot of the archive):
 - Profile templates (once per version, cached beside the chroots): Krita 16 s (5.2) / 23 s (5.3), 81 MB
   (resource database + bundles); GIMP 15-16 s, 400 KB (pluginrc of ~120 plug-ins).
 - One Krita scenario run (profile copy + Xvfb + start + scenario + quit): ~5 s on 5.2, ~10 s on 5.3 (5.3
-  needs ~3.5 s more from loading Python plugins to showing the window; 6.0 about as long as 5.3); three Kritas in parallel on
-  2 cores: 12-15 s each. One GIMP batch: ~3 s. tests/hosts as a whole: ~2 min once provisioned.
-- `python tests/hosts/hostenv.py provision` builds all chroots in parallel plus all templates (CI can
+  needs ~3.5 s more from loading Python plugins to showing the window; 6.0 about as long as 5.3); three
+  Kritas in parallel on 2 cores: 12-15 s each. One GIMP batch: ~3 s. tests/hosts as a whole: ~2 min once provisioned.
+- `python3 -m tests.hosts.hostenv provision` builds all chroots in parallel plus all templates (CI can
   start it in the background early); a second call returns in 0.2 s.
 - A chroot build killed half-way (even during debootstrap) is detected on the next call (no marker, a
   .partial tree) and rebuilt from scratch: measured 230 s under load.
@@ -83,7 +84,7 @@ import sys
 import threading
 import time
 
-from hostenv_core import (
+from .hostenv_core import (
     GIMP_HOSTS,
     HOSTS,
     KRITA_HOSTS,
@@ -99,7 +100,7 @@ from hostenv_core import (
     hosts_root,
     installed_version,
 )
-from hostenv_gimp import (
+from .hostenv_gimp import (
     GIMP_PRELUDE,
     gimp_template,
     install_gimp_zip,
@@ -107,8 +108,8 @@ from hostenv_gimp import (
     run_gimp_batch,
     start_gimp_batch,
 )
-from hostenv_krita import KritaProcess, krita_template, prepare_krita_profile, run_krita, start_krita
-from hostenv_kritazip import KritaZipError, enable_krita_plugin, install_krita_zip, krita_dirs
+from .hostenv_krita import KritaProcess, krita_template, prepare_krita_profile, run_krita, start_krita
+from .hostenv_kritazip import KritaZipError, enable_krita_plugin, install_krita_zip, krita_dirs
 
 __all__ = [
     "GIMP_HOSTS", "GIMP_PRELUDE", "HOSTS", "KRITA_HOSTS", "HostError", "HostProcess", "HostRunError", "HostSpec",
@@ -147,7 +148,7 @@ def provision_all(suites: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # python tests/hosts/hostenv.py provision [trixie|testing|experimental ...]
+    # python3 -m tests.hosts.hostenv provision [trixie|testing|experimental ...]  (from the repository root)
     if len(sys.argv) < 2 or sys.argv[1] != "provision":
-        sys.exit("usage: hostenv.py provision [suite...]")
+        sys.exit("usage: python3 -m tests.hosts.hostenv provision [suite...]")
     sys.exit(provision_all(sys.argv[2:]))

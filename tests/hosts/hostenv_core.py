@@ -207,8 +207,8 @@ def check_spec(spec: HostSpec) -> str:
     version = installed_version(spec.suite, spec.app)
     if version != spec.version and not version.startswith(spec.version + "."):
         raise HostUnavailable(
-            f"the {spec.suite} chroot holds {spec.app} {version}, not {spec.version}: the Debian suite moved on;"
-            f" update HOSTS in tests/hosts/hostenv_core.py"
+            f"the {spec.suite} chroot holds {spec.app} {version}, not {spec.version}: "
+            "the Debian suite moved on; update HOSTS in tests/hosts/hostenv_core.py"
         )
     return version
 

@@ -7,9 +7,9 @@
         rc, out, err = gimp_host.batch(tmp_path / "profile", code)
 
 tests/hosts/conftest.py exposes them below tests/hosts. A conftest elsewhere takes them with
-`sys.path.insert(0, "<repo>/tests/hosts")` and `from hostenv_fixtures import krita_host, gimp_host` (one
-module, so one record of what ran). The chroots are provisioned once per session (first time on a machine:
-~2 min each) and the profile template built before the first test. When the hosts cannot be provisioned
+`from tests.hosts.hostenv_fixtures import krita_host, gimp_host` (one module, so one record of what ran).
+The chroots are provisioned once per session (first time on a machine: ~2 min each) and the profile
+template built before the first test. When the hosts cannot be provisioned
 (not root, not Debian, archive unreachable) the tests are skipped with the reason, or FAIL when
 GPTEDIT_REQUIRE_HOSTS=1 (set it in CI so a broken provisioning cannot pass as "skipped"). The first use
 registers a terminal-summary section listing the host versions that really ran.
@@ -20,8 +20,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-import hostenv
 import pytest
+
+from . import hostenv
 
 _versions: dict[str, str] = {}  # spec id -> exact version, for hosts that were provisioned
 _unavailable: dict[str, str] = {}  # spec id -> reason

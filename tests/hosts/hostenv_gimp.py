@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
-from hostenv_core import (
+from .hostenv_core import (
     KEEP_RUNS,
     HostError,
     HostProcess,
@@ -47,7 +47,8 @@ def call_procedure(name, image=None, drawables=None, check=True, **props):
     """Run a PDB procedure NON-INTERACTIVELY; returns (status, values list); raises unless SUCCESS."""
     proc = Gimp.get_pdb().lookup_procedure(name)
     if proc is None:
-        raise RuntimeError(f"procedure {name!r} is not registered (plug-in missing, not executable, or broken)")
+        raise RuntimeError(f"procedure {name!r} is not registered "
+                           "(plug-in missing, not executable, or broken)")
     cfg = proc.create_config()
     cfg.set_property("run-mode", Gimp.RunMode.NONINTERACTIVE)
     if image is not None:
@@ -204,7 +205,8 @@ def _batch(spec, profile: Path, code: str, timeout: float, env, binds, run_dir=N
         proc.kill()
         raise HostTimeout(
             f"GIMP {spec.version} batch did not finish within {timeout:.0f} s (killed)\n--- stdout ---\n"
-            f"{proc.stdout()[-2000:]}\n--- stderr tail ---\n{proc.stderr_tail()}\n(run folder {proc.run_dir})",
+            f"{proc.stdout()[-2000:]}\n--- stderr tail ---\n{proc.stderr_tail()}\n"
+            f"(run folder {proc.run_dir})",
             stderr_tail=proc.stderr_tail(), run_dir=proc.run_dir,
         ) from None
     out, err = proc.stdout(), proc.stderr()

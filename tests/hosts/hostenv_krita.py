@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-from hostenv_core import (
+from .hostenv_core import (
     HERE,
     KEEP_RUNS,
     HostError,
@@ -34,7 +34,7 @@ from hostenv_core import (
     new_run_dir,
     sanitized_env,
 )
-from hostenv_kritazip import enable_krita_plugin, kconfig_items, kconfig_set, krita_dirs
+from .hostenv_kritazip import enable_krita_plugin, kconfig_items, kconfig_set, krita_dirs
 
 DRIVER_DIR = HERE / "krita_driver"
 DRIVER_NAME = "gptedit_test_driver"
@@ -233,7 +233,8 @@ def run_krita(
         if report.get("stacks"):
             detail += "\n".join(f"--- thread {n} ---\n{s}" for n, s in report["stacks"].items())
         raise HostRunError(
-            f"Krita {spec.version} scenario {Path(scenario_path).name}: status {report.get('status')!r}\n{detail}\n"
+            f"Krita {spec.version} scenario {Path(scenario_path).name}: "
+            f"status {report.get('status')!r}\n{detail}\n"
             f"--- Krita stderr tail ---\n{report.get('stderr_tail', '')}\n(run folder {run})",
             report=report, stderr_tail=report.get("stderr_tail", ""), run_dir=run,
         )
@@ -257,8 +258,8 @@ def _run_krita_raw(spec, profile, scenario, report_path, timeout, env, binds, pa
                 report=exc.report, stderr_tail=proc.stderr_tail(), run_dir=proc.run_dir,
             ) from None
         raise HostTimeout(
-            f"Krita {spec.version} gave no final report within {timeout + BACKSTOP_S:.0f} s, not even from its "
-            f"watchdog (killed; the GUI thread may hold the GIL). Report so far: "
+            f"Krita {spec.version} gave no final report within {timeout + BACKSTOP_S:.0f} s, "
+            f"not even from its watchdog (killed; the GUI thread may hold the GIL). Report so far: "
             f"{exc.report}\n--- Krita stderr tail ---\n{proc.stderr_tail()}\n(run folder {proc.run_dir})",
             report=exc.report, stderr_tail=proc.stderr_tail(), run_dir=proc.run_dir,
         ) from None

@@ -13,7 +13,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from hostenv_core import HostError
+from .hostenv_core import HostError
 
 
 class KritaZipError(HostError):
@@ -138,8 +138,9 @@ def install_krita_zip(zip_path: os.PathLike | str, profile_dir: os.PathLike | st
         plugins = _importer_plugins(archive)
         if not plugins:
             raise KritaZipError(
-                f"{zip_path}: Krita would say 'No plugins found in archive': it needs a .desktop file whose "
-                f"X-KDE-Library names a folder that has __init__.py, stored WITH its directory entry ('name/')"
+                f"{zip_path}: Krita would say 'No plugins found in archive': it needs a .desktop file "
+                "whose X-KDE-Library names a folder that has __init__.py, stored WITH its directory entry "
+                "('name/')"
             )
         for plugin in plugins:
             if plugin["service_types"].strip() != "Krita/PythonPlugin":

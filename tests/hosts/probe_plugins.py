@@ -8,7 +8,7 @@ import stat
 import zipfile
 from pathlib import Path
 
-import hostenv
+from . import hostenv
 
 # ----------------------------------------------------------------------------------- throwaway plugins
 

@@ -14,11 +14,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import hostenv
 import pytest
-from hostenv_core import IN_CHROOT, MAKE_CHROOT, host_problem, upstream_version
-from hostenv_kritazip import kconfig_items, kconfig_set
-from probe_plugins import (
+
+from . import hostenv
+from .hostenv_core import IN_CHROOT, MAKE_CHROOT, host_problem, upstream_version
+from .hostenv_kritazip import kconfig_items, kconfig_set
+from .probe_plugins import (
     GIMP_BATCH,
     GIMP_PLUGIN,
     KRITA_SCENARIO,
