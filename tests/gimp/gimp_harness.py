@@ -12,14 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+from gptedit.settings import base_url_env
+
+from tests.hosts import hostenv, hostenv_core, hostenv_fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT / "tests" / "hosts") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tests" / "hosts"))
-
-import hostenv  # noqa: E402
-import hostenv_core  # noqa: E402
-import hostenv_fixtures  # noqa: E402
+SEAMS = Path(__file__).resolve().with_name("plugin_seams.py")
 
 
 def provision(spec, config=None) -> str:
@@ -157,8 +155,25 @@ def lost_cli_job(home: Path, sandbox) -> str:
         ledger.close()
 
 
-def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], timeout: float = 240,
-                  gui: bool = False, config=None, env_extra: dict | None = None,
+def install_seams(base: Path) -> dict[str, str]:
+    """Make the plug-in's Python load plugin_seams.py (the person at the dialogs, see its docstring): a user
+    site-packages folder under `base` holding it and a .pth that imports it, for whichever Python 3 the host
+    runs. Returns the environment that points Python there and names the hook file."""
+    userbase = base / "seams"
+    for minor in range(10, 20):
+        site = userbase / "lib" / f"python3.{minor}" / "site-packages"
+        site.mkdir(parents=True, exist_ok=True)
+        (site / "gptedit_gimp_test_seams.py").write_bytes(SEAMS.read_bytes())
+        (site / "gptedit_gimp_test_seams.pth").write_text("import gptedit_gimp_test_seams\n")
+    return {"PYTHONUSERBASE": str(userbase), "GPTEDIT_GIMP_TEST_HOOK_FILE": str(base / "hook")}
+
+
+#: the providers the GIMP cases point at the sandbox (each::labs the default; OpenAI for the mask cases)
+GIMP_PROVIDERS = ("eachlabs", "openai")
+
+
+def run_all_cases(spec, zip_path: Path, sandbox, provider_env: dict, base: Path, cases: list[str],
+                  timeout: float = 240, gui: bool = False, config=None, env_extra: dict | None = None,
                   params: dict | None = None) -> dict:
     """Run `cases` (gimp_side.py) in one GIMP; `params` go to the cases beside the usual ones. The shared
     ledger and results live in base/gptedit-home (another host may have written there first)."""
@@ -173,7 +188,9 @@ def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], t
     names = hostenv.install_gimp_zip(zip_path, profile)
     assert names == ["gptedit-gimp"], names
     latency = 0.0  # answers at the first poll: the cases test GIMP, not waiting (the kill case waits)
-    sandbox.configure(latency=latency)
+    # answers at the sent picture's size: these tests check GIMP's placement pixel for pixel, and a
+    # fixed-size answer (each::labs, Replicate) would be resampled on the way (tests/conformance covers that)
+    sandbox.configure(latency=latency, answer_size="input")
     replicate_before = len([j for j in sandbox.stats()["jobs"] if j["provider"] == "replicate"])
     params = {"out": str(out), "api": sandbox.api_url, "latency": latency, "kill_latency": 4.0,
               "cli_job": cli_job(home, sandbox) if "cli-job" in cases else "",
@@ -182,12 +199,8 @@ def run_all_cases(spec, zip_path: Path, sandbox, base: Path, cases: list[str], t
     side = (Path(__file__).parent / "gimp_side.py").read_text()
     code = hostenv.GIMP_PRELUDE + "\n" + side + f"\nrun_cases({cases!r})\n"
     env = {
-        "GPTEDIT_PROVIDER": "eachlabs", "GPTEDIT_EACHLABS_BASE_URL": sandbox.base_urls["eachlabs"],
-        "EACHLABS_API_KEY": "test", "GPTEDIT_OPENAI_BASE_URL": sandbox.base_urls["openai"],
-        "GPTEDIT_FAL_BASE_URL": sandbox.base_urls["fal"],
-        "OPENAI_API_KEY": "test", "REPLICATE_API_TOKEN": "test",
-        "GPTEDIT_HOME": str(home), "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
-        "GPTEDIT_GIMP_TEST_HOOK_FILE": str(base / "hook"),
+        **provider_env, base_url_env("fal"): sandbox.base_urls["fal"], "REPLICATE_API_TOKEN": "test",
+        **install_seams(base), "GPTEDIT_HOME": str(home), "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
         **(env_extra or {}),
     }
     killer = Killer(home, out)

@@ -30,7 +30,8 @@ def sandbox(what, body=None):
 
 
 class hooks:
-    """Ask the plug-in's test seams (gptedit_gimp/testing_hooks.py) for something during the next calls."""
+    """Ask the person at the plug-in's dialogs (tests/gimp/plugin_seams.py) for something during the next
+    calls."""
 
     def __init__(self, **wanted):
         self.path = os.environ["GPTEDIT_GIMP_TEST_HOOK_FILE"]  # GIMP passes its environment to plug-ins
@@ -240,7 +241,7 @@ def _faulty(case, outcome=None, fault=None):
 
 
 def _deleted_layer(case):
-    """The user deletes the edited layer while the job runs (through the test seam, see run_edit._test_hook):
+    """The user deletes the edited layer while the job runs (plugin_seams.py does it for them):
     nothing is inserted, the result stays in the ledger and is inserted later with the recent procedure."""
     with hooks(delete_layer=True):
         img, rep = case_layer(case, prompt="[invert] layer deleted meanwhile")
@@ -337,7 +338,7 @@ def _settings(case):
     return None, {"status": int(status), "message": values[0] if values else ""}
 
 
-# --- interactive cases: GUI GIMP under Xvfb, the test seams answer the dialogs ---------------------------
+# --- interactive cases: GUI GIMP under Xvfb, plugin_seams.py answers the dialogs -------------------------
 
 UI = Gimp.RunMode.INTERACTIVE
 
@@ -391,7 +392,7 @@ def _ui_recent(case):
 
 
 def _ui_window_closed(case):
-    """The image window is closed while the job runs (test seam): nothing inserted, result kept."""
+    """The image window is closed while the job runs (plugin_seams.py): nothing inserted, result kept."""
     img, layer = ui_image()
     with hooks(dialog="ok", close_display=True, report=os.path.join(OUT, case + ".jsonl")):
         rep = edit(case, img, layer, "[invert] window closed", run_mode=UI)

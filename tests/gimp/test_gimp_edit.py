@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from gimp_harness import hostenv, run_all_cases
+from gimp_harness import GIMP_PROVIDERS, hostenv, run_all_cases
 from gptedit.ledger import Ledger
 from gptedit.models import JobState
 from pixel_checks import (
@@ -38,10 +38,11 @@ CASES = ["rgb-invert", "rgb-identity", "responses-route", "rgba-identity", "rgba
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
-def gimp(request, gimp_zip, sandbox, tmp_path_factory):
+def gimp(request, gimp_zip, sandbox_server, sandbox_env, tmp_path_factory):
     keep = os.environ.get("GPTEDIT_GIMP_RUNS_DIR")  # keep the run (report, dumps, logs) for debugging
     base = Path(keep) / request.param.id if keep else tmp_path_factory.mktemp(request.param.id)
-    return run_all_cases(request.param, gimp_zip, sandbox, base, CASES, config=request.config)
+    return run_all_cases(request.param, gimp_zip, sandbox_server, sandbox_env(providers=GIMP_PROVIDERS), base, CASES,
+                         config=request.config)
 
 
 def check_untouched(gimp, name, message_part):
@@ -57,7 +58,7 @@ def ledger_of(gimp) -> Ledger:
     return Ledger(Path(gimp["home"]) / "jobs.sqlite3")
 
 
-# --- phase 1: the vertical slice ---------------------------------------------------------------------
+# --- one edit end to end ---------------------------------------------------------------------------------
 
 def test_invert_inside_non_square_edge_selection_only(gimp):
     rep = case(gimp, "rgb-invert")
@@ -119,7 +120,7 @@ def test_failures_return_an_error_and_leave_the_image_untouched(gimp, name, mess
     assert case(gimp, name)["message"].strip()
 
 
-# --- phase 2: every kind of image ---------------------------------------------------------------------
+# --- every kind of image ------------------------------------------------------------------------------
 
 def test_rgba_invert_and_identity_keep_alpha(gimp):
     rep = case(gimp, "rgba-invert")
@@ -180,7 +181,7 @@ def test_no_selection_edits_the_whole_canvas_without_mask(gimp):
     check_composite(gimp, "no-selection", None)
 
 
-# --- phase 2: nothing paid for is lost ------------------------------------------------------------------
+# --- nothing paid for is lost ---------------------------------------------------------------------------
 
 def test_layer_deleted_meanwhile_result_kept_then_inserted_later(gimp):
     rep = case(gimp, "deleted-layer")

@@ -1,8 +1,8 @@
 """The interactive GIMP experience in real GUI GIMP 3.0 and 3.2 under Xvfb: the edit dialog, the progress
 window and its Cancel, last-used values, the recent-results dialog.
 
-Nobody clicks under Xvfb, so the plug-in's test seams (gptedit_gimp/testing_hooks.py) answer the dialogs
-and press Cancel; everything else — GIMP, GTK, the worker thread, the sandbox over HTTP — is real.
+Nobody clicks under Xvfb, so plugin_seams.py, loaded into the plug-in's Python by the test, answers the
+dialogs and press Cancel; everything else — GIMP, GTK, the worker thread, the sandbox over HTTP — is real.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
-from gimp_harness import hostenv, run_all_cases
+from gimp_harness import GIMP_PROVIDERS, hostenv, run_all_cases
 from gptedit.ledger import Ledger
 from gptedit.models import JobState
 from pixel_checks import CANCEL, SEL, SUCCESS, check_composite, check_new_layer, raw
@@ -24,10 +24,11 @@ UI_CASES = ["ui-edit", "ui-last-values", "ui-cancel", "ui-dialog-cancel", "ui-re
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
-def gui(request, gimp_zip, sandbox, tmp_path_factory):
+def gui(request, gimp_zip, sandbox_server, sandbox_env, tmp_path_factory):
     keep = os.environ.get("GPTEDIT_GIMP_RUNS_DIR")
     base = Path(keep) / (request.param.id + "-ui") if keep else tmp_path_factory.mktemp(request.param.id + "-ui")
-    return run_all_cases(request.param, gimp_zip, sandbox, base, UI_CASES, timeout=180, gui=True, config=request.config)
+    return run_all_cases(request.param, gimp_zip, sandbox_server, sandbox_env(providers=GIMP_PROVIDERS), base,
+                         UI_CASES, timeout=180, gui=True, config=request.config)
 
 
 def case(gui, name) -> dict:

@@ -5,13 +5,8 @@ GIMP 3.0, Krita 5.3 with GIMP 3.2), sharing one GPTEDIT_HOME like two programs o
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from gimp_harness import ROOT, count_host_test, hostenv, hostenv_fixtures, run_all_cases
+from gimp_harness import GIMP_PROVIDERS, ROOT, count_host_test, hostenv, hostenv_fixtures, run_all_cases
 from gptedit.geometry import Box
 from gptedit.ledger import Ledger
 from pixel_checks import SEL, SUCCESS, case, check_mask, expected_context, inside
@@ -23,34 +18,21 @@ KRITA_CANVAS = (160, 120)
 KRITA_SEL = (90, 30, 70, 50)  # touches the right edge
 GIMP_CANVAS = (120, 80)  # gimp_side's default case: SEL on a 120x80 image
 PAIRS = [(k, g) for k in hostenv.KRITA_HOSTS for g in hostenv.GIMP_HOSTS if k.suite == g.suite]
-KEY_ENVS = {"eachlabs": "EACHLABS_API_KEY", "openai": "OPENAI_API_KEY", "replicate": "REPLICATE_API_TOKEN",
-            "fal": "FAL_KEY"}
-
-
-def krita_zip(tmp: Path) -> Path:
-    given = os.environ.get("GPTEDIT_KRITA_ZIP")
-    if given:
-        return Path(given)
-    done = subprocess.run([sys.executable, str(ROOT / "build.py"), "dist", "--out", str(tmp)],
-                          capture_output=True, text=True, timeout=600)
-    if done.returncode != 0:
-        pytest.fail(f"build.py dist failed:\n{done.stdout}\n{done.stderr}", pytrace=False)
-    return next(tmp.glob("gptedit-krita-*.zip"))
+#: the providers Krita's side points at the sandbox
+KRITA_PROVIDERS = ("eachlabs", "openai", "replicate", "fal")
 
 
 @pytest.fixture(scope="module", params=PAIRS, ids=lambda pair: f"{pair[0].id}+{pair[1].id}")
-def pair(request, gimp_zip, sandbox, tmp_path_factory):
+def pair(request, krita_zip, gimp_zip, sandbox_server, sandbox_env, tmp_path_factory):
+    sandbox = sandbox_server
     kspec, gspec = request.param
     krita = hostenv_fixtures.provision(kspec)
     base = tmp_path_factory.mktemp(f"{kspec.id}-{gspec.id}")
     home, artifacts, profile = base / "gptedit-home", base / "krita-artifacts", base / "krita-profile"
     for folder in (home, artifacts):
         folder.mkdir(parents=True, exist_ok=True)
-    assert krita.install(krita_zip(base / "dist"), profile) == ["gptedit_krita"]
-    env = {"GPTEDIT_HOME": str(home), "GPTEDIT_PROVIDER": "eachlabs"}
-    for name, key_env in KEY_ENVS.items():
-        env[f"GPTEDIT_{name.upper()}_BASE_URL"] = sandbox.base_urls[name]
-        env[key_env] = "test"
+    assert krita.install(krita_zip, profile) == ["gptedit_krita"]
+    env = {"GPTEDIT_HOME": str(home), **sandbox_env("eachlabs", providers=KRITA_PROVIDERS)}
     sandbox.configure(latency=0.0)
 
     def in_krita(params: dict) -> dict:
@@ -60,7 +42,8 @@ def pair(request, gimp_zip, sandbox, tmp_path_factory):
     # 1. Krita makes a job; 2. GIMP makes its own and inserts Krita's; 3. Krita inserts GIMP's.
     made = in_krita({"mode": "make", "canvas": list(KRITA_CANVAS), "selection": list(KRITA_SEL)})
     assert made.get("job_id"), made
-    gimp = run_all_cases(gspec, gimp_zip, sandbox, base, ["rgb-invert", "krita-job"], config=request.config,
+    gimp = run_all_cases(gspec, gimp_zip, sandbox, sandbox_env(providers=GIMP_PROVIDERS), base,
+                         ["rgb-invert", "krita-job"], config=request.config,
                          params={"krita_job": made["job_id"], "krita_canvas": list(KRITA_CANVAS)})
     gimp_job = case(gimp, "rgb-invert").get("job")
     assert gimp_job, case(gimp, "rgb-invert")

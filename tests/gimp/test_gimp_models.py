@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from gimp_harness import hostenv, run_all_cases
+from gimp_harness import GIMP_PROVIDERS, hostenv, run_all_cases
 from pixel_checks import EXECUTION_ERROR, SUCCESS, case, raw
 
 pytestmark = [pytest.mark.hosts, pytest.mark.slow]
@@ -20,11 +20,11 @@ STROKE = (20, 30, 80, 8)  # x, y, width, height of the red stroke on the markup 
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
-def gimp(request, gimp_zip, sandbox, tmp_path_factory):
+def gimp(request, gimp_zip, sandbox_server, sandbox_env, tmp_path_factory):
     keep = os.environ.get("GPTEDIT_GIMP_RUNS_DIR")
     base = Path(keep) / (request.param.id + "-models") if keep else tmp_path_factory.mktemp(request.param.id)
-    return run_all_cases(request.param, gimp_zip, sandbox, base, CASES, config=request.config,
-                         env_extra={"GPTEDIT_TODAY": "2026-12-01"})
+    return run_all_cases(request.param, gimp_zip, sandbox_server, sandbox_env(providers=GIMP_PROVIDERS), base,
+                         CASES, config=request.config, env_extra={"GPTEDIT_TODAY": "2026-12-01"})
 
 
 def test_markup_layer_is_sent_and_its_strokes_land_in_the_new_layer(gimp):

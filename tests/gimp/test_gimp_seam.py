@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from gimp_harness import hostenv, run_all_cases
+from gimp_harness import GIMP_PROVIDERS, hostenv, run_all_cases
 from gptedit.ledger import Ledger
 from gptedit.sandbox.drift import NOISE_SIGMA, DriftSpec, draw
 from PIL import Image
@@ -23,10 +23,11 @@ EDGE_TOLERANCE = NOISE_SIGMA + 1.5
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
-def gimp(request, gimp_zip, sandbox, tmp_path_factory):
+def gimp(request, gimp_zip, sandbox_server, sandbox_env, tmp_path_factory):
     keep = os.environ.get("GPTEDIT_GIMP_RUNS_DIR")
     base = Path(keep) / (request.param.id + "-seam") if keep else tmp_path_factory.mktemp(request.param.id)
-    return run_all_cases(request.param, gimp_zip, sandbox, base, ["seam-drift"], config=request.config)
+    return run_all_cases(request.param, gimp_zip, sandbox_server, sandbox_env(providers=GIMP_PROVIDERS), base,
+                         ["seam-drift"], config=request.config)
 
 
 def mean_diff(a: bytes, b: bytes, idx: list[int]) -> float:

@@ -23,7 +23,6 @@ from gptedit.settings import mask_key, resolve  # noqa: E402
 
 from .canvas_read import plan_for  # noqa: E402
 from .options import read_edit_options  # noqa: E402
-from .testing_hooks import hooks, record, screenshot  # noqa: E402
 
 MAIN = ["prompt", "provider", "model", "quality", "complexity", "size", "variations", "source", "markup-layer"]
 #: shown only for models that have them
@@ -53,22 +52,6 @@ def summary(config, image) -> str:
         return f"Cannot estimate yet: {exc.message}"
     except Exception as exc:  # the dialog must open even if the estimate has a bug
         return f"Cannot estimate: {exc}"
-
-
-def _auto_answer(dialog, shown: Gtk.Label | None = None) -> None:
-    """Test seam (testing_hooks.py): make the choices a person would ("set": {property: value}), report what
-    the cost line then says, and answer the dialog."""
-    config = dialog.get_property("config")
-    for name, value in (hooks().get("set") or {}).items():
-        config.set_property(name, value)
-    answer = hooks().get("dialog")
-    if answer in ("ok", "cancel"):
-        if shown is not None:
-            GLib.timeout_add(600, lambda: (record(dialog_summary=shown.get_text()), False)[1])
-        GLib.timeout_add(650, lambda: (screenshot(dialog, "dialog-" + dialog.get_title().split()[0].lower()),
-                                       False)[1])
-        response = Gtk.ResponseType.OK if answer == "ok" else Gtk.ResponseType.CANCEL
-        GLib.timeout_add(700, lambda: (dialog.response(response), False)[1])
 
 
 def ask_edit_options(procedure, config, image, drawables) -> bool:
@@ -106,7 +89,6 @@ def ask_edit_options(procedure, config, image, drawables) -> bool:
 
     config.connect("notify", refresh)
     refresh()
-    _auto_answer(dialog, cost if isinstance(cost, Gtk.Label) else None)
     ok = dialog.run()
     dialog.destroy()
     return bool(ok)
@@ -174,19 +156,6 @@ def ask_settings(procedure, config, current: str) -> str | None:
     row.show_all()
     now.show()
     test_row.show_all()
-    typed = hooks().get("type_key")  # test seam: what a person would type
-    if typed:
-        key_entry.set_text(typed)
-    if hooks().get("test_connection"):
-        # test seam: press the button, report what it says once the check is done, then answer the dialog
-        def finished() -> None:
-            record(connection_test=result.get_text())
-            _auto_answer(dialog)
-
-        result.connect("notify::label", lambda label, _p: finished() if button.get_sensitive() else None)
-        GLib.timeout_add(300, lambda: (button.clicked(), False)[1])
-    else:
-        _auto_answer(dialog)
     ok = dialog.run()
     key = key_entry.get_text().strip()
     dialog.destroy()

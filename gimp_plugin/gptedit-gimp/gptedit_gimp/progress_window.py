@@ -19,8 +19,6 @@ gi.require_version("GdkPixbuf", "2.0")
 from gi.repository import GdkPixbuf, GLib, Gtk  # noqa: E402
 from gptedit.models import EventKind  # noqa: E402
 
-from .testing_hooks import hooks, record, screenshot  # noqa: E402
-
 PREVIEW_SIDE = 256
 #: seconds the window stays up to show what the seam correction did (three times as long with a warning);
 #: Close ends it at once
@@ -58,7 +56,6 @@ class ProgressWindow:
         self._last_tick: float | None = None
         self.window.show_all()
         self.preview.hide()
-        _auto_cancel(self)
 
     @staticmethod
     def _estimate_text(settings, snapshot) -> str:
@@ -141,21 +138,9 @@ class ProgressWindow:
         loop = GLib.MainLoop()
         self.button.disconnect_by_func(self._on_cancel)
         self.button.connect("clicked", lambda *_: loop.quit())
-        linger = float(hooks().get("result_linger", RESULT_LINGER_S)) * (3 if warning else 1)
+        linger = RESULT_LINGER_S * (3 if warning else 1)
         GLib.timeout_add(int(linger * 1000), lambda: (loop.quit(), False)[1])
-        record(window_result=text, window_warning=warning)
-        GLib.timeout_add(300, lambda: (screenshot(self.window, "progress-window-result"), False)[1])
         loop.run()
 
     def close(self) -> None:
-        screenshot(self.window, "progress-window")
-        record(window_ticks=self.ticks, window_max_gap=round(self.max_gap, 3), window_partials=self.partials,
-               window_cost=self.cost.get_text(), window_status=self.status.get_text())
         self.window.destroy()
-
-
-def _auto_cancel(window: ProgressWindow) -> None:
-    """Test seam (testing_hooks.py): press Cancel once after `cancel_after` seconds."""
-    after = hooks().get("cancel_after")
-    if after:
-        GLib.timeout_add(int(float(after) * 1000), lambda: (window.button.clicked(), False)[1])

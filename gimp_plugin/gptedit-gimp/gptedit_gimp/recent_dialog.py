@@ -9,10 +9,8 @@ import gi
 
 gi.require_version("GimpUi", "3.0")
 gi.require_version("Gtk", "3.0")
-from gi.repository import GimpUi, GLib, Gtk  # noqa: E402
+from gi.repository import GimpUi, Gtk  # noqa: E402
 from gptedit.ledger import Ledger  # noqa: E402
-
-from .testing_hooks import hooks  # noqa: E402
 
 INSERT, RESUME = 1, 2
 
@@ -55,10 +53,6 @@ def choose_job(ledger: Ledger) -> tuple[str, str] | None:
     area.pack_start(scroller, True, True, 0)
     area.pack_start(hint, False, False, 6)
     dialog.show_all()
-    answer = hooks().get("dialog")  # test seam (testing_hooks.py)
-    if answer in ("ok", "cancel"):
-        GLib.timeout_add(700, lambda: (dialog.response(INSERT if answer == "ok" else Gtk.ResponseType.CANCEL),
-                                       False)[1])
     response = dialog.run()
     model, it = view.get_selection().get_selected()
     chosen = model[it][0] if it is not None else None

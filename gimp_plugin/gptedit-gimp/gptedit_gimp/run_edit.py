@@ -25,7 +25,6 @@ from .canvas_insert import NotInserted, how_to_insert, insert_results, insertion
 from .canvas_read import source_layer, take_snapshot
 from .options import EditOptions, layer_name, read_edit_options
 from .request_build import build_request
-from .testing_hooks import hooks, record
 from .wait import WorkerWait
 
 
@@ -105,11 +104,11 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
         job = waiter.run(work)
         if job.error is not None:
             raise job.error
-        _test_hook(image, layer, display)
         if job.record.state is JobState.FETCHED and display is not None and not display.is_valid():
-            # The window the edit was started from was closed. GIMP keeps the image itself alive while this
-            # procedure holds it (see _test_hook), so the display is the only sign; its result stays in the
-            # ledger.
+            # The window the edit was started from was closed. GIMP keeps the image itself alive, valid and
+            # listed while this procedure holds it as an argument (measured on 3.0 and 3.2), and libgimp
+            # cannot tell which displays show an image, so the display is the only sign; its result stays in
+            # the ledger.
             raise NotInserted("The image window was closed while the edit was running. "
                               + how_to_insert(job.record.id, job.record.results))
         # the selection went to the model as a mask only if the model takes one (the recipe's rule)
@@ -120,24 +119,6 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
     finally:
         for view in views:
             view.close()
-
-
-def _test_hook(image, layer, display=None) -> None:
-    """Test seam (testing_hooks.py): stands in for the user who deletes the layer while the job runs.
-
-    (Closing the image cannot be simulated, and cannot be detected either: GIMP keeps an image alive, valid
-    and listed, while a running procedure holds it as an argument — measured on 3.0 and 3.2 — and libgimp
-    cannot tell which displays show an image. An interactive run therefore also checks the display it was
-    started from; when the last image window is closed GIMP keeps that display as an empty window, so such a
-    result can still go into the image GIMP is about to drop. It stays listed in Recent GPT Image results,
-    from where it can be inserted again.)"""
-    wanted = hooks()
-    if wanted.get("delete_layer"):
-        image.remove_layer(layer)
-    if wanted.get("close_display"):
-        record(display_at_start=display is not None and display.is_valid())
-        if display is not None:
-            display.delete()  # what closing the image window does
 
 
 def finish(procedure, record, image=None, above=None, snapshot=None, seam_options=None, interactive=False,
