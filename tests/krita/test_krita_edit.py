@@ -1,57 +1,86 @@
-"""Issue 3, Krita part: the built zip installed through the importer's code path into real Krita 5.2 and
-5.3; an edit with the sandbox adds ONE masked layer above the active layer at the selection's context
-box, one undo removes it, the pixels are right, and the GUI never stalls while the job waits."""
+"""One edit in real Krita 5.2 and 5.3 with the built zip installed through the importer's code path: the
+action where Krita's menus put it, a slow job that never stalls the GUI, ONE masked layer above the active
+layer at the selection's context box, one undo that removes it, and the right pixels (scenario:
+scenarios/edit_and_undo.py, run once per Krita version)."""
 
 from __future__ import annotations
+
+import pytest
 
 LATENCY_S = 3.0
 MAX_GUI_GAP_MS = 500.0
 
 
-def test_edit_inserts_masked_layer_without_freezing(krita, sandbox):
-    sandbox.configure(latency=LATENCY_S)
-    data = krita.run("phase1_edit.py", timeout=150)
+@pytest.fixture
+def edit(krita_once) -> dict:
+    def flow(krita):
+        krita.sandbox.configure(latency=LATENCY_S)
+        return krita.run("edit_and_undo.py", timeout=150)
 
-    # the action is in Tools ▸ Scripts with the text from the .action file; the plugin loaded from the zip
-    assert data["menu"] == ["Tools", "Scripts"], data
-    assert data["action_text"].replace("&", "") == "Edit with GPT Image…"
+    return krita_once("edit_and_undo", flow)
+
+
+def test_the_action_is_in_tools_scripts_as_the_action_file_says(edit):
+    assert edit["menu"] == ["Tools", "Scripts"], edit
+    assert edit["action_text"].replace("&", "") == "Edit with GPT Image…"
     # the tooltip exists only in the .action file: Krita read it, so the action is configurable there
-    assert data["action_tooltip"].startswith("Open the GPT Image Edit docker"), data["action_tooltip"]
-    assert "gptedit_krita" in data["plugins"]
+    assert edit["action_tooltip"].startswith("Open the GPT Image Edit docker"), edit["action_tooltip"]
 
-    # the GUI kept running while the job waited (slow sandbox)
-    gui = data["gui"]
-    print(f"GUI timer during a {data['job_seconds']} s job: {gui['ticks']} ticks, longest gap {gui['max_gap_ms']} ms")
-    assert data["job_seconds"] >= LATENCY_S * 0.9, data
-    assert gui["ticks"] >= data["job_seconds"] * 1000 / gui["interval_ms"] * 0.3, gui
+
+def test_the_plugin_loads_from_the_installed_zip(edit):
+    assert "gptedit_krita" in edit["plugins"]
+
+
+def test_the_gui_keeps_running_while_a_slow_job_waits(edit):
+    gui = edit["gui"]
+    print(f"GUI timer during a {edit['job_seconds']} s job: {gui['ticks']} ticks, "
+          f"longest gap {gui['max_gap_ms']} ms")
+    assert edit["job_seconds"] >= LATENCY_S * 0.9, edit
+    assert gui["ticks"] >= edit["job_seconds"] * 1000 / gui["interval_ms"] * 0.3, gui
     assert gui["max_gap_ms"] <= MAX_GUI_GAP_MS, gui
 
-    # identity: one new layer above "art", with a transparency mask holding the selection
-    assert data["identity_state"] == "inserted", data["identity_message"]
-    layers = data["layers_after_identity"]
+
+def test_the_result_is_one_new_layer_above_the_active_one(edit):
+    assert edit["identity_state"] == "inserted", edit["identity_message"]
+    layers = edit["layers_after_identity"]
     assert layers[:2] == ["Background", "art"] and len(layers) == 3 and layers[2].startswith("GPT: "), layers
-    assert data["result_children"] == [["Selection", "transparencymask"]]
-    assert data["mask_matches"] is True
-    x, y, w, h = data["context_box"]
-    bx, by, bw, bh = data["result_bounds"]
-    assert (bx, by) >= (x, y) and bx + bw <= x + w and by + bh <= y + h, (data["result_bounds"], data["context_box"])
+
+
+def test_the_new_layer_is_masked_by_the_selection(edit):
+    assert edit["result_children"] == [["Selection", "transparencymask"]]
+    assert edit["mask_matches"] is True
+
+
+def test_the_new_layer_sits_inside_the_context_box_which_follows_the_canvas_edge(edit):
+    x, y, w, h = edit["context_box"]
+    bx, by, bw, bh = edit["result_bounds"]
+    assert (bx, by) >= (x, y) and bx + bw <= x + w and by + bh <= y + h, (
+        edit["result_bounds"],
+        edit["context_box"],
+    )
     assert x + w == 160, "the selection touches the right edge, so must the context box"
-    inside, outside = data["identity_diff"]
-    assert inside <= 1 and outside <= 1, data["identity_diff"]
 
-    # one undo removes layer and mask
-    assert data["layers_after_undo"] == ["Background", "art"]
-    assert data["undo_diff"] == [0, 0]
 
-    # invert: inside the selection inverted, outside untouched
-    assert data["invert_state"] == "inserted", data["invert_message"]
-    assert data["invert_above"] is True
-    inside, outside = data["invert_diff"]
-    assert inside <= 1 and outside == 0, data["invert_diff"]
+def test_an_identity_edit_leaves_the_picture_unchanged(edit):
+    inside, outside = edit["identity_diff"]
+    assert inside <= 1 and outside <= 1, edit["identity_diff"]
 
-    # a layer with an offset, smaller than the canvas
-    assert data["small_bounds"] == [30, 35, 40, 30]
-    assert data["offset_state"] == "inserted"
-    inside, outside = data["offset_diff"]
-    assert inside <= 1 and outside == 0, data["offset_diff"]
-    assert data["offset_changed"] > 100
+
+def test_one_undo_removes_the_layer_and_its_mask(edit):
+    assert edit["layers_after_undo"] == ["Background", "art"]
+    assert edit["undo_diff"] == [0, 0]
+
+
+def test_an_inverting_edit_changes_only_the_selection(edit):
+    assert edit["invert_state"] == "inserted", edit["invert_message"]
+    assert edit["invert_above"] is True
+    inside, outside = edit["invert_diff"]
+    assert inside <= 1 and outside == 0, edit["invert_diff"]
+
+
+def test_a_layer_with_an_offset_smaller_than_the_canvas_is_edited_in_place(edit):
+    assert edit["small_bounds"] == [30, 35, 40, 30]
+    assert edit["offset_state"] == "inserted"
+    inside, outside = edit["offset_diff"]
+    assert inside <= 1 and outside == 0, edit["offset_diff"]
+    assert edit["offset_changed"] > 100

@@ -1,9 +1,12 @@
-"""Issue 4 in real Krita: a job survives Krita being killed mid-job. On the next start it resumes by
-itself (engine.sweep_orphans + resume_job), the user is told, and the result inserts from History."""
+"""A job survives Krita being killed mid-job (scenarios resume_start.py, then resume_finish.py, run once per
+Krita version): on the next start it resumes by itself (engine.sweep_orphans + resume_job), the user is
+told, and the result inserts from History."""
 
 from __future__ import annotations
 
 import sqlite3
+
+import pytest
 
 
 def _ledger_row(home, job_id):
@@ -14,28 +17,47 @@ def _ledger_row(home, job_id):
         con.close()
 
 
-def test_resume_after_killing_krita(krita):
-    krita.sandbox.configure(latency=15)
-    proc = krita.start("resume_start.py", timeout=120)
-    try:
-        report = proc.wait_report(lambda r: r.get("data", {}).get("state") in ("submitted", "running"), 60)
-    finally:
-        proc.kill_krita()
-    job_id = report["data"]["job_id"]
-    state, results, _context = _ledger_row(krita.home, job_id)
+@pytest.fixture
+def resumed(krita_once) -> dict:
+    def flow(krita):
+        krita.sandbox.configure(latency=15)
+        proc = krita.start("resume_start.py", timeout=120)
+        try:
+            report = proc.wait_report(
+                lambda r: r.get("data", {}).get("state") in ("submitted", "running"), 60
+            )
+        finally:
+            proc.kill_krita()
+        job_id = report["data"]["job_id"]
+        killed = _ledger_row(krita.home, job_id)
+        data = krita.run("resume_finish.py", params={"job_id": job_id}, timeout=150)
+        return {**data, "killed_row": killed, "final_row": _ledger_row(krita.home, job_id)}
+
+    return krita_once("resume", flow)
+
+
+def test_killing_krita_mid_job_leaves_the_job_waiting_in_the_ledger(resumed):
+    state, results, _context = resumed["killed_row"]
     assert state in ("submitted", "running") and results in (None, "[]"), state  # killed mid-job
 
-    data = krita.run("resume_finish.py", params={"job_id": job_id}, timeout=150)
-    assert "Resuming 1 unfinished job" in data["first_notice"], data["first_notice"]
-    assert "Resuming 1 unfinished job" in data["docker_message"]
-    assert data["final_notice"].startswith("Resumed job “[invert] survive a crash” finished")
-    assert "Insert again" in data["final_notice"]
-    assert data["insert_error"] == ""
-    assert data["layers"][-1] == "GPT: [invert] survive a crash"
-    assert data["masks"] == ["transparencymask"]
-    x, y, w, h = data["bounds"]
+
+def test_the_next_start_resumes_the_job_and_says_so(resumed):
+    assert "Resuming 1 unfinished job" in resumed["first_notice"], resumed["first_notice"]
+    assert "Resuming 1 unfinished job" in resumed["docker_message"]
+    assert resumed["final_notice"].startswith("Resumed job “[invert] survive a crash” finished")
+    assert "Insert again" in resumed["final_notice"]
+
+
+def test_the_resumed_result_inserts_from_history_with_its_mask(resumed):
+    assert resumed["insert_error"] == ""
+    assert resumed["layers"][-1] == "GPT: [invert] survive a crash"
+    assert resumed["masks"] == ["transparencymask"]
+    x, y, w, h = resumed["bounds"]
     assert x >= 0 and y >= 0 and w <= 160 and h <= 100
-    state, results, _context = _ledger_row(krita.home, job_id)
+
+
+def test_the_ledger_records_the_resumed_job_as_inserted(resumed):
+    state, results, _context = resumed["final_row"]
     assert state == "inserted" and "result-1" in results
 
 

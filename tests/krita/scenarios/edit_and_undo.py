@@ -68,7 +68,7 @@ def run(ctx):
                plugins=ctx.user_plugins())
     from gptedit_krita import api
 
-    doc = ctx.new_document(W, H, "phase1")
+    doc = ctx.new_document(W, H, "edit-and-undo")
     doc.setBatchmode(True)
     root = doc.rootNode()
     art = doc.createNode("art", "paintlayer")
