@@ -5,8 +5,9 @@ which work on plain `bytes` (1 byte per pixel, row-major) so both hosts can use 
 
 The shape of an edit (see `plan_edit`):
 1. clip the selection to the canvas;
-2. pad it for context (sliding, not cutting, at the canvas edges) — the model edits better when it sees what surrounds the selection (krita-ai-diffusion
-   pads the same way, docs/hosts.md "Krita: inserting the result");
+2. pad it for context (sliding, not cutting, at the canvas edges) — the model edits better when it sees
+   what surrounds the selection (krita-ai-diffusion pads the same way, docs/hosts.md "Krita: inserting
+   the result");
 3. grow the padded box toward the aspect ratio of the size the model will produce, so the answer can be
    scaled back into the box without stretching (only ever grow: the selection is never cut);
 4. pick the size to ask for and the size to send (downscaled for huge canvases).

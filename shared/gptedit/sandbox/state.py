@@ -18,6 +18,7 @@ from typing import Any
 from .config import PROVIDERS, defaults, merge
 from .edits import EditSpec, ImageProblem
 from .faults import FaultBook
+from .storage import Storage
 
 #: generic phases; each provider maps them to its own words
 RUNNING_PHASES = ("queued", "starting", "processing")
@@ -221,8 +222,6 @@ class Context:
     """Everything the listeners share. URLs are filled in once the listeners have their ports."""
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
-        from .storage import Storage  # storage needs Context for its type only; avoid a cycle
-
         self._cfg_lock = threading.Lock()
         self._config = merge(defaults(), config or {})
         self.jobs = JobStore()

@@ -14,15 +14,33 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
 from .edits import truncated
-from .faults import Fault, delay_of, replacement
+from .faults import Fault, FaultBook, delay_of, replacement
 from .wire import Request, Response, text_response
 
-if TYPE_CHECKING:
-    from .state import Context
+
+class _Counters(Protocol):
+    def count(self, provider: str, op: str) -> None: ...
+
+    def leak(self, record: dict[str, Any]) -> None: ...
+
+
+class Context(Protocol):
+    """What the storage hosts use of the sandbox's shared state (`state.Context` is the one that exists);
+    spelled out here so that this module does not import state, which imports it."""
+
+    cdn_url: str
+    upload_url: str
+    storage: Storage
+    stats: _Counters
+    faults: FaultBook
+
+    @property
+    def config(self) -> dict[str, Any]: ...
+
 
 #: headers that carry a secret; none of them belongs on a storage or CDN request
 CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "x-api-key", "api-key", "x-auth-token",
@@ -150,7 +168,8 @@ class Storage:
         with self._lock:
             self._presigns[file_id] = item
         query = urlencode({"X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Date": stamp,
-                           "X-Amz-Expires": str(ttl), "X-Amz-SignedHeaders": "content-type;host;x-amz-meta-file-id",
+                           "X-Amz-Expires": str(ttl),
+                           "X-Amz-SignedHeaders": "content-type;host;x-amz-meta-file-id",
                            "X-Amz-Signature": item.signature})
         expires_at = datetime.fromtimestamp(issued + retention, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {"id": file_id, "presigned_url": f"{self._ctx.upload_url}/uploads/{file_id}.{ext}?{query}",
