@@ -27,7 +27,7 @@ def pytest_collection_modifyitems(config, items):
 class KritaRunner:
     """The built zip installed into a fresh profile; runs scenarios with every provider on the sandbox."""
 
-    def __init__(self, host, zip_path: Path, tmp_path: Path, sandbox, provider_env: dict):
+    def __init__(self, host, zip_path: Path, tmp_path: Path, sandbox, sandbox_env):
         self.host = host
         self.profile = tmp_path / "profile"
         self.home = tmp_path / "gptedit-home"
@@ -35,12 +35,17 @@ class KritaRunner:
         self.artifacts = tmp_path / "artifacts"
         self.artifacts.mkdir(exist_ok=True)
         self.sandbox = sandbox
-        self.provider_env = provider_env
+        self.sandbox_env = sandbox_env
         names = host.install(zip_path, self.profile)
         assert names == ["gptedit_krita"], names
 
-    def env(self, **extra) -> dict:
-        return {"GPTEDIT_HOME": str(self.home), **self.provider_env, **{k: str(v) for k, v in extra.items()}}
+    def env(self, provider: str = "eachlabs", **extra) -> dict:
+        """Every provider pointed at the sandbox (the docker may switch), `provider` the default."""
+        return {
+            "GPTEDIT_HOME": str(self.home),
+            **self.sandbox_env(provider),
+            **{k: str(v) for k, v in extra.items()},
+        }
 
     def params(self, params: dict | None) -> dict:
         return dict(
@@ -91,7 +96,7 @@ def krita_once(krita_host, krita_zip, sandbox_server, sandbox_env, tmp_path_fact
             # covers that)
             sandbox_server.configure(answer_size="input")
             runner = KritaRunner(
-                krita_host, krita_zip, tmp_path_factory.mktemp(name), sandbox_server, sandbox_env()
+                krita_host, krita_zip, tmp_path_factory.mktemp(name), sandbox_server, sandbox_env
             )
             try:
                 _DONE[key] = flow(runner)

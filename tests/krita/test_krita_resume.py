@@ -61,32 +61,59 @@ def test_the_ledger_records_the_resumed_job_as_inserted(resumed):
     assert state == "inserted" and "result-1" in results
 
 
-def test_krita_killed_mid_create_finds_the_job_at_start_up(krita):
+@pytest.fixture
+def found_at_start_up(krita_once) -> dict:
     """Krita is killed while its create request is still open at Replicate (the prediction exists, its id
     never came back): the job is *unknown*. On the next start the core's sweep looks at the account's
-    predictions, recognises it, and it resumes like any other job — with one create at the provider."""
-    sandbox = krita.sandbox
-    sandbox.configure(latency=2)
-    sandbox.inject("replicate", "create", "slow", after_create=True, seconds=60)
+    predictions, recognises it, and it resumes like any other job."""
 
-    def created():
-        return [j for j in sandbox.stats()["jobs"] if j["provider"] == "replicate"]
+    def flow(krita):
+        sandbox = krita.sandbox
+        sandbox.configure(latency=2)
+        sandbox.inject("replicate", "create", "slow", after_create=True, seconds=60)
 
-    proc = krita.start("resume_start.py", env=krita.env("replicate"), timeout=120)
-    try:
-        report = proc.wait_report(lambda r: bool(r.get("data", {}).get("job_id")) and len(created()) == 1, 60)
-    finally:
-        proc.kill_krita()
-    job_id = report["data"]["job_id"]
-    state, results, _context = _ledger_row(krita.home, job_id)
+        def created():
+            return [j for j in sandbox.stats()["jobs"] if j["provider"] == "replicate"]
+
+        proc = krita.start("resume_start.py", env=krita.env("replicate"), timeout=120)
+        try:
+            report = proc.wait_report(
+                lambda r: bool(r.get("data", {}).get("job_id")) and len(created()) == 1, 60
+            )
+        finally:
+            proc.kill_krita()
+        job_id = report["data"]["job_id"]
+        killed = _ledger_row(krita.home, job_id)
+        data = krita.run(
+            "resume_finish.py", params={"job_id": job_id}, env=krita.env("replicate"), timeout=150
+        )
+        return {
+            **data,
+            "killed_row": killed,
+            "final_row": _ledger_row(krita.home, job_id),
+            "creates": len(created()),
+            "lists": sandbox.stats()["replicate"]["lists"],
+        }
+
+    return krita_once("resume_mid_create", flow)
+
+
+def test_killed_while_the_create_is_open_leaves_the_job_submitting(found_at_start_up):
+    state, results, _context = found_at_start_up["killed_row"]
     assert state == "submitting" and results in (None, "[]"), state  # killed with the create open
 
-    data = krita.run("resume_finish.py", params={"job_id": job_id}, env=krita.env("replicate"), timeout=150)
+
+def test_the_next_start_finds_the_job_at_the_provider_and_resumes_it(found_at_start_up):
+    data = found_at_start_up
     assert "Resuming 1 unfinished job" in data["first_notice"], data["first_notice"]
     assert data["final_notice"].startswith("Resumed job “[invert] survive a crash” finished")
+    assert data["lists"] >= 1  # it looked at the account's predictions
+
+
+def test_the_job_found_at_start_up_inserts_and_was_created_once(found_at_start_up):
+    data = found_at_start_up
     assert data["insert_error"] == ""
     assert data["layers"][-1] == "GPT: [invert] survive a crash"
-    state, results, _context = _ledger_row(krita.home, job_id)
+    state, results, _context = data["final_row"]
     assert state == "inserted" and "result-1" in results
-    assert len(created()) == 1
-    assert sandbox.stats()["replicate"]["lists"] >= 1
+    assert data["creates"] == 1
