@@ -23,8 +23,9 @@ from gptedit.settings import base_url_env
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_ENVS = {name: info.key_env for name, info in PROVIDERS.items()}
-#: the day the tests describe: the clock for model shutdowns is pinned so a test run gives the same answers
-#: on any date (GPTEDIT_TODAY on the client, the sandbox's `today` switch); tests about shutdowns set their own
+#: the day the tests describe: the clock for model shutdowns is pinned so a test run gives the same
+#: answers on any date (GPTEDIT_TODAY on the client, the sandbox's `today` switch); tests about shutdowns
+#: set their own
 TESTS_TODAY = "2026-11-29"
 
 

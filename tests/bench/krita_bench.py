@@ -33,8 +33,9 @@ def built_zip(tmp: Path) -> Path:
 
 
 def main() -> int:
-    from tests.hosts import hostenv
     from gptedit.sandbox import Sandbox
+
+    from tests.hosts import hostenv
 
     if hostenv.host_problem():
         print(f"krita_bench: skipped ({hostenv.host_problem()})")
