@@ -4,8 +4,8 @@ Real GIMP is driven from batch code whose procedure call blocks until the plug-i
 nobody clicks. So the test writes a small JSON file (GPTEDIT_GIMP_TEST_HOOK_FILE) before a call, and this
 module, loaded into the plug-in's own Python process, acts on it: answer a dialog, type a key, press Test
 connection, press Cancel after some seconds, delete the edited layer or close the image window while the job
-runs, shorten how long the result lingers in the progress window. The progress window's own measurements (timer ticks, the longest gap between them) are written back, so a test can tell
-whether it kept responding.
+runs, shorten how long the result lingers in the progress window. The progress window's own measurements
+(timer ticks, the longest gap between them) are written back, so a test can tell whether it kept responding.
 
 How it gets into the plug-in: gimp_harness.py copies this file and a `.pth` file that imports it into a
 user site-packages folder and points PYTHONUSERBASE there; GIMP hands its environment to the plug-in, whose

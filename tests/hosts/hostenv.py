@@ -47,7 +47,8 @@ Measured on this 2-core Debian 12 machine (Nov 2026 snapshot of the archive):
   (resource database + bundles); GIMP 15-16 s, 400 KB (pluginrc of ~120 plug-ins).
 - One Krita scenario run (profile copy + Xvfb + start + scenario + quit): ~5 s on 5.2, ~10 s on 5.3 (5.3
   needs ~3.5 s more from loading Python plugins to showing the window; 6.0 about as long as 5.3); three
-  Kritas in parallel on 2 cores: 12-15 s each. One GIMP batch: ~3 s. tests/hosts as a whole: ~2 min once provisioned.
+  Kritas in parallel on 2 cores: 12-15 s each. One GIMP batch: ~3 s. tests/hosts as a whole: ~2 min once
+  provisioned.
 - `python3 -m tests.hosts.hostenv provision` builds all chroots in parallel plus all templates (CI can
   start it in the background early); a second call returns in 0.2 s.
 - A chroot build killed half-way (even during debootstrap) is detected on the next call (no marker, a
