@@ -27,8 +27,14 @@ def apt_install(packages: list[str]) -> None:
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run(["apt-get", "update"], env=env, stdin=subprocess.DEVNULL)
-    if run(["apt-get", "install", "-y", "--no-install-recommends", *missing], env=env,
-           stdin=subprocess.DEVNULL).returncode != 0:
+    if (
+        run(
+            ["apt-get", "install", "-y", "--no-install-recommends", *missing],
+            env=env,
+            stdin=subprocess.DEVNULL,
+        ).returncode
+        != 0
+    ):
         say(f"apt-get could not install {' '.join(missing)}; tests that need them will say so")
 
 

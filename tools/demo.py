@@ -17,8 +17,22 @@ def demo() -> int:
     out = ROOT / "out" / "demo.png"
     out.parent.mkdir(exist_ok=True)
     out.unlink(missing_ok=True)
-    rc = run([py, "-m", "gptedit", "edit", "shared/samples/landscape.png", "-p",
-              "turn the sky into a warm sunset", "-o", out, "--provider", "sandbox"], cwd=ROOT).returncode
+    rc = run(
+        [
+            py,
+            "-m",
+            "gptedit",
+            "edit",
+            "shared/samples/landscape.png",
+            "-p",
+            "turn the sky into a warm sunset",
+            "-o",
+            out,
+            "--provider",
+            "sandbox",
+        ],
+        cwd=ROOT,
+    ).returncode
     if rc != 0 or not out.exists():
         say(f"the demo failed (exit {rc}); see the messages above")
         return rc or 1
@@ -54,5 +68,7 @@ def print_summary(path: Path) -> None:
     print("-" * len(head))
     for r in rows:
         ratio = r["ours"] / r["baseline"] if r["baseline"] else float("nan")
-        print(f"{r['area']:<14} {r['case']:<28} {r['measure']:<22} {r['ours']:>9.3g} {r['baseline']:>9.3g} "
-              f"{ratio:>6.2f}  {r['baseline_name']}")
+        print(
+            f"{r['area']:<14} {r['case']:<28} {r['measure']:<22} {r['ours']:>9.3g} {r['baseline']:>9.3g} "
+            f"{ratio:>6.2f}  {r['baseline_name']}"
+        )

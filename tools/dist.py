@@ -25,8 +25,21 @@ CORE_SKIP = re.compile(r"^(sandbox|__main__\.py|cli(_\w+)?(\.py)?)$")
 SKIP_NAMES = {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".DS_Store"}
 # The core must run inside hosts that have none of these (docs/architecture.md); requests and certifi only
 # through gptedit._deps, which picks the vendored copies.
-CORE_BANNED = {"PIL", "PyQt5", "PyQt6", "PySide2", "PySide6", "sip", "krita", "gi",
-               "requests", "urllib3", "idna", "charset_normalizer", "certifi"}
+CORE_BANNED = {
+    "PIL",
+    "PyQt5",
+    "PyQt6",
+    "PySide2",
+    "PySide6",
+    "sip",
+    "krita",
+    "gi",
+    "requests",
+    "urllib3",
+    "idna",
+    "charset_normalizer",
+    "certifi",
+}
 
 
 def source_files(folder: Path, skip=lambda rel: False) -> dict[str, Path]:
@@ -34,8 +47,13 @@ def source_files(folder: Path, skip=lambda rel: False) -> dict[str, Path]:
     out = {}
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
-        if (any(p in SKIP_NAMES for p in rel.parts) or path.suffix in (".pyc", ".pyo") or path.is_symlink()
-                or not path.is_file() or skip(rel)):
+        if (
+            any(p in SKIP_NAMES for p in rel.parts)
+            or path.suffix in (".pyc", ".pyo")
+            or path.is_symlink()
+            or not path.is_file()
+            or skip(rel)
+        ):
             continue
         out[rel.as_posix()] = path
     return out
@@ -45,8 +63,9 @@ def core_tree() -> dict[str, bytes]:
     """shared/gptedit without the command line and the sandbox, checked to import nothing a host lacks."""
     if not (CORE / "__init__.py").exists():
         raise BuildError(f"{CORE} has no __init__.py")
-    files = source_files(CORE, skip=lambda rel: bool(CORE_SKIP.match(rel.parts[0]))
-                         or rel.parts[0] == "_vendor")
+    files = source_files(
+        CORE, skip=lambda rel: bool(CORE_SKIP.match(rel.parts[0])) or rel.parts[0] == "_vendor"
+    )
     tree, problems = {}, []
     for rel, path in files.items():
         data = path.read_bytes()
@@ -56,9 +75,10 @@ def core_tree() -> dict[str, bytes]:
             problems += _relative_imports_of_left_out(data, rel)
         tree[rel] = data
     if problems:
-        raise BuildError("the core imports something the plugin artifacts do not ship (no Pillow, "
-                         "Qt, gi, krita; requests only via _deps; no cli/sandbox):\n  "
-                         + "\n  ".join(problems))
+        raise BuildError(
+            "the core imports something the plugin artifacts do not ship (no Pillow, "
+            "Qt, gi, krita; requests only via _deps; no cli/sandbox):\n  " + "\n  ".join(problems)
+        )
     return tree
 
 
@@ -72,9 +92,11 @@ def _relative_imports_of_left_out(source: bytes, rel: str) -> list[str]:
             for name in [node.module] if node.module else [a.name for a in node.names]:
                 head = name.split(".")[0]
                 if (CORE_SKIP.match(head) or CORE_SKIP.match(head + ".py")) and not guarded_by_import_error(
-                        node, parents):
-                    bad.append(f"shared/gptedit/{rel}:{node.lineno}: imports .{name}, "
-                               "left out of the artifacts")
+                    node, parents
+                ):
+                    bad.append(
+                        f"shared/gptedit/{rel}:{node.lineno}: imports .{name}, left out of the artifacts"
+                    )
     return bad
 
 
@@ -85,9 +107,24 @@ def git_info() -> dict:
             return r.stdout.strip() if r.returncode == 0 else ""
         except OSError:
             return ""
+
     commit = git("rev-parse", "HEAD")
-    dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", "shared", "krita_plugin",
-                     "gimp_plugin", "build.py")) if commit else None
+    dirty = (
+        bool(
+            git(
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                "shared",
+                "krita_plugin",
+                "gimp_plugin",
+                "build.py",
+            )
+        )
+        if commit
+        else None
+    )
     return {"git_commit": commit or "unknown", "git_dirty": dirty}
 
 
@@ -156,10 +193,21 @@ def build_dist(out: Path) -> tuple[Path, Path]:
     lock = read_lock()
     lib = core_tree()
     lib.update(build_vendor_tree(lock, fetch_wheels(lock)))
-    info = {"name": "gptedit", "version": version, **git_info(), "python_requires": ">=3.10",
-            "vendored": {e["module"]: {"name": e["name"], "version": e["version"],
-                                       "wheel_sha256": e["sha256"],
-                                       "license": e["license"]} for e in lock}}
+    info = {
+        "name": "gptedit",
+        "version": version,
+        **git_info(),
+        "python_requires": ">=3.10",
+        "vendored": {
+            e["module"]: {
+                "name": e["name"],
+                "version": e["version"],
+                "wheel_sha256": e["sha256"],
+                "license": e["license"],
+            }
+            for e in lock
+        },
+    }
     license_text = (ROOT / "LICENSE").read_bytes()
 
     def artifact(top: str, host: str) -> dict[str, tuple[bytes, int]]:
@@ -183,4 +231,3 @@ def build_dist(out: Path) -> tuple[Path, Path]:
     write_zip(gimp_zip, gimp)
     say(f"built {krita_zip} and {gimp_zip} in {time.monotonic() - started:.1f} s")
     return krita_zip, gimp_zip
-

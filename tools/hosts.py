@@ -58,11 +58,18 @@ def start_chroots() -> list[Provisioning]:
         if not script.exists():
             continue
         log = logs / f"{script.stem}-{chroot.name}.log"
-        say(f"provisioning the {chroot.name} chroot ({chroot.holds}) in {base / chroot.name} "
-            f"in the background (log: {log})")
+        say(
+            f"provisioning the {chroot.name} chroot ({chroot.holds}) in {base / chroot.name} "
+            f"in the background (log: {log})"
+        )
         with open(log, "wb") as out:
-            proc = subprocess.Popen(["bash", str(script), str(base / chroot.name), *chroot.args], cwd=ROOT,
-                                    stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                ["bash", str(script), str(base / chroot.name), *chroot.args],
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
         started.append(Provisioning(chroot, proc, log))
     return started
 
@@ -73,7 +80,9 @@ def wait_chroots(started: list[Provisioning]) -> None:
         rc = item.proc.wait()
         if rc != 0:
             tail = item.log.read_text(errors="replace").splitlines()[-15:]
-            say(f"provisioning {item.chroot.name} failed (exit {rc}); the host tests will report it. "
-                "Log tail:\n  " + "\n  ".join(tail))
+            say(
+                f"provisioning {item.chroot.name} failed (exit {rc}); the host tests will report it. "
+                "Log tail:\n  " + "\n  ".join(tail)
+            )
         else:
             say(f"{item.chroot.name} chroot ready")

@@ -8,8 +8,21 @@ from __future__ import annotations
 import ast
 
 # Calls whose first argument names a package to import or to read resources from (certifi's files("certifi")).
-IMPORTISH_CALLS = {"import_module", "__import__", "files", "get_path", "path", "read_text", "read_binary",
-                   "open_text", "open_binary", "contents", "is_resource", "find_spec", "as_file"}
+IMPORTISH_CALLS = {
+    "import_module",
+    "__import__",
+    "files",
+    "get_path",
+    "path",
+    "read_text",
+    "read_binary",
+    "open_text",
+    "open_binary",
+    "contents",
+    "is_resource",
+    "find_spec",
+    "as_file",
+}
 
 
 def parents_of(tree: ast.AST) -> dict[ast.AST, ast.AST]:
@@ -23,8 +36,9 @@ def guarded_by_import_error(node: ast.AST, parents: dict) -> bool:
         if isinstance(parent, ast.Try) and node in parent.body:
             for handler in parent.handlers:
                 names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-                if handler.type is None or any(getattr(n, "id", "") in ("ImportError", "ModuleNotFoundError",
-                                                                        "Exception") for n in names):
+                if handler.type is None or any(
+                    getattr(n, "id", "") in ("ImportError", "ModuleNotFoundError", "Exception") for n in names
+                ):
                     return True
         node = parent
     return False
@@ -34,8 +48,9 @@ def call_name(call: ast.Call) -> str:
     return getattr(call.func, "id", None) or getattr(call.func, "attr", "")
 
 
-def find_top_level_uses(source: bytes, names: set[str], where: str, allow: set[str] = frozenset(),
-                        name_lists: bool = False) -> list[str]:
+def find_top_level_uses(
+    source: bytes, names: set[str], where: str, allow: set[str] = frozenset(), name_lists: bool = False
+) -> list[str]:
     """Every way `source` could still import a top-level package in `names`: import statements and
     import-like calls with a literal package name, and with name_lists also tuples/lists of such names
     (requests loops over one). Used to verify the vendoring rewrite, and the core."""
@@ -58,4 +73,3 @@ def find_top_level_uses(source: bytes, names: set[str], where: str, allow: set[s
                 guarded = " (optional)" if guarded_by_import_error(node, parents) else ""
                 found.append(f"{where}:{node.lineno}: {hit}{guarded}")
     return found
-

@@ -19,8 +19,10 @@ def default_krita_dirs() -> tuple[Path, Path]:
     """(resource folder, kritarc) where Krita looks by default on this OS."""
     home = Path.home()
     if WIN:
-        return (Path(os.environ.get("APPDATA", home / "AppData/Roaming")) / "krita",
-                Path(os.environ.get("LOCALAPPDATA", home / "AppData/Local")) / "kritarc")
+        return (
+            Path(os.environ.get("APPDATA", home / "AppData/Roaming")) / "krita",
+            Path(os.environ.get("LOCALAPPDATA", home / "AppData/Local")) / "kritarc",
+        )
     if sys.platform == "darwin":
         return home / "Library/Application Support/krita", home / "Library/Preferences/kritarc"
     data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local/share")
@@ -38,8 +40,10 @@ def default_gimp_dirs() -> list[Path]:
     elif sys.platform == "darwin":
         bases = [home / "Library/Application Support/GIMP"]
     else:
-        bases = [Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "GIMP",
-                 home / ".var/app/org.gimp.GIMP/config/GIMP"]  # the Flatpak keeps its own profile
+        bases = [
+            Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "GIMP",
+            home / ".var/app/org.gimp.GIMP/config/GIMP",
+        ]  # the Flatpak keeps its own profile
     return [p for base in bases for p in sorted(base.glob("3.*")) if p.is_dir()]
 
 
@@ -49,7 +53,7 @@ def extract(zf: zipfile.ZipFile, prefix: str, dest: Path, strip: str, dry: bool)
     for info in zf.infolist():
         if not info.filename.startswith(prefix) or info.filename.endswith("/"):
             continue
-        rel = info.filename[len(strip):]
+        rel = info.filename[len(strip) :]
         if rel.startswith("/") or ".." in rel.split("/"):
             raise BuildError(f"unsafe path in archive: {info.filename}")
         count += 1
@@ -106,19 +110,29 @@ def _menu_hints(zf: zipfile.ZipFile, host: str) -> list[str]:
     """Menu entries as the plugin declares them, so the message names what the user will really see."""
     if host == "krita":
         root = ElementTree.fromstring(zf.read(f"{KRITA_NAME}.action"))
-        return [f"Tools > Scripts > {a.findtext('text').strip()}"
-                for a in root.iter("Action") if a.findtext("text")]
+        return [
+            f"Tools > Scripts > {a.findtext('text').strip()}"
+            for a in root.iter("Action")
+            if a.findtext("text")
+        ]
     hints = []
     for name in zf.namelist():
         if name.startswith(f"{GIMP_NAME}/") and name.endswith(".py") and "/lib/" not in name:
             src = zf.read(name).decode("utf-8", "replace")
-            hints += [p.replace("<Image>/", "").replace("/", " > ")
-                      for p in re.findall(r"add_menu_path\(\s*[\"']([^\"']+)", src)]
+            hints += [
+                p.replace("<Image>/", "").replace("/", " > ")
+                for p in re.findall(r"add_menu_path\(\s*[\"']([^\"']+)", src)
+            ]
     return hints
 
 
-def install(dist: Path, krita_dir: str | None = None, kritarc_path: str | None = None,
-            gimp_dirs: list[str] | None = None, dry_run: bool = False) -> int:
+def install(
+    dist: Path,
+    krita_dir: str | None = None,
+    kritarc_path: str | None = None,
+    gimp_dirs: list[str] | None = None,
+    dry_run: bool = False,
+) -> int:
     """Install into the given folders, or into every default Krita/GIMP 3 profile that exists."""
     version = project_version()
     krita_zip, gimp_zip = dist / f"gptedit-krita-{version}.zip", dist / f"gptedit-gimp-{version}.zip"
@@ -134,18 +148,24 @@ def install(dist: Path, krita_dir: str | None = None, kritarc_path: str | None =
         pykrita = krita_res / "pykrita"
         with zipfile.ZipFile(krita_zip) as zf:
             n = replace_dir(zf, f"{KRITA_NAME}/", pykrita / KRITA_NAME, dry_run)
-            for src, dest in ((f"{KRITA_NAME}.desktop", pykrita),
-                              (f"{KRITA_NAME}.action", krita_res / "actions")):
+            for src, dest in (
+                (f"{KRITA_NAME}.desktop", pykrita),
+                (f"{KRITA_NAME}.action", krita_res / "actions"),
+            ):
                 extract(zf, src, dest, "", dry_run)
-            say(f"{verb} Krita plugin: {n} files in {pykrita / KRITA_NAME}, "
-                f"{pykrita / (KRITA_NAME + '.desktop')}, {krita_res / 'actions' / (KRITA_NAME + '.action')}")
+            say(
+                f"{verb} Krita plugin: {n} files in {pykrita / KRITA_NAME}, "
+                f"{pykrita / (KRITA_NAME + '.desktop')}, {krita_res / 'actions' / (KRITA_NAME + '.action')}"
+            )
             changed = enable_in_kritarc(kritarc, f"enable_{KRITA_NAME}", dry_run)
             state = "enabled" if changed else "already enabled"
             say(f"{state} in {kritarc} ([python] enable_{KRITA_NAME}=true)")
             menus = ", ".join(_menu_hints(zf, "krita")) or "Tools > Scripts"
-        todo_next.append("Krita: quit Krita before installing (it rewrites kritarc when it quits), start it "
-                         f"again, then use {menus}; the plugin is listed in Settings > Configure Krita > "
-                         "Python Plugin Manager.")
+        todo_next.append(
+            "Krita: quit Krita before installing (it rewrites kritarc when it quits), start it "
+            f"again, then use {menus}; the plugin is listed in Settings > Configure Krita > "
+            "Python Plugin Manager."
+        )
     elif krita_res is not None:
         say(f"no Krita resource folder at {krita_res}: start Krita once, or pass --krita-dir")
     profiles = [Path(d) for d in gimp_dirs] if gimp_dirs else [] if explicit else default_gimp_dirs()

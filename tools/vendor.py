@@ -30,8 +30,14 @@ def read_lock(path: Path = LOCK) -> list[dict]:
         if not m:
             raise BuildError(f"{path}: cannot read {line!r}; expected name==version --hash=sha256:<64 hex>")
         name, version, digest = m.groups()
-        entries.append({"name": name, "module": re.sub(r"[-.]+", "_", name).lower(),
-                        "version": version, "sha256": digest})
+        entries.append(
+            {
+                "name": name,
+                "module": re.sub(r"[-.]+", "_", name).lower(),
+                "version": version,
+                "sha256": digest,
+            }
+        )
     if not entries:
         raise BuildError(f"{path} lists no packages")
     return entries
@@ -53,13 +59,27 @@ def fetch_wheels(lock: list[dict], cache: Path = WHEEL_CACHE) -> dict[str, Path]
     if missing:
         with tempfile.TemporaryDirectory(dir=cache, prefix=".download-") as tmp:
             req = Path(tmp) / "requirements.txt"
-            req.write_text("".join(f"{e['name']}=={e['version']} --hash=sha256:{e['sha256']}\n"
-                                   for e in missing))
+            req.write_text(
+                "".join(f"{e['name']}=={e['version']} --hash=sha256:{e['sha256']}\n" for e in missing)
+            )
             # --platform any + --implementation py admit only py3-none-any wheels, so pip cannot pick a
             # compiled charset_normalizer that would run on this machine only.
-            cmd = pip_command() + ["download", "--require-hashes", "--no-deps", "--only-binary=:all:",
-                                   "--platform", "any", "--python-version", "3.10", "--implementation",
-                                   "py", "--dest", tmp, "-r", str(req)]
+            cmd = pip_command() + [
+                "download",
+                "--require-hashes",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--platform",
+                "any",
+                "--python-version",
+                "3.10",
+                "--implementation",
+                "py",
+                "--dest",
+                tmp,
+                "-r",
+                str(req),
+            ]
             if run(cmd).returncode != 0:
                 raise BuildError("pip could not download the wheels in shared/vendor.lock (see above)")
             for wheel in Path(tmp).glob("*.whl"):
@@ -68,8 +88,9 @@ def fetch_wheels(lock: list[dict], cache: Path = WHEEL_CACHE) -> dict[str, Path]
     for entry in lock:
         wheel = _cached_wheel(entry, cache)
         if wheel is None:
-            raise BuildError(f"no wheel of {entry['name']} {entry['version']} matches the hash "
-                             "in vendor.lock")
+            raise BuildError(
+                f"no wheel of {entry['name']} {entry['version']} matches the hash in vendor.lock"
+            )
         found[entry["module"]] = wheel
     return found
 
@@ -102,8 +123,12 @@ if chardet is not None:
 # text fails the build here instead of shipping a silent top-level import.
 TEXT_PATCHES = {
     # requests prefers a top-level `chardet` if one is importable; we ship and use charset_normalizer only.
-    "requests/compat.py": [('for lib in ("chardet", "charset_normalizer"):',
-                            'for lib in ("gptedit._vendor.charset_normalizer",):')],
+    "requests/compat.py": [
+        (
+            'for lib in ("chardet", "charset_normalizer"):',
+            'for lib in ("gptedit._vendor.charset_normalizer",):',
+        )
+    ],
 }
 VENDOR_PREFIX = "gptedit._vendor"
 BLOCKED = {"chardet"}  # optional top-level packages requests would pick up from the host: never import
@@ -134,12 +159,17 @@ def rewrite_vendored_source(source: bytes, vendored: set[str], where: str) -> by
                 if not guarded_by_import_error(node, parents):
                     raise BuildError(f"{where}:{node.lineno}: unguarded import of {node.module}")
                 new = b'raise ImportError("not vendored into gptedit")'
-                edits.append((begin, offset(node.end_lineno, node.end_col_offset),
-                              new + b"\n" * (node.end_lineno - node.lineno)))
+                edits.append(
+                    (
+                        begin,
+                        offset(node.end_lineno, node.end_col_offset),
+                        new + b"\n" * (node.end_lineno - node.lineno),
+                    )
+                )
                 continue
             m = re.compile(rb"from\s+").match(source, begin)
             mod = node.module.encode()
-            if not m or source[m.end():m.end() + len(mod)] != mod:
+            if not m or source[m.end() : m.end() + len(mod)] != mod:
                 raise BuildError(f"{where}:{node.lineno}: cannot locate the module name to rewrite")
             edits.append((m.end(), m.end() + len(mod), f"{VENDOR_PREFIX}.{node.module}".encode()))
         elif isinstance(node, ast.Import) and any(top(a.name) in vendored | BLOCKED for a in node.names):
@@ -159,15 +189,26 @@ def rewrite_vendored_source(source: bytes, vendored: set[str], where: str) -> by
                     pkg, _, leaf = alias.name.rpartition(".")
                     parts.append(f"from {VENDOR_PREFIX}.{pkg} import {leaf}{as_}")
                 else:  # `import a.b` binds `a` and loads a.b
-                    parts.append(f'__import__("{VENDOR_PREFIX}.{alias.name}"); '
-                                 f"from {VENDOR_PREFIX} import {head}")
-            edits.append((begin, offset(node.end_lineno, node.end_col_offset),
-                          "; ".join(parts).encode() + b"\n" * (node.end_lineno - node.lineno)))
+                    parts.append(
+                        f'__import__("{VENDOR_PREFIX}.{alias.name}"); from {VENDOR_PREFIX} import {head}'
+                    )
+            edits.append(
+                (
+                    begin,
+                    offset(node.end_lineno, node.end_col_offset),
+                    "; ".join(parts).encode() + b"\n" * (node.end_lineno - node.lineno),
+                )
+            )
         elif isinstance(node, ast.Call) and call_name(node) in IMPORTISH_CALLS and node.args:
             arg = node.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and top(arg.value) in vendored:
-                edits.append((offset(arg.lineno, arg.col_offset), offset(arg.end_lineno, arg.end_col_offset),
-                              json.dumps(f"{VENDOR_PREFIX}.{arg.value}").encode()))
+                edits.append(
+                    (
+                        offset(arg.lineno, arg.col_offset),
+                        offset(arg.end_lineno, arg.end_col_offset),
+                        json.dumps(f"{VENDOR_PREFIX}.{arg.value}").encode(),
+                    )
+                )
     for begin, end, new in sorted(edits, reverse=True):
         source = source[:begin] + new + source[end:]
     return source
@@ -189,8 +230,9 @@ def build_vendor_tree(lock: list[dict], wheels: dict[str, Path]) -> dict[str, by
     for entry in lock:
         mod = entry["module"]
         with zipfile.ZipFile(wheels[mod]) as whl:
-            dist_info = next(n.split("/")[0] for n in whl.namelist()
-                             if n.split("/")[0].endswith(".dist-info"))
+            dist_info = next(
+                n.split("/")[0] for n in whl.namelist() if n.split("/")[0].endswith(".dist-info")
+            )
             entry["license"] = _license_of(whl.read(f"{dist_info}/METADATA").decode("utf-8", "replace"))
             for name in sorted(whl.namelist()):
                 head = name.split("/")[0]
@@ -202,37 +244,41 @@ def build_vendor_tree(lock: list[dict], wheels: dict[str, Path]) -> dict[str, by
                         files[f"{mod}/{base}"] = whl.read(name)
                     continue
                 if head != mod:
-                    raise BuildError(f"{wheels[mod].name} has {name} outside its package; "
-                                     "refusing to vendor it")
+                    raise BuildError(
+                        f"{wheels[mod].name} has {name} outside its package; refusing to vendor it"
+                    )
                 data = whl.read(name)
                 rel = name
                 if rel == "requests/packages.py":
                     data = REQUESTS_PACKAGES.encode()
                 for old, new in TEXT_PATCHES.get(rel, []):
                     if old.encode() not in data:
-                        raise BuildError(f"{rel} changed upstream: patch target {old!r} is gone; "
-                                         "review TEXT_PATCHES in tools/vendor.py for "
-                                         f"{entry['name']} {entry['version']}")
+                        raise BuildError(
+                            f"{rel} changed upstream: patch target {old!r} is gone; "
+                            "review TEXT_PATCHES in tools/vendor.py for "
+                            f"{entry['name']} {entry['version']}"
+                        )
                     data = data.replace(old.encode(), new.encode())
                 if rel.endswith((".py", ".pyi")):
                     data = rewrite_vendored_source(data, vendored, rel)
                     left = find_top_level_uses(data, vendored | BLOCKED, rel, name_lists=True)
                     if left:
-                        raise BuildError("top-level imports survived the vendoring rewrite:\n  "
-                                         + "\n  ".join(left))
+                        raise BuildError(
+                            "top-level imports survived the vendoring rewrite:\n  " + "\n  ".join(left)
+                        )
                     compile(data, rel, "exec")
                 files[rel] = data
         notes.append(f"{entry['name']} {entry['version']} ({entry['license']}) -> gptedit._vendor.{mod}")
     files["__init__.py"] = (
-        b'"""Third-party packages vendored by build.py from shared/vendor.lock; see README.txt."""\n')
+        b'"""Third-party packages vendored by build.py from shared/vendor.lock; see README.txt."""\n'
+    )
     files["README.txt"] = (
         "Vendored by gptedit's build.py from the wheels pinned (with sha256) in shared/vendor.lock:\n\n  "
-        + "\n  ".join(notes) + "\n\n"
+        + "\n  ".join(notes)
+        + "\n\n"
         "Each package keeps its own license file(s) in its folder and stays under that license.\n"
         "The only changes: absolute imports of these packages (and certifi's/requests' by-name lookups) are\n"
         "renamed to gptedit._vendor.<package>, requests/packages.py aliases the vendored modules, and\n"
         "requests looks for charset_normalizer only (never a top-level chardet). The source is included.\n"
     ).encode()
     return {f"_vendor/{k}": v for k, v in files.items()}
-
-

@@ -49,14 +49,31 @@ def edit(prompt: str, document=None, layer=None, **options) -> KritaJob:
     settings = resolve_settings(options)
     markup = options.get("markup") or None
     # what the model lacks is refused before a pixel is read (a retired model names its replacement)
-    check_settings_choices(settings.protocol, settings.model, quality=settings.quality,
-                           complexity=settings.complexity if settings.sources.get("complexity") == "flag" else None,
-                           markup=markup is not None)
+    check_settings_choices(
+        settings.protocol,
+        settings.model,
+        quality=settings.quality,
+        complexity=settings.complexity if settings.sources.get("complexity") == "flag" else None,
+        markup=markup is not None,
+    )
     node = layer or paint_target(doc)
-    snapshot = read_snapshot(doc, settings, source=options.get("source") or "layer", node=node,
-                             references=bool(options.get("references")), markup=markup)
-    job = KritaJob(doc, snapshot, settings, prompt, above=node,
-                   insert=options.get("insert", True), incremental=options.get("incremental", True))
+    snapshot = read_snapshot(
+        doc,
+        settings,
+        source=options.get("source") or "layer",
+        node=node,
+        references=bool(options.get("references")),
+        markup=markup,
+    )
+    job = KritaJob(
+        doc,
+        snapshot,
+        settings,
+        prompt,
+        above=node,
+        insert=options.get("insert", True),
+        incremental=options.get("incremental", True),
+    )
     return job.start()
 
 

@@ -30,7 +30,9 @@ class _Bridge(QObject):
         self.on_done(value, error)
 
 
-def run_in_thread(fn: Callable[[], object], on_done: Callable[[object, str], None], name: str = "gptedit") -> None:
+def run_in_thread(
+    fn: Callable[[], object], on_done: Callable[[object, str], None], name: str = "gptedit"
+) -> None:
     """fn() on a new daemon thread; on_done(value, "") or on_done(None, message) on the GUI thread."""
     bridge = _Bridge(on_done)
     _PENDING.add(bridge)

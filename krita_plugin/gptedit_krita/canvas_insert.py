@@ -108,13 +108,16 @@ class Inserter:
                     mask = doc.createTransparencyMask("Selection")
                     mask.setPixelData(QByteArray(s.mask), box.x, box.y, box.width, box.height)
                     layer.addChildNode(mask, None)
+
             steps.append(add_masks)
         if len(layers) > 1:
+
             def fill_group() -> None:
                 # children go in bottom-up; only the first variation stays visible (variations.py switches)
                 for i, layer in enumerate(layers):
                     layer.setVisible(i == 0)
                     top.addChildNode(layer, None)
+
             steps.append(fill_group)
         steps.append(self._attach)
         self.node = top

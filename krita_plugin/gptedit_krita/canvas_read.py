@@ -49,10 +49,16 @@ class Snapshot:
         """What the ledger stores to put the result back later (Insert again, resume after a crash, or
         Recent results in GIMP)."""
         return JobContext(
-            host=KRITA, document=self.doc_path or self.doc_name, document_name=self.doc_name,
-            layer=self.node_name, layer_id=self.node_uid, canvas=Size(self.canvas_w, self.canvas_h),
-            context_box=self.plan.context, selection_box=self.plan.selection,
-            color=ColorSpace(self.color.model, self.color.depth, self.color.profile), source=self.source,
+            host=KRITA,
+            document=self.doc_path or self.doc_name,
+            document_name=self.doc_name,
+            layer=self.node_name,
+            layer_id=self.node_uid,
+            canvas=Size(self.canvas_w, self.canvas_h),
+            context_box=self.plan.context,
+            selection_box=self.plan.selection,
+            color=ColorSpace(self.color.model, self.color.depth, self.color.profile),
+            source=self.source,
         )
 
     def context(self) -> dict:
@@ -88,8 +94,11 @@ def paint_target_top(doc):
 
 def _layer_is_empty(node, box: Box) -> bool:
     bounds = node.bounds()
-    return bounds.width() <= 0 or bounds.height() <= 0 or Box(
-        bounds.x(), bounds.y(), bounds.width(), bounds.height()).intersect(box).empty
+    return (
+        bounds.width() <= 0
+        or bounds.height() <= 0
+        or Box(bounds.x(), bounds.y(), bounds.width(), bounds.height()).intersect(box).empty
+    )
 
 
 def find_layer(doc, wanted):
@@ -137,16 +146,19 @@ def read_markup(doc, markup, node, box: Box, source: str) -> bytes:
     if node is not None and markup.uniqueId().toString() == node.uniqueId().toString():
         raise BadInput(f"“{markup.name()}” is the layer being edited; draw the markup on a layer of its own.")
     if source == "visible" and markup.visible():
-        raise BadInput(f"The markup layer “{markup.name()}” is visible, so its strokes would be part of the "
-                       "visible image sent. Hide it (it is still sent as markup) or send the active layer.")
+        raise BadInput(
+            f"The markup layer “{markup.name()}” is visible, so its strokes would be part of the "
+            "visible image sent. Hide it (it is still sent as markup) or send the active layer."
+        )
     pixels = colors.read_node_srgb8(doc, markup, box)
     if not any(pixels[3::4]):
         raise BadInput(f"Nothing is drawn on the markup layer “{markup.name()}” in the area being edited.")
     return pixels
 
 
-def read_snapshot(doc, settings: Settings, *, source: str = "layer", node=None,
-                  references: bool = False, markup=None) -> Snapshot:
+def read_snapshot(
+    doc, settings: Settings, *, source: str = "layer", node=None, references: bool = False, markup=None
+) -> Snapshot:
     """Plan the edit and copy the pixels out. Raises BadInput with a message for people."""
     if doc is None:
         raise BadInput("No document is open. Open or create an image first.")
@@ -162,8 +174,10 @@ def read_snapshot(doc, settings: Settings, *, source: str = "layer", node=None,
     color.require_supported()
     if source == "layer":
         if _layer_is_empty(node, box):
-            raise BadInput(f"The layer “{node.name()}” has no pixels in the area to edit. "
-                           "Pick a layer with content, or send the visible image instead.")
+            raise BadInput(
+                f"The layer “{node.name()}” has no pixels in the area to edit. "
+                "Pick a layer with content, or send the visible image instead."
+            )
         pixels = colors.read_node_srgb8(doc, node, box)
     else:
         pixels = colors.read_visible_srgb8(doc, box)
@@ -176,13 +190,24 @@ def read_snapshot(doc, settings: Settings, *, source: str = "layer", node=None,
     markup_pixels = read_markup(doc, markup_node, node, box, source) if markup_node is not None else None
     refs: list[tuple[str, bytes]] = []
     if references:
-        refs = _reference_layers(doc, node, box, max_count=recipe.what_to_send(settings).references,
-                                 skip=markup_node)
+        refs = _reference_layers(
+            doc, node, box, max_count=recipe.what_to_send(settings).references, skip=markup_node
+        )
     return Snapshot(
-        doc_name=doc.name() or "Untitled", doc_path=doc.fileName() or "", canvas_w=w, canvas_h=h, plan=plan,
-        pixels=pixels, mask=mask, node_name=node.name() if node is not None else "", source=source,
-        node_uid=node.uniqueId().toString() if node is not None else "", color=color, references=refs,
-        markup=markup_pixels, markup_name=markup_node.name() if markup_node is not None else "",
+        doc_name=doc.name() or "Untitled",
+        doc_path=doc.fileName() or "",
+        canvas_w=w,
+        canvas_h=h,
+        plan=plan,
+        pixels=pixels,
+        mask=mask,
+        node_name=node.name() if node is not None else "",
+        source=source,
+        node_uid=node.uniqueId().toString() if node is not None else "",
+        color=color,
+        references=refs,
+        markup=markup_pixels,
+        markup_name=markup_node.name() if markup_node is not None else "",
     )
 
 
@@ -196,7 +221,11 @@ def _reference_layers(doc, current, box: Box, max_count: int, skip=None) -> list
     for node in reversed(doc.rootNode().childNodes()):
         if len(out) >= max_count:
             break
-        if node.uniqueId().toString() in (cur_id, skip_id) or not node.visible() or node.type().endswith("mask"):
+        if (
+            node.uniqueId().toString() in (cur_id, skip_id)
+            or not node.visible()
+            or node.type().endswith("mask")
+        ):
             continue
         if _layer_is_empty(node, box):
             continue

@@ -43,9 +43,11 @@ class ColorInfo:
         try:
             return _DEPTH_BYTES[self.depth] * _CHANNELS[self.model]
         except KeyError:
-            raise BadInput(f"This image's colour space ({self.model} {self.depth}) is not supported. Convert "
-                           "it with Image ▸ Convert Image Color Space… (RGB, CMYK, Lab and grey work) and try "
-                           "again.") from None
+            raise BadInput(
+                f"This image's colour space ({self.model} {self.depth}) is not supported. Convert "
+                "it with Image ▸ Convert Image Color Space… (RGB, CMYK, Lab and grey work) and try "
+                "again."
+            ) from None
 
     def require_supported(self) -> None:
         """Refuse an unknown colour model BEFORE anything is sent (not after paying, at insert time)."""
@@ -128,8 +130,10 @@ def srgb8_to_document(doc, bgra: bytes, width: int, height: int) -> bytes:
     finally:
         scratch.close()
     if len(out) != width * height * info.pixel_bytes:
-        raise BadInput(f"Converting the result to {info.label()} gave {len(out)} bytes, expected "
-                       f"{width * height * info.pixel_bytes}.")
+        raise BadInput(
+            f"Converting the result to {info.label()} gave {len(out)} bytes, expected "
+            f"{width * height * info.pixel_bytes}."
+        )
     return out
 
 

@@ -122,8 +122,10 @@ class GptEditDocker(DockWidget):
             self.complexity.addItem(c.value, c.value)
         self.complexity.setToolTip("How much the model plans the picture before drawing it (GPT Image 2.6)")
         self.markup = MarkupCombo()
-        self.markup.setToolTip("A paint layer with arrows, circles or notes showing where and what to change; "
-                               "sent as the markup overlay and left as you drew it")
+        self.markup.setToolTip(
+            "A paint layer with arrows, circles or notes showing where and what to change; "
+            "sent as the markup overlay and left as you drew it"
+        )
         self.size = QComboBox()
         self.size.setEditable(True)
         self.n = QSpinBox()
@@ -201,8 +203,11 @@ class GptEditDocker(DockWidget):
                 self.show_message(exc.message, error=True)
         self._set_combo(self.model, s.model, data=True)
         self._set_combo(self.quality, _read_setting("quality", s.quality.value))
-        self._set_combo(self.complexity, _read_setting("complexity", s.complexity.value if s.complexity else ""),
-                        data=True)
+        self._set_combo(
+            self.complexity,
+            _read_setting("complexity", s.complexity.value if s.complexity else ""),
+            data=True,
+        )
         self.markup.refresh()
         self._set_combo(self.size, _read_setting("size", s.size))
         self.n.setValue(int(_read_setting("n", str(s.n)) or 1))
@@ -374,8 +379,11 @@ class GptEditDocker(DockWidget):
     def update_estimate(self) -> None:
         if not self.isVisible() and self.sender() is self._estimate_timer:
             return
-        self.cost_label.setText(estimate.docker_text(Krita.instance().activeDocument(), self.options(),
-                                                     len(self.prompt.toPlainText())))
+        self.cost_label.setText(
+            estimate.docker_text(
+                Krita.instance().activeDocument(), self.options(), len(self.prompt.toPlainText())
+            )
+        )
 
     def start_edit(self, prompt: str | None = None, **overrides):
         """What the Edit button does. Returns the KritaJob, or None with the reason in the docker."""

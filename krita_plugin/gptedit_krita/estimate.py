@@ -13,8 +13,9 @@ def estimate_for_doc(doc, options: dict, prompt_chars: int = 0):
     """A CostEstimate for the docker's options on this document's selection (the recipe's quote)."""
     from .api import resolve_settings
 
-    settings = resolve_settings({k: v for k, v in options.items() if k in ("provider", "model", "quality",
-                                                                           "size", "n")})
+    settings = resolve_settings(
+        {k: v for k, v in options.items() if k in ("provider", "model", "quality", "size", "n")}
+    )
     plan = None
     if doc is not None:
         plan = recipe.plan_for(settings, doc.width(), doc.height(), selection_box(doc))

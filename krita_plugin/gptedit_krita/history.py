@@ -81,14 +81,18 @@ def record_box(record: JobRecord) -> Box:
 
 
 def describe(record: JobRecord) -> str:
-    cost = f"${record.cost:.3f}" if record.cost is not None else (
-        f"~${record.estimate_high:.3f}" if record.estimate_high else "cost unknown")
+    cost = (
+        f"${record.cost:.3f}"
+        if record.cost is not None
+        else (f"~${record.estimate_high:.3f}" if record.estimate_high else "cost unknown")
+    )
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created))
     doc = record.context.document_name
     return f"{record.prompt[:70]}\n{record.provider} · {cost} · {when}" + (f" · {doc}" if doc else "")
 
 
 # --- actions (GUI thread; the heavy parts run on a worker) ----------------------------------------------
+
 
 def insert_again(job_id: str, doc, on_done) -> None:
     """Insert a saved result into `doc` at the place it was made for; on_done(node, error)."""
@@ -103,7 +107,12 @@ def insert_again(job_id: str, doc, on_done) -> None:
             raise BadInput(f"Job {job_id[:8]} has no saved result.")
         box = record_box(record)
         images = seam_apply.reapply(record.results, box.width, box.height, record.seam)
-        return record, box, images, seam_apply.stored_mask(Ledger().load_selection(record, box), box, record.seam)
+        return (
+            record,
+            box,
+            images,
+            seam_apply.stored_mask(Ledger().load_selection(record, box), box, record.seam),
+        )
 
     def insert(value, error: str) -> None:
         if error:
@@ -118,8 +127,10 @@ def insert_again(job_id: str, doc, on_done) -> None:
 
 def _after_insert(record: JobRecord, node, error: str, on_done) -> None:
     if not error and record.state is not JobState.INSERTED:
-        run_in_thread(lambda: Ledger().update(record.id, state=JobState.INSERTED, message="inserted again"),
-                      lambda v, e: None)
+        run_in_thread(
+            lambda: Ledger().update(record.id, state=JobState.INSERTED, message="inserted again"),
+            lambda v, e: None,
+        )
     on_done(node, error)
 
 
@@ -155,12 +166,25 @@ def edit_again(job_id: str, doc, prompt: str, on_started, **options) -> None:
             # The request size and send size are planned for the result's own box, which is then placed
             # where the result was made: no pixels are read from the document.
             own = recipe.plan_for(settings, box.width, box.height, None)
-            plan = dataclasses.replace(own, canvas=Box(0, 0, doc.width(), doc.height()), context=box,
-                                       selection=record.context.selection_box)
-            snap = Snapshot(doc_name=doc.name() or "Untitled", doc_path=doc.fileName() or "",
-                            canvas_w=doc.width(), canvas_h=doc.height(), plan=plan, pixels=pixels, mask=mask,
-                            node_name=f"result of {record.id[:8]}", node_uid="", source="history",
-                            color=colors.color_info(doc))
+            plan = dataclasses.replace(
+                own,
+                canvas=Box(0, 0, doc.width(), doc.height()),
+                context=box,
+                selection=record.context.selection_box,
+            )
+            snap = Snapshot(
+                doc_name=doc.name() or "Untitled",
+                doc_path=doc.fileName() or "",
+                canvas_w=doc.width(),
+                canvas_h=doc.height(),
+                plan=plan,
+                pixels=pixels,
+                mask=mask,
+                node_name=f"result of {record.id[:8]}",
+                node_uid="",
+                source="history",
+                color=colors.color_info(doc),
+            )
         except GptEditError as exc:
             on_started(None, exc.message)
             return
@@ -184,11 +208,15 @@ def recover_on_startup() -> None:
         mine = [j for j in resumable if j.origin == "krita"]
         parts = []
         if mine:
-            parts.append(f"Resuming {len(mine)} unfinished job(s) from last time; their results will appear "
-                         "in History.")
+            parts.append(
+                f"Resuming {len(mine)} unfinished job(s) from last time; their results will appear "
+                "in History."
+            )
         if unknown:
-            parts.append(f"{len(unknown)} job(s) were interrupted while sending and are not re-sent "
-                         "(see History / `gptedit jobs`).")
+            parts.append(
+                f"{len(unknown)} job(s) were interrupted while sending and are not re-sent "
+                "(see History / `gptedit jobs`)."
+            )
         if parts:
             notices().say(" ".join(parts))
         for job in mine:
@@ -207,6 +235,7 @@ def _resumed(record, error: str) -> None:
 
 
 # --- the panel ----------------------------------------------------------------------------------------
+
 
 class HistoryPanel(QWidget):
     def __init__(self, docker=None):
@@ -257,8 +286,11 @@ class HistoryPanel(QWidget):
             item.setData(USER_ROLE, rec.id)
             self.list.addItem(item)
             if rec.results:
-                run_in_thread(lambda p=rec.results[0]: _thumbnail(p),
-                              lambda img, err, item=item: _set_icon(item, img), name="gptedit-thumb")
+                run_in_thread(
+                    lambda p=rec.results[0]: _thumbnail(p),
+                    lambda img, err, item=item: _set_icon(item, img),
+                    name="gptedit-thumb",
+                )
 
     def selected_id(self) -> str:
         item = self.list.currentItem()

@@ -38,8 +38,11 @@ def cost_text(job: KritaJob) -> str:
 
 def state_text(job: KritaJob) -> str:
     text = str(job.state)
-    if job.progress is not None and not job.done and job.state in (KritaJobState.SUBMITTING,
-                                                                   KritaJobState.PREPARING):
+    if (
+        job.progress is not None
+        and not job.done
+        and job.state in (KritaJobState.SUBMITTING, KritaJobState.PREPARING)
+    ):
         text += f" {int(job.progress * 100)}%"
     return text
 

@@ -29,8 +29,13 @@ from .qt import (
 def options_from(settings, masked: bool = True) -> SeamOptions:
     """The seam settings (settings.FIELDS: seam_align, seam_colour, seam_blend, seam_feather); `masked`: the
     selection went to the model as its mask."""
-    return SeamOptions(align=settings.seam_align, colour=settings.seam_colour, blend=settings.seam_blend,
-                       feather_percent=settings.seam_feather, masked=masked)
+    return SeamOptions(
+        align=settings.seam_align,
+        colour=settings.seam_colour,
+        blend=settings.seam_blend,
+        feather_percent=settings.seam_feather,
+        masked=masked,
+    )
 
 
 def read_answer(path: str) -> QImage:
@@ -62,19 +67,31 @@ def placed(img: QImage, corr: Correction) -> bytes:
     return corr.apply_colour(image_bytes(img), "BGRA")
 
 
-def correct(paths: list[str], original: bytes, width: int, height: int, mask: bytes | None,
-            options: SeamOptions) -> tuple[list[bytes], list[Correction]]:
+def correct(
+    paths: list[str], original: bytes, width: int, height: int, mask: bytes | None, options: SeamOptions
+) -> tuple[list[bytes], list[Correction]]:
     """Each result measured against `original` (B,G,R,A of the region, width×height) outside `mask` and
     placed over the region; with no mask nothing is measured and the report says so."""
     images, corrections = [], []
     for path in paths:
         img = read_answer(path)
         if mask is None:
-            corr = plan_correction(b"", width, height, "BGRA", b"", img.width(), img.height(), "BGRA", None,
-                                   options)
+            corr = plan_correction(
+                b"", width, height, "BGRA", b"", img.width(), img.height(), "BGRA", None, options
+            )
         else:
-            corr = plan_correction(original, width, height, "BGRA", image_bytes(img), img.width(), img.height(),
-                                   "BGRA", mask, options)
+            corr = plan_correction(
+                original,
+                width,
+                height,
+                "BGRA",
+                image_bytes(img),
+                img.width(),
+                img.height(),
+                "BGRA",
+                mask,
+                options,
+            )
         images.append(placed(img, corr))
         corrections.append(corr)
     return images, corrections

@@ -89,8 +89,17 @@ class KritaJob(QObject):
     _outcome = pyqtSignal(object)
     _preview = pyqtSignal(object)
 
-    def __init__(self, doc, snapshot: Snapshot, settings: Settings, prompt: str, *, above=None,
-                 insert: bool = True, incremental: bool = True):
+    def __init__(
+        self,
+        doc,
+        snapshot: Snapshot,
+        settings: Settings,
+        prompt: str,
+        *,
+        above=None,
+        insert: bool = True,
+        incremental: bool = True,
+    ):
         super().__init__()
         self.doc = doc
         self.snapshot = snapshot
@@ -156,8 +165,9 @@ class KritaJob(QObject):
 
     # --- worker thread -------------------------------------------------------------------------------
     def _work(self, edit_job: engine.EditJob):
-        outcome = worker.run_job(self.snapshot, self.settings, self.prompt, listener=self._listen,
-                                 cancel=edit_job.cancel_token)
+        outcome = worker.run_job(
+            self.snapshot, self.settings, self.prompt, listener=self._listen, cancel=edit_job.cancel_token
+        )
         self._outcome.emit(outcome)
         return outcome.record
 
@@ -206,8 +216,10 @@ class KritaJob(QObject):
             self._end(KritaJobState.FETCHED, "Result saved; not inserted (insert=False).")
             return
         if not document_open(self.doc):
-            self._end(KritaJobState.FETCHED,
-                      "The document was closed; the result is saved. Use History ▸ Insert again.")
+            self._end(
+                KritaJobState.FETCHED,
+                "The document was closed; the result is saved. Use History ▸ Insert again.",
+            )
             return
         self.state = KritaJobState.INSERTING
         self.message = "Adding the layer"
@@ -235,9 +247,16 @@ class KritaJob(QObject):
             done += " " + self.seam[0].report.summary() + "."
         # The ledger write (sqlite, fsync) runs off the GUI thread; the job ends once it is recorded, so
         # whoever reacts to `finished` (the History tab) already sees it inserted.
-        run_in_thread(lambda: Ledger().update(self.job_id, state=JobState.INSERTED, seam=seam,
-                                              message=f"inserted into {self.snapshot.doc_name}"),
-                      lambda _value, _error: self._end(KritaJobState.INSERTED, done), name="gptedit-ledger")
+        run_in_thread(
+            lambda: Ledger().update(
+                self.job_id,
+                state=JobState.INSERTED,
+                seam=seam,
+                message=f"inserted into {self.snapshot.doc_name}",
+            ),
+            lambda _value, _error: self._end(KritaJobState.INSERTED, done),
+            name="gptedit-ledger",
+        )
 
     def _end(self, state: KritaJobState, message: str) -> None:
         self.state = state

@@ -19,8 +19,12 @@ def variation_nodes(group) -> list:
 
 
 def is_variation_group(node) -> bool:
-    return (node is not None and node.type() == "grouplayer" and node.name().startswith(LAYER_PREFIX)
-            and len(variation_nodes(node)) >= 2)
+    return (
+        node is not None
+        and node.type() == "grouplayer"
+        and node.name().startswith(LAYER_PREFIX)
+        and len(variation_nodes(node)) >= 2
+    )
 
 
 class VariationsPanel(QWidget):

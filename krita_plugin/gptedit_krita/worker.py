@@ -69,7 +69,9 @@ def build_request(snapshot: Snapshot, settings: Settings, prompt: str) -> EditRe
     sending = recipe.what_to_send(settings)
     images = [encode_image(snapshot.pixels, box.width, box.height, send.width, send.height, "image.png")]
     for i, (_name, ref) in enumerate(snapshot.references[: sending.references]):
-        images.append(encode_image(ref, box.width, box.height, send.width, send.height, f"reference-{i + 1}.png"))
+        images.append(
+            encode_image(ref, box.width, box.height, send.width, send.height, f"reference-{i + 1}.png")
+        )
     mask = None
     if snapshot.mask is not None and sending.mask:
         mask = encode_mask(snapshot.mask, box.width, box.height, send.width, send.height)
@@ -116,25 +118,43 @@ class Outcome:
     seam: list = field(default_factory=list)
 
 
-def run_job(snapshot: Snapshot, settings: Settings, prompt: str, *, listener, cancel: CancelToken,
-            on_record=None) -> Outcome:
+def run_job(
+    snapshot: Snapshot, settings: Settings, prompt: str, *, listener, cancel: CancelToken, on_record=None
+) -> Outcome:
     """Blocking; call on a worker thread. Errors come back as messages, never as exceptions."""
     try:
         request = build_request(snapshot, settings, prompt)
         # The selection is kept beside the job's results before anything is sent, so even a job resumed
         # after a crash can be inserted again with its mask (from History, or from GIMP's Recent results).
-        record = engine.run_edit(settings, request, origin="krita", context=snapshot.job_context(),
-                                 listener=listener, cancel=cancel, selection=snapshot.mask)
+        record = engine.run_edit(
+            settings,
+            request,
+            origin="krita",
+            context=snapshot.job_context(),
+            listener=listener,
+            cancel=cancel,
+            selection=snapshot.mask,
+        )
     except GptEditError as exc:
         return Outcome(error=exc.message if hasattr(exc, "message") else str(exc))
     except Exception as exc:  # a bug: still a message in the docker, never a dialog
         return Outcome(error=f"Unexpected problem: {exc!r}")
-    return finish(record, snapshot.plan.context.width, snapshot.plan.context.height, snapshot,
-                  seam_apply.options_from(settings, masked=request.mask is not None))
+    return finish(
+        record,
+        snapshot.plan.context.width,
+        snapshot.plan.context.height,
+        snapshot,
+        seam_apply.options_from(settings, masked=request.mask is not None),
+    )
 
 
-def finish(record: JobRecord, width: int, height: int, snapshot: Snapshot | None = None,
-           options: seam_apply.SeamOptions | None = None) -> Outcome:
+def finish(
+    record: JobRecord,
+    width: int,
+    height: int,
+    snapshot: Snapshot | None = None,
+    options: seam_apply.SeamOptions | None = None,
+) -> Outcome:
     """Decode a finished job's result files (also used after resuming a job). With the snapshot that was
     sent, each answer is corrected for drift outside the selection (seam_apply)."""
     if record.state is not JobState.FETCHED:
@@ -142,8 +162,9 @@ def finish(record: JobRecord, width: int, height: int, snapshot: Snapshot | None
     try:
         if snapshot is None:
             return Outcome(record=record, images=[decode_file(p, width, height) for p in record.results])
-        images, corrections = seam_apply.correct(record.results, snapshot.pixels, width, height, snapshot.mask,
-                                                 options or seam_apply.SeamOptions())
+        images, corrections = seam_apply.correct(
+            record.results, snapshot.pixels, width, height, snapshot.mask, options or seam_apply.SeamOptions()
+        )
     except GptEditError as exc:
         return Outcome(record=record, error=str(exc))
     mask = corrections[0].mask if corrections else None

@@ -7,9 +7,9 @@ each model's shutdown date. The provider's own name for a model (an OpenAI model
 Replicate `owner/name`, an each::labs slug) is the entry's `id` and lives nowhere else.
 
 Where the providers' public sources (docs/providers.md) leave a capability UNCONFIRMED we offer the
-smaller, safer set and say why next to the entry: a refused option in a menu costs the user nothing, a 422 after an upload costs time, and a
-silently ignored option (a mask the model never saw) costs money. Users add or override entries without a
-release through `models.json` in the config folder (`user_catalog.py`).
+smaller, safer set and say why next to the entry: a refused option in a menu costs the user nothing, a 422
+after an upload costs time, and a silently ignored option (a mask the model never saw) costs money. Users
+add or override entries without a release through `models.json` in the config folder (`user_catalog.py`).
 """
 
 from __future__ import annotations
@@ -129,11 +129,18 @@ class ProviderInfo:
 def _openai_2x(id: str, label: str, family: str, **kw) -> ModelInfo:
     """The GPT Image 2.5 / 2.6 entries share everything but what is passed in."""
     base = dict(
-        provider="openai", id=id, label=label, sizes=GPT_IMAGE_2, max_n=10, supports_mask=True,
+        provider="openai",
+        id=id,
+        label=label,
+        sizes=GPT_IMAGE_2,
+        max_n=10,
+        supports_mask=True,
         # streamed edits: the 2.5 guide documents `stream`/`partial_images` on /images/edits for these
         # models (https://developers.openai.com/api/docs/guides/image-generation#streaming)
         supports_stream=True,
-        backgrounds=ALL_BACKGROUNDS, qualities=TIERED_QUALITIES, family=family,
+        backgrounds=ALL_BACKGROUNDS,
+        qualities=TIERED_QUALITIES,
+        family=family,
     )
     base.update(kw)
     return ModelInfo(**base)
@@ -180,7 +187,9 @@ _EACHLABS = ProviderInfo(
             family="gpt-image-1.5",
             # wraps gpt-image-1.5; each::labs has announced no date of its own, so OpenAI's is used
             # (UNCONFIRMED for this slug)
-            shutdown=GPT_IMAGE_15_SHUTDOWN, replacement="gpt-image-v2-edit", shutdown_source=DEPRECATIONS_URL,
+            shutdown=GPT_IMAGE_15_SHUTDOWN,
+            replacement="gpt-image-v2-edit",
+            shutdown_source=DEPRECATIONS_URL,
         ),
     ),
     default_model="gpt-image-v2-edit",
@@ -199,17 +208,32 @@ _OPENAI = ProviderInfo(
         # GPT Image 2.6 (launched 2026-11-04): quality low … max, complexity, mask and markup edits
         # (https://developers.openai.com/api/docs/models/gpt-image-2.6-sunburst and -flare;
         # https://docs.comfy.org/built-in-nodes/OpenAIGPTImageNodeV3)
-        _openai_2x("gpt-image-2.6-sunburst", "GPT Image 2.6 Sunburst (detailed)", "gpt-image-2.6",
-                   complexities=ALL_COMPLEXITIES, supports_markup=True),
-        _openai_2x("gpt-image-2.6-flare", "GPT Image 2.6 Flare (fast)", "gpt-image-2.6",
-                   complexities=ALL_COMPLEXITIES, supports_markup=True),
+        _openai_2x(
+            "gpt-image-2.6-sunburst",
+            "GPT Image 2.6 Sunburst (detailed)",
+            "gpt-image-2.6",
+            complexities=ALL_COMPLEXITIES,
+            supports_markup=True,
+        ),
+        _openai_2x(
+            "gpt-image-2.6-flare",
+            "GPT Image 2.6 Flare (fast)",
+            "gpt-image-2.6",
+            complexities=ALL_COMPLEXITIES,
+            supports_markup=True,
+        ),
         # GPT Image 2.5 (2026-09-08): the 2.6 inputs without complexity. ComfyUI's node also lists markup
         # inputs for 2.5, but OpenAI's guide names markup as new in 2.6: not offered (UNCONFIRMED)
         _openai_2x("gpt-image-2.5-sunburst", "GPT Image 2.5 Sunburst", "gpt-image-2.5"),
         _openai_2x("gpt-image-2.5-flare", "GPT Image 2.5 Flare", "gpt-image-2.5"),
-        _openai_2x("gpt-image-2.5-sunburst-2026-09-08", "GPT Image 2.5 Sunburst (2026-09-08 snapshot)",
-                   "gpt-image-2.5"),
-        _openai_2x("gpt-image-2.5-flare-2026-09-08", "GPT Image 2.5 Flare (2026-09-08 snapshot)", "gpt-image-2.5"),
+        _openai_2x(
+            "gpt-image-2.5-sunburst-2026-09-08",
+            "GPT Image 2.5 Sunburst (2026-09-08 snapshot)",
+            "gpt-image-2.5",
+        ),
+        _openai_2x(
+            "gpt-image-2.5-flare-2026-09-08", "GPT Image 2.5 Flare (2026-09-08 snapshot)", "gpt-image-2.5"
+        ),
         ModelInfo(
             provider="openai",
             id="gpt-image-2",
@@ -224,24 +248,74 @@ _OPENAI = ProviderInfo(
             mask_with_references=False,  # "a mask cannot be combined with several input images" (same page)
             family="gpt-image-2",
         ),
-        ModelInfo("openai", "gpt-image-2-2026-04-21", "GPT Image 2 (2026-04-21 snapshot)", GPT_IMAGE_2, 10,
-                  True, False, backgrounds=NO_TRANSPARENT, mask_with_references=False, family="gpt-image-2"),
-        ModelInfo("openai", "gpt-image-1.5", "GPT Image 1.5", FIXED, 10, True, True, family="gpt-image-1.5",
-                  shutdown=GPT_IMAGE_15_SHUTDOWN, replacement="gpt-image-2.6-sunburst",
-                  shutdown_source=DEPRECATIONS_URL),
-        ModelInfo("openai", "chatgpt-image-latest", "ChatGPT Image (latest)", FIXED, 10, True, True,
-                  family="gpt-image-1.5", shutdown=GPT_IMAGE_15_SHUTDOWN, replacement="gpt-image-2.6-sunburst",
-                  shutdown_source=DEPRECATIONS_URL),
-        ModelInfo("openai", "gpt-image-1-mini", "GPT Image 1 mini", FIXED, 10, True, True,
-                  family="gpt-image-1-mini", shutdown=GPT_IMAGE_15_SHUTDOWN, replacement="gpt-image-2.6-flare",
-                  shutdown_source=DEPRECATIONS_URL),
-        ModelInfo("openai", "gpt-image-1", "GPT Image 1", FIXED, 10, True, True, family="gpt-image-1",
-                  shutdown=GPT_IMAGE_1_SHUTDOWN, replacement="gpt-image-2.6-sunburst",
-                  shutdown_source=DEPRECATIONS_URL),
+        ModelInfo(
+            "openai",
+            "gpt-image-2-2026-04-21",
+            "GPT Image 2 (2026-04-21 snapshot)",
+            GPT_IMAGE_2,
+            10,
+            True,
+            False,
+            backgrounds=NO_TRANSPARENT,
+            mask_with_references=False,
+            family="gpt-image-2",
+        ),
+        ModelInfo(
+            "openai",
+            "gpt-image-1.5",
+            "GPT Image 1.5",
+            FIXED,
+            10,
+            True,
+            True,
+            family="gpt-image-1.5",
+            shutdown=GPT_IMAGE_15_SHUTDOWN,
+            replacement="gpt-image-2.6-sunburst",
+            shutdown_source=DEPRECATIONS_URL,
+        ),
+        ModelInfo(
+            "openai",
+            "chatgpt-image-latest",
+            "ChatGPT Image (latest)",
+            FIXED,
+            10,
+            True,
+            True,
+            family="gpt-image-1.5",
+            shutdown=GPT_IMAGE_15_SHUTDOWN,
+            replacement="gpt-image-2.6-sunburst",
+            shutdown_source=DEPRECATIONS_URL,
+        ),
+        ModelInfo(
+            "openai",
+            "gpt-image-1-mini",
+            "GPT Image 1 mini",
+            FIXED,
+            10,
+            True,
+            True,
+            family="gpt-image-1-mini",
+            shutdown=GPT_IMAGE_15_SHUTDOWN,
+            replacement="gpt-image-2.6-flare",
+            shutdown_source=DEPRECATIONS_URL,
+        ),
+        ModelInfo(
+            "openai",
+            "gpt-image-1",
+            "GPT Image 1",
+            FIXED,
+            10,
+            True,
+            True,
+            family="gpt-image-1",
+            shutdown=GPT_IMAGE_1_SHUTDOWN,
+            replacement="gpt-image-2.6-sunburst",
+            shutdown_source=DEPRECATIONS_URL,
+        ),
     ),
     default_model="gpt-image-2.6-sunburst",
     default_reason="the newest model, and the one OpenAI tunes for detail and steady repeated edits; "
-                   "Flare is the fast draft model at the same token rates",
+    "Flare is the fast draft model at the same token rates",
     can_cancel=False,
     can_stream=True,
 )
@@ -254,8 +328,10 @@ _OPENAI_RESPONSES = replace(
     _OPENAI,
     name="openai-responses",
     label="OpenAI Responses (background)",
-    models=tuple(replace(m, provider="openai-responses", max_n=1, supports_stream=False, supports_markup=False)
-                 for m in _OPENAI.models),
+    models=tuple(
+        replace(m, provider="openai-responses", max_n=1, supports_stream=False, supports_markup=False)
+        for m in _OPENAI.models
+    ),
     default_reason="the same default as OpenAI's Images route",
     can_cancel=True,
     can_stream=False,
@@ -295,14 +371,36 @@ _REPLICATE = ProviderInfo(
             backgrounds=ALL_BACKGROUNDS,
             family="gpt-image-1.5",
             # wraps gpt-image-1.5; Replicate has announced no date of its own (UNCONFIRMED for this model)
-            shutdown=GPT_IMAGE_15_SHUTDOWN, replacement="openai/gpt-image-2", shutdown_source=DEPRECATIONS_URL,
+            shutdown=GPT_IMAGE_15_SHUTDOWN,
+            replacement="openai/gpt-image-2",
+            shutdown_source=DEPRECATIONS_URL,
         ),
-        ModelInfo("replicate", "openai/gpt-image-1", "GPT Image 1 (Replicate)", FIXED, 4, False, False,
-                  family="gpt-image-1", shutdown=GPT_IMAGE_1_SHUTDOWN, replacement="openai/gpt-image-2",
-                  shutdown_source=DEPRECATIONS_URL),
-        ModelInfo("replicate", "openai/gpt-image-1-mini", "GPT Image 1 mini (Replicate)", FIXED, 4, False, False,
-                  family="gpt-image-1-mini", shutdown=GPT_IMAGE_15_SHUTDOWN, replacement="openai/gpt-image-2",
-                  shutdown_source=DEPRECATIONS_URL),
+        ModelInfo(
+            "replicate",
+            "openai/gpt-image-1",
+            "GPT Image 1 (Replicate)",
+            FIXED,
+            4,
+            False,
+            False,
+            family="gpt-image-1",
+            shutdown=GPT_IMAGE_1_SHUTDOWN,
+            replacement="openai/gpt-image-2",
+            shutdown_source=DEPRECATIONS_URL,
+        ),
+        ModelInfo(
+            "replicate",
+            "openai/gpt-image-1-mini",
+            "GPT Image 1 mini (Replicate)",
+            FIXED,
+            4,
+            False,
+            False,
+            family="gpt-image-1-mini",
+            shutdown=GPT_IMAGE_15_SHUTDOWN,
+            replacement="openai/gpt-image-2",
+            shutdown_source=DEPRECATIONS_URL,
+        ),
     ),
     default_model="openai/gpt-image-2",
     default_reason="the only current GPT Image model Replicate lists; GPT Image 2.5/2.6 are not on Replicate",
@@ -346,16 +444,36 @@ _FAL = ProviderInfo(
             family="gpt-image-2.5",
         ),
         # fal's older GPT Image endpoints, kept so a saved setting naming one is answered with the replacement
-        ModelInfo("fal", "fal-ai/gpt-image-1.5/edit", "GPT Image 1.5 Edit (fal)", FIXED, 4, True, False,
-                  family="gpt-image-1.5", shutdown=GPT_IMAGE_15_SHUTDOWN, replacement="openai/gpt-image-2/edit",
-                  shutdown_source=DEPRECATIONS_URL),
-        ModelInfo("fal", "fal-ai/gpt-image-1/edit-image", "GPT Image 1 Edit (fal)", FIXED, 4, True, False,
-                  family="gpt-image-1", shutdown=GPT_IMAGE_1_SHUTDOWN, replacement="openai/gpt-image-2/edit",
-                  shutdown_source=DEPRECATIONS_URL),
+        ModelInfo(
+            "fal",
+            "fal-ai/gpt-image-1.5/edit",
+            "GPT Image 1.5 Edit (fal)",
+            FIXED,
+            4,
+            True,
+            False,
+            family="gpt-image-1.5",
+            shutdown=GPT_IMAGE_15_SHUTDOWN,
+            replacement="openai/gpt-image-2/edit",
+            shutdown_source=DEPRECATIONS_URL,
+        ),
+        ModelInfo(
+            "fal",
+            "fal-ai/gpt-image-1/edit-image",
+            "GPT Image 1 Edit (fal)",
+            FIXED,
+            4,
+            True,
+            False,
+            family="gpt-image-1",
+            shutdown=GPT_IMAGE_1_SHUTDOWN,
+            replacement="openai/gpt-image-2/edit",
+            shutdown_source=DEPRECATIONS_URL,
+        ),
     ),
     default_model="openai/gpt-image-2/edit",
-    default_reason="the fal endpoint whose inputs (mask_url, image_size, quality) fal documents; the 2.5 Flare "
-                   "endpoint is offered, but its inputs are not confirmed on fal's own page",
+    default_reason="the fal endpoint whose inputs (mask_url, image_size, quality) fal documents; "
+    "the 2.5 Flare endpoint is offered, but its inputs are not confirmed on fal's own page",
     can_cancel=True,
     can_stream=False,
 )
@@ -371,9 +489,7 @@ def provider_info(provider: str) -> ProviderInfo:
     try:
         return PROVIDERS[provider]
     except KeyError:
-        raise BadInput(
-            f"Unknown provider {provider!r}; choose one of {', '.join(PROVIDERS)}."
-        ) from None
+        raise BadInput(f"Unknown provider {provider!r}; choose one of {', '.join(PROVIDERS)}.") from None
 
 
 def find_model(provider: str, model: str | None = None) -> ModelInfo | None:
@@ -400,5 +516,7 @@ def model_info(provider: str, model: str | None = None, *, today: date | None = 
     return found
 
 
-def with_models(info: ProviderInfo, models: tuple[ModelInfo, ...], default_model: str | None = None) -> ProviderInfo:
+def with_models(
+    info: ProviderInfo, models: tuple[ModelInfo, ...], default_model: str | None = None
+) -> ProviderInfo:
     return replace(info, models=models, default_model=default_model or info.default_model)

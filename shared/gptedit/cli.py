@@ -55,20 +55,38 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", type=Path, required=True)
     e.add_argument("--mask", type=Path, help="PNG: transparent (or white, for a grey mask) where to edit")
     e.add_argument("--ref", type=Path, nargs="+", default=[], help="reference images")
-    e.add_argument("--markup", type=Path,
-                   help="PNG the size of the input, transparent except arrows, circles or notes that show where "
-                        "and what to change (GPT Image 2.6)")
-    seam = e.add_argument_group("seam", "with --mask the answer is lined up with the input, its colours matched "
-                                        "and laid over the input through a soft-edged mask")
-    seam.add_argument("--raw", action="store_true", help="write the model's answer as it came (no correction)")
+    e.add_argument(
+        "--markup",
+        type=Path,
+        help="PNG the size of the input, transparent except arrows, circles or notes that show where "
+        "and what to change (GPT Image 2.6)",
+    )
+    seam = e.add_argument_group(
+        "seam",
+        "with --mask the answer is lined up with the input, its colours matched "
+        "and laid over the input through a soft-edged mask",
+    )
+    seam.add_argument(
+        "--raw", action="store_true", help="write the model's answer as it came (no correction)"
+    )
     # defaults come from the settings (seam_align, seam_colour, seam_blend, seam_feather): flags win
-    seam.add_argument("--no-align", dest="seam_align", action="store_false", default=None,
-                      help="do not move the answer")
-    seam.add_argument("--no-colour", dest="seam_colour", action="store_false", default=None,
-                      help="do not match colours")
-    seam.add_argument("--no-blend", dest="seam_blend", action="store_false", default=None, help="hard-edged mask")
-    seam.add_argument("--feather", dest="seam_feather", type=float, default=None, metavar="PERCENT",
-                      help="soft edge width in percent of the image's longer side (setting seam_feather, 2)")
+    seam.add_argument(
+        "--no-align", dest="seam_align", action="store_false", default=None, help="do not move the answer"
+    )
+    seam.add_argument(
+        "--no-colour", dest="seam_colour", action="store_false", default=None, help="do not match colours"
+    )
+    seam.add_argument(
+        "--no-blend", dest="seam_blend", action="store_false", default=None, help="hard-edged mask"
+    )
+    seam.add_argument(
+        "--feather",
+        dest="seam_feather",
+        type=float,
+        default=None,
+        metavar="PERCENT",
+        help="soft edge width in percent of the image's longer side (setting seam_feather, 2)",
+    )
     script_flags(e)
     settings_flags(e)
 
@@ -78,8 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("-O", "--out-dir", type=Path, required=True)
     b.add_argument("-j", "--concurrency", type=int, default=3)
     b.add_argument("--ref", type=Path, nargs="+", default=[])
-    b.add_argument("--resend-unknown", action="store_true",
-                   help="also re-send inputs whose earlier job may or may not have arrived (may pay twice)")
+    b.add_argument(
+        "--resend-unknown",
+        action="store_true",
+        help="also re-send inputs whose earlier job may or may not have arrived (may pay twice)",
+    )
     script_flags(b)
     settings_flags(b)
 
@@ -93,8 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     jr = jsub.add_parser("resume", help="continue unfinished jobs (all orphans when no id is given)")
     jr.add_argument("id", nargs="?")
     jr.add_argument("--force", action="store_true", help="even if another live program seems to follow it")
-    jk = jsub.add_parser("reconcile", help="look for unknown jobs at their provider (free requests only) and "
-                                          "pick up the one that matches exactly")
+    jk = jsub.add_parser(
+        "reconcile",
+        help="look for unknown jobs at their provider (free requests only) and "
+        "pick up the one that matches exactly",
+    )
     jk.add_argument("id", nargs="?")
     jc = jsub.add_parser("cancel")
     jc.add_argument("id")
@@ -104,9 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("models", help="current models, their options, prices and shutdown dates")
     m.add_argument("--provider", choices=PROVIDER_NAMES)
-    m.add_argument("--refresh", action="store_true",
-                   help="ask OpenAI which models your key can use (saved; the plugins then offer only those)")
-    s = sub.add_parser("sandbox", help="run the local sandbox server that speaks all four providers' protocols")
+    m.add_argument(
+        "--refresh",
+        action="store_true",
+        help="ask OpenAI which models your key can use (saved; the plugins then offer only those)",
+    )
+    s = sub.add_parser(
+        "sandbox", help="run the local sandbox server that speaks all four providers' protocols"
+    )
     s.add_argument("rest", nargs=argparse.REMAINDER)
 
     c = sub.add_parser("config", help="show or change settings (the file shared with Krita and GIMP)")
@@ -130,10 +159,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def script_flags(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("for scripts")
-    g.add_argument("--json", action="store_true",
-                   help="one JSON object per job on stdout: id, state, outputs, estimate, cost, error")
-    g.add_argument("--dry-run", dest="dry_run", action="store_true",
-                   help="show the plan, the request and the estimate; send nothing")
+    g.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON object per job on stdout: id, state, outputs, estimate, cost, error",
+    )
+    g.add_argument(
+        "--dry-run",
+        dest="dry_run",
+        action="store_true",
+        help="show the plan, the request and the estimate; send nothing",
+    )
 
 
 def cmd_edit(args) -> int:
@@ -159,16 +195,30 @@ def _edit(args) -> int:
         provider = preflight(settings, request)
         progress = Progress(quiet=args.quiet)
         est = recipe.quote_request(settings, request)
-        extras = "".join(f" · {x}" for x in (
-            f"complexity {request.complexity.value}" if request.complexity else "",
-            "markup" if request.markup is not None else "") if x)
-        progress.line(f"{settings.provider} · {settings.model} · {request.quality.value} · "
-                      f"{settings.size} · n={request.n}{extras} · estimated {est.text()}")
+        extras = "".join(
+            f" · {x}"
+            for x in (
+                f"complexity {request.complexity.value}" if request.complexity else "",
+                "markup" if request.markup is not None else "",
+            )
+            if x
+        )
+        progress.line(
+            f"{settings.provider} · {settings.model} · {request.quality.value} · "
+            f"{settings.size} · n={request.n}{extras} · estimated {est.text()}"
+        )
         token = CancelToken()
         with Interrupts(token):
             context = JobContext(host=CLI, input=str(args.input.resolve()), output=str(args.output))
-            job = run_edit(settings, request, origin="cli", listener=progress, cancel=token, provider=provider,
-                           context=context)
+            job = run_edit(
+                settings,
+                request,
+                origin="cli",
+                listener=progress,
+                cancel=token,
+                provider=provider,
+                context=context,
+            )
         progress.finish()
         if job.state is JobState.FETCHED and not args.raw:
             return _report_corrected(job, args, settings, mask, progress)
@@ -184,8 +234,12 @@ def _report_corrected(job, args, settings, mask: ImageInput | None, progress: Pr
         given = getattr(args, name)
         return getattr(settings, name) if given is None else given
 
-    options = SeamOptions(align=pick("seam_align"), colour=pick("seam_colour"), blend=pick("seam_blend"),
-                          feather_percent=pick("seam_feather"))
+    options = SeamOptions(
+        align=pick("seam_align"),
+        colour=pick("seam_colour"),
+        blend=pick("seam_blend"),
+        feather_percent=pick("seam_feather"),
+    )
     selection = selection_of(mask.data) if mask is not None else None
     written, corrections = write_corrected(job.result_paths, args.input, selection, args.output, options)
     Ledger().update(job.id, seam={"variations": [c.to_json() for c in corrections]})
@@ -216,7 +270,10 @@ def _report(job, output: Path, progress: Progress, *, as_json: bool = False) -> 
     if job.state is JobState.CANCELLED:
         print(f"gptedit: cancelled: {job.error or 'cancelled'}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    print(f"gptedit: {job.state.value}: {job.error or 'the job did not finish'} (job {job.id[:8]})", file=sys.stderr)
+    print(
+        f"gptedit: {job.state.value}: {job.error or 'the job did not finish'} (job {job.id[:8]})",
+        file=sys.stderr,
+    )
     return EXIT_FAILED
 
 
@@ -231,12 +288,27 @@ def cmd_jobs(args) -> int:
         return EXIT_OK
     if sub == "show":
         job = ledger.get(args.id)
-        for key in ("id", "state", "origin", "provider", "model", "base_url", "prompt", "remote_status",
-                    "error", "cost", "estimate_low", "estimate_high", "results"):
+        for key in (
+            "id",
+            "state",
+            "origin",
+            "provider",
+            "model",
+            "base_url",
+            "prompt",
+            "remote_status",
+            "error",
+            "cost",
+            "estimate_low",
+            "estimate_high",
+            "results",
+        ):
             print(f"{key:>14}: {getattr(job, key)}")
         for i, seam in enumerate((job.seam or {}).get("variations") or []):
             # what the seam correction did, in words (the tables and warp stay in the ledger)
-            print(f"{'seam':>14}: {'#' + str(i + 1) + ' ' if i else ''}{SeamReport.from_json(seam).summary()}")
+            print(
+                f"{'seam':>14}: {'#' + str(i + 1) + ' ' if i else ''}{SeamReport.from_json(seam).summary()}"
+            )
         print(f"{'context':>14}: {job.context.to_json()}")
         if job.handle:
             print(f"{'remote id':>14}: {job.handle.remote_id}")
@@ -265,7 +337,8 @@ def cmd_jobs(args) -> int:
         else:
             looked: dict[str, str] = {}
             resumable, unknown = sweep_orphans(
-                ledger, on_lookup=lambda o: looked.__setitem__(o.job.id, o.message))
+                ledger, on_lookup=lambda o: looked.__setitem__(o.job.id, o.message)
+            )
             for job_id, message in looked.items():
                 progress.line(f"job {job_id[:8]}: {message}")
             for job in unknown:
@@ -389,4 +462,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -47,8 +47,18 @@ class RateGate:
 
 
 def batch_id(prompt: str, inputs: list[Path], settings) -> str:
-    key = json.dumps([prompt, sorted(str(p.resolve()) for p in inputs), settings.provider, settings.model,
-                      settings.quality.value, settings.size, settings.n, settings.output_format.value])
+    key = json.dumps(
+        [
+            prompt,
+            sorted(str(p.resolve()) for p in inputs),
+            settings.provider,
+            settings.model,
+            settings.quality.value,
+            settings.size,
+            settings.n,
+            settings.output_format.value,
+        ]
+    )
     return "b" + hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
@@ -94,8 +104,14 @@ def cmd_batch(args) -> int:
             if done_before:
                 progress.line(f"{path.name}: already done, skipped")
                 if as_json:
-                    emit({**refused_json(GptEditError("already done"), input_path=key), "state": "skipped",
-                          "error": None, "error_kind": None})
+                    emit(
+                        {
+                            **refused_json(GptEditError("already done"), input_path=key),
+                            "state": "skipped",
+                            "error": None,
+                            "error_kind": None,
+                        }
+                    )
                 return
             prev = previous.get(key)
             if prev is not None and prev.state is JobState.UNKNOWN:
@@ -112,20 +128,31 @@ def cmd_batch(args) -> int:
                 if as_json:
                     emit(job_json(prev, outputs=[]))
                 with lock:
-                    failures.append(f"{path.name}: an earlier job may have reached the provider; not re-sent "
-                                    "(use --resend-unknown to send it again)")
+                    failures.append(
+                        f"{path.name}: an earlier job may have reached the provider; not re-sent "
+                        "(use --resend-unknown to send it again)"
+                    )
                 return
             attempts = 0
-            while job is None or (job.state is JobState.FAILED and job.error_kind == RateLimited.kind
-                                  and attempts < 5):
+            while job is None or (
+                job.state is JobState.FAILED and job.error_kind == RateLimited.kind and attempts < 5
+            ):
                 if token.cancelled:
                     return
                 gate.wait(token)
                 attempts += 1
                 image = load_input(path)
                 request = recipe.build_request(settings, args.prompt, [image, *refs])
-                job = run_edit(settings, request, origin="cli-batch", listener=tag, cancel=token, ledger=ledger,
-                               batch=bid, context=JobContext(host=CLI, input=key, output=str(output)))
+                job = run_edit(
+                    settings,
+                    request,
+                    origin="cli-batch",
+                    listener=tag,
+                    cancel=token,
+                    ledger=ledger,
+                    batch=bid,
+                    context=JobContext(host=CLI, input=key, output=str(output)),
+                )
                 if job.state is JobState.FAILED and job.error_kind == RateLimited.kind:
                     gate.block(10.0 * attempts)
             if job.state is JobState.FETCHED or (job.state is JobState.INSERTED and job.results):

@@ -17,7 +17,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 3, 13
 def settings_flags(parser: argparse.ArgumentParser) -> None:
     """One flag for each setting that has one in `settings.FIELDS` (the table says its spelling and help)."""
     g = parser.add_argument_group(
-        "provider and model (flags win over GPTEDIT_* variables and the config file)")
+        "provider and model (flags win over GPTEDIT_* variables and the config file)"
+    )
     for f in FIELDS:
         if not f.flag:
             continue
@@ -26,10 +27,14 @@ def settings_flags(parser: argparse.ArgumentParser) -> None:
             g.add_argument(*spellings, dest=f.name, action="store_false", default=None, help=f.help or None)
             continue
         kind = {int: int, float: float}.get(type(f.default))
-        g.add_argument(*spellings, dest=f.name, type=kind, choices=list(f.choices) or None,
-                       help=f.help or None)
-    g.add_argument("--sandbox", action="store_true",
-                   help="start a private sandbox server and point the chosen provider's protocol at it")
+        g.add_argument(
+            *spellings, dest=f.name, type=kind, choices=list(f.choices) or None, help=f.help or None
+        )
+    g.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="start a private sandbox server and point the chosen provider's protocol at it",
+    )
 
 
 def flags(args) -> dict:

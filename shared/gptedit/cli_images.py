@@ -39,8 +39,9 @@ def load_input(path: Path) -> ImageInput:
     img = _open(path)
     mode = "RGBA" if ("A" in img.getbands() or "transparency" in img.info) else "RGB"
     img = img.convert(mode)
-    return ImageInput(data=_png(img), mime="image/png", width=img.width, height=img.height,
-                      name=path.stem + ".png")
+    return ImageInput(
+        data=_png(img), mime="image/png", width=img.width, height=img.height, name=path.stem + ".png"
+    )
 
 
 def load_mask(path: Path, image: ImageInput) -> ImageInput:
@@ -48,8 +49,10 @@ def load_mask(path: Path, image: ImageInput) -> ImageInput:
     as a grey map, white = edit, which is what painters usually draw."""
     img = _open(path)
     if (img.width, img.height) != (image.width, image.height):
-        raise BadInput(f"The mask is {img.width}x{img.height} but the image is {image.width}x{image.height}; "
-                       "they must be the same size.")
+        raise BadInput(
+            f"The mask is {img.width}x{img.height} but the image is {image.width}x{image.height}; "
+            "they must be the same size."
+        )
     if "A" in img.getbands():
         alpha = img.getchannel("A")
     else:
@@ -65,11 +68,15 @@ def load_markup(path: Path, image: ImageInput) -> ImageInput:
     whole picture would read as drawn on, so such a file is refused with what to do instead."""
     img = _open(path)
     if (img.width, img.height) != (image.width, image.height):
-        raise BadInput(f"The markup is {img.width}x{img.height} but the image is {image.width}x{image.height}; "
-                       "draw it on a transparent layer the size of the image.")
+        raise BadInput(
+            f"The markup is {img.width}x{img.height} but the image is {image.width}x{image.height}; "
+            "draw it on a transparent layer the size of the image."
+        )
     if "A" not in img.getbands() and "transparency" not in img.info:
-        raise BadInput(f"{path} has no transparency, so all of it would count as markup. Export the markup "
-                       "layer alone as a PNG with a transparent background.")
+        raise BadInput(
+            f"{path} has no transparency, so all of it would count as markup. Export the markup "
+            "layer alone as a PNG with a transparent background."
+        )
     img = img.convert("RGBA")
     if img.getchannel("A").getextrema()[1] == 0:
         raise BadInput(f"Nothing is drawn on {path}: it is fully transparent.")

@@ -20,11 +20,21 @@ def _options(m: ModelInfo) -> str:
     parts = [f"quality {'|'.join(m.quality_choices())}"]
     if m.complexities:
         parts.append(f"complexity {'|'.join(m.complexity_choices())}")
-    parts += [name for name, has in (("mask", m.supports_mask), ("markup", m.supports_markup),
-                                     ("streams", m.supports_stream)) if has]
+    parts += [
+        name
+        for name, has in (
+            ("mask", m.supports_mask),
+            ("markup", m.supports_markup),
+            ("streams", m.supports_stream),
+        )
+        if has
+    ]
     parts.append(f"n≤{m.max_n}")
-    parts.append("sizes: any WxH (multiples of 16, ≤3840, ratio ≤3:1)" if m.sizes.custom
-                 else "sizes: " + ", ".join(str(s) for s in m.sizes.fixed))
+    parts.append(
+        "sizes: any WxH (multiples of 16, ≤3840, ratio ≤3:1)"
+        if m.sizes.custom
+        else "sizes: " + ", ".join(str(s) for s in m.sizes.fixed)
+    )
     if Background.TRANSPARENT in m.backgrounds:
         parts.append("transparent background")
     return " · ".join(parts)
@@ -40,13 +50,17 @@ def _prices(provider: str, m: ModelInfo) -> str:
     return "1024x1024, one image: " + " · ".join(out) if out else ""
 
 
-def lines(provider_names: list[str], *, access: dict[str, model_access.Access | None] | None = None) -> list[str]:
+def lines(
+    provider_names: list[str], *, access: dict[str, model_access.Access | None] | None = None
+) -> list[str]:
     today = current_date()
     out: list[str] = []
     for name in provider_names:
         info = PROVIDERS[name]
-        out.append(f"{name} — default {info.default_model}" + (f": {info.default_reason}" if info.default_reason
-                                                                 else ""))
+        out.append(
+            f"{name} — default {info.default_model}"
+            + (f": {info.default_reason}" if info.default_reason else "")
+        )
         listed = (access or {}).get(name)
         for m in offered_models(name, today=today):
             note = ""
@@ -61,8 +75,10 @@ def lines(provider_names: list[str], *, access: dict[str, model_access.Access | 
                 out.append(f"      {prices}")
         gone = [m for m in info.models if m.retired_on(today)]
         if gone:
-            out.append("  shut down: " + ", ".join(f"{m.id} ({m.shutdown.isoformat()}, use {m.replacement})"
-                                                   for m in gone))
+            out.append(
+                "  shut down: "
+                + ", ".join(f"{m.id} ({m.shutdown.isoformat()}, use {m.replacement})" for m in gone)
+            )
     return out
 
 

@@ -35,7 +35,10 @@ class Progress:
             if self.tty:
                 self.stream.write("\r\033[K" + line)
                 self._open = True
-            elif event.kind not in (EventKind.PROGRESS, EventKind.UPLOAD) or time.monotonic() - self._last_plain > 5:
+            elif (
+                event.kind not in (EventKind.PROGRESS, EventKind.UPLOAD)
+                or time.monotonic() - self._last_plain > 5
+            ):
                 # Logs get every state change but at most one "still waiting" line every 5 s.
                 self.stream.write(line + "\n")
                 self._last_plain = time.monotonic()

@@ -50,9 +50,20 @@ def job_json(job, *, outputs: list[str] | None = None) -> dict[str, Any]:
 
 def refused_json(exc: Exception, *, input_path: str | None = None) -> dict[str, Any]:
     """A job that never started (bad input, settings, key): same fields, no id."""
-    return {"id": None, "state": "refused", "provider": None, "model": None, "outputs": [], "results": [],
-            "estimate": None, "cost": None, "error": str(exc), "error_kind": getattr(exc, "kind", "error"),
-            "remote_id": None, "input": input_path}
+    return {
+        "id": None,
+        "state": "refused",
+        "provider": None,
+        "model": None,
+        "outputs": [],
+        "results": [],
+        "estimate": None,
+        "cost": None,
+        "error": str(exc),
+        "error_kind": getattr(exc, "kind", "error"),
+        "remote_id": None,
+        "input": input_path,
+    }
 
 
 def dry_run(settings: Settings, request: EditRequest, *, input_path: str | None = None) -> dict[str, Any]:
@@ -66,14 +77,28 @@ def dry_run(settings: Settings, request: EditRequest, *, input_path: str | None 
     except ConfigError as exc:  # a missing key is worth saying, not worth refusing a dry run for
         notes.append(str(exc))
     est = recipe.quote_request(settings, request)
-    plan = {"provider": settings.provider, "protocol": settings.protocol, "base_url": settings.base_url,
-            **request.describe(), "references": len(request.images) - 1}
+    plan = {
+        "provider": settings.provider,
+        "protocol": settings.protocol,
+        "base_url": settings.base_url,
+        **request.describe(),
+        "references": len(request.images) - 1,
+    }
     plan["prompt"] = request.prompt
-    return {"dry_run": True, "input": input_path, "plan": plan,
-            "requests": _captured(settings, request, notes),
-            "estimate": {"low": est.low, "high": est.high, "currency": "USD", "text": est.text(),
-                         "basis": est.basis},
-            "notes": notes}
+    return {
+        "dry_run": True,
+        "input": input_path,
+        "plan": plan,
+        "requests": _captured(settings, request, notes),
+        "estimate": {
+            "low": est.low,
+            "high": est.high,
+            "currency": "USD",
+            "text": est.text(),
+            "basis": est.basis,
+        },
+        "notes": notes,
+    }
 
 
 def _captured(settings: Settings, request: EditRequest, notes: list[str]) -> list[dict[str, Any]]:
@@ -89,13 +114,13 @@ def _captured(settings: Settings, request: EditRequest, notes: list[str]) -> lis
             provider_for(stand_in, **provider_options(stand_in)).submit(request)
         except GptEditError as exc:
             notes.append(f"Sending stopped early on the local stand-in: {exc}")
-        prefix = local[len(sb.api_url):]
+        prefix = local[len(sb.api_url) :]
         shown = []
         for entry in sb.requests():
             entry = dict(entry)
             path = entry.pop("path")
             if entry.get("listener") == "api" and path.startswith(prefix):
-                entry["url"] = settings.base_url.rstrip("/") + path[len(prefix):]
+                entry["url"] = settings.base_url.rstrip("/") + path[len(prefix) :]
             else:
                 entry["url"] = f"(the provider's storage host){path}"
             entry.pop("listener", None)

@@ -11,14 +11,25 @@ from PIL import Image
 from .seam.correct import Correction, SeamOptions, plan_correction
 
 
-def plan(original: Image.Image, answer: Image.Image, mask: Image.Image | None,
-         options: SeamOptions | None = None) -> Correction:
+def plan(
+    original: Image.Image, answer: Image.Image, mask: Image.Image | None, options: SeamOptions | None = None
+) -> Correction:
     """Measure `answer` against `original` (the region that was sent) outside `mask` ("L", 255 =
     selected, the original's size; None = no selection)."""
     orig = original.convert("RGBA")
     ans = answer.convert("RGBA")
-    return plan_correction(orig.tobytes(), orig.width, orig.height, "RGBA", ans.tobytes(), ans.width,
-                           ans.height, "RGBA", mask.tobytes() if mask is not None else None, options)
+    return plan_correction(
+        orig.tobytes(),
+        orig.width,
+        orig.height,
+        "RGBA",
+        ans.tobytes(),
+        ans.width,
+        ans.height,
+        "RGBA",
+        mask.tobytes() if mask is not None else None,
+        options,
+    )
 
 
 def corrected_layer(answer: Image.Image, corr: Correction) -> Image.Image:
@@ -32,8 +43,9 @@ def corrected_layer(answer: Image.Image, corr: Correction) -> Image.Image:
     if corr.moves:
         a, b, c, d, e, f = corr.box_to_answer_affine()
         sx, sy = corr.box_w / corr.answer_w, corr.box_h / corr.answer_h
-        layer = layer.transform(box, Image.Transform.AFFINE, (a * sx, b, c * sx, d, e * sy, f * sy),
-                                Image.Resampling.BICUBIC)
+        layer = layer.transform(
+            box, Image.Transform.AFFINE, (a * sx, b, c * sx, d, e * sy, f * sy), Image.Resampling.BICUBIC
+        )
     if corr.tables is not None:
         layer = Image.frombytes("RGBA", box, corr.apply_colour(layer.tobytes(), "RGBA"))
     return layer
@@ -60,8 +72,13 @@ def selection_of(mask_png: bytes) -> Image.Image:
     return alpha.point(lambda a: 255 if a == 0 else 0)
 
 
-def write_corrected(results: list[Path], original_path: Path, selection: Image.Image | None, output: Path,
-                    options: SeamOptions) -> tuple[list[Path], list[Correction]]:
+def write_corrected(
+    results: list[Path],
+    original_path: Path,
+    selection: Image.Image | None,
+    output: Path,
+    options: SeamOptions,
+) -> tuple[list[Path], list[Correction]]:
     """Each result corrected against the original and laid over it through the (feathered) selection,
     written to OUTPUT (numbered when several). Without a selection the answer is written as it came: there
     is nothing outside it to compare with, and the report says so."""

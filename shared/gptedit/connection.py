@@ -60,14 +60,23 @@ class ConnectionReport:
         return "\n".join(self.lines())
 
     def to_json(self) -> dict[str, Any]:
-        return {"provider": self.provider, "base_url": self.base_url, "key": self.key, "ok": self.ok,
-                "findings": [{"ok": f.ok, "text": f.text} for f in self.findings]}
+        return {
+            "provider": self.provider,
+            "base_url": self.base_url,
+            "key": self.key,
+            "ok": self.ok,
+            "findings": [{"ok": f.ok, "text": f.text} for f in self.findings],
+        }
 
 
 def _key_words(settings: Settings) -> str:
     source = settings.sources.get("api_key", "default")
-    where = {"env": settings.key_env or "the environment", "config": "the config file",
-             "flag": "what was typed", "default": "built in"}.get(source, source)
+    where = {
+        "env": settings.key_env or "the environment",
+        "config": "the config file",
+        "flag": "what was typed",
+        "default": "built in",
+    }.get(source, source)
     return f"{mask_key(settings.api_key)} (from {where})"
 
 
@@ -78,8 +87,11 @@ def _said(exc: Exception) -> str:
 def check_connection(settings: Settings, *, provider=None) -> ConnectionReport:
     """Check `settings`' provider with free requests and say in words what works. Never raises."""
     info = PROVIDERS.get(settings.protocol)
-    label = "the sandbox (each::labs' protocol)" if settings.provider == SANDBOX else (
-        info.label if info else settings.provider)
+    label = (
+        "the sandbox (each::labs' protocol)"
+        if settings.provider == SANDBOX
+        else (info.label if info else settings.provider)
+    )
     report = ConnectionReport(settings.provider, label, settings.base_url, _key_words(settings))
     try:
         if provider is None:
@@ -140,8 +152,12 @@ def _openai(settings: Settings, provider, report: ConnectionReport) -> None:
     ids = access.ids if access else frozenset()
     report.add(True, f"Key accepted; OpenAI's model list names {len(ids)} models.")
     offered = [m.id for m in offered_models(settings.protocol)]
-    _models_line(report, [m for m in offered if m in ids], [m for m in offered if m not in ids],
-                 "new image models can need organisation verification first")
+    _models_line(
+        report,
+        [m for m in offered if m in ids],
+        [m for m in offered if m not in ids],
+        "new image models can need organisation verification first",
+    )
     if settings.protocol == "openai-responses":
         from .providers.openai_responses import DEFAULT_MAINLINE_MODEL
 
@@ -149,8 +165,10 @@ def _openai(settings: Settings, provider, report: ConnectionReport) -> None:
         if mainline in ids:
             report.add(True, f"{mainline}, the text model that calls the image tool, is available.")
         else:
-            report.add(False, f"{mainline}, the text model that calls the image tool, is not in the key's "
-                              "model list.")
+            report.add(
+                False,
+                f"{mainline}, the text model that calls the image tool, is not in the key's model list.",
+            )
 
 
 def _replicate(settings: Settings, provider, report: ConnectionReport) -> None:
@@ -177,8 +195,9 @@ def _replicate(settings: Settings, provider, report: ConnectionReport) -> None:
         if fields:
             report.add(True, f"{model.id}: input schema fetched ({', '.join(fields)}).")
         else:
-            report.add(None, f"{model.id}: found, but without an input schema; gptedit's built-in knowledge "
-                             "applies.")
+            report.add(
+                None, f"{model.id}: found, but without an input schema; gptedit's built-in knowledge applies."
+            )
 
 
 def _replicate_fields(schema: Any) -> list[str]:
@@ -193,8 +212,9 @@ def _fal(settings: Settings, provider, report: ConnectionReport) -> None:
     models = offered_models(settings.protocol)
     app = "/".join(models[0].id.strip("/").split("/")[:2]) if models else "openai/gpt-image-2"
     _not_found_means_accepted(provider, f"/{app}/requests/{uuid.uuid4()}/status", "request", report)
-    report.add(None, f"Endpoints offered: {', '.join(m.id for m in models)} (fal publishes no per-key model "
-                     "list).")
+    report.add(
+        None, f"Endpoints offered: {', '.join(m.id for m in models)} (fal publishes no per-key model list)."
+    )
 
 
 def _eachlabs(settings: Settings, provider, report: ConnectionReport) -> None:
@@ -205,16 +225,21 @@ def _eachlabs(settings: Settings, provider, report: ConnectionReport) -> None:
         except AuthError:
             raise
         except GptEditError as exc:
-            report.add(None, f"{model.id}: its input schema could not be read ({_said(exc)}); gptedit's built-in "
-                             "knowledge applies.")
+            report.add(
+                None,
+                f"{model.id}: its input schema could not be read ({_said(exc)}); gptedit's built-in "
+                "knowledge applies.",
+            )
             continue
         schema = body.get("request_schema") if isinstance(body, Mapping) else None
         props = schema.get("properties") if isinstance(schema, Mapping) else None
         if isinstance(props, Mapping) and props:
             report.add(True, f"{model.id}: input schema fetched ({', '.join(sorted(props))}).")
         else:
-            report.add(None, f"{model.id}: listed, but without an input schema; gptedit's built-in knowledge "
-                             "applies.")
+            report.add(
+                None,
+                f"{model.id}: listed, but without an input schema; gptedit's built-in knowledge applies.",
+            )
 
 
 _PROBES = {
@@ -229,7 +254,9 @@ _PROBES = {
 def settings_to_test(provider: str, *, key: str = "", base_url: str = "") -> Settings:
     """What a *Test connection* button checks: the saved settings for `provider`, with a key or base URL
     typed into the dialog (not saved yet) winning. May raise ConfigError (an unreadable config file)."""
-    return resolve({"provider": provider, "api_key": key.strip() or None, "base_url": base_url.strip() or None})
+    return resolve(
+        {"provider": provider, "api_key": key.strip() or None, "base_url": base_url.strip() or None}
+    )
 
 
 def key_owner(provider: str) -> str:

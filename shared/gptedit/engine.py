@@ -28,9 +28,7 @@ LOOKUP_RETRY = RetryPolicy(attempts=2, base_delay=1.0, max_delay=5.0, total_cap=
 
 
 def provider_for(settings: Settings, **options) -> Provider:
-    config = ProviderConfig(
-        name=settings.protocol, base_url=settings.base_url, api_key=require_key(settings)
-    )
+    config = ProviderConfig(name=settings.protocol, base_url=settings.base_url, api_key=require_key(settings))
     return make_provider(settings.protocol, config, **options)
 
 
@@ -112,9 +110,19 @@ def run_edit(
     """Run one edit to the end on this thread. Returns the final record (fetched, failed, …).
     `provider`: the one `preflight` returned, so it is not built a second time."""
     ledger = ledger or Ledger()
-    job, provider = new_job(ledger, settings, request, origin=origin, context=context, batch=batch,
-                            provider=provider, selection=selection)
-    runner = JobRunner(ledger, provider, listener=listener, cancel=cancel, deadline=settings.deadline, policy=policy)
+    job, provider = new_job(
+        ledger,
+        settings,
+        request,
+        origin=origin,
+        context=context,
+        batch=batch,
+        provider=provider,
+        selection=selection,
+    )
+    runner = JobRunner(
+        ledger, provider, listener=listener, cancel=cancel, deadline=settings.deadline, policy=policy
+    )
     try:
         return runner.run(job, request)
     finally:
@@ -144,10 +152,14 @@ def resume_job(
     if not job.can_resume:
         raise GptEditError(_why_not_resumable(job))
     if not ledger.claim(job.id, force=force):
-        raise GptEditError(f"Job {job.id[:8]} is being followed by another running program; not resumed twice.")
+        raise GptEditError(
+            f"Job {job.id[:8]} is being followed by another running program; not resumed twice."
+        )
     settings = settings or settings_for_job(job)
     provider = provider_for(settings, **provider_options(settings))
-    runner = JobRunner(ledger, provider, listener=listener, cancel=cancel, deadline=settings.deadline, policy=policy)
+    runner = JobRunner(
+        ledger, provider, listener=listener, cancel=cancel, deadline=settings.deadline, policy=policy
+    )
     try:
         return runner.resume(job)
     finally:
@@ -159,17 +171,22 @@ def _why_not_resumable(job: JobRecord) -> str:
     if job.state is JobState.FETCHED or job.state is JobState.INSERTED:
         return f"Job {short} already has its result: {', '.join(job.results)}"
     if job.state is JobState.UNKNOWN:
-        return (f"Job {short} may or may not have reached {job.provider}; it is not re-sent automatically so "
-                "you are never charged twice. Check your account, then run the edit again if needed.")
+        return (
+            f"Job {short} may or may not have reached {job.provider}; it is not re-sent automatically so "
+            "you are never charged twice. Check your account, then run the edit again if needed."
+        )
     if job.handle is None:
         return f"Job {short} never reached {job.provider}; there is nothing to resume. Run the edit again."
     if job.protocol == "openai":
-        return f"Job {short}: OpenAI answers in one request, so an interrupted edit cannot be picked up again."
+        return (
+            f"Job {short}: OpenAI answers in one request, so an interrupted edit cannot be picked up again."
+        )
     return f"Job {short} is {job.state.value}; there is nothing to resume."
 
 
-def reconcile_jobs(ledger: Ledger, job_id: str | None = None, *, settings: Settings | None = None,
-                   every: bool = False) -> list[Reconciliation]:
+def reconcile_jobs(
+    ledger: Ledger, job_id: str | None = None, *, settings: Settings | None = None, every: bool = False
+) -> list[Reconciliation]:
     """Look up unknown jobs at their providers (free requests only): one job, or the recent ones of
     providers that can be looked at (`every`: all recent unknown jobs, each saying why it was or was not
     looked up). A job found there becomes an ordinary submitted job, ready for `resume_job`."""
@@ -190,10 +207,15 @@ def mark_orphans(ledger: Ledger) -> tuple[list[JobRecord], list[JobRecord]]:
     resumable, unknown = [], []
     for job in ledger.orphans():
         if job.state is JobState.SUBMITTING:
-            msg = (f"The program stopped while sending this job; it may or may not have reached {job.provider}. "
-                   "It is not re-sent automatically.")
-            unknown.append(ledger.update(job.id, state=JobState.UNKNOWN, message=msg,
-                                         error_kind="submission_unknown", error=msg))
+            msg = (
+                f"The program stopped while sending this job; it may or may not have reached {job.provider}. "
+                "It is not re-sent automatically."
+            )
+            unknown.append(
+                ledger.update(
+                    job.id, state=JobState.UNKNOWN, message=msg, error_kind="submission_unknown", error=msg
+                )
+            )
         elif job.state is JobState.QUEUED:
             msg = "The program stopped before this job was sent; nothing was charged."
             ledger.update(job.id, state=JobState.FAILED, message=msg, error_kind="interrupted", error=msg)
@@ -202,8 +224,10 @@ def mark_orphans(ledger: Ledger) -> tuple[list[JobRecord], list[JobRecord]]:
     return resumable, unknown
 
 
-def sweep_orphans(ledger: Ledger, on_lookup: Callable[[Reconciliation], None] | None = None,
-                  ) -> tuple[list[JobRecord], list[JobRecord]]:
+def sweep_orphans(
+    ledger: Ledger,
+    on_lookup: Callable[[Reconciliation], None] | None = None,
+) -> tuple[list[JobRecord], list[JobRecord]]:
     """After a crash (`mark_orphans`), then a look at the providers that list an account's recent jobs for
     the recent unknown jobs: those found there are returned for resuming with the others. `on_lookup`
     hears what each look found. Returns (resumable, still unknown of those marked now)."""

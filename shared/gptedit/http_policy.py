@@ -93,6 +93,7 @@ def ca_bundle() -> str:
             return path
     return certifi.where()
 
+
 #: the headers providers put their request id in: each::labs/OpenAI `X-Request-Id`, fal `x-fal-request-id`
 REQUEST_ID_HEADERS = ("x-request-id", "x-fal-request-id", "request-id")
 MODERATION_CODES = frozenset({"moderation_blocked", "content_policy_violation", "content_moderation"})
@@ -238,28 +239,39 @@ def error_for_status(
         if status in (401, 403, 404, 410):
             return OutputExpired(
                 f"The result link no longer works ({where}); providers delete results after a while. "
-                "Run the edit again if the result was not saved.", **kw)
+                "Run the edit again if the result was not saved.",
+                **kw,
+            )
     elif foreign == "upload" and 400 <= status < 500 and status != 429:
         return ProviderError(
             f"The provider's storage refused the upload{said} ({where}). The upload link may have "
-            "expired; try again.", **kw)
+            "expired; try again.",
+            **kw,
+        )
 
     if code in MODERATION_CODES:
         return ModerationBlocked(
             f"{label} refused the request for safety reasons{said} ({where}). "
-            "Change the prompt or the image.", **kw)
+            "Change the prompt or the image.",
+            **kw,
+        )
     if code in QUOTA_CODES or status == 402:
         return PaymentRequired(
             f"{label} says the account has no credit or quota left{said} ({where}). "
-            "Top up the account or raise its limit, then try again.", **kw)
+            "Top up the account or raise its limit, then try again.",
+            **kw,
+        )
     if status in (401, 403):
         hint = f"Check {key_env} or the key in the settings." if key_env else "Check the key in the settings."
         return AuthError(f"{label} did not accept the API key{said} ({where}). {hint}", **kw)
     if status == 429:
         wait = retry_after if retry_after is not None else parse_retry_after(headers)
         later = f" Wait {wait:.0f} s" if wait else " Wait a little"
-        return RateLimited(f"{label} is rate limiting requests{said} ({where}).{later} and try again.",
-                           retry_after=wait, **kw)
+        return RateLimited(
+            f"{label} is rate limiting requests{said} ({where}).{later} and try again.",
+            retry_after=wait,
+            **kw,
+        )
     if status == 408:
         return RequestTimeout(f"{label} timed out waiting for the request{said} ({where}). Try again.", **kw)
     if status in (400, 413, 415, 422):
@@ -289,19 +301,29 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 def nothing_sent(exc: BaseException) -> bool:
     """True when the request certainly never reached the server. Matched by class name so it works with
     the vendored urllib3 copy inside the plugins too."""
-    if isinstance(exc, (_rexc.ConnectTimeout, _rexc.ProxyError,
-                        _rexc.SSLError, _rexc.InvalidURL)):
+    if isinstance(exc, (_rexc.ConnectTimeout, _rexc.ProxyError, _rexc.SSLError, _rexc.InvalidURL)):
         return True
     names = {cls.__name__ for e in _chain(exc) for cls in type(e).__mro__}
-    return bool(names & {"NewConnectionError", "ConnectTimeoutError", "NameResolutionError",
-                         "ConnectionRefusedError", "gaierror"})
+    return bool(
+        names
+        & {
+            "NewConnectionError",
+            "ConnectTimeoutError",
+            "NameResolutionError",
+            "ConnectionRefusedError",
+            "gaierror",
+        }
+    )
 
 
-def error_for_exception(exc: BaseException, *, label: str, host: str, idempotent: bool, sent: bool,
-                        connect_timeout: float) -> GptEditError:
+def error_for_exception(
+    exc: BaseException, *, label: str, host: str, idempotent: bool, sent: bool, connect_timeout: float
+) -> GptEditError:
     """The typed error for a request that got no HTTP answer. The message names only the host, never
     the URL's query or any header."""
-    timed_out = isinstance(exc, _rexc.Timeout) or any(type(e).__name__ == "ReadTimeoutError" for e in _chain(exc))
+    timed_out = isinstance(exc, _rexc.Timeout) or any(
+        type(e).__name__ == "ReadTimeoutError" for e in _chain(exc)
+    )
     if not idempotent and sent:
         what = "did not answer in time" if timed_out else "dropped the connection"
         return SubmissionUnknown(
@@ -309,8 +331,9 @@ def error_for_exception(exc: BaseException, *, label: str, host: str, idempotent
             "billed). Check the provider's dashboard before trying again."
         )
     if isinstance(exc, _rexc.ConnectTimeout):
-        return RequestTimeout(f"Could not connect to {host} within {connect_timeout:g} s. "
-                              "Check the network or proxy settings.")
+        return RequestTimeout(
+            f"Could not connect to {host} within {connect_timeout:g} s. Check the network or proxy settings."
+        )
     if timed_out:
         return RequestTimeout(f"{label} ({host}) did not answer in time. Try again later.")
     if isinstance(exc, _rexc.SSLError):

@@ -62,8 +62,18 @@ class JobContext:
 
     def to_json(self) -> dict:
         out: dict = dict(self.extra)
-        for name in ("host", "document", "document_name", "layer", "layer_id", "session", "source",
-                     "new_layer_name", "input", "output"):
+        for name in (
+            "host",
+            "document",
+            "document_name",
+            "layer",
+            "layer_id",
+            "session",
+            "source",
+            "new_layer_name",
+            "input",
+            "output",
+        ):
             value = getattr(self, name)
             if value:
                 out[name] = value
@@ -83,11 +93,35 @@ class JobContext:
     @classmethod
     def from_json(cls, data: dict | None) -> JobContext:
         d = dict(data or {})
-        known = {"host", "document", "document_name", "document_id", "layer", "layer_id", "session", "canvas",
-                 "context_box", "selection_box", "color", "source", "new_layer_name", "input", "output",
-                 # the older names
-                 "layer_uid", "image_id", "image_name", "layer_name", "gimp_pid", "layer_name_new", "context",
-                 "selection", "mask_file", "mask_size", "prompt"}
+        known = {
+            "host",
+            "document",
+            "document_name",
+            "document_id",
+            "layer",
+            "layer_id",
+            "session",
+            "canvas",
+            "context_box",
+            "selection_box",
+            "color",
+            "source",
+            "new_layer_name",
+            "input",
+            "output",
+            # the older names
+            "layer_uid",
+            "image_id",
+            "image_name",
+            "layer_name",
+            "gimp_pid",
+            "layer_name_new",
+            "context",
+            "selection",
+            "mask_file",
+            "mask_size",
+            "prompt",
+        }
         host = _text(d.get("host"))
         if not host:
             # older Krita records named no host but always held "layer_uid"; the command line's "input"

@@ -120,8 +120,14 @@ class JobRunner:
         job = self._job
         try:
             self.listener(
-                JobEvent(kind, job.id if job else "", job.state if job else JobState.QUEUED, message,
-                         self._elapsed(), **kw)
+                JobEvent(
+                    kind,
+                    job.id if job else "",
+                    job.state if job else JobState.QUEUED,
+                    message,
+                    self._elapsed(),
+                    **kw,
+                )
             )
         except Exception:  # a broken UI callback must not lose a paid job
             pass
@@ -153,8 +159,9 @@ class JobRunner:
             # The provider answered and refused, or nothing left this machine: nothing was created.
             return self._fail(exc)
         except Exception as exc:  # a bug of ours after the request may have left: do not pretend
-            return self._fail(SubmissionUnknown(f"Sending failed unexpectedly ({exc!r}); not re-sent."),
-                              JobState.UNKNOWN)
+            return self._fail(
+                SubmissionUnknown(f"Sending failed unexpectedly ({exc!r}); not re-sent."), JobState.UNKNOWN
+            )
         self._move(JobState.SUBMITTED, f"Accepted as {submission.handle.remote_id}", handle=submission.handle)
         self._accepted = time.monotonic()
         if submission.result is not None:
@@ -196,9 +203,13 @@ class JobRunner:
             if self.cancel_token.cancelled:
                 return self._cancel_remote()
             if self._elapsed() > self.deadline:
-                return self._fail(DeadlineExceeded(
-                    f"Still not finished after {int(self.deadline)} s; stopped waiting. The job keeps its place "
-                    f"at {self._job.provider}: resume it later (jobs resume {self._job.id[:8]})."))
+                return self._fail(
+                    DeadlineExceeded(
+                        f"Still not finished after {int(self.deadline)} s; stopped waiting. "
+                        "The job keeps its place "
+                        f"at {self._job.provider}: resume it later (jobs resume {self._job.id[:8]})."
+                    )
+                )
             hold = self.policy.hold if self.provider.can_hold_poll else 0.0
             if first:
                 wait = 0.0
@@ -255,8 +266,9 @@ class JobRunner:
             return []
         job, req = self._job, self._job.request
         try:
-            history = self.ledger.durations(job.protocol, job.base_url, job.model,
-                                            str(req.get("quality", "")), str(req.get("size", "")))
+            history = self.ledger.durations(
+                job.protocol, job.base_url, job.model, str(req.get("quality", "")), str(req.get("size", ""))
+            )
         except Exception:  # a schedule is never worth losing a paid job over
             return []
         return history if len(history) >= self.policy.timing().min_history else []
@@ -305,9 +317,15 @@ class JobRunner:
         if "cost" not in fields:
             req = self._job.request
             # With "auto" the size is only known now: price what actually came back.
-            cost = actual(self._job.protocol, self._job.model, usage=result.usage, reported_cost=None,
-                          n=len(paths), size=Size.parse(req.get("size", "auto")) or out_size,
-                          quality=Quality(req.get("quality", "auto")))
+            cost = actual(
+                self._job.protocol,
+                self._job.model,
+                usage=result.usage,
+                reported_cost=None,
+                n=len(paths),
+                size=Size.parse(req.get("size", "auto")) or out_size,
+                quality=Quality(req.get("quality", "auto")),
+            )
             if cost is not None:
                 fields["cost"] = cost
         return self._move(JobState.FETCHED, f"{len(paths)} image(s) saved", results=paths, **fields)
@@ -322,7 +340,10 @@ class JobRunner:
                 self._fail(exc)
                 return None
             except TRANSIENT as exc:
-                if time.monotonic() - failing_since > self.policy.max_transient or self._elapsed() > self.deadline:
+                if (
+                    time.monotonic() - failing_since > self.policy.max_transient
+                    or self._elapsed() > self.deadline
+                ):
                     self._fail(exc)
                     return None
                 self._emit(EventKind.PROGRESS, f"Downloading failed ({exc}); trying again")

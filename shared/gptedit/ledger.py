@@ -119,7 +119,12 @@ class JobRecord:
         if self.state.resumable:
             return True
         # Gave up waiting or lost the network: the remote job may well have finished since.
-        return self.state is JobState.FAILED and self.error_kind in ("deadline", "network", "timeout", "server")
+        return self.state is JobState.FAILED and self.error_kind in (
+            "deadline",
+            "network",
+            "timeout",
+            "server",
+        )
 
 
 def owner_id() -> str:
@@ -293,11 +298,20 @@ class Ledger:
                 cur = c.execute(
                     "UPDATE jobs SET state = ?, handle = ?, error_kind = '', error = '', owner = '', "
                     "updated = ?, heartbeat = ? WHERE id = ? AND state = ?",
-                    (JobState.SUBMITTED.value, json.dumps(handle.to_json()), now, now, job_id,
-                     JobState.UNKNOWN.value))
+                    (
+                        JobState.SUBMITTED.value,
+                        json.dumps(handle.to_json()),
+                        now,
+                        now,
+                        job_id,
+                        JobState.UNKNOWN.value,
+                    ),
+                )
                 if cur.rowcount == 1:
-                    c.execute("INSERT INTO events VALUES (?, ?, ?, ?)",
-                              (job_id, now, JobState.SUBMITTED.value, message))
+                    c.execute(
+                        "INSERT INTO events VALUES (?, ?, ?, ?)",
+                        (job_id, now, JobState.SUBMITTED.value, message),
+                    )
                 c.execute("COMMIT")
             except BaseException:
                 if c.in_transaction:
@@ -318,9 +332,9 @@ class Ledger:
             row = rows[0]
         return _from_row(row)
 
-    def list(self, *, limit: int = 50, states: tuple[JobState, ...] = (), origin: str = "", batch: str = "") -> list[
-        JobRecord
-    ]:
+    def list(
+        self, *, limit: int = 50, states: tuple[JobState, ...] = (), origin: str = "", batch: str = ""
+    ) -> list[JobRecord]:
         where, args = [], []
         if states:
             where.append("state IN ({})".format(", ".join("?" for _ in states)))
@@ -339,9 +353,11 @@ class Ledger:
         return [_from_row(r) for r in self._conn().execute(sql, args).fetchall()]
 
     def events(self, job_id: str) -> list[tuple[float, str, str]]:
-        rows = self._conn().execute(
-            "SELECT at, state, message FROM events WHERE job_id = ? ORDER BY at, rowid", (job_id,)
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute("SELECT at, state, message FROM events WHERE job_id = ? ORDER BY at, rowid", (job_id,))
+            .fetchall()
+        )
         return [(r["at"], r["state"], r["message"] or "") for r in rows]
 
     def sending_window(self, job_id: str) -> tuple[float, float] | None:
@@ -352,14 +368,19 @@ class Ledger:
         if not starts:
             return None
         first = starts[-1]
-        after = [at for at, state, _ in events[first + 1:] if state != JobState.SUBMITTING.value]
+        after = [at for at, state, _ in events[first + 1 :] if state != JobState.SUBMITTING.value]
         return events[first][0], (after[0] if after else time.time())
 
     def known_remote_ids(self, protocol: str, since: float = 0.0) -> set[str]:
         """Remote ids the ledger already follows on this API: never another job's candidate."""
-        rows = self._conn().execute(
-            "SELECT handle FROM jobs WHERE protocol = ? AND handle IS NOT NULL AND created >= ?",
-            (protocol, since)).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT handle FROM jobs WHERE protocol = ? AND handle IS NOT NULL AND created >= ?",
+                (protocol, since),
+            )
+            .fetchall()
+        )
         ids = set()
         for row in rows:
             try:
@@ -368,13 +389,20 @@ class Ledger:
                 continue
         return ids
 
-    def durations(self, protocol: str, base_url: str, model: str, quality: str, size: str,
-                  limit: int = 20) -> list[float]:
+    def durations(
+        self, protocol: str, base_url: str, model: str, quality: str, size: str, limit: int = 20
+    ) -> list[float]:
         """How long the latest successful jobs of this model, quality and size took at this API (seconds
         from acceptance to finish), newest first."""
-        rows = self._conn().execute(
-            "SELECT took, request FROM jobs WHERE protocol = ? AND base_url = ? AND model = ? "
-            "AND took IS NOT NULL ORDER BY created DESC LIMIT 500", (protocol, base_url, model)).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT took, request FROM jobs WHERE protocol = ? AND base_url = ? AND model = ? "
+                "AND took IS NOT NULL ORDER BY created DESC LIMIT 500",
+                (protocol, base_url, model),
+            )
+            .fetchall()
+        )
         out = []
         for row in rows:
             try:
@@ -389,8 +417,14 @@ class Ledger:
 
     def accepted_at(self, job_id: str) -> float | None:
         """Wall time the provider accepted the job (its latest `submitted` event), if it did."""
-        row = self._conn().execute("SELECT MAX(at) AS at FROM events WHERE job_id = ? AND state = ?",
-                                   (job_id, JobState.SUBMITTED.value)).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT MAX(at) AS at FROM events WHERE job_id = ? AND state = ?",
+                (job_id, JobState.SUBMITTED.value),
+            )
+            .fetchone()
+        )
         return row["at"] if row and row["at"] is not None else None
 
     def orphans(self) -> list[JobRecord]:

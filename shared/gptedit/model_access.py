@@ -128,5 +128,7 @@ def access_note(settings: Settings, model: str) -> str:
     if access is None or model in access.ids:
         return ""
     checked = time.strftime("%Y-%m-%d", time.localtime(access.fetched_at))
-    return (f"Your {settings.protocol} key's model list (checked {checked}) does not include {model}; "
-            "the provider may refuse it.")
+    return (
+        f"Your {settings.protocol} key's model list (checked {checked}) does not include {model}; "
+        "the provider may refuse it."
+    )

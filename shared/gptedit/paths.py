@@ -14,7 +14,9 @@ APP = "gptedit"
 
 def _platform_data_root() -> Path:
     if sys.platform.startswith("win"):
-        return Path(os.environ.get("LOCALAPPDATA") or os.environ.get("APPDATA") or Path.home() / "AppData/Local")
+        return Path(
+            os.environ.get("LOCALAPPDATA") or os.environ.get("APPDATA") or Path.home() / "AppData/Local"
+        )
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Application Support"
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")

@@ -70,7 +70,7 @@ def _spread(history: Sequence[float]) -> float:
     median = sorted(history)[n // 2]
     # Silverman's rule, never narrower than 4 % of the typical length: a handful of jobs that happened to
     # end close together must not make the schedule bet on one instant
-    return max(1.06 * sd * n ** -0.2, 0.04 * median, 1e-3)
+    return max(1.06 * sd * n**-0.2, 0.04 * median, 1e-3)
 
 
 #: share of the fixed climb's requests (on the same jobs) the learned schedule may spend
@@ -113,8 +113,9 @@ def _plan(history: Sequence[float], timing: PollTiming, c: float, bw: float) -> 
     centres.append((median, WIDE_SPREAD * median, WIDE_SHARE))
 
     def gap(x: float) -> float:
-        dens = sum(w * math.exp(-0.5 * ((x - m) / s) ** 2) / (s * math.sqrt(2 * math.pi))
-                   for m, s, w in centres)
+        dens = sum(
+            w * math.exp(-0.5 * ((x - m) / s) ** 2) / (s * math.sqrt(2 * math.pi)) for m, s, w in centres
+        )
         surv = sum(w * 0.5 * math.erfc((x - m) / (s * root2)) for m, s, w in centres)
         if dens <= 0.0:
             return timing.max_gap

@@ -65,10 +65,12 @@ OPENAI_RATES: dict[str, Rates] = {
     # "token prices match OpenAI and GPT Image 2.5" (https://docs.apiyi.com/en/live/2026-11/gpt-image-2-6-launch.md,
     # 2026-11-05) and "pricing is the same as gpt-image-2" at 2.5's launch (docs.apiyi.com, 2026-09-09)
     GPT_IMAGE_25: Rates(5.00, 8.00, 30.00),
-    # https://developers.openai.com/api/docs/models/gpt-image-2, read 2026-08-21: text $5, image $8 in, $30 out;
+    # https://developers.openai.com/api/docs/models/gpt-image-2, read 2026-08-21:
+    # text $5, image $8 in, $30 out;
     # text output $10 (https://developers.openai.com/api/docs/pricing, image generation models)
     GPT_IMAGE_2: Rates(5.00, 8.00, 30.00, text_out=10.00),
-    # image out $32 (fal's quote of OpenAI, 2026-08); input rates assumed equal to gpt-image-2's (UNCONFIRMED);
+    # image out $32 (fal's quote of OpenAI, 2026-08);
+    # input rates assumed equal to gpt-image-2's (UNCONFIRMED);
     # text output $10 (https://developers.openai.com/api/docs/pricing)
     GPT_IMAGE_15: Rates(5.00, 8.00, 32.00, text_out=10.00),
     # https://developers.openai.com/api/docs/models/gpt-image-1: text $5, image $10 in, $40 out
@@ -102,7 +104,8 @@ _MAINLINE_OUT = 250
 EACHLABS_V2_RATES = Rates(5.00, 10.00, 30.00)
 
 # gpt-image-1 / 1.5 output tokens per image, same table for both (OpenAI's image-generation guide, cost
-# table). It matches OpenAI's per-image prices exactly: 4160 tokens × $40/M = $0.166 for gpt-image-1 high 1024².
+# table). It matches OpenAI's per-image prices exactly:
+# 4160 tokens × $40/M = $0.166 for gpt-image-1 high 1024².
 _FIXED_OUTPUT_TOKENS: dict[Size, dict[Quality, int]] = {
     Size(1024, 1024): {Quality.LOW: 272, Quality.MEDIUM: 1056, Quality.HIGH: 4160},
     Size(1024, 1536): {Quality.LOW: 408, Quality.MEDIUM: 1584, Quality.HIGH: 6240},
@@ -153,8 +156,9 @@ def gpt_image_2_output_tokens(width: int, height: int, quality: Quality | str) -
     return -(-(f * s * (2_000_000 + width * height)) // 4_000_000)
 
 
-def output_token_range(model: str, size: Size, quality: Quality | str,
-                       provider: str | None = None) -> tuple[int, int] | None:
+def output_token_range(
+    model: str, size: Size, quality: Quality | str, provider: str | None = None
+) -> tuple[int, int] | None:
     """(fewest, most) output tokens of one image, or None when the model has no token table. The two are
     equal wherever the count is published or computed; xhigh and max give a range."""
     family = model_family(model, provider)
@@ -187,7 +191,9 @@ def output_tokens(model: str, size: Size, quality: Quality | str, provider: str 
     return None if found is None else found[1]
 
 
-def _output_costs(family: str, rates: Rates, size: Size, q: Quality, priced_by_openai: bool) -> tuple[float, float]:
+def _output_costs(
+    family: str, rates: Rates, size: Size, q: Quality, priced_by_openai: bool
+) -> tuple[float, float]:
     if family == GPT_IMAGE_1_MINI and priced_by_openai and size in _MINI_PER_IMAGE:
         price = _MINI_PER_IMAGE[size][q]
         return price, price
@@ -212,7 +218,8 @@ def _rates(provider: str, model: str, family: str) -> tuple[Rates, str, bool]:
 
 def provider_label(provider: str) -> str:
     return {"eachlabs": "each::labs", "openai": "OpenAI", "replicate": "Replicate", "fal": "fal"}.get(
-        provider, provider)
+        provider, provider
+    )
 
 
 def _quality(quality: Quality | str) -> Quality:
@@ -276,8 +283,14 @@ def estimate(
     if provider == RESPONSES:
         from .providers.openai_responses import DEFAULT_MAINLINE_MODEL  # late: providers import pricing
 
-        mainline = _mainline_cost(DEFAULT_MAINLINE_MODEL, text_tokens + _MAINLINE_OVERHEAD_IN
-                                  + len(input_images) * _MAINLINE_IMAGE_TOKENS, _MAINLINE_OUT) or 0.0
+        mainline = (
+            _mainline_cost(
+                DEFAULT_MAINLINE_MODEL,
+                text_tokens + _MAINLINE_OVERHEAD_IN + len(input_images) * _MAINLINE_IMAGE_TOKENS,
+                _MAINLINE_OUT,
+            )
+            or 0.0
+        )
         low, high = low + mainline, high + mainline
         parts.append(f"+ ≈${mainline:.4f} for {DEFAULT_MAINLINE_MODEL}, which calls the image tool")
     if q is Quality.AUTO:
@@ -285,7 +298,9 @@ def estimate(
         medium = input_cost + n * _output_costs(family, rates, typical, Quality.MEDIUM, openai_priced)[1]
         parts.append(f"quality auto: low…high, medium ≈ ${medium:.3f}")
     if q in _ABOVE_HIGH_FACTOR:
-        parts.append(f"quality {q.value}: token count not published, estimated at 1–{_ABOVE_HIGH_FACTOR[q]}× high's")
+        parts.append(
+            f"quality {q.value}: token count not published, estimated at 1–{_ABOVE_HIGH_FACTOR[q]}× high's"
+        )
     if family in (GPT_IMAGE_25, GPT_IMAGE_26):
         parts.append("output tokens by gpt-image-2's formula (approximate)")
     if size is None:
@@ -340,8 +355,17 @@ def _mainline_cost(model: str, tokens_in: int, tokens_out: int) -> float | None:
     return None
 
 
-def responses_cost(mainline: str, reported_mainline: str, image_model: str, *, usage, size: Size | None,
-                   quality: Quality | None, images: int, input_images: int = 1) -> float | None:
+def responses_cost(
+    mainline: str,
+    reported_mainline: str,
+    image_model: str,
+    *,
+    usage,
+    size: Size | None,
+    quality: Quality | None,
+    images: int,
+    input_images: int = 1,
+) -> float | None:
     """What an edit through the Responses API cost: the mainline model's tokens from the response's own
     `usage`, plus the image tool at the image model's rates. The tool's own token counts are not in the
     response, so its part is priced from the size and quality it reports making (input pictures at the
@@ -357,9 +381,14 @@ def responses_cost(mainline: str, reported_mainline: str, image_model: str, *, u
     tool += input_images * per_input * rates.image_in / 1e6
     text = 0.0
     if isinstance(usage, dict):
+
         def num(v) -> int:
             return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else 0
 
-        text = _mainline_cost(reported_mainline or mainline, num(usage.get("input_tokens")),
-                              num(usage.get("output_tokens"))) or 0.0
+        text = (
+            _mainline_cost(
+                reported_mainline or mainline, num(usage.get("input_tokens")), num(usage.get("output_tokens"))
+            )
+            or 0.0
+        )
     return round(tool + text, 6)

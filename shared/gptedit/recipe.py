@@ -50,9 +50,16 @@ def model_for(settings: Settings) -> ModelInfo:
 def plan_for(settings: Settings, canvas_w: int, canvas_h: int, selection: Box | None) -> Plan:
     """The core's plan for a canvas and its selection under these settings (hosts quote and read from it)."""
     padding = settings.padding
-    return plan_edit(canvas_w, canvas_h, selection, model_for(settings).sizes, size=settings.size,
-                     padding=padding, min_padding=0 if padding == 0 else MIN_PADDING,
-                     max_send_side=settings.max_send_side)
+    return plan_edit(
+        canvas_w,
+        canvas_h,
+        selection,
+        model_for(settings).sizes,
+        size=settings.size,
+        padding=padding,
+        min_padding=0 if padding == 0 else MIN_PADDING,
+        max_send_side=settings.max_send_side,
+    )
 
 
 @dataclass(frozen=True)
@@ -70,12 +77,20 @@ class Sending:
 
 def what_to_send(settings: Settings) -> Sending:
     info = model_for(settings)
-    return Sending(references=max(0, info.max_inputs - 1), mask=info.supports_mask, markup=info.supports_markup)
+    return Sending(
+        references=max(0, info.max_inputs - 1), mask=info.supports_mask, markup=info.supports_markup
+    )
 
 
-def build_request(settings: Settings, prompt: str, images: list[ImageInput], *,
-                  mask: ImageInput | None = None, markup: ImageInput | None = None,
-                  size: Size | None | str = None) -> EditRequest:
+def build_request(
+    settings: Settings,
+    prompt: str,
+    images: list[ImageInput],
+    *,
+    mask: ImageInput | None = None,
+    markup: ImageInput | None = None,
+    size: Size | None | str = None,
+) -> EditRequest:
     """An edit request with every option taken from resolved settings. `size`: the plan's request size
     (hosts); None takes the settings' own size ("auto" or WIDTHxHEIGHT, the command line). `markup`: the
     overlay of strokes for the first image, the same size as it."""
@@ -103,8 +118,10 @@ def image_info(image: ImageInput, what: str) -> ImageInfo:
     if not image.data:
         raise BadInput(f"The {what} is empty; there is nothing to send.")
     if len(image.data) > MAX_INPUT_BYTES:
-        raise BadInput(f"The {what} is {len(image.data) // (1024 * 1024)} MB; the limit is 50 MB. "
-                       "Use a smaller selection or a lower max send size.")
+        raise BadInput(
+            f"The {what} is {len(image.data) // (1024 * 1024)} MB; the limit is 50 MB. "
+            "Use a smaller selection or a lower max send size."
+        )
     try:
         info = check_image(image.data)
     except BadResponse:
@@ -117,8 +134,13 @@ def image_info(image: ImageInput, what: str) -> ImageInfo:
 def check_options(request: EditRequest, model: ModelInfo, where: str) -> None:
     """The options that follow the model: quality tier, complexity, markup (part of `check_request`; a front
     end checks a choice before it has pixels with `model_options.check_settings_choices`, the same words)."""
-    check_choices(model, where, quality=request.quality, complexity=request.complexity,
-                  markup=request.markup is not None)
+    check_choices(
+        model,
+        where,
+        quality=request.quality,
+        complexity=request.complexity,
+        markup=request.markup is not None,
+    )
 
 
 def check_request(request: EditRequest, model: ModelInfo, provider_label: str) -> None:
@@ -127,20 +149,25 @@ def check_request(request: EditRequest, model: ModelInfo, provider_label: str) -
     where = f"{provider_label} {model.id}"
     prompt = clean_prompt(request.prompt)
     if len(prompt) > model.max_prompt:
-        raise BadInput(f"The prompt has {len(prompt):,} characters; "
-                       f"{where} takes at most {model.max_prompt:,}.")
+        raise BadInput(
+            f"The prompt has {len(prompt):,} characters; {where} takes at most {model.max_prompt:,}."
+        )
     if not request.images:
         raise BadInput("There is no image to edit.")
     if len(request.images) > model.max_inputs:
-        raise Unsupported(f"{where} takes at most {model.max_inputs} images per edit and "
-                          f"{len(request.images)} were given; use fewer reference images.")
+        raise Unsupported(
+            f"{where} takes at most {model.max_inputs} images per edit and "
+            f"{len(request.images)} were given; use fewer reference images."
+        )
     for i, image in enumerate(request.images):
         image_info(image, "image to edit" if i == 0 else f"reference image {i}")
     if request.n < 1 or request.n > model.max_n:
         kind = Unsupported if request.n > model.max_n else BadInput
         results = "result" if model.max_n == 1 else "results"
-        raise kind(f"{where} makes 1 to {model.max_n} {results} per edit, not {request.n}: ask for at least "
-                   f"one and at most {model.max_n} {results}, or run the edit again for more variations.")
+        raise kind(
+            f"{where} makes 1 to {model.max_n} {results} per edit, not {request.n}: ask for at least "
+            f"one and at most {model.max_n} {results}, or run the edit again for more variations."
+        )
     model.sizes.check(request.size, where)
     check_options(request, model, where)
     if request.output_format not in model.formats:
@@ -164,11 +191,15 @@ def check_request(request: EditRequest, model: ModelInfo, provider_label: str) -
             raise BadInput("The mask must be a PNG with transparency.")
         first = image_info(request.images[0], "image to edit")
         if (mask.width, mask.height) != (first.width, first.height):
-            raise BadInput(f"The mask is {mask.width}x{mask.height} but the image is "
-                           f"{first.width}x{first.height}; they must be the same size.")
+            raise BadInput(
+                f"The mask is {mask.width}x{mask.height} but the image is "
+                f"{first.width}x{first.height}; they must be the same size."
+            )
         if len(request.images) > 1 and not model.mask_with_references:
-            raise Unsupported(f"{where} cannot combine a mask with reference images; remove the references "
-                              "or edit without the selection mask.")
+            raise Unsupported(
+                f"{where} cannot combine a mask with reference images; remove the references "
+                "or edit without the selection mask."
+            )
     if request.markup is not None:
         markup = image_info(request.markup, "markup layer")
         # the overlay applies to the first image and must match it pixel for pixel (OpenAI's guide)
@@ -176,8 +207,10 @@ def check_request(request: EditRequest, model: ModelInfo, provider_label: str) -
             raise BadInput("The markup layer must be a PNG with transparency.")
         first = image_info(request.images[0], "image to edit")
         if (markup.width, markup.height) != (first.width, first.height):
-            raise BadInput(f"The markup layer is {markup.width}x{markup.height} but the image is "
-                           f"{first.width}x{first.height}; they must be the same size.")
+            raise BadInput(
+                f"The markup layer is {markup.width}x{markup.height} but the image is "
+                f"{first.width}x{first.height}; they must be the same size."
+            )
 
 
 def check(settings: Settings, request: EditRequest) -> None:
@@ -185,28 +218,54 @@ def check(settings: Settings, request: EditRequest) -> None:
     check_request(request, model_info(settings.protocol, request.model), PROVIDERS[settings.protocol].label)
 
 
-def _price(settings: Settings, size: Size | None, inputs: list[Size], prompt_chars: int, *,
-           model: str = "", quality=None, n: int | None = None, markup: bool = False) -> CostEstimate:
+def _price(
+    settings: Settings,
+    size: Size | None,
+    inputs: list[Size],
+    prompt_chars: int,
+    *,
+    model: str = "",
+    quality=None,
+    n: int | None = None,
+    markup: bool = False,
+) -> CostEstimate:
     """The one plan → price step (pricing.estimate with the settings' provider, model, quality and count;
     a markup overlay is one more picture sent)."""
-    return estimate(settings.protocol, model or settings.model, size,
-                    settings.quality if quality is None else quality, settings.n if n is None else n,
-                    input_images=inputs, prompt_chars=prompt_chars, markup=markup)
+    return estimate(
+        settings.protocol,
+        model or settings.model,
+        size,
+        settings.quality if quality is None else quality,
+        settings.n if n is None else n,
+        input_images=inputs,
+        prompt_chars=prompt_chars,
+        markup=markup,
+    )
 
 
-def quote(settings: Settings, plan: Plan | None = None, prompt_chars: int = 0, *,
-          markup: bool = False) -> CostEstimate:
+def quote(
+    settings: Settings, plan: Plan | None = None, prompt_chars: int = 0, *, markup: bool = False
+) -> CostEstimate:
     """What an edit will cost before its pixels are read: for the plan's expected output size and its one
     sent picture (plus the markup overlay when one is chosen), or (no plan: no document yet) for the
     settings' size alone."""
     if plan is None:
         return _price(settings, Size.parse(settings.size), [], prompt_chars, markup=markup)
-    return _price(settings, plan.request_size or plan.suggested_size, [plan.send_size], prompt_chars,
-                  markup=markup)
+    return _price(
+        settings, plan.request_size or plan.suggested_size, [plan.send_size], prompt_chars, markup=markup
+    )
 
 
 def quote_request(settings: Settings, request: EditRequest) -> CostEstimate:
     """What a built request will cost (what the ledger records as the job's estimate)."""
     inputs = [Size(i.width, i.height) for i in request.images if i.width and i.height]
-    return _price(settings, request.size, inputs, len(request.prompt), model=request.model,
-                  quality=request.quality, n=request.n, markup=request.markup is not None)
+    return _price(
+        settings,
+        request.size,
+        inputs,
+        len(request.prompt),
+        model=request.model,
+        quality=request.quality,
+        n=request.n,
+        markup=request.markup is not None,
+    )

@@ -66,8 +66,13 @@ def query_for(ledger: Ledger, job: JobRecord) -> CreatedQuery | None:
         return None
     start, end = window
     end = min(end, start + LONGEST_SEND)
-    return CreatedQuery(model=job.model, request=job.request, sent_after=start - CLOCK_SLACK,
-                        sent_before=end + CLOCK_SLACK, tag=client_tag_for(job.id))
+    return CreatedQuery(
+        model=job.model,
+        request=job.request,
+        sent_after=start - CLOCK_SLACK,
+        sent_before=end + CLOCK_SLACK,
+        tag=client_tag_for(job.id),
+    )
 
 
 def can_look(protocol: str) -> bool:
@@ -87,17 +92,24 @@ def _clock(t: float) -> str:
 def _cannot_look(job: JobRecord, can_find: bool) -> Reconciliation | None:
     """The outcome for a job that needs no looking, or whose provider cannot be looked at; else None."""
     if job.state is not JobState.UNKNOWN:
-        return Reconciliation(job, Finding.NOT_UNKNOWN,
-                              f"Job {job.id[:8]} is {job.state.value}; only unknown jobs need looking up.")
+        return Reconciliation(
+            job,
+            Finding.NOT_UNKNOWN,
+            f"Job {job.id[:8]} is {job.state.value}; only unknown jobs need looking up.",
+        )
     if not can_find:
-        return Reconciliation(job, Finding.UNSUPPORTED,
-                              f"{_label(job)} offers no way to list an account's recent jobs, so this one "
-                              f"cannot be looked up. {job.error}".strip())
+        return Reconciliation(
+            job,
+            Finding.UNSUPPORTED,
+            f"{_label(job)} offers no way to list an account's recent jobs, so this one "
+            f"cannot be looked up. {job.error}".strip(),
+        )
     return None
 
 
-def reconcile_job(ledger: Ledger, job: JobRecord, provider: Provider, *,
-                  others: list[JobRecord] | tuple = ()) -> Reconciliation:
+def reconcile_job(
+    ledger: Ledger, job: JobRecord, provider: Provider, *, others: list[JobRecord] | tuple = ()
+) -> Reconciliation:
     """Look for `job` (unknown) at its provider. `others`: the other unknown jobs, so that a candidate
     two of our jobs could claim is left alone."""
     label = _label(job)
@@ -107,17 +119,22 @@ def reconcile_job(ledger: Ledger, job: JobRecord, provider: Provider, *,
         return early
     query = query_for(ledger, job)
     if query is None:
-        return Reconciliation(job, Finding.UNCHECKED,
-                              f"The ledger has no record of when job {short} was sent, so it cannot be matched.")
+        return Reconciliation(
+            job,
+            Finding.UNCHECKED,
+            f"The ledger has no record of when job {short} was sent, so it cannot be matched.",
+        )
     try:
         found = provider.find_created(query)
     except GptEditError as exc:
-        return Reconciliation(job, Finding.UNCHECKED, f"Could not look at {label}'s recent jobs: {exc}",
-                              error=exc)
+        return Reconciliation(
+            job, Finding.UNCHECKED, f"Could not look at {label}'s recent jobs: {exc}", error=exc
+        )
     except Exception as exc:  # noqa: BLE001 - a listing shaped in a way we did not foresee: say so, guess nothing
         problem = GptEditError(f"{label} sent a listing this version cannot read ({exc!r}).")
-        return Reconciliation(job, Finding.UNCHECKED, f"Could not look at {label}'s recent jobs: {problem}",
-                              error=problem)
+        return Reconciliation(
+            job, Finding.UNCHECKED, f"Could not look at {label}'s recent jobs: {problem}", error=problem
+        )
     known = ledger.known_remote_ids(job.protocol, since=query.sent_after - MAX_AGE)
     unique: dict[str, Candidate] = {}
     for candidate in found:
@@ -126,40 +143,64 @@ def reconcile_job(ledger: Ledger, job: JobRecord, provider: Provider, *,
     candidates = list(unique.values())
     window = f"sent between {_clock(query.sent_after)} and {_clock(query.sent_before)}"
     if not candidates:
-        said = [f"Nothing at {label} matches it (same model, prompt and settings, {window}).",
-                provider.lookup_later, job.error]
+        said = [
+            f"Nothing at {label} matches it (same model, prompt and settings, {window}).",
+            provider.lookup_later,
+            job.error,
+        ]
         return Reconciliation(job, Finding.NONE, " ".join(part for part in said if part))
     if len(candidates) > 1:
         ids = ", ".join(c.handle.remote_id for c in candidates[:5])
-        return Reconciliation(job, Finding.AMBIGUOUS,
-                              f"{len(candidates)} jobs at {label} match it equally ({ids}); not guessing which "
-                              "one is this job. It stays unknown: look at them in your account.", candidates)
+        return Reconciliation(
+            job,
+            Finding.AMBIGUOUS,
+            f"{len(candidates)} jobs at {label} match it equally ({ids}); not guessing which "
+            "one is this job. It stays unknown: look at them in your account.",
+            candidates,
+        )
     candidate = candidates[0]
     for other in others:
-        if (other.id == job.id or other.protocol != job.protocol or other.base_url != job.base_url
-                or other.state is not JobState.UNKNOWN):
+        if (
+            other.id == job.id
+            or other.protocol != job.protocol
+            or other.base_url != job.base_url
+            or other.state is not JobState.UNKNOWN
+        ):
             continue  # another API or account cannot own this candidate
         other_query = query_for(ledger, other)
         if other_query is not None and provider.could_be(other_query, candidate):
-            return Reconciliation(job, Finding.AMBIGUOUS,
-                                  f"{label} job {candidate.handle.remote_id} matches this job and job "
-                                  f"{other.id[:8]} equally; not guessing which one it belongs to.", candidates)
+            return Reconciliation(
+                job,
+                Finding.AMBIGUOUS,
+                f"{label} job {candidate.handle.remote_id} matches this job and job "
+                f"{other.id[:8]} equally; not guessing which one it belongs to.",
+                candidates,
+            )
     when = f", created {_clock(candidate.created_at)}" if candidate.created_at else ""
     status = f", {candidate.status}" if candidate.status else ""
     message = f"Found at {label} as {candidate.handle.remote_id}{when}{status}; followed from here on."
     adopted = ledger.adopt(job.id, candidate.handle, message)
     if adopted is None:
         current = ledger.get(job.id)
-        return Reconciliation(current, Finding.NOT_UNKNOWN,
-                              f"Job {short} was picked up by another program meanwhile ({current.state.value}).")
+        return Reconciliation(
+            current,
+            Finding.NOT_UNKNOWN,
+            f"Job {short} was picked up by another program meanwhile ({current.state.value}).",
+        )
     return Reconciliation(adopted, Finding.FOUND, message, candidates)
 
 
 ProviderFactory = Callable[[JobRecord], Provider]
 
 
-def reconcile_unknown(ledger: Ledger, provider_for_job: ProviderFactory, job_id: str | None = None, *,
-                      limit: int = SWEEP_LIMIT, lookable_only: bool = True) -> list[Reconciliation]:
+def reconcile_unknown(
+    ledger: Ledger,
+    provider_for_job: ProviderFactory,
+    job_id: str | None = None,
+    *,
+    limit: int = SWEEP_LIMIT,
+    lookable_only: bool = True,
+) -> list[Reconciliation]:
     """Look up one job (`job_id`, any age) or the recent unknown jobs (of providers that can be looked at,
     unless `lookable_only` is false). Never raises for a provider's or a key's sake: each job's outcome
     says what happened."""
@@ -168,8 +209,9 @@ def reconcile_unknown(ledger: Ledger, provider_for_job: ProviderFactory, job_id:
         jobs = [ledger.get(job_id)]
     else:
         now = time.time()
-        jobs = [j for j in unknown if (can_look(j.protocol) or not lookable_only)
-                and now - j.updated < MAX_AGE][:limit]
+        jobs = [
+            j for j in unknown if (can_look(j.protocol) or not lookable_only) and now - j.updated < MAX_AGE
+        ][:limit]
     outcomes = []
     unreachable: dict[tuple[str, str], str] = {}
     for job in jobs:
@@ -184,7 +226,9 @@ def reconcile_unknown(ledger: Ledger, provider_for_job: ProviderFactory, job_id:
         try:
             provider = provider_for_job(job)
         except GptEditError as exc:
-            outcomes.append(Reconciliation(job, Finding.UNCHECKED, f"Cannot look at {_label(job)} now: {exc}"))
+            outcomes.append(
+                Reconciliation(job, Finding.UNCHECKED, f"Cannot look at {_label(job)} now: {exc}")
+            )
             continue
         outcome = reconcile_job(ledger, job, provider, others=unknown)
         if outcome.error is not None:

@@ -43,7 +43,9 @@ class SizeRule:
         """Raise with a message naming what is wrong and what would work."""
         if size is None:
             if not self.allows_auto:
-                raise Unsupported(f"{model} needs an explicit size; choose one of {', '.join(self.choices())}.")
+                raise Unsupported(
+                    f"{model} needs an explicit size; choose one of {', '.join(self.choices())}."
+                )
             return
         if self.fixed:
             if size not in self.fixed:

@@ -173,7 +173,9 @@ class SSEParser:
         return ev
 
 
-def iter_events(chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> Iterator[SSEEvent]:
+def iter_events(
+    chunks: Iterable[bytes], max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+) -> Iterator[SSEEvent]:
     """Events from an iterable of byte chunks (for example `response.iter_content(None)`)."""
     parser = SSEParser(max_event_bytes)
     for chunk in chunks:
@@ -191,10 +193,19 @@ class StreamResponse:
     request to stream. Made by `Transport.open_stream`, which supplies how bytes arrive and how a
     broken read becomes a typed error; use it as a context manager so the connection is released."""
 
-    def __init__(self, *, status: int, headers: Mapping[str, str], request_id: str | None,
-                 chunks: Iterator[bytes], read_all: Callable[[], bytes], label: str,
-                 map_error: Callable[[Exception], GptEditError], close: Callable[[], None],
-                 max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES):
+    def __init__(
+        self,
+        *,
+        status: int,
+        headers: Mapping[str, str],
+        request_id: str | None,
+        chunks: Iterator[bytes],
+        read_all: Callable[[], bytes],
+        label: str,
+        map_error: Callable[[Exception], GptEditError],
+        close: Callable[[], None],
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    ):
         self.status, self.headers, self.request_id = status, headers, request_id
         self.is_sse = headers.get("content-type", "").lower().startswith("text/event-stream")
         self._chunks, self._read_all, self._label = chunks, read_all, label

@@ -51,8 +51,17 @@ from .http_policy import (
 from .sse import SSEEvent, StreamResponse
 
 __all__ = [
-    "ApiResponse", "ErrorDetail", "ErrorParser", "RetryPolicy", "StreamResponse", "Transport",
-    "ca_bundle", "generic_error_detail", "is_loopback_host", "parse_retry_after", "validate_base_url",
+    "ApiResponse",
+    "ErrorDetail",
+    "ErrorParser",
+    "RetryPolicy",
+    "StreamResponse",
+    "Transport",
+    "ca_bundle",
+    "generic_error_detail",
+    "is_loopback_host",
+    "parse_retry_after",
+    "validate_base_url",
 ]
 
 log = logging.getLogger(__name__)
@@ -158,15 +167,22 @@ class Transport:
             headers.update(self._auth_header(self._api_key))
         return headers
 
-    def _send_once(self, session, method: str, url: str, *, headers, with_key: bool, timeout,
-                   body: dict) -> requests.Response:
+    def _send_once(
+        self, session, method: str, url: str, *, headers, with_key: bool, timeout, body: dict
+    ) -> requests.Response:
         """One request; GET redirects are followed by hand so the key is re-decided for every hop."""
         for _ in range(MAX_REDIRECTS + 1):
             check_scheme(url, f"address {self.label} sent", BadResponse)
             resp = session.request(
-                method, url, headers=self._headers(url, headers, with_key), timeout=timeout,
-                allow_redirects=False, stream=True, verify=ca_bundle(),
-                proxies=_NO_PROXY if is_loopback_host(urlsplit(url).hostname) else None, **body,
+                method,
+                url,
+                headers=self._headers(url, headers, with_key),
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+                verify=ca_bundle(),
+                proxies=_NO_PROXY if is_loopback_host(urlsplit(url).hostname) else None,
+                **body,
             )
             location = resp.headers.get("location")
             if resp.status_code not in _REDIRECTS or not location:
@@ -175,8 +191,10 @@ class Transport:
             target = urljoin(url, location)
             if method not in ("GET", "HEAD"):
                 # re-sending a body elsewhere is never what an API wants; a moved API needs a new base URL
-                raise ConfigError(f"{self.label} redirected a {method} request to {target}; "
-                                  "set the base URL to the new address.")
+                raise ConfigError(
+                    f"{self.label} redirected a {method} request to {target}; "
+                    "set the base URL to the new address."
+                )
             url = target
         raise BadResponse(f"{self.label} redirected more than {MAX_REDIRECTS} times.")
 
@@ -185,8 +203,14 @@ class Transport:
         return base * self._rng.uniform(0.5, 1.0)
 
     def _map_exception(self, exc: BaseException, url: str, idempotent: bool, sent: bool) -> GptEditError:
-        return error_for_exception(exc, label=self.label, host=urlsplit(url).hostname or url,
-                                   idempotent=idempotent, sent=sent, connect_timeout=self.connect_timeout)
+        return error_for_exception(
+            exc,
+            label=self.label,
+            host=urlsplit(url).hostname or url,
+            idempotent=idempotent,
+            sent=sent,
+            connect_timeout=self.connect_timeout,
+        )
 
     def _error(self, resp: requests.Response, *, foreign: str | None = None) -> GptEditError:
         try:
@@ -194,31 +218,52 @@ class Transport:
         except GptEditError:
             raw = b""
         return error_for_status(
-            resp.status_code, resp.headers, raw, label=self.label, key_env=self.key_env,
-            parser=self.error_parser, redact=self._redact, foreign=foreign,
+            resp.status_code,
+            resp.headers,
+            raw,
+            label=self.label,
+            key_env=self.key_env,
+            parser=self.error_parser,
+            redact=self._redact,
+            foreign=foreign,
         )
 
     def _read(self, resp: requests.Response, max_bytes: int) -> bytes:
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             resp.close()
-            raise BadResponse(f"{self.label} sent {int(declared) // MiB} MB, more than the "
-                              f"{max_bytes // MiB} MB allowed; the answer was abandoned.")
+            raise BadResponse(
+                f"{self.label} sent {int(declared) // MiB} MB, more than the "
+                f"{max_bytes // MiB} MB allowed; the answer was abandoned."
+            )
         buf = bytearray()
         try:
             for chunk in resp.iter_content(256 * 1024):
                 buf += chunk
                 if len(buf) > max_bytes:
-                    raise BadResponse(f"{self.label} sent more than {max_bytes // MiB} MB; "
-                                      "the answer was abandoned.")
+                    raise BadResponse(
+                        f"{self.label} sent more than {max_bytes // MiB} MB; the answer was abandoned."
+                    )
         finally:
             resp.close()
         return bytes(buf)
 
-    def _call(self, method: str, url: str, *, idempotent: bool, with_key: bool, headers, body_factory,
-              timeout, consume: Callable[[requests.Response], Any], foreign: str | None = None,
-              session: requests.Session | None = None, answer_statuses: tuple[int, ...] = (),
-              attempts: int | None = None):
+    def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        with_key: bool,
+        headers,
+        body_factory,
+        timeout,
+        consume: Callable[[requests.Response], Any],
+        foreign: str | None = None,
+        session: requests.Session | None = None,
+        answer_statuses: tuple[int, ...] = (),
+        attempts: int | None = None,
+    ):
         """The retry loop. `consume` turns a 2xx response (or one whose status is in `answer_statuses`)
         into the result; it runs inside the loop so a body cut short can be retried for read-only
         requests."""
@@ -234,13 +279,23 @@ class Transport:
                 attempt += 1
                 wait: float | None = None
                 try:
-                    resp = self._send_once(session, method, url, headers=headers, with_key=with_key,
-                                           timeout=timeout, body=body_factory())
+                    resp = self._send_once(
+                        session,
+                        method,
+                        url,
+                        headers=headers,
+                        with_key=with_key,
+                        timeout=timeout,
+                        body=body_factory(),
+                    )
                 except requests.RequestException as exc:
                     unsent = nothing_sent(exc)
                     error = self._map_exception(exc, url, idempotent, sent=not unsent)
-                    retry_ok = (idempotent or unsent) and error.retryable and not isinstance(
-                        exc, requests.exceptions.SSLError)
+                    retry_ok = (
+                        (idempotent or unsent)
+                        and error.retryable
+                        and not isinstance(exc, requests.exceptions.SSLError)
+                    )
                 else:
                     if resp.status_code < 300 or resp.status_code in answer_statuses:
                         try:
@@ -253,19 +308,25 @@ class Transport:
                                 raise SubmissionUnknown(
                                     f"{self.label} accepted the edit but its answer could not be read "
                                     f"({exc}). Check the provider's dashboard before trying again.",
-                                    status=resp.status_code, request_id=request_id_of(resp.headers)) from None
+                                    status=resp.status_code,
+                                    request_id=request_id_of(resp.headers),
+                                ) from None
                             error, retry_ok = exc, True
                     else:
                         error = self._error(resp, foreign=foreign)
                         if not idempotent and resp.status_code in _AMBIGUOUS_CREATE_STATUSES:
                             raise SubmissionUnknown(
-                                f"The gateway in front of {self.label} answered HTTP {resp.status_code} after the "
+                                f"The gateway in front of {self.label} answered HTTP {resp.status_code} "
+                                "after the "
                                 "edit was sent, so it is unknown whether it started. Check the provider's "
-                                "dashboard before trying again.", status=resp.status_code,
-                                request_id=error.request_id)
+                                "dashboard before trying again.",
+                                status=resp.status_code,
+                                request_id=error.request_id,
+                            )
                         # a 429 is a rejection (not billed), so even a create may be re-sent
                         retry_ok = resp.status_code in _RETRY_STATUSES and (
-                            idempotent or isinstance(error, RateLimited))
+                            idempotent or isinstance(error, RateLimited)
+                        )
                         wait = getattr(error, "retry_after", None)
                 if not retry_ok or attempt >= (attempts or self.retry.attempts):
                     raise error
@@ -274,8 +335,14 @@ class Transport:
                 delay = wait if wait is not None else self._delay(attempt)
                 if self._clock() - start + delay > self.retry.total_cap:
                     raise error
-                log.debug("%s %s failed (%s); retry %d in %.1f s", method, urlsplit(url).path,
-                          error.kind, attempt, delay)
+                log.debug(
+                    "%s %s failed (%s); retry %d in %.1f s",
+                    method,
+                    urlsplit(url).path,
+                    error.kind,
+                    attempt,
+                    delay,
+                )
                 self._sleep(delay)
         finally:
             if own:
@@ -295,13 +362,25 @@ class Transport:
             if files is not None:
                 body["files"] = files
             return body
+
         return make
 
     # -- public API -------------------------------------------------------------------------------
-    def request_json(self, method: str, url_or_path: str, *, json: Any = None, data: Any = None,
-                     files: Any = None, headers: Mapping[str, str] | None = None, idempotent: bool,
-                     max_bytes: int = MAX_JSON_BYTES, read_timeout: float | None = None,
-                     answer_statuses: tuple[int, ...] = (), attempts: int | None = None) -> ApiResponse:
+    def request_json(
+        self,
+        method: str,
+        url_or_path: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool,
+        max_bytes: int = MAX_JSON_BYTES,
+        read_timeout: float | None = None,
+        answer_statuses: tuple[int, ...] = (),
+        attempts: int | None = None,
+    ) -> ApiResponse:
         """One JSON request. Statuses in `answer_statuses` come back as answers (for the caller to read
         their body) instead of being raised or retried; `attempts` caps the tries below the retry policy's
         (an optional look-up should not hold up an edit)."""
@@ -318,19 +397,40 @@ class Transport:
                     if resp.status_code >= 300:  # an error page asked for as an answer: no body to read
                         return ApiResponse(resp.status_code, resp.headers, None, resp.url or url)
                     preview = self._redact(raw[:80].decode("utf-8", "replace"))
-                    raise BadResponse(f"{self.label} sent an answer that is not JSON (HTTP {resp.status_code}, "
-                                      f"starting {preview!r}).", status=resp.status_code,
-                                      request_id=request_id_of(resp.headers)) from None
+                    raise BadResponse(
+                        f"{self.label} sent an answer that is not JSON (HTTP {resp.status_code}, "
+                        f"starting {preview!r}).",
+                        status=resp.status_code,
+                        request_id=request_id_of(resp.headers),
+                    ) from None
             return ApiResponse(resp.status_code, resp.headers, body, resp.url or url)
 
-        return self._call(method.upper(), url, idempotent=idempotent, with_key=True, headers=hdrs,
-                          body_factory=self._body_factory(json, data, files),
-                          timeout=self._timeout(read_timeout), consume=consume, answer_statuses=answer_statuses,
-                          attempts=attempts)
+        return self._call(
+            method.upper(),
+            url,
+            idempotent=idempotent,
+            with_key=True,
+            headers=hdrs,
+            body_factory=self._body_factory(json, data, files),
+            timeout=self._timeout(read_timeout),
+            consume=consume,
+            answer_statuses=answer_statuses,
+            attempts=attempts,
+        )
 
-    def open_stream(self, method: str, url_or_path: str, *, json: Any = None, data: Any = None,
-                    files: Any = None, headers: Mapping[str, str] | None = None, idempotent: bool,
-                    read_timeout: float | None = None, max_bytes: int = MAX_JSON_BYTES) -> StreamResponse:
+    def open_stream(
+        self,
+        method: str,
+        url_or_path: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool,
+        read_timeout: float | None = None,
+        max_bytes: int = MAX_JSON_BYTES,
+    ) -> StreamResponse:
         """Start a request whose answer is read incrementally (SSE). Errors before the answer starts are
         mapped and retried like `request_json`; the caller reads `events()` and closes the stream."""
         url = self.url(url_or_path)
@@ -339,17 +439,24 @@ class Transport:
         own = session is not self.session
         try:
             return self._call(
-                method.upper(), url, idempotent=idempotent, with_key=True, headers=hdrs,
-                body_factory=self._body_factory(json, data, files), timeout=self._timeout(read_timeout),
+                method.upper(),
+                url,
+                idempotent=idempotent,
+                with_key=True,
+                headers=hdrs,
+                body_factory=self._body_factory(json, data, files),
+                timeout=self._timeout(read_timeout),
                 session=session,
-                consume=lambda resp: self._stream(resp, idempotent, max_bytes, session if own else None))
+                consume=lambda resp: self._stream(resp, idempotent, max_bytes, session if own else None),
+            )
         except BaseException:
             if own:
                 session.close()
             raise
 
-    def _stream(self, resp: requests.Response, idempotent: bool, max_bytes: int,
-                session: requests.Session | None) -> StreamResponse:
+    def _stream(
+        self, resp: requests.Response, idempotent: bool, max_bytes: int, session: requests.Session | None
+    ) -> StreamResponse:
         def on_close() -> None:
             resp.close()
             if session is not None:
@@ -357,16 +464,25 @@ class Transport:
 
         def map_error(exc: Exception) -> GptEditError:
             if isinstance(exc, BadResponse) and not idempotent:
-                return SubmissionUnknown(f"{self.label} accepted the edit but its answer could not be read "
-                                         f"({exc}). Check the provider's dashboard before trying again.")
+                return SubmissionUnknown(
+                    f"{self.label} accepted the edit but its answer could not be read "
+                    f"({exc}). Check the provider's dashboard before trying again."
+                )
             if isinstance(exc, GptEditError):
                 return exc
             return self._map_exception(exc, resp.url or "", idempotent, True)
 
         return StreamResponse(
-            status=resp.status_code, headers=resp.headers, request_id=request_id_of(resp.headers),
-            chunks=_arriving_chunks(resp), read_all=lambda: self._read(resp, max_bytes), label=self.label,
-            map_error=map_error, close=on_close, max_event_bytes=max_bytes)
+            status=resp.status_code,
+            headers=resp.headers,
+            request_id=request_id_of(resp.headers),
+            chunks=_arriving_chunks(resp),
+            read_all=lambda: self._read(resp, max_bytes),
+            label=self.label,
+            map_error=map_error,
+            close=on_close,
+            max_event_bytes=max_bytes,
+        )
 
     def stream_sse(self, method: str, url_or_path: str, **kw) -> Iterator[SSEEvent]:
         with self.open_stream(method, url_or_path, **kw) as stream:
@@ -374,20 +490,45 @@ class Transport:
 
     def download(self, url: str, *, max_bytes: int = MAX_DOWNLOAD_BYTES) -> bytes:
         """The bytes at a result URL, never with the key. 403/404/410 mean the link expired."""
-        return self._call("GET", url, idempotent=True, with_key=False, headers={"Accept": "*/*"},
-                          body_factory=dict, timeout=self._timeout(None),
-                          consume=lambda resp: self._read(resp, max_bytes), foreign="download")
+        return self._call(
+            "GET",
+            url,
+            idempotent=True,
+            with_key=False,
+            headers={"Accept": "*/*"},
+            body_factory=dict,
+            timeout=self._timeout(None),
+            consume=lambda resp: self._read(resp, max_bytes),
+            foreign="download",
+        )
 
-    def upload(self, url: str, data: bytes, headers: Mapping[str, str] | None = None, *,
-               progress: Callable[[float], None] | None = None, method: str = "PUT") -> bytes:
+    def upload(
+        self,
+        url: str,
+        data: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        progress: Callable[[float], None] | None = None,
+        method: str = "PUT",
+    ) -> bytes:
         """Send raw bytes to a storage URL, never with the key: a presigned PUT (the URL itself is the
         permission) or a POST carrying the storage's own short-lived token in `headers` (fal's CDN).
         Returns the storage's answer (at most 1 MB)."""
+
         def body() -> dict:
             return {"data": _ProgressBody(data, progress)}
-        answer = self._call(method.upper(), url, idempotent=True, with_key=False, headers=dict(headers or {}),
-                            body_factory=body, timeout=self._timeout(None),
-                            consume=lambda resp: self._read(resp, MAX_ERROR_BYTES), foreign="upload")
+
+        answer = self._call(
+            method.upper(),
+            url,
+            idempotent=True,
+            with_key=False,
+            headers=dict(headers or {}),
+            body_factory=body,
+            timeout=self._timeout(None),
+            consume=lambda resp: self._read(resp, MAX_ERROR_BYTES),
+            foreign="upload",
+        )
         if progress:
             progress(1.0)
         return answer
@@ -404,7 +545,7 @@ class _ProgressBody:
 
     def read(self, size: int = -1) -> bytes:
         end = len(self._data) if size is None or size < 0 else min(len(self._data), self._pos + size)
-        chunk = self._data[self._pos:end]
+        chunk = self._data[self._pos : end]
         self._pos = end
         if self._progress and self._data:
             self._progress(min(0.999, self._pos / len(self._data)))

@@ -3,10 +3,12 @@
     {
       "models": [
         {"provider": "openai", "id": "gpt-image-2.7-sunburst", "like": "gpt-image-2.6-sunburst",
-         "label": "GPT Image 2.7 Sunburst", "shutdown": "2027-06-01", "replacement": "gpt-image-2.6-sunburst"},
+         "label": "GPT Image 2.7 Sunburst", "shutdown": "2027-06-01",
+         "replacement": "gpt-image-2.6-sunburst"},
         {"provider": "fal", "id": "openai/gpt-image-2.6/sunburst/edit", "like": "openai/gpt-image-2/edit",
-         "qualities": ["low", "medium", "high", "xhigh", "max", "auto"], "complexities": ["low", "medium", "high"],
-         "markup": true, "family": "gpt-image-2.6", "prices": {"text_in": 5, "image_in": 8, "image_out": 30}}
+         "qualities": ["low", "medium", "high", "xhigh", "max", "auto"],
+         "complexities": ["low", "medium", "high"], "markup": true, "family": "gpt-image-2.6",
+         "prices": {"text_in": 5, "image_in": 8, "image_out": 30}}
       ],
       "default_models": {"openai": "gpt-image-2.7-sunburst"}
     }
@@ -33,10 +35,36 @@ from .sizes import FIXED, GPT_IMAGE_2, SizeRule
 
 FILE_NAME = "models.json"
 #: field name in the file → how it is read
-FIELDS = ("provider", "id", "like", "label", "sizes", "qualities", "complexities", "backgrounds", "formats",
-          "max_n", "max_inputs", "max_prompt", "mask", "markup", "stream", "mask_with_references", "family",
-          "prices", "shutdown", "replacement")
-FAMILIES = ("gpt-image-2.6", "gpt-image-2.5", "gpt-image-2", "gpt-image-1.5", "gpt-image-1", "gpt-image-1-mini")
+FIELDS = (
+    "provider",
+    "id",
+    "like",
+    "label",
+    "sizes",
+    "qualities",
+    "complexities",
+    "backgrounds",
+    "formats",
+    "max_n",
+    "max_inputs",
+    "max_prompt",
+    "mask",
+    "markup",
+    "stream",
+    "mask_with_references",
+    "family",
+    "prices",
+    "shutdown",
+    "replacement",
+)
+FAMILIES = (
+    "gpt-image-2.6",
+    "gpt-image-2.5",
+    "gpt-image-2",
+    "gpt-image-1.5",
+    "gpt-image-1",
+    "gpt-image-1-mini",
+)
 
 _loaded: tuple[str, float, int] | None = None
 
@@ -78,8 +106,10 @@ def _sizes(value: Any) -> SizeRule:
                 raise _Problem(f"'sizes' has {v!r}; write sizes like \"1024x1536\"")
             sizes.append(parsed)
         return SizeRule(fixed=tuple(sizes))
-    raise _Problem("'sizes' must be \"custom\" (any WxH within GPT Image 2's limits), \"standard\" "
-                   "(1024x1024, 1536x1024, 1024x1536) or a list like [\"1024x1024\", \"1536x1024\"]")
+    raise _Problem(
+        '\'sizes\' must be "custom" (any WxH within GPT Image 2\'s limits), "standard" '
+        '(1024x1024, 1536x1024, 1024x1536) or a list like ["1024x1024", "1536x1024"]'
+    )
 
 
 def _int(value: Any, what: str, low: int, high: int) -> int:
@@ -96,8 +126,10 @@ def _bool(value: Any, what: str) -> bool:
 
 def _prices(value: Any) -> Rates:
     if not isinstance(value, dict) or set(value) != {"text_in", "image_in", "image_out"}:
-        raise _Problem("'prices' must be {\"text_in\": …, \"image_in\": …, \"image_out\": …} in US dollars per "
-                       "million tokens")
+        raise _Problem(
+            '\'prices\' must be {"text_in": …, "image_in": …, "image_out": …} in US dollars per '
+            "million tokens"
+        )
     for k, v in value.items():
         if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
             raise _Problem(f"'prices.{k}' must be a number of dollars per million tokens, not {v!r}")
@@ -121,8 +153,10 @@ def _entry(raw: Any, providers: dict[str, ProviderInfo]) -> ModelInfo:
     if base is None and "like" in raw:
         base = info.find(str(raw["like"]))
         if base is None:
-            raise _Problem(f"'like' names {raw['like']!r}, which {info.label} does not have; choose one of "
-                           f"{', '.join(info.model_ids())}")
+            raise _Problem(
+                f"'like' names {raw['like']!r}, which {info.label} does not have; choose one of "
+                f"{', '.join(info.model_ids())}"
+            )
     if base is None and "sizes" not in raw:
         raise _Problem("a new model needs 'like' (a model to copy) or 'sizes'")
     fields: dict[str, Any] = {"provider": provider, "id": mid, "user_defined": True}
@@ -139,8 +173,9 @@ def _entry(raw: Any, providers: dict[str, ProviderInfo]) -> ModelInfo:
     if "qualities" in raw:
         fields["qualities"] = _choices(raw["qualities"], Quality, "qualities")
     if "complexities" in raw:
-        fields["complexities"] = () if raw["complexities"] == [] else _choices(raw["complexities"], Complexity,
-                                                                                 "complexities")
+        fields["complexities"] = (
+            () if raw["complexities"] == [] else _choices(raw["complexities"], Complexity, "complexities")
+        )
     if "backgrounds" in raw:
         fields["backgrounds"] = _choices(raw["backgrounds"], Background, "backgrounds")
     if "formats" in raw:
@@ -151,14 +186,20 @@ def _entry(raw: Any, providers: dict[str, ProviderInfo]) -> ModelInfo:
         fields["max_inputs"] = _int(raw["max_inputs"], "max_inputs", 1, 16)
     if "max_prompt" in raw:
         fields["max_prompt"] = _int(raw["max_prompt"], "max_prompt", 1, 1_000_000)
-    for key, attr in (("mask", "supports_mask"), ("markup", "supports_markup"), ("stream", "supports_stream"),
-                      ("mask_with_references", "mask_with_references")):
+    for key, attr in (
+        ("mask", "supports_mask"),
+        ("markup", "supports_markup"),
+        ("stream", "supports_stream"),
+        ("mask_with_references", "mask_with_references"),
+    ):
         if key in raw:
             fields[attr] = _bool(raw[key], key)
     if "family" in raw:
         if raw["family"] not in FAMILIES:
-            raise _Problem(f"'family' (the OpenAI model underneath, for prices) must be one of "
-                           f"{', '.join(FAMILIES)}, not {raw['family']!r}")
+            raise _Problem(
+                f"'family' (the OpenAI model underneath, for prices) must be one of "
+                f"{', '.join(FAMILIES)}, not {raw['family']!r}"
+            )
         fields["family"] = raw["family"]
     if "prices" in raw:
         fields["rates"] = _prices(raw["prices"])
@@ -169,32 +210,44 @@ def _entry(raw: Any, providers: dict[str, ProviderInfo]) -> ModelInfo:
             try:
                 fields["shutdown"] = date.fromisoformat(str(raw["shutdown"]))
             except ValueError:
-                raise _Problem(f"'shutdown' must be a date like \"2027-01-31\", not {raw['shutdown']!r}") from None
+                raise _Problem(
+                    f"'shutdown' must be a date like \"2027-01-31\", not {raw['shutdown']!r}"
+                ) from None
     if "replacement" in raw:
         if not isinstance(raw["replacement"], str):
             raise _Problem("'replacement' must be a model id")
         fields["replacement"] = raw["replacement"]
     model = replace(base, **fields) if base is not None else ModelInfo(**fields)
-    if model.replacement and model.replacement != model.id and info.find(model.replacement) is None \
-            and model.replacement not in _new_ids:
+    if (
+        model.replacement
+        and model.replacement != model.id
+        and info.find(model.replacement) is None
+        and model.replacement not in _new_ids
+    ):
         raise _Problem(f"'replacement' names {model.replacement!r}, which {info.label} does not have")
     if not model.family:
-        raise _Problem(f"'family' is needed for a new model so it can be priced; one of {', '.join(FAMILIES)}")
+        raise _Problem(
+            f"'family' is needed for a new model so it can be priced; one of {', '.join(FAMILIES)}"
+        )
     return model
 
 
 _new_ids: set[str] = set()
 
 
-def parse(data: Any, where: str = FILE_NAME, base: dict[str, ProviderInfo] | None = None) -> dict[str, ProviderInfo]:
+def parse(
+    data: Any, where: str = FILE_NAME, base: dict[str, ProviderInfo] | None = None
+) -> dict[str, ProviderInfo]:
     """The catalog with the file's entries applied. Raises ConfigError naming the entry and the fix."""
     providers = dict(base or BUILTIN)
     if not isinstance(data, dict) or not set(data) <= {"models", "default_models"}:
-        raise ConfigError(f"{where} must be a JSON object with \"models\" (a list) and optionally "
-                          "\"default_models\" ({\"provider\": \"model id\"}).")
+        raise ConfigError(
+            f'{where} must be a JSON object with "models" (a list) and optionally '
+            '"default_models" ({"provider": "model id"}).'
+        )
     entries = data.get("models", [])
     if not isinstance(entries, list):
-        raise ConfigError(f"{where}: \"models\" must be a list of model objects.")
+        raise ConfigError(f'{where}: "models" must be a list of model objects.')
     _new_ids.clear()
     _new_ids.update(str(e.get("id")) for e in entries if isinstance(e, dict))
     for i, raw in enumerate(entries):
@@ -205,14 +258,18 @@ def parse(data: Any, where: str = FILE_NAME, base: dict[str, ProviderInfo] | Non
             raise ConfigError(f"{where}, {label}: {exc}.") from None
         info = providers[model.provider]
         old = info.find(model.id)
-        models = tuple(model if m.id == model.id else m for m in info.models) if old else (model, *info.models)
+        models = (
+            tuple(model if m.id == model.id else m for m in info.models) if old else (model, *info.models)
+        )
         providers[model.provider] = replace(info, models=models)
     defaults = data.get("default_models", {})
     if not isinstance(defaults, dict):
-        raise ConfigError(f"{where}: \"default_models\" must map a provider to a model id.")
+        raise ConfigError(f'{where}: "default_models" must map a provider to a model id.')
     for provider, mid in defaults.items():
         if provider not in providers or providers[provider].find(str(mid)) is None:
-            raise ConfigError(f"{where}: default_models names {provider!r} → {mid!r}, which is not in the catalog.")
+            raise ConfigError(
+                f"{where}: default_models names {provider!r} → {mid!r}, which is not in the catalog."
+            )
         providers[provider] = replace(providers[provider], default_model=str(mid))
     return providers
 
@@ -248,4 +305,3 @@ def reset() -> None:
     PROVIDERS.clear()
     PROVIDERS.update(BUILTIN)
     _loaded = None
-

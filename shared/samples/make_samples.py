@@ -31,7 +31,9 @@ def landscape(width: int = 768, height: int = 512) -> Image.Image:
     draw.polygon([(200, horizon), (380, 190), (560, horizon)], fill=(110, 122, 150))
     draw.polygon([(390, 250), (380, 190), (360, 250)], fill=(235, 240, 245))  # snow cap
     for y in range(horizon, height):  # meadow, darker towards the viewer
-        draw.line([(0, y), (width, y)], fill=lerp((110, 160, 80), (50, 100, 40), (y - horizon) / (height - horizon)))
+        draw.line(
+            [(0, y), (width, y)], fill=lerp((110, 160, 80), (50, 100, 40), (y - horizon) / (height - horizon))
+        )
     draw.ellipse([40, horizon + 40, 380, horizon + 140], fill=(70, 130, 180))  # lake
     draw.ellipse([90, horizon + 60, 250, horizon + 90], fill=(120, 170, 210))  # its reflection
     draw.rectangle([500, 330, 620, 420], fill=(190, 80, 60))  # house
@@ -40,8 +42,10 @@ def landscape(width: int = 768, height: int = 512) -> Image.Image:
     draw.rectangle([515, 350, 537, 372], fill=(250, 235, 170))
     for x, size in ((660, 60), (700, 80), (450, 50)):  # trees
         draw.rectangle([x - 5, 420 - size // 3, x + 5, 420], fill=(80, 55, 35))
-        draw.polygon([(x - size // 3, 420 - size // 3), (x, 420 - size), (x + size // 3, 420 - size // 3)],
-                     fill=(40, 95, 50))
+        draw.polygon(
+            [(x - size // 3, 420 - size // 3), (x, 420 - size), (x + size // 3, 420 - size // 3)],
+            fill=(40, 95, 50),
+        )
     return img
 
 

@@ -12,5 +12,16 @@ def add(area: str, case: str, measure: str, ours: float, baseline: float, baseli
     if not path:
         return
     with open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"area": area, "case": case, "measure": measure, "ours": ours,
-                             "baseline": baseline, "baseline_name": baseline_name}) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "area": area,
+                    "case": case,
+                    "measure": measure,
+                    "ours": ours,
+                    "baseline": baseline,
+                    "baseline_name": baseline_name,
+                }
+            )
+            + "\n"
+        )

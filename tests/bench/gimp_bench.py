@@ -37,8 +37,9 @@ def built_zip(tmp: Path) -> Path:
     given = os.environ.get("GPTEDIT_GIMP_ZIP")
     if given:
         return Path(given)
-    subprocess.run([sys.executable, str(ROOT / "build.py"), "dist", "--out", str(tmp)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "dist", "--out", str(tmp)], check=True, capture_output=True
+    )
     return next(tmp.glob("gptedit-gimp-*.zip"))
 
 
@@ -49,12 +50,22 @@ def run_one(hostenv, spec, zip_path: Path, sb, base: Path) -> dict:
     hostenv.prepare_gimp_profile(spec, profile)
     hostenv.install_gimp_zip(zip_path, profile)
     (base / "params.json").write_text(json.dumps({"out": str(out), "api": sb.api_url}))
-    code = "\n".join([hostenv.GIMP_PRELUDE, (ROOT / "tests/gimp/gimp_side.py").read_text(),
-                      (ROOT / "tests/gimp/bench_side.py").read_text(), f"run_bench({SIZES!r})"])
-    env = {"GPTEDIT_PROVIDER": "eachlabs", "GPTEDIT_EACHLABS_BASE_URL": sb.base_urls["eachlabs"],
-           "EACHLABS_API_KEY": "bench", "GPTEDIT_HOME": str(home),
-           "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
-           "GPTEDIT_GIMP_TEST_HOOK_FILE": str(base / "hook")}
+    code = "\n".join(
+        [
+            hostenv.GIMP_PRELUDE,
+            (ROOT / "tests/gimp/gimp_side.py").read_text(),
+            (ROOT / "tests/gimp/bench_side.py").read_text(),
+            f"run_bench({SIZES!r})",
+        ]
+    )
+    env = {
+        "GPTEDIT_PROVIDER": "eachlabs",
+        "GPTEDIT_EACHLABS_BASE_URL": sb.base_urls["eachlabs"],
+        "EACHLABS_API_KEY": "bench",
+        "GPTEDIT_HOME": str(home),
+        "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
+        "GPTEDIT_GIMP_TEST_HOOK_FILE": str(base / "hook"),
+    }
     import gimp_harness  # GUI GIMP under its own Xvfb: the dialog and the progress window need a display
 
     proc = gimp_harness.start_gimp_gui(spec, profile, code, env, base)
@@ -106,9 +117,11 @@ def main() -> int:
             for row in report["rows"]:
                 table.append({"gimp": version, **row})
             print(f"GIMP {version}: {time.monotonic() - started:.0f} s")
-    header = (f"{'GIMP':<7} {'size':>6} {'run→request leaves':>19} {'native PNG export':>18} {'ratio':>6} "
-              f"{'answer→layer+mask':>18} {'native load-as-layer':>21} {'ratio':>6} "
-              f"{'native load+scale':>18} {'ratio':>6}")
+    header = (
+        f"{'GIMP':<7} {'size':>6} {'run→request leaves':>19} {'native PNG export':>18} {'ratio':>6} "
+        f"{'answer→layer+mask':>18} {'native load-as-layer':>21} {'ratio':>6} "
+        f"{'native load+scale':>18} {'ratio':>6}"
+    )
     print(header)
     print("-" * len(header))
     bad = []
@@ -120,29 +133,43 @@ def main() -> int:
             continue
         size = str(r["size"]) + "²"
         scale = r.get("load_scale_s", float("nan"))
-        print(f"{r['gimp']:<7} {size:>6} {r['to_leave_s']:>17.2f} s {r['export_s']:>16.2f} s "
-              f"{r['to_leave_s'] / r['export_s']:>6.2f} {r['to_insert_s']:>16.2f} s "
-              f"{r['load_layer_s']:>19.2f} s {r['to_insert_s'] / r['load_layer_s']:>6.2f} {scale:>16.2f} s "
-              f"{r['to_insert_s'] / scale:>6.2f}")
+        print(
+            f"{r['gimp']:<7} {size:>6} {r['to_leave_s']:>17.2f} s {r['export_s']:>16.2f} s "
+            f"{r['to_leave_s'] / r['export_s']:>6.2f} {r['to_insert_s']:>16.2f} s "
+            f"{r['load_layer_s']:>19.2f} s {r['to_insert_s'] / r['load_layer_s']:>6.2f} {scale:>16.2f} s "
+            f"{r['to_insert_s'] / scale:>6.2f}"
+        )
         if not r.get("has_mask"):
             bad.append(r)
         from _summary import add
 
-        add(f"GIMP {r['gimp']}", size, "run→request leaves (s)", r["to_leave_s"], r["export_s"],
-            "GIMP's PNG export")
-        add(f"GIMP {r['gimp']}", size, "answer→layer+mask (s)", r["to_insert_s"], scale,
-            "GIMP's load + scale")
+        add(
+            f"GIMP {r['gimp']}",
+            size,
+            "run→request leaves (s)",
+            r["to_leave_s"],
+            r["export_s"],
+            "GIMP's PNG export",
+        )
+        add(
+            f"GIMP {r['gimp']}", size, "answer→layer+mask (s)", r["to_insert_s"], scale, "GIMP's load + scale"
+        )
     if stalls:
-        print("Progress window (dialog run on a displayed image): longest gap between its 150 ms ticks while "
-              "the job runs")
+        print(
+            "Progress window (dialog run on a displayed image): longest gap between its 150 ms ticks while "
+            "the job runs"
+        )
         for r in stalls:
-            print(f"{r['gimp']:<7} {str(r['size']) + '²':>6} {r['window_max_gap'] * 1000:>8.0f} ms "
-                  f"({r['window_ticks']} ticks)")
+            print(
+                f"{r['gimp']:<7} {str(r['size']) + '²':>6} {r['window_max_gap'] * 1000:>8.0f} ms "
+                f"({r['window_ticks']} ticks)"
+            )
     for r in table:
         if r.get("ui_crash") or r.get("ui_ok") is False:
             bad.append(r)
-            print(f"{r['gimp']:<7} {str(r['size']) + '²':>6} dialog run failed: "
-                  f"{r.get('ui_crash') or 'status'}")
+            print(
+                f"{r['gimp']:<7} {str(r['size']) + '²':>6} dialog run failed: {r.get('ui_crash') or 'status'}"
+            )
     if bad:
         print(f"gimp_bench: {len(bad)} edit(s) failed or came back without a layer mask")
     return 1 if bad or not table else 0

@@ -27,8 +27,9 @@ def built_zip(tmp: Path) -> Path:
     given = os.environ.get("GPTEDIT_KRITA_ZIP")
     if given:
         return Path(given)
-    subprocess.run([sys.executable, str(ROOT / "build.py"), "dist", "--out", str(tmp)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "dist", "--out", str(tmp)], check=True, capture_output=True
+    )
     return next(tmp.glob("gptedit-krita-*.zip"))
 
 
@@ -56,43 +57,84 @@ def main() -> int:
             home = run / "gptedit-home"
             home.mkdir(parents=True)
             hostenv.install_krita_zip(zip_path, run / "profile")
-            env = {"GPTEDIT_HOME": str(home), "GPTEDIT_PROVIDER": "eachlabs", "EACHLABS_API_KEY": "bench",
-                   "GPTEDIT_EACHLABS_BASE_URL": sb.base_urls["eachlabs"]}
-            report = hostenv.run_krita(spec, run / "profile", ROOT / "tests/krita/scenarios/bench_gui.py",
-                                       timeout=600, env=env, binds=[home], params={"sizes": SIZES})
+            env = {
+                "GPTEDIT_HOME": str(home),
+                "GPTEDIT_PROVIDER": "eachlabs",
+                "EACHLABS_API_KEY": "bench",
+                "GPTEDIT_EACHLABS_BASE_URL": sb.base_urls["eachlabs"],
+            }
+            report = hostenv.run_krita(
+                spec,
+                run / "profile",
+                ROOT / "tests/krita/scenarios/bench_gui.py",
+                timeout=600,
+                env=env,
+                binds=[home],
+                params={"sizes": SIZES},
+            )
             for row in report["data"]["rows"]:
                 table.append({"krita": version, **row})
-    header = (f"{'Krita':<9} {'size':>9} {'mode':<9} {'ok':<3} {'longest GUI stall':>18} "
-              f"{'result→visible':>15} {'total':>8}")
+    header = (
+        f"{'Krita':<9} {'size':>9} {'mode':<9} {'ok':<3} {'longest GUI stall':>18} "
+        f"{'result→visible':>15} {'total':>8}"
+    )
     print(header)
     print("-" * len(header))
     for r in table:
-        print(f"{r['krita']:<9} {r['size']:>9} {r['mode']:<9} {'yes' if r['ok'] else 'NO':<3} "
-              f"{r['max_gap_ms']:>15.0f} ms {r['result_to_visible_ms']:>12.0f} ms {r['total_s']:>6.1f} s")
+        print(
+            f"{r['krita']:<9} {r['size']:>9} {r['mode']:<9} {'yes' if r['ok'] else 'NO':<3} "
+            f"{r['max_gap_ms']:>15.0f} ms {r['result_to_visible_ms']:>12.0f} ms {r['total_s']:>6.1f} s"
+        )
     native = {(r["krita"], r["size"]): r for r in table if r["mode"] == "native"}
-    pairs = [(r, native[(r["krita"], r["size"])]) for r in table
-             if r["mode"] == "plugin" and (r["krita"], r["size"]) in native]
+    pairs = [
+        (r, native[(r["krita"], r["size"])])
+        for r in table
+        if r["mode"] == "plugin" and (r["krita"], r["size"]) in native
+    ]
     if pairs:
         print("\nThe plugin beside Krita's own new layer from the same pixels (ratios: plugin / Krita)")
-        head = f"{'Krita':<9} {'size':>9} {'stall':>14} {'Krita stall':>12} {'ratio':>6} {'insert':>9} " \
-               f"{'Krita insert':>13} {'ratio':>6}"
+        head = (
+            f"{'Krita':<9} {'size':>9} {'stall':>14} {'Krita stall':>12} {'ratio':>6} {'insert':>9} "
+            f"{'Krita insert':>13} {'ratio':>6}"
+        )
         print(head)
         print("-" * len(head))
         from _summary import add
 
         for p, n in pairs:
-            add(f"Krita {p['krita']}", p["size"], "GUI stall (ms)", p["max_gap_ms"], n["max_gap_ms"],
-                "Krita's own new layer")
-            add(f"Krita {p['krita']}", p["size"], "insert (ms)", p["result_to_visible_ms"],
-                n["result_to_visible_ms"], "Krita's own new layer")
-            print(f"{p['krita']:<9} {p['size']:>9} {p['max_gap_ms']:>11.0f} ms {n['max_gap_ms']:>9.0f} ms "
-                  f"{p['max_gap_ms'] / max(n['max_gap_ms'], 1):>6.2f} {p['result_to_visible_ms']:>6.0f} ms "
-                  f"{n['result_to_visible_ms']:>10.0f} ms "
-                  f"{p['result_to_visible_ms'] / max(n['result_to_visible_ms'], 1):>6.2f}")
+            add(
+                f"Krita {p['krita']}",
+                p["size"],
+                "GUI stall (ms)",
+                p["max_gap_ms"],
+                n["max_gap_ms"],
+                "Krita's own new layer",
+            )
+            add(
+                f"Krita {p['krita']}",
+                p["size"],
+                "insert (ms)",
+                p["result_to_visible_ms"],
+                n["result_to_visible_ms"],
+                "Krita's own new layer",
+            )
+            print(
+                f"{p['krita']:<9} {p['size']:>9} {p['max_gap_ms']:>11.0f} ms {n['max_gap_ms']:>9.0f} ms "
+                f"{p['max_gap_ms'] / max(n['max_gap_ms'], 1):>6.2f} {p['result_to_visible_ms']:>6.0f} ms "
+                f"{n['result_to_visible_ms']:>10.0f} ms "
+                f"{p['result_to_visible_ms'] / max(n['result_to_visible_ms'], 1):>6.2f}"
+            )
     # over 500 ms AND over twice what Krita itself stalls for the same layer (at 8192×4096 Krita's own
     # addChildNode alone stalls ~300-600 ms)
-    bad = [r for r in table if r["mode"] == "plugin" and (not r["ok"] or r["max_gap_ms"] > max(
-        500, 2 * native.get((r["krita"], r["size"]), {}).get("max_gap_ms", 250)))]
+    bad = [
+        r
+        for r in table
+        if r["mode"] == "plugin"
+        and (
+            not r["ok"]
+            or r["max_gap_ms"] > max(500, 2 * native.get((r["krita"], r["size"]), {}).get("max_gap_ms", 250))
+        )
+    ]
     if bad:
         print(f"krita_bench: the plugin stalled the GUI over 500 ms and over twice Krita's own stall: {bad}")
     return 1 if bad or not table else 0

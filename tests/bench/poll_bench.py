@@ -69,20 +69,23 @@ def run_round(sb, ledger, policy, durations, lock) -> tuple[float, float, int]:
     from gptedit.pngio import encode_png
     from gptedit.settings import resolve
 
-    settings = resolve({"provider": "eachlabs", "base_url": sb.base_urls["eachlabs"], "api_key": "bench"},
-                       env={}, config={})
+    settings = resolve(
+        {"provider": "eachlabs", "base_url": sb.base_urls["eachlabs"], "api_key": "bench"}, env={}, config={}
+    )
     png = encode_png(64, 64, bytes([90, 140, 200, 255]) * 64 * 64, 4)
     image = ImageInput(png, "image/png", 64, 64)
     providers, threads, finals = [], [], []
 
     def one(quality: str, seconds: float) -> None:
-        request = EditRequest(prompt="[identity] bench", model=settings.model, quality=Quality(quality),
-                              images=[image])
+        request = EditRequest(
+            prompt="[identity] bench", model=settings.model, quality=Quality(quality), images=[image]
+        )
         provider = Counting(preflight(settings, request), sb, lock)
         provider.latency = seconds / SCALE
         providers.append(provider)
-        finals.append(run_edit(settings, request, origin="bench", ledger=ledger, policy=policy,
-                               provider=provider))
+        finals.append(
+            run_edit(settings, request, origin="bench", ledger=ledger, policy=policy, provider=provider)
+        )
 
     for quality, seconds in durations:
         threads.append(threading.Thread(target=one, args=(quality, seconds)))
@@ -90,8 +93,11 @@ def run_round(sb, ledger, policy, durations, lock) -> tuple[float, float, int]:
         t.start()
     for t in threads:
         t.join()
-    ok = [p for p, f in zip(providers, finals, strict=False)
-          if f.state.value == "fetched" and p.delay is not None]
+    ok = [
+        p
+        for p, f in zip(providers, finals, strict=False)
+        if f.state.value == "fetched" and p.delay is not None
+    ]
     if not ok:
         return float("nan"), float("nan"), 0
     delay = sum(p.delay for p in ok) / len(ok) * SCALE
@@ -105,28 +111,38 @@ def main() -> int:
     from gptedit.sandbox import Sandbox
 
     rnd = random.Random(12)
-    durations = [(q, s * rnd.lognormvariate(0.0, SPREAD)) for q, s in CLASSES.items()
-                 for _ in range(JOBS_PER_CLASS)]
+    durations = [
+        (q, s * rnd.lognormvariate(0.0, SPREAD)) for q, s in CLASSES.items() for _ in range(JOBS_PER_CLASS)
+    ]
     base = PollPolicy()
     scaled = dict(first=base.first / SCALE, factor=base.factor, cap=base.cap / SCALE, hold=base.hold / SCALE)
     lock = threading.Lock()
     rows = []
     with Sandbox(port=0) as sb:
         ledger = Ledger()
-        for name, learn in (("fixed climb (today)", False), ("learned from round 1", True),
-                            ("learned from rounds 1-2", True)):
+        for name, learn in (
+            ("fixed climb (today)", False),
+            ("learned from round 1", True),
+            ("learned from rounds 1-2", True),
+        ):
             rnd.shuffle(durations)
             rows.append((name, *run_round(sb, ledger, PollPolicy(**scaled, learn=learn), durations, lock)))
     base_delay, base_polls = rows[0][1], rows[0][2]
-    print(f"Polling: {len(durations)} sandbox each::labs jobs of 30/60/120 s ±{SPREAD:.0%} per round, run "
-          f"{SCALE:.0f}× faster; figures in full-scale seconds")
-    header = (f"{'schedule':<26} {'jobs':>4} {'mean notice delay':>18} {'ratio':>6} {'requests/job':>13} "
-              f"{'ratio':>6}")
+    print(
+        f"Polling: {len(durations)} sandbox each::labs jobs of 30/60/120 s ±{SPREAD:.0%} per round, run "
+        f"{SCALE:.0f}× faster; figures in full-scale seconds"
+    )
+    header = (
+        f"{'schedule':<26} {'jobs':>4} {'mean notice delay':>18} {'ratio':>6} {'requests/job':>13} "
+        f"{'ratio':>6}"
+    )
     print(header)
     print("-" * len(header))
     for name, delay, polls, n in rows:
-        print(f"{name:<26} {n:>4} {delay:>16.2f} s {delay / base_delay:>6.2f} {polls:>13.1f} "
-              f"{polls / base_polls:>6.2f}")
+        print(
+            f"{name:<26} {n:>4} {delay:>16.2f} s {delay / base_delay:>6.2f} {polls:>13.1f} "
+            f"{polls / base_polls:>6.2f}"
+        )
     from _summary import add
 
     for name, delay, polls, _ in rows[1:]:

@@ -82,7 +82,10 @@ def run_case(kind: str, strength: float, seed: int):
         "floor": band_error(img, floor, band),
         "noise": drift.noise,
         "changed": corr.report.changed_after,
-        "corr": corr, "img": img, "raw": raw, "fixed": fixed,
+        "corr": corr,
+        "img": img,
+        "raw": raw,
+        "fixed": fixed,
     }
 
 
@@ -90,11 +93,14 @@ def picture(case: dict) -> None:
     """Before | after, a crop across the selection's left edge, enlarged 3x without smoothing."""
     box = (int(SIDE * 0.22), int(SIDE * 0.40), int(SIDE * 0.40), int(SIDE * 0.55))
     size = ((box[2] - box[0]) * 3, (box[3] - box[1]) * 3)
-    crops = [case[k].crop(box).resize(size, Image.Resampling.NEAREST).convert("RGB") for k in ("raw", "fixed")]
+    crops = [
+        case[k].crop(box).resize(size, Image.Resampling.NEAREST).convert("RGB") for k in ("raw", "fixed")
+    ]
     sheet = Image.new("RGB", (2 * size[0] + 12, size[1] + 28), (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
-    for i, (crop, label) in enumerate(zip(crops, ("as the model answered", "after seam correction"),
-                                          strict=True)):
+    for i, (crop, label) in enumerate(
+        zip(crops, ("as the model answered", "after seam correction"), strict=True)
+    ):
         sheet.paste(crop, (i * (size[0] + 12), 28))
         draw.text((i * (size[0] + 12) + 4, 8), label, fill=(0, 0, 0))
     PICTURE.parent.mkdir(parents=True, exist_ok=True)
@@ -118,26 +124,37 @@ def timing() -> tuple[float, float]:
 
 def main() -> int:
     rows = [run_case(k, s, seed) for k in P.KINDS for s in STRENGTHS for seed in SEEDS]
-    head = (f"{'case':<18} {'align px before':>15} {'after':>6} {'band before':>12} {'after':>6} "
-            f"{'noise':>6} {'blur+noise':>10} {'changed %':>9}")
+    head = (
+        f"{'case':<18} {'align px before':>15} {'after':>6} {'band before':>12} {'after':>6} "
+        f"{'noise':>6} {'blur+noise':>10} {'changed %':>9}"
+    )
     print("seam benchmark: identity edits with seeded drift, 768² regions, elliptic selection")
     print(head)
     print("-" * len(head))
     for r in rows:
-        print(f"{r['case']:<18} {r['align_before']:>15.2f} {r['align_after']:>6.2f} {r['band_before']:>12.2f} "
-              f"{r['band_after']:>6.2f} {r['noise']:>6.2f} {r['floor']:>10.2f} {r['changed']:>9.0f}")
+        print(
+            f"{r['case']:<18} {r['align_before']:>15.2f} {r['align_after']:>6.2f} {r['band_before']:>12.2f} "
+            f"{r['band_after']:>6.2f} {r['noise']:>6.2f} {r['floor']:>10.2f} {r['changed']:>9.0f}"
+        )
     print("-" * len(head))
     for name, pick in (("median", statistics.median), ("worst", max)):
-        print(f"{name:<18} {pick(r['align_before'] for r in rows):>15.2f} "
-              f"{pick(r['align_after'] for r in rows):>6.2f} {pick(r['band_before'] for r in rows):>12.2f} "
-              f"{pick(r['band_after'] for r in rows):>6.2f} {pick(r['noise'] for r in rows):>6.2f} "
-              f"{pick(r['floor'] for r in rows):>10.2f} {pick(r['changed'] for r in rows):>9.0f}")
+        print(
+            f"{name:<18} {pick(r['align_before'] for r in rows):>15.2f} "
+            f"{pick(r['align_after'] for r in rows):>6.2f} {pick(r['band_before'] for r in rows):>12.2f} "
+            f"{pick(r['band_after'] for r in rows):>6.2f} {pick(r['noise'] for r in rows):>6.2f} "
+            f"{pick(r['floor'] for r in rows):>10.2f} {pick(r['changed'] for r in rows):>9.0f}"
+        )
     over = [r["case"].strip() for r in rows if r["band_after"] > r["noise"] or r["align_after"] > 0.5]
-    print(f"goal (band after <= added noise, alignment after <= 0.5 px): {len(rows) - len(over)}/{len(rows)} "
-          "cases" + (f"; missed: {', '.join(over)}" if over else ""))
+    print(
+        f"goal (band after <= added noise, alignment after <= 0.5 px): {len(rows) - len(over)}/{len(rows)} "
+        "cases" + (f"; missed: {', '.join(over)}" if over else "")
+    )
     wall, cpu = timing()
-    print(f"estimation on a 2048² answer: {cpu:.2f} s of CPU = {cpu / BUDGET_S:.2f}x the {BUDGET_S:.0f} s budget "
-          f"({wall:.2f} s wall clock; {os.getloadavg()[0]:.1f} processes were waiting for the CPUs)")
+    print(
+        f"estimation on a 2048² answer: {cpu:.2f} s of CPU = "
+        f"{cpu / BUDGET_S:.2f}x the {BUDGET_S:.0f} s budget "
+        f"({wall:.2f} s wall clock; {os.getloadavg()[0]:.1f} processes were waiting for the CPUs)"
+    )
     picture(next(r for r in rows if r["case"].startswith("photo") and "s1.0" in r["case"]))
     print(f"wrote {PICTURE.relative_to(ROOT)}")
     return 0

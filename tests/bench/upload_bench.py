@@ -26,8 +26,13 @@ SIZES = (1024, 2048)
 #: standard deviation of the grain added per channel (a clean phone photo has about this much)
 GRAIN = 4
 #: what the Krita plug-in passes to QImage.save for uploads (read from its source: importing it needs Krita)
-KRITA_PNG_QUALITY = int(re.search(r"^PNG_QUALITY = (\d+)", (ROOT / "krita_plugin/gptedit_krita/worker.py")
-                                  .read_text(encoding="utf-8"), re.M).group(1))
+KRITA_PNG_QUALITY = int(
+    re.search(
+        r"^PNG_QUALITY = (\d+)",
+        (ROOT / "krita_plugin/gptedit_krita/worker.py").read_text(encoding="utf-8"),
+        re.M,
+    ).group(1)
+)
 
 
 def photo_like(side: int):
@@ -37,8 +42,7 @@ def photo_like(side: int):
 
     base = Image.open(ROOT / "shared/samples/landscape.png").convert("RGB")
     base = base.resize((side, side), Image.BICUBIC)
-    grain = Image.merge("RGB", [Image.effect_noise((side, side), GRAIN)
-                                for _ in range(3)])
+    grain = Image.merge("RGB", [Image.effect_noise((side, side), GRAIN) for _ in range(3)])
     img = ImageChops.add(base, grain, scale=1.0, offset=-128)
     return img.convert("RGBA")
 
@@ -67,6 +71,7 @@ def encoders(img):
             buf = io.BytesIO()
             img.save(buf, fmt, **kw)
             return buf.getvalue()
+
         return run
 
     yield "libpng z1 (Pillow)", pil("PNG", compress_level=1)
@@ -90,6 +95,7 @@ def encoders(img):
                 raise RuntimeError(f"Qt could not write {fmt}")
             buf.close()
             return bytes(data)
+
         return run
 
     yield "Qt PNG default (Krita before)", qt("PNG", -1)
@@ -112,10 +118,14 @@ def main() -> int:
     except ImportError:
         print("upload_bench: skipped (needs Pillow: the test extra)")
         return 0
-    print(f"Uploads: encode time, bytes and time at {LINK_BITS_PER_S / 1e6:.0f} Mbit/s; ratios to our PNG "
-          "writer at zlib 6 (what GIMP sent before)")
-    header = (f"{'size':>5} {'encoder':<32} {'lossless':>8} {'encode':>8} {'bytes':>10} {'at 10M':>8} "
-              f"{'total':>8} {'ratio':>6}")
+    print(
+        f"Uploads: encode time, bytes and time at {LINK_BITS_PER_S / 1e6:.0f} Mbit/s; ratios to our PNG "
+        "writer at zlib 6 (what GIMP sent before)"
+    )
+    header = (
+        f"{'size':>5} {'encoder':<32} {'lossless':>8} {'encode':>8} {'bytes':>10} {'at 10M':>8} "
+        f"{'total':>8} {'ratio':>6}"
+    )
     print(header)
     print("-" * len(header))
     bad = []
@@ -133,10 +143,18 @@ def main() -> int:
             if "now" in name:
                 from _summary import add
 
-                add("upload", f"{side}² {name}", "encode + 10 Mbit/s (s)", total, base_total,
-                    "our PNG writer at zlib 6")
-            print(f"{side:>4}² {name:<32} {'yes' if exact else 'NO':>8} {secs:>7.2f}s {len(data):>10,} "
-                  f"{wire:>7.2f}s {total:>7.2f}s {total / base_total:>6.2f}")
+                add(
+                    "upload",
+                    f"{side}² {name}",
+                    "encode + 10 Mbit/s (s)",
+                    total,
+                    base_total,
+                    "our PNG writer at zlib 6",
+                )
+            print(
+                f"{side:>4}² {name:<32} {'yes' if exact else 'NO':>8} {secs:>7.2f}s {len(data):>10,} "
+                f"{wire:>7.2f}s {total:>7.2f}s {total / base_total:>6.2f}"
+            )
     if bad:
         print(f"upload_bench: not lossless: {bad}")
     return 1 if bad else 0

@@ -15,14 +15,20 @@ from PIL import Image
 
 PROVIDERS = ("eachlabs", "openai", "openai-responses", "replicate", "fal")
 #: a model per provider that can make several variations (Replicate's gpt-image-2 makes one)
-MULTI_MODEL = {"eachlabs": "gpt-image-v2-edit", "openai": "gpt-image-2", "replicate": "openai/gpt-image-1.5",
-               "fal": "openai/gpt-image-2/edit"}
+MULTI_MODEL = {
+    "eachlabs": "gpt-image-v2-edit",
+    "openai": "gpt-image-2",
+    "replicate": "openai/gpt-image-1.5",
+    "fal": "openai/gpt-image-2/edit",
+}
 FAST = PollPolicy(first=0.05, factor=1.5, cap=0.2, hold=1.0, max_transient=4.0)
 
 
 def picture(width: int = 96, height: int = 64) -> tuple[Image.Image, ImageInput]:
     img = Image.new("RGBA", (width, height))
-    img.putdata([((x * 7) % 256, (y * 11) % 256, (x + y) % 256, 255) for y in range(height) for x in range(width)])
+    img.putdata(
+        [((x * 7) % 256, (y * 11) % 256, (x + y) % 256, 255) for y in range(height) for x in range(width)]
+    )
     buf = io.BytesIO()
     img.save(buf, "PNG")
     return img, ImageInput(buf.getvalue(), "image/png", width, height)
@@ -57,16 +63,33 @@ class Recorder:
             return [e.state.value for e in self.events if e.kind.value == "state"]
 
 
-def edit(sandbox, provider: str, prompt: str = "[identity] keep it", *, image=None, settings_flags=None,
-         cancel=None, listener=None, refs=(), **request_kw):
+def edit(
+    sandbox,
+    provider: str,
+    prompt: str = "[identity] keep it",
+    *,
+    image=None,
+    settings_flags=None,
+    cancel=None,
+    listener=None,
+    refs=(),
+    **request_kw,
+):
     settings = settings_for(sandbox, provider, **(settings_flags or {}))
     image = image or picture()[1]
     request = request_for(settings, prompt, image, **request_kw)
     request.images.extend(refs)
     ledger = Ledger()
     rec = listener or Recorder()
-    job = run_edit(settings, request, origin="test", listener=rec, cancel=cancel or CancelToken(), ledger=ledger,
-                   policy=FAST)
+    job = run_edit(
+        settings,
+        request,
+        origin="test",
+        listener=rec,
+        cancel=cancel or CancelToken(),
+        ledger=ledger,
+        policy=FAST,
+    )
     return job, rec, ledger
 
 
@@ -80,4 +103,3 @@ def mask_for(width: int, height: int, box: tuple[int, int, int, int]) -> ImageIn
     for y in range(y0, y1):
         sel[y * width + x0 : y * width + x1] = b"\xff" * (x1 - x0)
     return ImageInput(openai_mask_png(width, height, bytes(sel)), "image/png", width, height, "mask.png")
-

@@ -22,8 +22,14 @@ ROOT = Path(__file__).resolve().parents[2]
 def gptedit(*args, env_extra=None, timeout=120, check=None) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env.update(env_extra or {})
-    proc = subprocess.run([sys.executable, "-m", "gptedit", *map(str, args)], capture_output=True, text=True,
-                          env=env, timeout=timeout, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gptedit", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=ROOT,
+    )
     if check is not None:
         assert proc.returncode == check, (proc.returncode, proc.stdout, proc.stderr)
     return proc
@@ -56,8 +62,22 @@ def nearly_same(answer: Image.Image, img: Image.Image) -> bool:
 def test_edit_against_each_provider(sandbox, sample, tmp_path, provider):
     img, src = sample
     out = tmp_path / "out.png"
-    proc = gptedit("edit", src, "-p", "[identity] same", "-o", out, "--provider", provider,
-                   "--base-url", sandbox.base_urls[provider], "--quality", "low", env_extra=keyed(provider), check=0)
+    proc = gptedit(
+        "edit",
+        src,
+        "-p",
+        "[identity] same",
+        "-o",
+        out,
+        "--provider",
+        provider,
+        "--base-url",
+        sandbox.base_urls[provider],
+        "--quality",
+        "low",
+        env_extra=keyed(provider),
+        check=0,
+    )
     assert "estimated $" in proc.stderr and "cost $" in proc.stderr
     assert "test-key" not in proc.stderr + proc.stdout
     result = Image.open(out).convert("RGBA")
@@ -72,8 +92,21 @@ def test_edit_against_each_provider(sandbox, sample, tmp_path, provider):
 def test_variations_are_numbered_and_the_private_sandbox_works(sample, tmp_path):
     _, src = sample
     out = tmp_path / "v.webp"
-    proc = gptedit("edit", src, "-p", "[tint] hello", "-o", out, "--provider", "sandbox", "-n", "3",
-                   "--format", "webp", check=0)
+    proc = gptedit(
+        "edit",
+        src,
+        "-p",
+        "[tint] hello",
+        "-o",
+        out,
+        "--provider",
+        "sandbox",
+        "-n",
+        "3",
+        "--format",
+        "webp",
+        check=0,
+    )
     names = sorted(p.name for p in tmp_path.glob("v-*.webp"))
     assert names == ["v-1.webp", "v-2.webp", "v-3.webp"], proc.stderr
     assert all(Image.open(tmp_path / n).format == "WEBP" for n in names)
@@ -85,8 +118,22 @@ def test_a_mask_edits_only_where_it_is_transparent(sandbox, sample, tmp_path):
     mask.paste((0, 0, 0, 0), (8, 8, 24, 20))
     mask.save(tmp_path / "mask.png")
     out = tmp_path / "out.png"
-    gptedit("edit", src, "-p", "[invert] x", "-o", out, "--mask", tmp_path / "mask.png", "--provider", "openai",
-            "--base-url", sandbox.base_urls["openai"], env_extra=keyed("openai"), check=0)
+    gptedit(
+        "edit",
+        src,
+        "-p",
+        "[invert] x",
+        "-o",
+        out,
+        "--mask",
+        tmp_path / "mask.png",
+        "--provider",
+        "openai",
+        "--base-url",
+        sandbox.base_urls["openai"],
+        env_extra=keyed("openai"),
+        check=0,
+    )
     res = Image.open(out).convert("RGBA")
     r, g, b, a = img.getpixel((10, 10))
     assert res.getpixel((10, 10)) == (255 - r, 255 - g, 255 - b, a)
@@ -106,8 +153,14 @@ def test_a_mask_edits_only_where_it_is_transparent(sandbox, sample, tmp_path):
 )
 def test_bad_input_gets_one_clear_line_and_sends_nothing(sandbox, sample, tmp_path, args, code, words):
     _, src = sample
-    proc = gptedit("edit", src, "-o", tmp_path / "o.png", *args,
-                   env_extra={"FAL_KEY": "k", "REPLICATE_API_TOKEN": "k", "EACHLABS_API_KEY": "k"})
+    proc = gptedit(
+        "edit",
+        src,
+        "-o",
+        tmp_path / "o.png",
+        *args,
+        env_extra={"FAL_KEY": "k", "REPLICATE_API_TOKEN": "k", "EACHLABS_API_KEY": "k"},
+    )
     assert proc.returncode == code, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], proc.stderr
@@ -126,8 +179,19 @@ def test_missing_or_garbage_input_file(tmp_path):
 def test_a_provider_failure_exits_non_zero_with_the_reason(sandbox, sample, tmp_path):
     _, src = sample
     sandbox.configure(outcome="moderation")
-    proc = gptedit("edit", src, "-p", "x", "-o", tmp_path / "o.png", "--provider", "eachlabs",
-                   "--base-url", sandbox.base_urls["eachlabs"], env_extra=keyed("eachlabs"))
+    proc = gptedit(
+        "edit",
+        src,
+        "-p",
+        "x",
+        "-o",
+        tmp_path / "o.png",
+        "--provider",
+        "eachlabs",
+        "--base-url",
+        sandbox.base_urls["eachlabs"],
+        env_extra=keyed("eachlabs"),
+    )
     assert proc.returncode == 1
     assert "failed" in proc.stderr.splitlines()[-1]
     assert not (tmp_path / "o.png").exists()
@@ -142,8 +206,18 @@ def test_batch_runs_bounded_and_resumes_without_paying_twice(sandbox, tmp_path):
         inputs.append(p)
     sandbox.configure(latency=0.5)
     out_dir = tmp_path / "out"
-    common = ["-p", "[tint] batch", "-O", out_dir, "-j", "2", "--provider", "fal", "--base-url",
-              sandbox.base_urls["fal"]]
+    common = [
+        "-p",
+        "[tint] batch",
+        "-O",
+        out_dir,
+        "-j",
+        "2",
+        "--provider",
+        "fal",
+        "--base-url",
+        sandbox.base_urls["fal"],
+    ]
     proc = gptedit("batch", *inputs, *common, env_extra=keyed("fal"), check=0)
     assert "4 ok, 0 failed" in proc.stderr
     assert sorted(p.name for p in out_dir.iterdir()) == [f"img{i}.png" for i in range(4)]
@@ -164,16 +238,42 @@ def test_batch_waits_out_rate_limits(sandbox, tmp_path):
         img.save(p)
         inputs.append(p)
     sandbox.inject("eachlabs", "create", "http_429", count=2, retry_after=0.5)
-    proc = gptedit("batch", *inputs, "-p", "x", "-O", tmp_path / "o", "-j", "3", "--provider", "eachlabs",
-                   "--base-url", sandbox.base_urls["eachlabs"], env_extra=keyed("eachlabs"), check=0)
+    proc = gptedit(
+        "batch",
+        *inputs,
+        "-p",
+        "x",
+        "-O",
+        tmp_path / "o",
+        "-j",
+        "3",
+        "--provider",
+        "eachlabs",
+        "--base-url",
+        sandbox.base_urls["eachlabs"],
+        env_extra=keyed("eachlabs"),
+        check=0,
+    )
     assert "3 ok, 0 failed" in proc.stderr
     assert created(sandbox, "eachlabs") == 3
 
 
 def test_jobs_list_show_and_export(sandbox, sample, tmp_path):
     _, src = sample
-    gptedit("edit", src, "-p", "[identity] keep", "-o", tmp_path / "a.png", "--provider", "eachlabs",
-            "--base-url", sandbox.base_urls["eachlabs"], env_extra=keyed("eachlabs"), check=0)
+    gptedit(
+        "edit",
+        src,
+        "-p",
+        "[identity] keep",
+        "-o",
+        tmp_path / "a.png",
+        "--provider",
+        "eachlabs",
+        "--base-url",
+        sandbox.base_urls["eachlabs"],
+        env_extra=keyed("eachlabs"),
+        check=0,
+    )
     listing = gptedit("jobs", "list", check=0).stdout
     job_id = listing.split()[0]
     assert "fetched" in listing and "'[identity] keep'" in listing
@@ -184,8 +284,13 @@ def test_jobs_list_show_and_export(sandbox, sample, tmp_path):
 
 
 def test_config_set_stores_the_key_privately_and_show_masks_it(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "gptedit", "config", "set", "api_key", "--provider", "openai"],
-                          input="sk-test-abcdef123456\n", capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gptedit", "config", "set", "api_key", "--provider", "openai"],
+        input="sk-test-abcdef123456\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr
     shown = gptedit("config", "show", "--provider", "openai", check=0).stdout
     assert "sk-test-abcdef123456" not in shown and "…3456" in shown and "(config)" in shown
@@ -199,9 +304,27 @@ def test_sigkill_mid_poll_then_resume_gets_the_result_with_one_create(sandbox, s
     sandbox.configure(latency=4.0)
     out = tmp_path / "crash.png"
     env = dict(os.environ, **keyed(provider))
-    proc = subprocess.Popen([sys.executable, "-m", "gptedit", "edit", src, "-p", "[identity] crash", "-o", out,
-                             "--provider", provider, "--base-url", sandbox.base_urls[provider]],
-                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gptedit",
+            "edit",
+            src,
+            "-p",
+            "[identity] crash",
+            "-o",
+            out,
+            "--provider",
+            provider,
+            "--base-url",
+            sandbox.base_urls[provider],
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     ledger = Ledger()
     deadline = time.monotonic() + 30
     job = None
@@ -227,9 +350,27 @@ def _kill_mid_create(sandbox, provider, src, out, prompt):
     """Start an edit and SIGKILL it while its create request is still open at the sandbox (the job
     exists there, the answer has not come back): the case that used to end as *unknown* for good."""
     env = dict(os.environ, **keyed(provider))
-    proc = subprocess.Popen([sys.executable, "-m", "gptedit", "edit", src, "-p", prompt, "-o", out,
-                             "--provider", provider, "--base-url", sandbox.base_urls[provider]],
-                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gptedit",
+            "edit",
+            src,
+            "-p",
+            prompt,
+            "-o",
+            out,
+            "--provider",
+            provider,
+            "--base-url",
+            sandbox.base_urls[provider],
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     ledger = Ledger()
     deadline = time.monotonic() + 30
     job = None
@@ -314,10 +455,21 @@ def test_jobs_reconcile_reports_two_indistinguishable_candidates_and_picks_neith
     _hold_the_create_open(sandbox, "replicate")
     ledger, job = _kill_mid_create(sandbox, "replicate", src, out, "[identity] twin")
     # the very same edit, sent by something outside this ledger (another machine, a script)
-    twin = gptedit("edit", src, "-p", "[identity] twin", "-o", tmp_path / "other.png", "--provider", "replicate",
-                   "--base-url", sandbox.base_urls["replicate"], env_extra={**keyed("replicate"),
-                                                                            "GPTEDIT_HOME": str(tmp_path / "h2")},
-                   check=0, timeout=60)
+    twin = gptedit(
+        "edit",
+        src,
+        "-p",
+        "[identity] twin",
+        "-o",
+        tmp_path / "other.png",
+        "--provider",
+        "replicate",
+        "--base-url",
+        sandbox.base_urls["replicate"],
+        env_extra={**keyed("replicate"), "GPTEDIT_HOME": str(tmp_path / "h2")},
+        check=0,
+        timeout=60,
+    )
     assert "wrote" in twin.stderr
     looked = gptedit("jobs", "reconcile", job.id[:8], env_extra=keyed("replicate"), check=0)
     assert f"job {job.id[:8]}: ambiguous:" in looked.stdout and "not guessing" in looked.stdout
@@ -334,10 +486,23 @@ def test_a_batch_killed_mid_create_finds_its_job_when_run_again(sandbox, sample,
     out_dir = tmp_path / "out"
     _hold_the_create_open(sandbox, "fal")
     env = dict(os.environ, **keyed("fal"))
-    common = ["-p", "[identity] batch lost", "-O", out_dir, "--provider", "fal",
-              "--base-url", sandbox.base_urls["fal"]]
-    proc = subprocess.Popen([sys.executable, "-m", "gptedit", "batch", src, *common], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    common = [
+        "-p",
+        "[identity] batch lost",
+        "-O",
+        out_dir,
+        "--provider",
+        "fal",
+        "--base-url",
+        sandbox.base_urls["fal"],
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gptedit", "batch", src, *common],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     ledger = Ledger()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -360,10 +525,27 @@ def test_jobs_cancel_stops_an_openai_responses_job_at_openai(sandbox, sample, tm
     _, src = sample
     sandbox.configure(latency=8.0)
     env = dict(os.environ, **keyed("openai-responses"))
-    proc = subprocess.Popen([sys.executable, "-m", "gptedit", "edit", src, "-p", "[tint] stop", "-o",
-                             tmp_path / "never.png", "--provider", "openai-responses", "--base-url",
-                             sandbox.base_urls["openai-responses"]], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gptedit",
+            "edit",
+            src,
+            "-p",
+            "[tint] stop",
+            "-o",
+            tmp_path / "never.png",
+            "--provider",
+            "openai-responses",
+            "--base-url",
+            sandbox.base_urls["openai-responses"],
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     ledger = Ledger()
     deadline = time.monotonic() + 30
     job = None

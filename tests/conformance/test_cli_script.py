@@ -30,8 +30,23 @@ def two(tmp_path):
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_edit_json_is_one_object_with_the_job(sandbox, two, tmp_path, provider):
     out = tmp_path / "out.png"
-    proc = gptedit("edit", two[0], "-p", "[identity] same", "-o", out, "--provider", provider, "--json",
-                   "--base-url", sandbox.base_urls[provider], "--quality", "low", env_extra=keyed(provider), check=0)
+    proc = gptedit(
+        "edit",
+        two[0],
+        "-p",
+        "[identity] same",
+        "-o",
+        out,
+        "--provider",
+        provider,
+        "--json",
+        "--base-url",
+        sandbox.base_urls[provider],
+        "--quality",
+        "low",
+        env_extra=keyed(provider),
+        check=0,
+    )
     (obj,) = objects(proc.stdout)
     assert FIELDS <= set(obj)
     assert obj["state"] == "fetched" and obj["error"] is None and obj["outputs"] == [str(out)]
@@ -41,14 +56,41 @@ def test_edit_json_is_one_object_with_the_job(sandbox, two, tmp_path, provider):
 
 
 def test_edit_json_for_a_refused_edit_and_a_failed_one(sandbox, two, tmp_path):
-    proc = gptedit("edit", two[0], "-p", "x", "-o", tmp_path / "o.png", "--provider", "openai", "--json",
-                   "--base-url", sandbox.base_urls["openai"], "--size", "1000x1000", env_extra=keyed("openai"),
-                   check=2)
+    proc = gptedit(
+        "edit",
+        two[0],
+        "-p",
+        "x",
+        "-o",
+        tmp_path / "o.png",
+        "--provider",
+        "openai",
+        "--json",
+        "--base-url",
+        sandbox.base_urls["openai"],
+        "--size",
+        "1000x1000",
+        env_extra=keyed("openai"),
+        check=2,
+    )
     (obj,) = objects(proc.stdout)
     assert obj["state"] == "refused" and obj["id"] is None and "1000x1000" in obj["error"]
     sandbox.configure(outcome="error")
-    proc = gptedit("edit", two[0], "-p", "x", "-o", tmp_path / "o.png", "--provider", "fal", "--json",
-                   "--base-url", sandbox.base_urls["fal"], env_extra=keyed("fal"), check=1)
+    proc = gptedit(
+        "edit",
+        two[0],
+        "-p",
+        "x",
+        "-o",
+        tmp_path / "o.png",
+        "--provider",
+        "fal",
+        "--json",
+        "--base-url",
+        sandbox.base_urls["fal"],
+        env_extra=keyed("fal"),
+        check=1,
+    )
     (obj,) = objects(proc.stdout)
     assert obj["state"] == "failed" and obj["error"] and obj["outputs"] == [] and obj["id"]
 
@@ -57,8 +99,24 @@ def test_edit_json_for_a_refused_edit_and_a_failed_one(sandbox, two, tmp_path):
 def test_edit_dry_run_shows_plan_request_and_estimate_and_sends_nothing(sandbox, two, tmp_path, provider):
     out = tmp_path / "out.png"
     base = sandbox.base_urls[provider]
-    proc = gptedit("edit", two[0], "-p", "[tint] warm", "-o", out, "--provider", provider, "--dry-run", "--json",
-                   "--base-url", base, "--quality", "low", env_extra=keyed(provider), check=0)
+    proc = gptedit(
+        "edit",
+        two[0],
+        "-p",
+        "[tint] warm",
+        "-o",
+        out,
+        "--provider",
+        provider,
+        "--dry-run",
+        "--json",
+        "--base-url",
+        base,
+        "--quality",
+        "low",
+        env_extra=keyed(provider),
+        check=0,
+    )
     (obj,) = objects(proc.stdout)
     assert obj["dry_run"] is True and obj["plan"]["provider"] == provider
     assert obj["plan"]["images"][0]["width"] == 64 and obj["estimate"]["high"] > 0
@@ -72,17 +130,57 @@ def test_edit_dry_run_shows_plan_request_and_estimate_and_sends_nothing(sandbox,
 
 def test_batch_json_is_one_object_per_job_and_dry_run_sends_nothing(sandbox, two, tmp_path):
     base = sandbox.base_urls["replicate"]
-    proc = gptedit("batch", *two, "-p", "[tint] warm", "-O", tmp_path / "dry", "--provider", "replicate",
-                   "--base-url", base, "--dry-run", "--json", env_extra=keyed("replicate"), check=0)
+    proc = gptedit(
+        "batch",
+        *two,
+        "-p",
+        "[tint] warm",
+        "-O",
+        tmp_path / "dry",
+        "--provider",
+        "replicate",
+        "--base-url",
+        base,
+        "--dry-run",
+        "--json",
+        env_extra=keyed("replicate"),
+        check=0,
+    )
     plans = objects(proc.stdout)
     assert [p["input"] for p in plans] == [str(p.resolve()) for p in two]
     assert created(sandbox, "replicate") == 0 and "nothing sent" in proc.stderr
-    proc = gptedit("batch", *two, "-p", "[tint] warm", "-O", tmp_path / "out", "--provider", "replicate",
-                   "--base-url", base, "--json", env_extra=keyed("replicate"), check=0)
+    proc = gptedit(
+        "batch",
+        *two,
+        "-p",
+        "[tint] warm",
+        "-O",
+        tmp_path / "out",
+        "--provider",
+        "replicate",
+        "--base-url",
+        base,
+        "--json",
+        env_extra=keyed("replicate"),
+        check=0,
+    )
     jobs = objects(proc.stdout)
     assert len(jobs) == 2 and all(FIELDS <= set(j) and j["state"] == "fetched" for j in jobs)
     assert sorted(j["input"] for j in jobs) == sorted(str(p.resolve()) for p in two)
     assert all(len(j["outputs"]) == 1 for j in jobs)
-    proc = gptedit("batch", *two, "-p", "[tint] warm", "-O", tmp_path / "out", "--provider", "replicate",
-                   "--base-url", base, "--json", env_extra=keyed("replicate"), check=0)
+    proc = gptedit(
+        "batch",
+        *two,
+        "-p",
+        "[tint] warm",
+        "-O",
+        tmp_path / "out",
+        "--provider",
+        "replicate",
+        "--base-url",
+        base,
+        "--json",
+        env_extra=keyed("replicate"),
+        check=0,
+    )
     assert [j["state"] for j in objects(proc.stdout)] == ["skipped", "skipped"]

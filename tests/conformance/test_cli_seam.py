@@ -27,10 +27,23 @@ def files(tmp_path):
 
 def run(sandbox, tmp_path, *extra, prompt="[identity] [drift:1:4] keep it"):
     out = tmp_path / "out.png"
-    proc = gptedit("edit", tmp_path / "in.png", "-p", prompt, "-o", out, "--mask", tmp_path / "mask.png",
-                   "--provider", "openai",
-                   "--base-url", sandbox.base_urls["openai"], *extra,
-                   env_extra=keyed("openai"), check=0)
+    proc = gptedit(
+        "edit",
+        tmp_path / "in.png",
+        "-p",
+        prompt,
+        "-o",
+        out,
+        "--mask",
+        tmp_path / "mask.png",
+        "--provider",
+        "openai",
+        "--base-url",
+        sandbox.base_urls["openai"],
+        *extra,
+        env_extra=keyed("openai"),
+        check=0,
+    )
     return proc, Image.open(out).convert("RGB")
 
 
@@ -73,8 +86,20 @@ def test_switches_turn_steps_off(sandbox, files):
 def test_without_a_mask_nothing_is_corrected_and_it_says_so(sandbox, files):
     img, _selection, tmp_path = files
     out = tmp_path / "whole.png"
-    proc = gptedit("edit", tmp_path / "in.png", "-p", "[identity] [drift:1:4]", "-o", out, "--provider", "openai",
-                   "--base-url", sandbox.base_urls["openai"], env_extra=keyed("openai"), check=0)
+    proc = gptedit(
+        "edit",
+        tmp_path / "in.png",
+        "-p",
+        "[identity] [drift:1:4]",
+        "-o",
+        out,
+        "--provider",
+        "openai",
+        "--base-url",
+        sandbox.base_urls["openai"],
+        env_extra=keyed("openai"),
+        check=0,
+    )
     assert "No selection" in proc.stderr
     assert Image.open(out).size == img.size
 
@@ -82,8 +107,20 @@ def test_without_a_mask_nothing_is_corrected_and_it_says_so(sandbox, files):
 def test_the_settings_choose_the_defaults_and_flags_win(sandbox, files):
     _img, _selection, tmp_path = files
     out = tmp_path / "out.png"
-    args = ("edit", tmp_path / "in.png", "-p", "[identity] [drift:1:4]", "-o", out, "--mask", tmp_path / "mask.png",
-            "--provider", "openai", "--base-url", sandbox.base_urls["openai"])
+    args = (
+        "edit",
+        tmp_path / "in.png",
+        "-p",
+        "[identity] [drift:1:4]",
+        "-o",
+        out,
+        "--mask",
+        tmp_path / "mask.png",
+        "--provider",
+        "openai",
+        "--base-url",
+        sandbox.base_urls["openai"],
+    )
     env = {**keyed("openai"), "GPTEDIT_SEAM_FEATHER": "5", "GPTEDIT_SEAM_COLOUR": "0"}
     proc = gptedit(*args, env_extra=env, check=0)
     assert f"edge faded over {round(W * 0.05)} px" in proc.stderr and "colours moved" not in proc.stderr

@@ -16,8 +16,9 @@ ALL = (*PROVIDERS, "sandbox")
 
 def settings(sandbox, provider: str, **flags):
     base = sandbox.base_urls["eachlabs" if provider == "sandbox" else provider]
-    return resolve({"provider": provider, "base_url": base, "api_key": "test-key-123", **flags}, env={},
-                   config={})
+    return resolve(
+        {"provider": provider, "base_url": base, "api_key": "test-key-123", **flags}, env={}, config={}
+    )
 
 
 def paid(sandbox) -> int:
@@ -73,8 +74,17 @@ def test_the_command_line_says_what_works(sandbox, provider):
 
 
 def test_the_command_line_json_and_exit_code_for_a_refused_key(sandbox):
-    proc = gptedit("config", "test", "--provider", "openai", "--base-url", sandbox.base_urls["openai"], "--json",
-                   env_extra={"OPENAI_API_KEY": "invalid"}, check=3)
+    proc = gptedit(
+        "config",
+        "test",
+        "--provider",
+        "openai",
+        "--base-url",
+        sandbox.base_urls["openai"],
+        "--json",
+        env_extra={"OPENAI_API_KEY": "invalid"},
+        check=3,
+    )
     report = json.loads(proc.stdout)
     assert report["ok"] is False and report["provider"] == "openai"
     assert any("Key refused" in f["text"] for f in report["findings"])

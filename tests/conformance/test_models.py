@@ -30,9 +30,16 @@ def overlay(width: int, height: int) -> ImageInput:
 
 def test_a_markup_edit_paints_the_drawn_strokes_and_keeps_the_rest(sandbox):
     src, image = picture(96, 64)
-    job, _, _ = edit(sandbox, "openai", "[identity] put a hedge along the green line", image=image,
-                     settings_flags={"model": "gpt-image-2.6-sunburst"}, markup=overlay(96, 64),
-                     complexity=Complexity.LOW, quality=Quality.XHIGH)
+    job, _, _ = edit(
+        sandbox,
+        "openai",
+        "[identity] put a hedge along the green line",
+        image=image,
+        settings_flags={"model": "gpt-image-2.6-sunburst"},
+        markup=overlay(96, 64),
+        complexity=Complexity.LOW,
+        quality=Quality.XHIGH,
+    )
     assert job.state is JobState.FETCHED, job.error
     out = decoded(job.results[0])
     assert out.size == (96, 64)
@@ -43,12 +50,17 @@ def test_a_markup_edit_paints_the_drawn_strokes_and_keeps_the_rest(sandbox):
     assert job.request["markup"] is True and job.request["complexity"] == "low"
 
 
-@pytest.mark.parametrize(("provider", "model", "replacement"), [
-    ("openai", "gpt-image-1.5", "gpt-image-2.6-sunburst"),
-    ("eachlabs", "gpt-image-v1-5-edit", "gpt-image-v2-edit"),
-    ("replicate", "openai/gpt-image-1.5", "openai/gpt-image-2"),
-])
-def test_a_shut_down_model_is_refused_before_anything_is_sent(sandbox, monkeypatch, provider, model, replacement):
+@pytest.mark.parametrize(
+    ("provider", "model", "replacement"),
+    [
+        ("openai", "gpt-image-1.5", "gpt-image-2.6-sunburst"),
+        ("eachlabs", "gpt-image-v1-5-edit", "gpt-image-v2-edit"),
+        ("replicate", "openai/gpt-image-1.5", "openai/gpt-image-2"),
+    ],
+)
+def test_a_shut_down_model_is_refused_before_anything_is_sent(
+    sandbox, monkeypatch, provider, model, replacement
+):
     monkeypatch.setenv(TODAY_ENV, "2026-12-01")
     sandbox.configure(today="2026-12-01")
     before = sandbox.stats()[provider]["creates"]

@@ -57,7 +57,9 @@ def creates(sandbox, path_end: str, method: str = "POST") -> list[dict]:
 
 def layout(entry: dict) -> list[tuple]:
     """A multipart body as a sorted list of (name, file name, content type, value)."""
-    return sorted((p["name"], p["filename"] or "", p["content_type"] or "", p["value"]) for p in entry["form"])
+    return sorted(
+        (p["name"], p["filename"] or "", p["content_type"] or "", p["value"]) for p in entry["form"]
+    )
 
 
 def same_request(a: dict, b: dict, fields=("path", "auth", "content_type")) -> None:
@@ -71,18 +73,33 @@ def oai(sandbox, provider: str = "openai"):
 
 # --- OpenAI Images API -------------------------------------------------------------------------------------
 
+
 def test_openai_images_edit_one_image_and_mask_same_as_ours(sandbox):
     data = png_bytes()
     mask = mask_for(96, 64, (10, 10, 40, 40))
-    request = EditRequest(prompt="[invert] flip", images=[image_input(data)], model="gpt-image-2",
-                          mask=mask, quality=Quality.LOW, size=Size(1024, 1024), output_format=OutputFormat.PNG,
-                          background=Background.AUTO)
+    request = EditRequest(
+        prompt="[invert] flip",
+        images=[image_input(data)],
+        model="gpt-image-2",
+        mask=mask,
+        quality=Quality.LOW,
+        size=Size(1024, 1024),
+        output_format=OutputFormat.PNG,
+        background=Background.AUTO,
+    )
     sub = ours(sandbox, "openai", request)
     assert sub.result.outputs
     answer = oai(sandbox).images.edit(
-        image=("layer.png", data, "image/png"), mask=("mask.png", mask.data, "image/png"),
-        prompt="[invert] flip", model="gpt-image-2", n=1, size="1024x1024", quality="low", background="auto",
-        output_format="png")
+        image=("layer.png", data, "image/png"),
+        mask=("mask.png", mask.data, "image/png"),
+        prompt="[invert] flip",
+        model="gpt-image-2",
+        n=1,
+        size="1024x1024",
+        quality="low",
+        background="auto",
+        output_format="png",
+    )
     assert answer.data and base64.b64decode(answer.data[0].b64_json)[:4] == b"\x89PNG"
     assert answer.usage is not None and answer.usage.output_tokens > 0
     mine, theirs = creates(sandbox, "/images/edits")
@@ -93,12 +110,24 @@ def test_openai_images_edit_one_image_and_mask_same_as_ours(sandbox):
 
 def test_openai_images_edit_several_images_use_the_same_array_field(sandbox):
     first, second = png_bytes(), png_bytes(40, 30)
-    request = EditRequest(prompt="[tint] warm", images=[image_input(first), image_input(second, "ref.png")],
-                          model="gpt-image-2", quality=Quality.LOW, size=Size(1024, 1024))
+    request = EditRequest(
+        prompt="[tint] warm",
+        images=[image_input(first), image_input(second, "ref.png")],
+        model="gpt-image-2",
+        quality=Quality.LOW,
+        size=Size(1024, 1024),
+    )
     ours(sandbox, "openai", request)
     answer = oai(sandbox).images.edit(
-        image=[("layer.png", first, "image/png"), ("ref.png", second, "image/png")], prompt="[tint] warm",
-        model="gpt-image-2", n=1, size="1024x1024", quality="low", background="auto", output_format="png")
+        image=[("layer.png", first, "image/png"), ("ref.png", second, "image/png")],
+        prompt="[tint] warm",
+        model="gpt-image-2",
+        n=1,
+        size="1024x1024",
+        quality="low",
+        background="auto",
+        output_format="png",
+    )
     assert len(answer.data) == 1
     mine, theirs = creates(sandbox, "/images/edits")
     assert [p["name"] for p in theirs["form"] if p["filename"]] == ["image[]", "image[]"]
@@ -107,16 +136,24 @@ def test_openai_images_edit_several_images_use_the_same_array_field(sandbox):
 
 def test_openai_images_edit_streaming_is_read_by_the_official_client(sandbox):
     data = png_bytes()
-    events = list(oai(sandbox).images.edit(
-        image=("layer.png", data, "image/png"), prompt="[tint] stream", model="gpt-image-2.6-flare",
-        stream=True, partial_images=2, quality="low"))
+    events = list(
+        oai(sandbox).images.edit(
+            image=("layer.png", data, "image/png"),
+            prompt="[tint] stream",
+            model="gpt-image-2.6-flare",
+            stream=True,
+            partial_images=2,
+            quality="low",
+        )
+    )
     kinds = [e.type for e in events]
     assert kinds[-1] == "image_edit.completed" and "image_edit.partial_image" in kinds
     partial = next(e for e in events if e.type == "image_edit.partial_image")
     assert partial.partial_image_index == 0 and base64.b64decode(partial.b64_json)[:4] == b"\x89PNG"
     assert events[-1].usage.output_tokens > 0
-    request = EditRequest(prompt="[tint] stream", images=[image_input(data)], model="gpt-image-2.6-flare",
-                          quality=Quality.LOW)
+    request = EditRequest(
+        prompt="[tint] stream", images=[image_input(data)], model="gpt-image-2.6-flare", quality=Quality.LOW
+    )
     ours(sandbox, "openai", request, stream=True, partial_images=2)
     mine, theirs = creates(sandbox, "/images/edits")
     fields = lambda e: {p["name"]: p["value"] for p in e["form"] if not p["filename"]}  # noqa: E731
@@ -126,19 +163,42 @@ def test_openai_images_edit_streaming_is_read_by_the_official_client(sandbox):
 
 # --- OpenAI Responses API, background mode ---------------------------------------------------------------
 
+
 def responses_call(data: bytes, mask: bytes, prompt: str) -> dict:
     """The background edit as OpenAI's guides write it for the official client."""
     from gptedit.providers.openai_responses import INSTRUCTIONS
 
     url = "data:image/png;base64," + base64.b64encode(data).decode()
     return dict(
-        model="gpt-4.1-mini", instructions=INSTRUCTIONS, background=True, store=True,
-        input=[{"role": "user", "content": [{"type": "input_text", "text": prompt},
-                                            {"type": "input_image", "image_url": url, "detail": "auto"}]}],
-        tools=[{"type": "image_generation", "model": "gpt-image-2", "action": "edit", "size": "auto",
-                "quality": "low", "background": "auto", "output_format": "png",
-                "input_image_mask": {"image_url": "data:image/png;base64," + base64.b64encode(mask).decode()}}],
-        tool_choice={"type": "image_generation"}, max_tool_calls=1, metadata={"client": "gptedit"})
+        model="gpt-4.1-mini",
+        instructions=INSTRUCTIONS,
+        background=True,
+        store=True,
+        input=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": prompt},
+                    {"type": "input_image", "image_url": url, "detail": "auto"},
+                ],
+            }
+        ],
+        tools=[
+            {
+                "type": "image_generation",
+                "model": "gpt-image-2",
+                "action": "edit",
+                "size": "auto",
+                "quality": "low",
+                "background": "auto",
+                "output_format": "png",
+                "input_image_mask": {"image_url": "data:image/png;base64," + base64.b64encode(mask).decode()},
+            }
+        ],
+        tool_choice={"type": "image_generation"},
+        max_tool_calls=1,
+        metadata={"client": "gptedit"},
+    )
 
 
 def test_openai_responses_background_flow_with_the_official_client(sandbox):
@@ -174,8 +234,13 @@ def test_openai_responses_cancel_with_the_official_client(sandbox):
 def test_openai_responses_our_create_is_the_official_clients(sandbox):
     data = png_bytes()
     mask = mask_for(96, 64, (0, 0, 48, 64))
-    request = EditRequest(prompt="[invert] flip", images=[image_input(data)], model="gpt-image-2", mask=mask,
-                          quality=Quality.LOW)
+    request = EditRequest(
+        prompt="[invert] flip",
+        images=[image_input(data)],
+        model="gpt-image-2",
+        mask=mask,
+        quality=Quality.LOW,
+    )
     ours(sandbox, "openai-responses", request)
     oai(sandbox, "openai-responses").responses.create(**responses_call(data, mask.data, "[invert] flip"))
     mine, theirs = creates(sandbox, "/responses")
@@ -186,21 +251,29 @@ def test_openai_responses_our_create_is_the_official_clients(sandbox):
 
 # --- Replicate ---------------------------------------------------------------------------------------------
 
+
 def rep(sandbox):
     return replicate.Client(api_token=KEY, base_url=sandbox.base_urls["replicate"])
 
 
 def replicate_input(data: bytes) -> dict:
-    return {"prompt": "[tint] warm", "input_images": ["data:image/png;base64," + base64.b64encode(data).decode()],
-            "aspect_ratio": "3:2", "number_of_images": 1, "quality": "low", "background": "auto",
-            "output_format": "png"}
+    return {
+        "prompt": "[tint] warm",
+        "input_images": ["data:image/png;base64," + base64.b64encode(data).decode()],
+        "aspect_ratio": "3:2",
+        "number_of_images": 1,
+        "quality": "low",
+        "background": "auto",
+        "output_format": "png",
+    }
 
 
 def test_replicate_prediction_wait_and_result_with_the_official_client(sandbox):
     sandbox.configure(latency=0.5)
     client = rep(sandbox)
-    prediction = client.models.predictions.create(model="openai/gpt-image-2", input=replicate_input(png_bytes()),
-                                                  wait=1)
+    prediction = client.models.predictions.create(
+        model="openai/gpt-image-2", input=replicate_input(png_bytes()), wait=1
+    )
     assert prediction.id and prediction.status in ("starting", "processing", "succeeded")
     prediction.wait()
     assert prediction.status == "succeeded"
@@ -211,7 +284,9 @@ def test_replicate_prediction_wait_and_result_with_the_official_client(sandbox):
 def test_replicate_cancel_with_the_official_client(sandbox):
     sandbox.configure(latency=8.0)
     client = rep(sandbox)
-    prediction = client.models.predictions.create(model="openai/gpt-image-2", input=replicate_input(png_bytes()))
+    prediction = client.models.predictions.create(
+        model="openai/gpt-image-2", input=replicate_input(png_bytes())
+    )
     prediction.cancel()
     prediction.reload()
     assert prediction.status == "canceled"
@@ -224,7 +299,9 @@ def test_replicate_file_upload_with_the_official_client_feeds_a_prediction(sandb
     assert uploaded.size == len(data) and uploaded.urls["get"]
     entry = creates(sandbox, "/v1/files")[-1]
     assert entry["auth"] == "Bearer"
-    assert [(p["name"], p["content_type"]) for p in entry["form"] if p["filename"]] == [("content", "image/png")]
+    assert [(p["name"], p["content_type"]) for p in entry["form"] if p["filename"]] == [
+        ("content", "image/png")
+    ]
     inputs = dict(replicate_input(data), input_images=[uploaded.urls["get"]])
     prediction = client.models.predictions.create(model="openai/gpt-image-2", input=inputs, wait=5)
     prediction.wait()
@@ -233,8 +310,13 @@ def test_replicate_file_upload_with_the_official_client_feeds_a_prediction(sandb
 
 def test_replicate_our_create_is_the_official_clients(sandbox):
     data = png_bytes(96, 64)
-    request = EditRequest(prompt="[tint] warm", images=[image_input(data)], model="openai/gpt-image-2",
-                          quality=Quality.LOW, size=Size(1536, 1024))
+    request = EditRequest(
+        prompt="[tint] warm",
+        images=[image_input(data)],
+        model="openai/gpt-image-2",
+        quality=Quality.LOW,
+        size=Size(1536, 1024),
+    )
     ours(sandbox, "replicate", request, wait=5)
     rep(sandbox).models.predictions.create(model="openai/gpt-image-2", input=replicate_input(data), wait=5)
     mine, theirs = creates(sandbox, "/predictions")
@@ -257,8 +339,9 @@ def fal(sandbox, monkeypatch):
     def handle(self, request):
         if request.url.host in FAL_HOSTS:
             path = target.path.rstrip("/") + request.url.path
-            request.url = request.url.copy_with(scheme=target.scheme, host=target.host, port=target.port,
-                                                path=path)
+            request.url = request.url.copy_with(
+                scheme=target.scheme, host=target.host, port=target.port, path=path
+            )
             request.headers["Host"] = f"{target.host}:{target.port}"
         elif request.url.host not in ("127.0.0.1", "localhost"):
             raise AssertionError(f"fal_client tried to reach {request.url.host}")
@@ -269,9 +352,15 @@ def fal(sandbox, monkeypatch):
 
 
 def fal_arguments(data: bytes) -> dict:
-    return {"prompt": "[tint] warm", "image_urls": ["data:image/png;base64," + base64.b64encode(data).decode()],
-            "image_size": {"width": 1024, "height": 1024}, "num_images": 1, "output_format": "png",
-            "background": "auto", "quality": "low"}
+    return {
+        "prompt": "[tint] warm",
+        "image_urls": ["data:image/png;base64," + base64.b64encode(data).decode()],
+        "image_size": {"width": 1024, "height": 1024},
+        "num_images": 1,
+        "output_format": "png",
+        "background": "auto",
+        "quality": "low",
+    }
 
 
 def test_fal_submit_status_result_with_the_official_client(sandbox, fal):
@@ -310,8 +399,13 @@ def test_fal_upload_with_the_official_client_feeds_a_submit(sandbox, fal):
 
 def test_fal_our_submit_is_the_official_clients(sandbox, fal):
     data = png_bytes()
-    request = EditRequest(prompt="[tint] warm", images=[image_input(data)], model="openai/gpt-image-2/edit",
-                          quality=Quality.LOW, size=Size(1024, 1024))
+    request = EditRequest(
+        prompt="[tint] warm",
+        images=[image_input(data)],
+        model="openai/gpt-image-2/edit",
+        quality=Quality.LOW,
+        size=Size(1024, 1024),
+    )
     ours(sandbox, "fal", request)
     fal.submit("openai/gpt-image-2/edit", arguments=fal_arguments(data))
     mine, theirs = [r for r in sandbox.requests() if r["method"] == "POST" and r["path"].endswith("/edit")]
@@ -322,24 +416,35 @@ def test_fal_our_submit_is_the_official_clients(sandbox, fal):
 
 # --- each::labs: no official Python client; its API reference's example ------------------------------------
 
+
 def test_eachlabs_create_matches_the_documented_example(sandbox):
     """create-prediction.mdx: `POST /v1/prediction` with `Authorization: Bearer`, a JSON body with `model`,
     `version` and `input` (and optionally `webhook_url`), and the model's inputs inside `input`."""
     data = png_bytes()
-    request = EditRequest(prompt="[tint] warm", images=[image_input(data)], model="gpt-image-v2-edit",
-                          quality=Quality.LOW, size=Size(1024, 1024))
+    request = EditRequest(
+        prompt="[tint] warm",
+        images=[image_input(data)],
+        model="gpt-image-v2-edit",
+        quality=Quality.LOW,
+        size=Size(1024, 1024),
+    )
     ours(sandbox, "eachlabs", request)
-    (entry,) = [r for r in sandbox.requests() if r["method"] == "POST" and r["path"].rstrip("/").endswith(
-        "/v1/prediction")]
+    (entry,) = [
+        r
+        for r in sandbox.requests()
+        if r["method"] == "POST" and r["path"].rstrip("/").endswith("/v1/prediction")
+    ]
     assert entry["auth"] == "Bearer" and entry["content_type"] == "application/json"
     body = entry["json"]
-    assert set(body) <= {"model", "version", "input", "webhook_url"} and {"model", "version", "input"} <= set(body)
+    assert set(body) <= {"model", "version", "input", "webhook_url"} and {"model", "version", "input"} <= set(
+        body
+    )
     assert body["model"] == "gpt-image-v2-edit" and isinstance(body["version"], str)
     assert body["input"]["prompt"] == "[tint] warm"
 
 
-
 # --- uploads: a picture too big to inline goes the way the official clients send files -------------------
+
 
 def noise_png(min_bytes: int) -> bytes:
     """A PNG of random pixels at least `min_bytes` long (random data does not compress)."""
@@ -358,8 +463,13 @@ def file_parts(entry: dict) -> list[tuple]:
 
 def test_replicate_our_upload_is_the_official_clients(sandbox):
     data = noise_png(300_000)
-    request = EditRequest(prompt="[identity] big", images=[image_input(data)], model="openai/gpt-image-2",
-                          quality=Quality.LOW, size=Size(1024, 1024))
+    request = EditRequest(
+        prompt="[identity] big",
+        images=[image_input(data)],
+        model="openai/gpt-image-2",
+        quality=Quality.LOW,
+        size=Size(1024, 1024),
+    )
     ours(sandbox, "replicate", request, wait=5)
     rep(sandbox).files.create(io.BytesIO(data), filename="layer.png", content_type="image/png")
     mine, theirs = creates(sandbox, "/v1/files")
@@ -373,8 +483,13 @@ def test_replicate_our_upload_is_the_official_clients(sandbox):
 
 def test_fal_our_upload_is_the_official_clients(sandbox, fal):
     data = noise_png(300_000)
-    request = EditRequest(prompt="[identity] big", images=[image_input(data)], model="openai/gpt-image-2/edit",
-                          quality=Quality.LOW, size=Size(1024, 1024))
+    request = EditRequest(
+        prompt="[identity] big",
+        images=[image_input(data)],
+        model="openai/gpt-image-2/edit",
+        quality=Quality.LOW,
+        size=Size(1024, 1024),
+    )
     ours(sandbox, "fal", request)
     mine = [r for r in sandbox.requests() if "/edit" not in r["path"]]
     sandbox.reset()
@@ -383,8 +498,16 @@ def test_fal_our_upload_is_the_official_clients(sandbox, fal):
     theirs = sandbox.requests()
 
     def steps(entries):
-        return [(r["method"], r["path"].rsplit("/", 2)[-2:] if "/files/" in r["path"] else r["path"], r["auth"],
-                 r["content_type"], r.get("body")) for r in entries]
+        return [
+            (
+                r["method"],
+                r["path"].rsplit("/", 2)[-2:] if "/files/" in r["path"] else r["path"],
+                r["auth"],
+                r["content_type"],
+                r.get("body"),
+            )
+            for r in entries
+        ]
 
     assert steps(mine) == steps(theirs)
     assert any(r.get("body") == blob(data) for r in mine)
@@ -392,12 +515,14 @@ def test_fal_our_upload_is_the_official_clients(sandbox, fal):
 
 # --- error answers: the official clients read them into their own typed errors ----------------------------
 
+
 def test_openai_errors_are_read_by_the_official_client(sandbox):
     client = oai(sandbox)
     data = png_bytes()
     with pytest.raises(openai.BadRequestError) as bad:
-        client.images.edit(image=("layer.png", data, "image/png"), prompt="x", model="gpt-image-2",
-                           size="1000x1000")
+        client.images.edit(
+            image=("layer.png", data, "image/png"), prompt="x", model="gpt-image-2", size="1000x1000"
+        )
     assert bad.value.code == "invalid_value" and bad.value.param == "size"
     sandbox.inject("openai", "create", "moderation")
     with pytest.raises(openai.BadRequestError) as refused:
@@ -420,7 +545,8 @@ def test_replicate_and_fal_errors_are_read_by_the_official_clients(sandbox, fal)
     assert refused.value.status == 401
     with pytest.raises(replicate.exceptions.ReplicateError) as invalid:
         rep(sandbox).models.predictions.create(
-            model="openai/gpt-image-2", input=dict(replicate_input(png_bytes()), aspect_ratio="7:1"))
+            model="openai/gpt-image-2", input=dict(replicate_input(png_bytes()), aspect_ratio="7:1")
+        )
     assert invalid.value.status == 422 and "aspect_ratio" in (invalid.value.detail or "")
     bad_fal = fal_client.SyncClient(key="invalid", default_timeout=30)
     with pytest.raises(fal_client.FalClientHTTPError) as http_error:

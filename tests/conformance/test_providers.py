@@ -93,8 +93,10 @@ def test_replicate_output_shapes(sandbox, shape):
     assert job.state is JobState.FETCHED, job.error
 
 
-@pytest.mark.parametrize("provider,reading", [("openai", "alpha"), ("openai-responses", "alpha"),
-                                              ("fal", "alpha"), ("fal", "brightness")])
+@pytest.mark.parametrize(
+    "provider,reading",
+    [("openai", "alpha"), ("openai-responses", "alpha"), ("fal", "alpha"), ("fal", "brightness")],
+)
 def test_mask_limits_the_edit(sandbox, provider, reading):
     """fal's page does not say how `mask_url` is read, so fal's mask must work under both readings."""
     sandbox.configure(fal_mask_reading=reading)
@@ -103,10 +105,10 @@ def test_mask_limits_the_edit(sandbox, provider, reading):
     job, _, _ = edit(sandbox, provider, "[invert] flip", image=image, mask=mask_for(96, 64, box))
     assert job.state is JobState.FETCHED, job.error
     out = decoded(job.results[0])
-    for (x, y) in [(10, 5), (49, 39), (30, 20)]:
+    for x, y in [(10, 5), (49, 39), (30, 20)]:
         r, g, b, a = img.getpixel((x, y))
         assert out.getpixel((x, y)) == (255 - r, 255 - g, 255 - b, a)
-    for (x, y) in [(0, 0), (9, 5), (50, 39), (95, 63)]:
+    for x, y in [(0, 0), (9, 5), (50, 39), (95, 63)]:
         assert out.getpixel((x, y)) == img.getpixel((x, y))
 
 
@@ -265,9 +267,19 @@ def test_orphans_submitting_become_unknown_and_running_ones_resume(sandbox):
     ledger.update(job.id, state=JobState.RUNNING, owner="elsewhere:1", heartbeat=0.0)
     from gptedit.ledger import JobRecord
 
-    lost = ledger.create(JobRecord(id="", origin="test", provider="eachlabs", protocol="eachlabs",
-                                   model="gpt-image-v2-edit", base_url=sandbox.base_urls["eachlabs"], prompt="x",
-                                   state=JobState.SUBMITTING, owner="elsewhere:1"))
+    lost = ledger.create(
+        JobRecord(
+            id="",
+            origin="test",
+            provider="eachlabs",
+            protocol="eachlabs",
+            model="gpt-image-v2-edit",
+            base_url=sandbox.base_urls["eachlabs"],
+            prompt="x",
+            state=JobState.SUBMITTING,
+            owner="elsewhere:1",
+        )
+    )
     ledger.update(lost.id, heartbeat=0.0)
     resumable, unknown = sweep_orphans(ledger)
     assert [j.id for j in resumable] == [job.id]
@@ -297,8 +309,14 @@ def test_openai_responses_a_damaged_image_is_read_again(sandbox):
 def test_openai_responses_sends_a_background_request_with_one_tool_call(sandbox):
     _, image = picture()
     ref = picture(40, 30)[1]
-    job, _, _ = edit(sandbox, "openai-responses", "[invert] flip", image=image, refs=[ref],
-                     mask=mask_for(96, 64, (0, 0, 8, 8)))
+    job, _, _ = edit(
+        sandbox,
+        "openai-responses",
+        "[invert] flip",
+        image=image,
+        refs=[ref],
+        mask=mask_for(96, 64, (0, 0, 8, 8)),
+    )
     assert job.state is JobState.FETCHED, job.error
     seen = sandbox.stats()["jobs"][-1]["request"]
     assert seen["background"] is True and seen["store"] is True
@@ -312,8 +330,13 @@ def test_openai_responses_sends_a_background_request_with_one_tool_call(sandbox)
 
 def test_openai_streaming_shows_partial_previews(sandbox):
     rec = Recorder()
-    job, _, _ = edit(sandbox, "openai", "[tint] stream it", listener=rec,
-                     settings_flags={"model": "gpt-image-2.6-flare", "stream": True})
+    job, _, _ = edit(
+        sandbox,
+        "openai",
+        "[tint] stream it",
+        listener=rec,
+        settings_flags={"model": "gpt-image-2.6-flare", "stream": True},
+    )
     assert job.state is JobState.FETCHED, job.error
     partials = [e for e in rec.events if e.kind.value == "partial"]
     assert partials and all(e.partial[:4] == b"\x89PNG" for e in partials)

@@ -171,9 +171,19 @@ def test_the_start_up_sweep_finds_a_job_killed_mid_create(sandbox, provider, mon
     settings = settings_for(sandbox, provider)
     request = request_for(settings, "[identity] killed", image)
     ledger = Ledger()
-    rec = ledger.create(JobRecord(id="", origin="krita", provider=provider, protocol=provider,
-                                  model=settings.model, base_url=settings.base_url, prompt=request.prompt,
-                                  request=request.describe(), owner="elsewhere:1"))
+    rec = ledger.create(
+        JobRecord(
+            id="",
+            origin="krita",
+            provider=provider,
+            protocol=provider,
+            model=settings.model,
+            base_url=settings.base_url,
+            prompt=request.prompt,
+            request=request.describe(),
+            owner="elsewhere:1",
+        )
+    )
     ledger.update(rec.id, state=JobState.SUBMITTING, message="Sending", heartbeat=0.0)
     # the create reached the provider, then the program died
     make_provider(provider, ProviderConfig(provider, settings.base_url, "k")).submit(request)
@@ -192,9 +202,19 @@ def test_the_start_up_sweep_finds_a_job_killed_mid_create(sandbox, provider, mon
 
 def test_the_sweep_without_a_key_leaves_the_job_unknown(sandbox):
     ledger = Ledger()
-    rec = ledger.create(JobRecord(id="", origin="gimp", provider="replicate", protocol="replicate",
-                                  model="openai/gpt-image-2", base_url=sandbox.base_urls["replicate"],
-                                  prompt="x", request={"prompt": "x"}, owner="elsewhere:1"))
+    rec = ledger.create(
+        JobRecord(
+            id="",
+            origin="gimp",
+            provider="replicate",
+            protocol="replicate",
+            model="openai/gpt-image-2",
+            base_url=sandbox.base_urls["replicate"],
+            prompt="x",
+            request={"prompt": "x"},
+            owner="elsewhere:1",
+        )
+    )
     ledger.update(rec.id, state=JobState.SUBMITTING, heartbeat=0.0, owner="elsewhere:1")
     resumable, unknown = sweep_orphans(ledger)
     assert resumable == [] and [j.id for j in unknown] == [rec.id]

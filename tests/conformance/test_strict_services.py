@@ -26,9 +26,13 @@ def encode(img: Image.Image) -> bytes:
 def canvas(width: int, height: int) -> Image.Image:
     """Smooth gradients with a hard-edged disc: a stretched answer moves the disc's edge visibly."""
     img = Image.new("RGBA", (width, height))
-    img.putdata([(x * 255 // width, y * 255 // height, 128, 255) for y in range(height) for x in range(width)])
+    img.putdata(
+        [(x * 255 // width, y * 255 // height, 128, 255) for y in range(height) for x in range(width)]
+    )
     disc = Image.new("L", (width, height), 0)
-    ImageDraw.Draw(disc).ellipse((width // 2 - 40, height // 2 - 40, width // 2 + 40, height // 2 + 40), fill=255)
+    ImageDraw.Draw(disc).ellipse(
+        (width // 2 - 40, height // 2 - 40, width // 2 + 40, height // 2 + 40), fill=255
+    )
     img.paste((250, 250, 20, 255), mask=disc)
     return img
 
@@ -42,10 +46,18 @@ def test_eachlabs_answer_for_a_3_2_selection_is_3_2_and_lands_in_place(sandbox, 
     ctx = plan.context
     assert ctx.width * 2 == ctx.height * 3  # the plan made the box 3:2
     send = plan.send_size
-    crop = doc.crop((ctx.x, ctx.y, ctx.right, ctx.bottom)).resize((send.width, send.height), Image.Resampling.LANCZOS)
+    crop = doc.crop((ctx.x, ctx.y, ctx.right, ctx.bottom)).resize(
+        (send.width, send.height), Image.Resampling.LANCZOS
+    )
     image = ImageInput(encode(crop), "image/png", crop.width, crop.height, "layer.png")
-    job, _, _ = edit(sandbox, "eachlabs", "[identity] keep it", image=image, settings_flags={"model": model},
-                     size=plan.request_size)
+    job, _, _ = edit(
+        sandbox,
+        "eachlabs",
+        "[identity] keep it",
+        image=image,
+        settings_flags={"model": model},
+        size=plan.request_size,
+    )
     assert job.state is JobState.FETCHED, job.error
     answer = decoded(job.results[0])
     assert answer.size == (1536, 1024) == (plan.suggested_size.width, plan.suggested_size.height)
@@ -61,18 +73,35 @@ def test_eachlabs_without_image_size_gets_the_square_default(sandbox):
     """What the client used to do, sent by hand: the sandbox answers as the service documents."""
     base = sandbox.base_urls["eachlabs"]
     auth = {"Authorization": "Bearer k"}
-    presign = requests.post(base + "/v1/upload/presign", json={"content_type": "image/png"}, headers=auth).json()
-    requests.put(presign["presigned_url"], data=encode(canvas(96, 64)),
-                 headers={"Content-Type": "image/png", **presign["required_headers"]})
-    r = requests.post(base + "/v1/prediction", headers=auth, json={
-        "model": "gpt-image-v1-5-edit", "version": "0.0.1",
-        "input": {"prompt": "[identity]", "image_urls": [presign["public_url"]]}})
+    presign = requests.post(
+        base + "/v1/upload/presign", json={"content_type": "image/png"}, headers=auth
+    ).json()
+    requests.put(
+        presign["presigned_url"],
+        data=encode(canvas(96, 64)),
+        headers={"Content-Type": "image/png", **presign["required_headers"]},
+    )
+    r = requests.post(
+        base + "/v1/prediction",
+        headers=auth,
+        json={
+            "model": "gpt-image-v1-5-edit",
+            "version": "0.0.1",
+            "input": {"prompt": "[identity]", "image_urls": [presign["public_url"]]},
+        },
+    )
     assert r.status_code == 200, r.text
     job = sandbox.ctx.jobs.all("eachlabs")[0]
     assert job.spec.size == (1024, 1024)
-    r = requests.post(base + "/v1/prediction", headers=auth, json={
-        "model": "gpt-image-v1-5-edit", "version": "0.0.1",
-        "input": {"prompt": "[identity]", "image_urls": [presign["public_url"]], "image_size": "auto"}})
+    r = requests.post(
+        base + "/v1/prediction",
+        headers=auth,
+        json={
+            "model": "gpt-image-v1-5-edit",
+            "version": "0.0.1",
+            "input": {"prompt": "[identity]", "image_urls": [presign["public_url"]], "image_size": "auto"},
+        },
+    )
     assert r.status_code == 400  # not in v1.5's enum
 
 

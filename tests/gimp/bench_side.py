@@ -14,9 +14,9 @@ def textured_layer(img, side):
     reps = side // 256 + 2
     rows = []
     for y in range(side):
-        row = bytes(tile[(y % 256) * 1024:(y % 256 + 1) * 1024]) * reps
+        row = bytes(tile[(y % 256) * 1024 : (y % 256 + 1) * 1024]) * reps
         shift = (y * 12) % 1024
-        rows.append(row[shift:shift + side * 4])
+        rows.append(row[shift : shift + side * 4])
     buf = layer.get_buffer()
     buf.set(Gegl.Rectangle.new(0, 0, side, side), "R'G'B'A u8", b"".join(rows))
     buf.flush()
@@ -89,8 +89,9 @@ def run_bench(sizes):
             m = side // 16
             img.select_rectangle(Gimp.ChannelOps.REPLACE, m, m, side - 2 * m, side - 2 * m)
             row["t_run"] = time.time()
-            status, values = call(EDIT, Gimp.RunMode.NONINTERACTIVE, image=img, drawables=[layer],
-                                  prompt="[identity] bench")
+            status, values = call(
+                EDIT, Gimp.RunMode.NONINTERACTIVE, image=img, drawables=[layer], prompt="[identity] bench"
+            )
             row["t_done"] = time.time()
             row["status"] = int(status)
             row["job"] = values[1] if len(values) > 1 and isinstance(values[1], str) else ""

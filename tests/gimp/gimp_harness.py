@@ -91,15 +91,34 @@ def start_gimp_gui(spec, profile: Path, code: str, env: dict, base: Path) -> hos
     os.chmod(runtime, 0o700)
     script = run / "batch.py"
     script.write_text(code, encoding="utf-8")
-    full = {"HOME": str(run / "home"), "TMPDIR": str(run / "tmp"), "XDG_CACHE_HOME": str(run / "cache"),
-            "XDG_CONFIG_HOME": str(run / "config"), "XDG_DATA_HOME": str(run / "data"),
-            "XDG_RUNTIME_DIR": str(runtime), "GIMP3_DIRECTORY": str(profile), "PYTHONDONTWRITEBYTECODE": "1",
-            "NO_AT_BRIDGE": "1", **env}
+    full = {
+        "HOME": str(run / "home"),
+        "TMPDIR": str(run / "tmp"),
+        "XDG_CACHE_HOME": str(run / "cache"),
+        "XDG_CONFIG_HOME": str(run / "config"),
+        "XDG_DATA_HOME": str(run / "data"),
+        "XDG_RUNTIME_DIR": str(runtime),
+        "GIMP3_DIRECTORY": str(profile),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "NO_AT_BRIDGE": "1",
+        **env,
+    }
     hosts = ROOT / "tests" / "hosts"
-    argv = ["/bin/bash", str(hosts / "with_xvfb.sh"), str(run), f"/usr/bin/gimp-{spec.version}", "-n", "-c",
-            "--batch-interpreter=python-fu-eval", "-b", f"exec(open({str(script)!r}).read())", "--quit"]
-    cmd = hostenv_core.chroot_command(root, argv, hostenv_core.sanitized_env({}, full), binds=[base],
-                                      ro_binds=[hosts])
+    argv = [
+        "/bin/bash",
+        str(hosts / "with_xvfb.sh"),
+        str(run),
+        f"/usr/bin/gimp-{spec.version}",
+        "-n",
+        "-c",
+        "--batch-interpreter=python-fu-eval",
+        "-b",
+        f"exec(open({str(script)!r}).read())",
+        "--quit",
+    ]
+    cmd = hostenv_core.chroot_command(
+        root, argv, hostenv_core.sanitized_env({}, full), binds=[base], ro_binds=[hosts]
+    )
     return hostenv.HostProcess(cmd, run, label="gimp-gui")
 
 
@@ -107,12 +126,32 @@ def cli_job(home: Path, sandbox) -> str:
     """A job made by the command line into the same ledger (the ledger is shared by every front end)."""
     from gptedit.ledger import Ledger
 
-    env = {**os.environ, "GPTEDIT_HOME": str(home), "GPTEDIT_PROVIDER": "eachlabs", "EACHLABS_API_KEY": "test",
-           "GPTEDIT_EACHLABS_BASE_URL": sandbox.base_urls["eachlabs"]}
+    env = {
+        **os.environ,
+        "GPTEDIT_HOME": str(home),
+        "GPTEDIT_PROVIDER": "eachlabs",
+        "EACHLABS_API_KEY": "test",
+        "GPTEDIT_EACHLABS_BASE_URL": sandbox.base_urls["eachlabs"],
+    }
     env.pop("GPTEDIT_CONFIG", None)
-    done = subprocess.run([sys.executable, "-m", "gptedit", "edit", str(ROOT / "shared/samples/sticker.png"),
-                           "-p", "[identity] from the command line", "-o", str(home / "cli-out.png")],
-                          env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gptedit",
+            "edit",
+            str(ROOT / "shared/samples/sticker.png"),
+            "-p",
+            "[identity] from the command line",
+            "-o",
+            str(home / "cli-out.png"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     ledger = Ledger(home / "jobs.sqlite3")
     try:
@@ -128,16 +167,35 @@ def lost_cli_job(home: Path, sandbox) -> str:
     from gptedit.models import JobState
 
     sandbox.inject("replicate", "create", "slow", after_create=True, seconds=60)
-    env = {**os.environ, "GPTEDIT_HOME": str(home), "GPTEDIT_PROVIDER": "replicate",
-           "REPLICATE_API_TOKEN": "test", "GPTEDIT_REPLICATE_BASE_URL": sandbox.base_urls["replicate"]}
+    env = {
+        **os.environ,
+        "GPTEDIT_HOME": str(home),
+        "GPTEDIT_PROVIDER": "replicate",
+        "REPLICATE_API_TOKEN": "test",
+        "GPTEDIT_REPLICATE_BASE_URL": sandbox.base_urls["replicate"],
+    }
     env.pop("GPTEDIT_CONFIG", None)
     before = len([j for j in sandbox.stats()["jobs"] if j["provider"] == "replicate"])
     # a prompt of its own per run: the same edit lost by another GIMP version's run minutes ago would
     # rightly make two candidates
     prompt = f"[identity] lost on the way ({home.parent.name})"
-    proc = subprocess.Popen([sys.executable, "-m", "gptedit", "edit", str(ROOT / "shared/samples/sticker.png"),
-                             "-p", prompt, "-o", str(home / "lost-out.png")],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gptedit",
+            "edit",
+            str(ROOT / "shared/samples/sticker.png"),
+            "-p",
+            prompt,
+            "-o",
+            str(home / "lost-out.png"),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     ledger = Ledger(home / "jobs.sqlite3")
     try:
         deadline = time.monotonic() + 60
@@ -172,9 +230,19 @@ def install_seams(base: Path) -> dict[str, str]:
 GIMP_PROVIDERS = ("eachlabs", "openai")
 
 
-def run_all_cases(spec, zip_path: Path, sandbox, provider_env: dict, base: Path, cases: list[str],
-                  timeout: float = 240, gui: bool = False, config=None, env_extra: dict | None = None,
-                  params: dict | None = None) -> dict:
+def run_all_cases(
+    spec,
+    zip_path: Path,
+    sandbox,
+    provider_env: dict,
+    base: Path,
+    cases: list[str],
+    timeout: float = 240,
+    gui: bool = False,
+    config=None,
+    env_extra: dict | None = None,
+    params: dict | None = None,
+) -> dict:
     """Run `cases` (gimp_side.py) in one GIMP; `params` go to the cases beside the usual ones. The shared
     ledger and results live in base/gptedit-home (another host may have written there first)."""
     import json
@@ -192,15 +260,25 @@ def run_all_cases(spec, zip_path: Path, sandbox, provider_env: dict, base: Path,
     # fixed-size answer (each::labs, Replicate) would be resampled on the way (tests/conformance covers that)
     sandbox.configure(latency=latency, answer_size="input")
     replicate_before = len([j for j in sandbox.stats()["jobs"] if j["provider"] == "replicate"])
-    params = {"out": str(out), "api": sandbox.api_url, "latency": latency, "kill_latency": 4.0,
-              "cli_job": cli_job(home, sandbox) if "cli-job" in cases else "",
-              "lost_cli_job": lost_cli_job(home, sandbox) if "lost-cli-job" in cases else "", **(params or {})}
+    params = {
+        "out": str(out),
+        "api": sandbox.api_url,
+        "latency": latency,
+        "kill_latency": 4.0,
+        "cli_job": cli_job(home, sandbox) if "cli-job" in cases else "",
+        "lost_cli_job": lost_cli_job(home, sandbox) if "lost-cli-job" in cases else "",
+        **(params or {}),
+    }
     (base / "params.json").write_text(json.dumps(params))
     side = (Path(__file__).parent / "gimp_side.py").read_text()
     code = hostenv.GIMP_PRELUDE + "\n" + side + f"\nrun_cases({cases!r})\n"
     env = {
-        **provider_env, base_url_env("fal"): sandbox.base_urls["fal"], "REPLICATE_API_TOKEN": "test",
-        **install_seams(base), "GPTEDIT_HOME": str(home), "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
+        **provider_env,
+        base_url_env("fal"): sandbox.base_urls["fal"],
+        "REPLICATE_API_TOKEN": "test",
+        **install_seams(base),
+        "GPTEDIT_HOME": str(home),
+        "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
         **(env_extra or {}),
     }
     killer = Killer(home, out)
@@ -219,11 +297,21 @@ def run_all_cases(spec, zip_path: Path, sandbox, provider_env: dict, base: Path,
         killer.stop.set()
     report_path = out / "report.json"
     if not report_path.exists():
-        pytest.fail(f"GIMP {spec.version} wrote no report (exit {rc}):\n{proc.stdout()[-3000:]}\n"
-                    f"{proc.stderr_tail(80)}", pytrace=False)
+        pytest.fail(
+            f"GIMP {spec.version} wrote no report (exit {rc}):\n{proc.stdout()[-3000:]}\n"
+            f"{proc.stderr_tail(80)}",
+            pytrace=False,
+        )
     report = json.loads(report_path.read_text())
-    report.update(out=str(out), home=str(home), profile=str(profile), rc=rc, seconds=time.monotonic() - started,
-                  stderr=proc.stderr()[-6000:], killed=killer.killed,
-                  replicate_creates=len([j for j in sandbox.stats()["jobs"] if j["provider"] == "replicate"])
-                  - replicate_before)
+    report.update(
+        out=str(out),
+        home=str(home),
+        profile=str(profile),
+        rc=rc,
+        seconds=time.monotonic() - started,
+        stderr=proc.stderr()[-6000:],
+        killed=killer.killed,
+        replicate_creates=len([j for j in sandbox.stats()["jobs"] if j["provider"] == "replicate"])
+        - replicate_before,
+    )
     return report

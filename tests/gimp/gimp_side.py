@@ -23,8 +23,12 @@ Gegl.init(None)
 def sandbox(what, body=None):
     """The sandbox's control endpoint (it runs outside the chroot on the shared loopback)."""
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(P["api"] + "/_sandbox/" + what, data=data,
-                                 headers={"Content-Type": "application/json"}, method="POST" if data else "GET")
+    req = urllib.request.Request(
+        P["api"] + "/_sandbox/" + what,
+        data=data,
+        headers={"Content-Type": "application/json"},
+        method="POST" if data else "GET",
+    )
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.loads(r.read())
 
@@ -68,8 +72,12 @@ def new_image(w, h, base="rgb", precision=None):
 
 def add_layer(img, name, w, h, off=(0, 0), alpha=False, seed=1, alpha_pattern=False, position=0):
     gray = img.get_base_type() == Gimp.ImageBaseType.GRAY
-    types = {(False, False): Gimp.ImageType.RGB_IMAGE, (False, True): Gimp.ImageType.RGBA_IMAGE,
-             (True, False): Gimp.ImageType.GRAY_IMAGE, (True, True): Gimp.ImageType.GRAYA_IMAGE}
+    types = {
+        (False, False): Gimp.ImageType.RGB_IMAGE,
+        (False, True): Gimp.ImageType.RGBA_IMAGE,
+        (True, False): Gimp.ImageType.GRAY_IMAGE,
+        (True, True): Gimp.ImageType.GRAYA_IMAGE,
+    }
     layer = Gimp.Layer.new(img, name, w, h, types[(gray, alpha)], 100.0, Gimp.LayerMode.NORMAL)
     img.insert_layer(layer, None, position)
     layer.set_offsets(*off)
@@ -88,8 +96,14 @@ def add_layer(img, name, w, h, off=(0, 0), alpha=False, seed=1, alpha_pattern=Fa
 def composite(img):
     """The visible image as RGBA u8, read through a layer made from the projection (never inserted)."""
     v = Gimp.Layer.new_from_visible(img, img, "probe")
-    data = bytes(v.get_buffer().get(Gegl.Rectangle.new(0, 0, img.get_width(), img.get_height()), 1.0,
-                                    "R'G'B'A u8", Gegl.AbyssPolicy.NONE))
+    data = bytes(
+        v.get_buffer().get(
+            Gegl.Rectangle.new(0, 0, img.get_width(), img.get_height()),
+            1.0,
+            "R'G'B'A u8",
+            Gegl.AbyssPolicy.NONE,
+        )
+    )
     v.delete()
     return data
 
@@ -106,13 +120,29 @@ def info(layer):
     _, x, y = layer.get_offsets()
     img = layer.get_image()
     if not layer.is_layer():  # a layer mask or channel handed in as the drawable
-        return {"name": layer.get_name(), "x": x, "y": y, "w": layer.get_width(), "h": layer.get_height(),
-                "kind": type(layer).__name__}
+        return {
+            "name": layer.get_name(),
+            "x": x,
+            "y": y,
+            "w": layer.get_width(),
+            "h": layer.get_height(),
+            "kind": type(layer).__name__,
+        }
     parent = layer.get_parent()
-    out = {"name": layer.get_name(), "x": x, "y": y, "w": layer.get_width(), "h": layer.get_height(),
-           "visible": layer.get_visible(), "group": layer.is_group(), "has_mask": layer.get_mask() is not None,
-           "alpha": layer.has_alpha(), "bpp": layer.get_bpp(), "position": img.get_item_position(layer),
-           "parent": parent.get_name() if parent else None}
+    out = {
+        "name": layer.get_name(),
+        "x": x,
+        "y": y,
+        "w": layer.get_width(),
+        "h": layer.get_height(),
+        "visible": layer.get_visible(),
+        "group": layer.is_group(),
+        "has_mask": layer.get_mask() is not None,
+        "alpha": layer.has_alpha(),
+        "bpp": layer.get_bpp(),
+        "position": img.get_item_position(layer),
+        "parent": parent.get_name() if parent else None,
+    }
     if layer.is_group():
         out["children"] = [info(c) for c in layer.get_children()]
     return out
@@ -123,14 +153,26 @@ def tree(img):
 
 
 def pixels_of(layer):
-    return bytes(layer.get_buffer().get(Gegl.Rectangle.new(0, 0, layer.get_width(), layer.get_height()), 1.0,
-                                        "R'G'B'A u8", Gegl.AbyssPolicy.NONE))
+    return bytes(
+        layer.get_buffer().get(
+            Gegl.Rectangle.new(0, 0, layer.get_width(), layer.get_height()),
+            1.0,
+            "R'G'B'A u8",
+            Gegl.AbyssPolicy.NONE,
+        )
+    )
 
 
 def mask_of(layer):
     m = layer.get_mask()
-    return bytes(m.get_buffer().get(Gegl.Rectangle.new(0, 0, layer.get_width(), layer.get_height()), 1.0,
-                                    "Y u8", Gegl.AbyssPolicy.NONE))
+    return bytes(
+        m.get_buffer().get(
+            Gegl.Rectangle.new(0, 0, layer.get_width(), layer.get_height()),
+            1.0,
+            "Y u8",
+            Gegl.AbyssPolicy.NONE,
+        )
+    )
 
 
 def call(name, run_mode, image=None, drawables=None, **props):
@@ -159,11 +201,21 @@ def edit(case, img, drawable, prompt, procedure=EDIT, run_mode=None, **props):
         dump(case, "source.rgba", pixels_of(drawable))
     if procedure == EDIT:
         props["prompt"] = prompt
-    status, values = call(procedure, Gimp.RunMode.NONINTERACTIVE if run_mode is None else run_mode, image=img,
-                          drawables=[drawable] if drawable else [], **props)
-    rep = {"source": source, "status": int(status), "values": [v if isinstance(v, (str, int, float)) or v is None else repr(v)
-                                              for v in values]}
-    rep["message"] = values[0] if values and isinstance(values[0], str) else (values[2] if len(values) > 2 else "")
+    status, values = call(
+        procedure,
+        Gimp.RunMode.NONINTERACTIVE if run_mode is None else run_mode,
+        image=img,
+        drawables=[drawable] if drawable else [],
+        **props,
+    )
+    rep = {
+        "source": source,
+        "status": int(status),
+        "values": [v if isinstance(v, (str, int, float)) or v is None else repr(v) for v in values],
+    }
+    rep["message"] = (
+        values[0] if values and isinstance(values[0], str) else (values[2] if len(values) > 2 else "")
+    )
     new = values[0] if values and not isinstance(values[0], str) else None
     if img.is_valid():
         rep["tree"] = tree(img)
@@ -184,8 +236,18 @@ def edit(case, img, drawable, prompt, procedure=EDIT, run_mode=None, **props):
 
 # --- cases --------------------------------------------------------------------------------------------
 
-def case_layer(case, base="rgb", precision=None, alpha=False, alpha_pattern=False, prompt="[invert] negative",
-               sel=(0, 10, 50, 30), canvas=(120, 80), **props):
+
+def case_layer(
+    case,
+    base="rgb",
+    precision=None,
+    alpha=False,
+    alpha_pattern=False,
+    prompt="[invert] negative",
+    sel=(0, 10, 50, 30),
+    canvas=(120, 80),
+    **props,
+):
     img = new_image(*canvas, base=base, precision=precision)
     layer = add_layer(img, "source", *canvas, alpha=alpha, alpha_pattern=alpha_pattern)
     if sel:
@@ -265,9 +327,13 @@ def _image_gone(case):
     img, rep = case_layer(case, prompt="[invert] for an image closed later")
     job = rep.get("job", "")
     img.delete()
-    status, values = call(RECENT, Gimp.RunMode.NONINTERACTIVE, image=None, drawables=[], job_id=job,
-                          action="insert")
-    rep["orphan"] = {"status": int(status), "message": values[0] if values and isinstance(values[0], str) else ""}
+    status, values = call(
+        RECENT, Gimp.RunMode.NONINTERACTIVE, image=None, drawables=[], job_id=job, action="insert"
+    )
+    rep["orphan"] = {
+        "status": int(status),
+        "message": values[0] if values and isinstance(values[0], str) else "",
+    }
     rep["recent"] = _insert_later(case, job)
     return None, rep
 
@@ -297,8 +363,15 @@ def _deadline(case):
         sandbox("config", {"latency": P["latency"]})
     found = re.search(r"job ([0-9a-f]{8}), Resume", rep.get("message") or "")
     layer = [x for x in img.get_layers() if x.get_name() == "source"][0]
-    rep["recent"] = edit(case + "-recent", img, layer, "", procedure=RECENT, job_id=found.group(1) if found else "",
-                         action="resume")
+    rep["recent"] = edit(
+        case + "-recent",
+        img,
+        layer,
+        "",
+        procedure=RECENT,
+        job_id=found.group(1) if found else "",
+        action="resume",
+    )
     return img, rep
 
 
@@ -333,8 +406,16 @@ def _listing(case):
 def _settings(case):
     """Non-interactive settings: a key for Replicate and a default quality land in the shared config file;
     the report says the provider comes from the environment (it wins over the file)."""
-    status, values = call(SETTINGS, Gimp.RunMode.NONINTERACTIVE, image=None, drawables=[], key_provider="replicate",
-                          api_key="r8_test_key_123456", quality="high", base_url="http://127.0.0.1:9/replicate")
+    status, values = call(
+        SETTINGS,
+        Gimp.RunMode.NONINTERACTIVE,
+        image=None,
+        drawables=[],
+        key_provider="replicate",
+        api_key="r8_test_key_123456",
+        quality="high",
+        base_url="http://127.0.0.1:9/replicate",
+    )
     return None, {"status": int(status), "message": values[0] if values else ""}
 
 
@@ -402,8 +483,14 @@ def _ui_window_closed(case):
 def _ui_settings(case):
     """The settings dialog: a key typed for fal is saved in the shared config, not in GIMP's profile; Test
     connection checks it (not saved yet) against the sandbox without blocking GIMP."""
-    with hooks(dialog="ok", set={"key-provider": "fal", "quality": "low"}, type_key="fal-secret-123456",
-               screenshots=OUT, test_connection=True, report=os.path.join(OUT, case + ".jsonl")):
+    with hooks(
+        dialog="ok",
+        set={"key-provider": "fal", "quality": "low"},
+        type_key="fal-secret-123456",
+        screenshots=OUT,
+        test_connection=True,
+        report=os.path.join(OUT, case + ".jsonl"),
+    ):
         status, values = call(SETTINGS, UI, image=None, drawables=[])
     return None, {"status": int(status), "message": values[0] if values else ""}
 
@@ -432,8 +519,11 @@ def _ui_stream(case):
     img, layer = ui_image()
     sandbox("config", {"latency": 2.0})
     try:
-        with hooks(dialog="ok", set={"provider": "openai", "model": "gpt-image-2.6-flare", "size": "1536x1024"},
-                   report=os.path.join(OUT, case + ".jsonl")):
+        with hooks(
+            dialog="ok",
+            set={"provider": "openai", "model": "gpt-image-2.6-flare", "size": "1536x1024"},
+            report=os.path.join(OUT, case + ".jsonl"),
+        ):
             rep = edit(case, img, layer, "[invert] streamed", run_mode=UI)
     finally:
         sandbox("config", {"latency": P["latency"]})
@@ -462,8 +552,14 @@ def textured(w, h):
         for x in range(w):
             rx, gx = cols[x]
             d = diag[x + y]
-            out += bytes((max(0, min(255, int(128 + rx + ry + d))), max(0, min(255, int(128 + rx + gy))),
-                          max(0, min(255, int(120 + gx + gy + d))), 255))
+            out += bytes(
+                (
+                    max(0, min(255, int(128 + rx + ry + d))),
+                    max(0, min(255, int(128 + rx + gy))),
+                    max(0, min(255, int(120 + gx + gy + d))),
+                    255,
+                )
+            )
     return bytes(out)
 
 
@@ -492,7 +588,7 @@ def _markup_image():
     stroke = bytearray(120 * 80 * 4)
     for y in range(30, 38):
         for x in range(20, 100):
-            stroke[4 * (y * 120 + x):4 * (y * 120 + x) + 4] = b"\xff\x00\x00\xff"
+            stroke[4 * (y * 120 + x) : 4 * (y * 120 + x) + 4] = b"\xff\x00\x00\xff"
     buf = mk.get_buffer()
     buf.set(Gegl.Rectangle.new(0, 0, 120, 80), "R'G'B'A u8", bytes(stroke))
     buf.flush()
@@ -505,10 +601,25 @@ def _markup(case):
     dump(case, "markup-before.rgba", pixels_of(mk))
     visible = mk.get_visible()
     # the same edit without markup first: the answer the strokes must change, and only where drawn
-    plain = edit(case + "-plain", img, layer, "[identity] a hedge along the red line", provider="openai",
-                 model="gpt-image-2.6-flare", complexity="low")
-    rep = edit(case, img, layer, "[identity] a hedge along the red line", provider="openai",
-               model="gpt-image-2.6-flare", complexity="low", markup_layer=mk)
+    plain = edit(
+        case + "-plain",
+        img,
+        layer,
+        "[identity] a hedge along the red line",
+        provider="openai",
+        model="gpt-image-2.6-flare",
+        complexity="low",
+    )
+    rep = edit(
+        case,
+        img,
+        layer,
+        "[identity] a hedge along the red line",
+        provider="openai",
+        model="gpt-image-2.6-flare",
+        complexity="low",
+        markup_layer=mk,
+    )
     rep["plain_status"] = plain["status"]
     dump(case, "markup-after.rgba", pixels_of(mk))
     rep["markup_visible_unchanged"] = mk.get_visible() == visible
@@ -554,7 +665,9 @@ CASES = {
     "rgba-invert": lambda c: case_layer(c, alpha=True, prompt="[invert] negative", sel=(70, 0, 50, 25)),
     "offset-layer": lambda c: case_offset(c, "[invert] offset"),
     "small-layer": lambda c: case_offset(c, "[invert] small", top=(20, 15, 10, 10), sel=(0, 0, 60, 40)),
-    "partly-off-canvas": lambda c: case_offset(c, "[invert] off canvas", top=(60, 40, 90, 50), sel=(70, 30, 50, 50)),
+    "partly-off-canvas": lambda c: case_offset(
+        c, "[invert] off canvas", top=(60, 40, 90, 50), sel=(70, 30, 50, 50)
+    ),
     "gray": lambda c: case_layer(c, base="gray"),
     "gray-alpha": lambda c: case_layer(c, base="gray", alpha=True, prompt="[identity] keep"),
     "u16": lambda c: case_layer(c, precision="U16_NON_LINEAR"),

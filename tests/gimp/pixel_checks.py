@@ -23,11 +23,19 @@ def raw(gimp, name, file) -> bytes:
     return (Path(gimp["out"]) / name / file).read_bytes()
 
 
-def expected_context(canvas, sel, size="auto", padding=0.15, min_padding=16, provider="eachlabs",
-                     model="") -> Box:
+def expected_context(
+    canvas, sel, size="auto", padding=0.15, min_padding=16, provider="eachlabs", model=""
+) -> Box:
     info = model_info(provider, model)
-    plan = plan_edit(*canvas, Box(*sel) if sel else None, info.sizes, size=size, padding=padding,
-                     min_padding=min_padding, max_send_side=2048)
+    plan = plan_edit(
+        *canvas,
+        Box(*sel) if sel else None,
+        info.sizes,
+        size=size,
+        padding=padding,
+        min_padding=min_padding,
+        max_send_side=2048,
+    )
     return plan.context
 
 
@@ -47,7 +55,7 @@ def check_composite(gimp, name, sel, changed_box=None, invert=True, rep=None):
     for y in range(h):
         for x in range(w):
             i = 4 * (y * w + x)
-            b, a = before[i:i + 4], after[i:i + 4]
+            b, a = before[i : i + 4], after[i : i + 4]
             edited = invert and inside(sel_box, x, y) and inside(src, x, y)
             want = [255 - b[0], 255 - b[1], 255 - b[2], b[3]] if edited else list(b)
             if any(abs(p - q) > 1 for p, q in zip(a, want, strict=True)):
@@ -74,5 +82,3 @@ def check_mask(gimp, name, canvas, sel):
         for x in range(new["w"]):
             want = 255 if inside(sel_box, x + new["x"], y + new["y"]) else 0
             assert mask[y * new["w"] + x] == want, (x, y)
-
-

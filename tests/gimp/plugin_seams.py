@@ -86,8 +86,15 @@ def _patch_dialog(module) -> None:
         for name, value in (wanted.get("set") or {}).items():
             config.set_property(name, value)
         if wanted.get("dialog") in ("ok", "cancel"):
-            cost = next((w for w in _widgets(dialog) if isinstance(w, Gtk.Label)
-                         and w.get_text().startswith(("Estimated cost", "Cannot estimate"))), None)
+            cost = next(
+                (
+                    w
+                    for w in _widgets(dialog)
+                    if isinstance(w, Gtk.Label)
+                    and w.get_text().startswith(("Estimated cost", "Cannot estimate"))
+                ),
+                None,
+            )
             if cost is not None:
                 _later(600, lambda: record(dialog_summary=cost.get_text()))
             _later(650, lambda: screenshot(dialog, "dialog-" + dialog.get_title().split()[0].lower()))
@@ -101,8 +108,14 @@ def _patch_dialog(module) -> None:
             for widget in _widgets(dialog):
                 if isinstance(widget, Gtk.Entry) and not widget.get_visibility():
                     widget.set_text(wanted["type_key"])
-        button = next((w for w in _widgets(dialog) if isinstance(w, Gtk.Button)
-                       and w.get_label() == "_Test connection"), None)
+        button = next(
+            (
+                w
+                for w in _widgets(dialog)
+                if isinstance(w, Gtk.Button) and w.get_label() == "_Test connection"
+            ),
+            None,
+        )
         if wanted.get("test_connection") and button is not None:
             # press Test connection, report what it says once the check is done, then answer the dialog
             siblings = button.get_parent().get_children()
@@ -155,8 +168,13 @@ def _patch_progress_window(module) -> None:
 
     def close(self):
         screenshot(self.window, "progress-window")
-        record(window_ticks=self.ticks, window_max_gap=round(self.max_gap, 3), window_partials=self.partials,
-               window_cost=self.cost.get_text(), window_status=self.status.get_text())
+        record(
+            window_ticks=self.ticks,
+            window_max_gap=round(self.max_gap, 3),
+            window_partials=self.partials,
+            window_cost=self.cost.get_text(),
+            window_status=self.status.get_text(),
+        )
         original_close(self)
 
     def show_result(self, text: str, warning: str = ""):

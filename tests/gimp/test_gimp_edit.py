@@ -31,18 +31,57 @@ from pixel_checks import (
 
 pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 
-CASES = ["rgb-invert", "rgb-identity", "responses-route", "rgba-identity", "rgba-invert", "offset-layer", "small-layer",
-         "partly-off-canvas", "gray", "gray-alpha", "u16", "float-linear", "variations", "no-selection",
-         "visible-source", "indexed", "empty-prompt", "provider-error", "server-garbage", "bad-size",
-         "deleted-layer", "image-gone", "killed", "deadline", "cli-job", "lost-cli-job", "reference", "tight", "fixed-size", "downscaled", "layer-mask-selected", "channel-selected", "list", "settings"]
+CASES = [
+    "rgb-invert",
+    "rgb-identity",
+    "responses-route",
+    "rgba-identity",
+    "rgba-invert",
+    "offset-layer",
+    "small-layer",
+    "partly-off-canvas",
+    "gray",
+    "gray-alpha",
+    "u16",
+    "float-linear",
+    "variations",
+    "no-selection",
+    "visible-source",
+    "indexed",
+    "empty-prompt",
+    "provider-error",
+    "server-garbage",
+    "bad-size",
+    "deleted-layer",
+    "image-gone",
+    "killed",
+    "deadline",
+    "cli-job",
+    "lost-cli-job",
+    "reference",
+    "tight",
+    "fixed-size",
+    "downscaled",
+    "layer-mask-selected",
+    "channel-selected",
+    "list",
+    "settings",
+]
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
 def gimp(request, gimp_zip, sandbox_server, sandbox_env, tmp_path_factory):
     keep = os.environ.get("GPTEDIT_GIMP_RUNS_DIR")  # keep the run (report, dumps, logs) for debugging
     base = Path(keep) / request.param.id if keep else tmp_path_factory.mktemp(request.param.id)
-    return run_all_cases(request.param, gimp_zip, sandbox_server, sandbox_env(providers=GIMP_PROVIDERS), base, CASES,
-                         config=request.config)
+    return run_all_cases(
+        request.param,
+        gimp_zip,
+        sandbox_server,
+        sandbox_env(providers=GIMP_PROVIDERS),
+        base,
+        CASES,
+        config=request.config,
+    )
 
 
 def check_untouched(gimp, name, message_part):
@@ -59,6 +98,7 @@ def ledger_of(gimp) -> Ledger:
 
 
 # --- one edit end to end ---------------------------------------------------------------------------------
+
 
 def test_invert_inside_non_square_edge_selection_only(gimp):
     rep = case(gimp, "rgb-invert")
@@ -112,15 +152,24 @@ def test_layer_partly_off_canvas(gimp):
     check_composite(gimp, "partly-off-canvas", (70, 30, 50, 50), changed_box=rep["source_box"])
 
 
-@pytest.mark.parametrize("name,message", [("empty-prompt", "prompt is empty"), ("provider-error", ""),
-                                          ("server-garbage", ""), ("bad-size", "999x999"),
-                                          ("indexed", "indexed"), ("channel-selected", "not a layer")])
+@pytest.mark.parametrize(
+    "name,message",
+    [
+        ("empty-prompt", "prompt is empty"),
+        ("provider-error", ""),
+        ("server-garbage", ""),
+        ("bad-size", "999x999"),
+        ("indexed", "indexed"),
+        ("channel-selected", "not a layer"),
+    ],
+)
 def test_failures_return_an_error_and_leave_the_image_untouched(gimp, name, message):
     check_untouched(gimp, name, message)
     assert case(gimp, name)["message"].strip()
 
 
 # --- every kind of image ------------------------------------------------------------------------------
+
 
 def test_rgba_invert_and_identity_keep_alpha(gimp):
     rep = case(gimp, "rgba-invert")
@@ -182,6 +231,7 @@ def test_no_selection_edits_the_whole_canvas_without_mask(gimp):
 
 
 # --- nothing paid for is lost ---------------------------------------------------------------------------
+
 
 def test_layer_deleted_meanwhile_result_kept_then_inserted_later(gimp):
     rep = case(gimp, "deleted-layer")
@@ -268,8 +318,12 @@ def test_answer_at_a_fixed_size_is_stretched_back_over_the_context(gimp):
     rep = case(gimp, "fixed-size")
     assert rep["status"] == SUCCESS, rep["message"]
     ctx = expected_context((120, 80), SEL, size="1024x1024")  # grown toward the answer's square shape
-    assert (rep["new"]["x"], rep["new"]["y"], rep["new"]["w"], rep["new"]["h"]) == (ctx.x, ctx.y, ctx.width,
-                                                                                  ctx.height)
+    assert (rep["new"]["x"], rep["new"]["y"], rep["new"]["w"], rep["new"]["h"]) == (
+        ctx.x,
+        ctx.y,
+        ctx.width,
+        ctx.height,
+    )
     request = ledger_of(gimp).get(rep["job"]).request
     assert request["size"] == "1024x1024"
     check_mask(gimp, "fixed-size", (120, 80), SEL)
@@ -299,8 +353,12 @@ def test_no_context_sends_just_the_selection_grown_to_the_answer_shape(gimp):
     assert rep["status"] == SUCCESS, rep["message"]
     ctx = expected_context((120, 80), SEL, padding=0.0, min_padding=0)
     assert ctx != expected_context((120, 80), SEL)  # really less context than the default
-    assert (rep["new"]["x"], rep["new"]["y"], rep["new"]["w"], rep["new"]["h"]) == (ctx.x, ctx.y, ctx.width,
-                                                                                  ctx.height)
+    assert (rep["new"]["x"], rep["new"]["y"], rep["new"]["w"], rep["new"]["h"]) == (
+        ctx.x,
+        ctx.y,
+        ctx.width,
+        ctx.height,
+    )
     check_composite(gimp, "tight", SEL)
 
 

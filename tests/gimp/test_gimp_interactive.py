@@ -19,16 +19,35 @@ from pixel_checks import CANCEL, SEL, SUCCESS, check_composite, check_new_layer,
 
 pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 
-UI_CASES = ["ui-edit", "ui-last-values", "ui-cancel", "ui-dialog-cancel", "ui-recent", "ui-stream", "ui-settings",
-            "ui-window-closed"]
+UI_CASES = [
+    "ui-edit",
+    "ui-last-values",
+    "ui-cancel",
+    "ui-dialog-cancel",
+    "ui-recent",
+    "ui-stream",
+    "ui-settings",
+    "ui-window-closed",
+]
 
 
 @pytest.fixture(scope="module", params=hostenv.GIMP_HOSTS, ids=lambda s: s.id)
 def gui(request, gimp_zip, sandbox_server, sandbox_env, tmp_path_factory):
     keep = os.environ.get("GPTEDIT_GIMP_RUNS_DIR")
-    base = Path(keep) / (request.param.id + "-ui") if keep else tmp_path_factory.mktemp(request.param.id + "-ui")
-    return run_all_cases(request.param, gimp_zip, sandbox_server, sandbox_env(providers=GIMP_PROVIDERS), base,
-                         UI_CASES, timeout=180, gui=True, config=request.config)
+    base = (
+        Path(keep) / (request.param.id + "-ui") if keep else tmp_path_factory.mktemp(request.param.id + "-ui")
+    )
+    return run_all_cases(
+        request.param,
+        gimp_zip,
+        sandbox_server,
+        sandbox_env(providers=GIMP_PROVIDERS),
+        base,
+        UI_CASES,
+        timeout=180,
+        gui=True,
+        config=request.config,
+    )
 
 
 def case(gui, name) -> dict:

@@ -1,7 +1,7 @@
-"""Krita and GIMP share one ledger: a job made in real Krita is inserted by real GIMP from Recent results, and a
-job made in real GIMP is inserted by real Krita from History ▸ Insert again — each at the place it was made
-for, masked by the selection it was made with. Run on both host pairs of one Debian suite (Krita 5.2 with
-GIMP 3.0, Krita 5.3 with GIMP 3.2), sharing one GPTEDIT_HOME like two programs on one desktop."""
+"""Krita and GIMP share one ledger: a job made in real Krita is inserted by real GIMP from Recent results,
+and a job made in real GIMP is inserted by real Krita from History ▸ Insert again — each at the place it
+was made for, masked by the selection it was made with. Run on both host pairs of one Debian suite (Krita
+5.2 with GIMP 3.0, Krita 5.3 with GIMP 3.2), sharing one GPTEDIT_HOME like two programs on one desktop."""
 
 from __future__ import annotations
 
@@ -37,21 +37,43 @@ def pair(request, krita_zip, gimp_zip, sandbox_server, sandbox_env, tmp_path_fac
 
     def in_krita(params: dict) -> dict:
         params = dict(params, artifacts=str(artifacts), home=str(home), sandbox_api=sandbox.api_url)
-        return krita.run(profile, SCENARIO, timeout=150, env=env, binds=[home, artifacts], params=params)["data"]
+        return krita.run(profile, SCENARIO, timeout=150, env=env, binds=[home, artifacts], params=params)[
+            "data"
+        ]
 
     # 1. Krita makes a job; 2. GIMP makes its own and inserts Krita's; 3. Krita inserts GIMP's.
     made = in_krita({"mode": "make", "canvas": list(KRITA_CANVAS), "selection": list(KRITA_SEL)})
     assert made.get("job_id"), made
-    gimp = run_all_cases(gspec, gimp_zip, sandbox, sandbox_env(providers=GIMP_PROVIDERS), base,
-                         ["rgb-invert", "krita-job"], config=request.config,
-                         params={"krita_job": made["job_id"], "krita_canvas": list(KRITA_CANVAS)})
+    gimp = run_all_cases(
+        gspec,
+        gimp_zip,
+        sandbox,
+        sandbox_env(providers=GIMP_PROVIDERS),
+        base,
+        ["rgb-invert", "krita-job"],
+        config=request.config,
+        params={"krita_job": made["job_id"], "krita_canvas": list(KRITA_CANVAS)},
+    )
     gimp_job = case(gimp, "rgb-invert").get("job")
     assert gimp_job, case(gimp, "rgb-invert")
     ctx = expected_context(GIMP_CANVAS, SEL)
-    inserted = in_krita({"mode": "insert", "canvas": list(GIMP_CANVAS), "job_id": gimp_job,
-                         "context_box": [ctx.x, ctx.y, ctx.width, ctx.height]})
-    return {"made": made, "gimp": gimp, "gimp_job": gimp_job, "inserted": inserted, "home": home,
-            "artifacts": artifacts, "specs": (kspec, gspec)}
+    inserted = in_krita(
+        {
+            "mode": "insert",
+            "canvas": list(GIMP_CANVAS),
+            "job_id": gimp_job,
+            "context_box": [ctx.x, ctx.y, ctx.width, ctx.height],
+        }
+    )
+    return {
+        "made": made,
+        "gimp": gimp,
+        "gimp_job": gimp_job,
+        "inserted": inserted,
+        "home": home,
+        "artifacts": artifacts,
+        "specs": (kspec, gspec),
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -86,8 +108,12 @@ def test_gimp_job_is_inserted_by_krita_at_its_context_box_with_its_mask(pair):
     assert got["masks"] == ["Selection"], got
     mask = (pair["artifacts"] / "mask.y").read_bytes()
     sel = Box(*SEL).clamp_to(*GIMP_CANVAS)
-    wrong = [(x, y) for y in range(ctx.height) for x in range(ctx.width)
-             if mask[y * ctx.width + x] != (255 if inside(sel, x + ctx.x, y + ctx.y) else 0)]
+    wrong = [
+        (x, y)
+        for y in range(ctx.height)
+        for x in range(ctx.width)
+        if mask[y * ctx.width + x] != (255 if inside(sel, x + ctx.x, y + ctx.y) else 0)
+    ]
     assert not wrong, f"{len(wrong)} mask pixels wrong, first {wrong[:5]}"
     job = Ledger(pair["home"] / "jobs.sqlite3").get(pair["gimp_job"])
     assert job.origin == "gimp" and job.context.host == "gimp" and job.context.context_box == ctx

@@ -23,8 +23,16 @@ STROKE = (20, 30, 80, 8)  # x, y, width, height of the red stroke on the markup 
 def gimp(request, gimp_zip, sandbox_server, sandbox_env, tmp_path_factory):
     keep = os.environ.get("GPTEDIT_GIMP_RUNS_DIR")
     base = Path(keep) / (request.param.id + "-models") if keep else tmp_path_factory.mktemp(request.param.id)
-    return run_all_cases(request.param, gimp_zip, sandbox_server, sandbox_env(providers=GIMP_PROVIDERS), base,
-                         CASES, config=request.config, env_extra={"GPTEDIT_TODAY": "2026-12-01"})
+    return run_all_cases(
+        request.param,
+        gimp_zip,
+        sandbox_server,
+        sandbox_env(providers=GIMP_PROVIDERS),
+        base,
+        CASES,
+        config=request.config,
+        env_extra={"GPTEDIT_TODAY": "2026-12-01"},
+    )
 
 
 def test_markup_layer_is_sent_and_its_strokes_land_in_the_new_layer(gimp):
@@ -43,11 +51,11 @@ def test_markup_layer_is_sent_and_its_strokes_land_in_the_new_layer(gimp):
     for y in range(H):
         for x in range(W):
             i = 4 * (y * W + x)
-            px = new[i:i + 4]
+            px = new[i : i + 4]
             if x0 + 1 <= x < x0 + sw - 1 and y0 + 1 <= y < y0 + sh - 1:  # the stroke, its edge pixels aside
                 inside = max(inside, max(abs(a - b) for a, b in zip(px, b"\xff\x00\x00\xff", strict=True)))
             elif not (x0 - 2 <= x < x0 + sw + 2 and y0 - 2 <= y < y0 + sh + 2):  # clear of the stroke
-                outside = max(outside, max(abs(a - b) for a, b in zip(px, plain[i:i + 4], strict=True)))
+                outside = max(outside, max(abs(a - b) for a, b in zip(px, plain[i : i + 4], strict=True)))
     assert inside <= 2 and outside <= 2, (inside, outside)
     assert raw(gimp, "markup", "markup-before.rgba") == raw(gimp, "markup", "markup-after.rgba")
     assert rep["markup_visible_unchanged"] is True

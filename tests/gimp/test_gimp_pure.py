@@ -28,13 +28,34 @@ def test_default_choices_leave_everything_to_the_shared_settings():
 
 def test_explicit_choices_become_flags_that_win(monkeypatch):
     monkeypatch.setenv("GPTEDIT_QUALITY", "low")
-    args = {"prompt": "x", "provider": "openai", "model": "gpt-image-2.6-flare", "quality": "high", "size": "1024x1536",
-            "variations": 3, "output-format": "webp", "background": "opaque", "padding": 0.0, "deadline": 60,
-            "reference-1": 7, "reference-2": None, "add-mask": False}
+    args = {
+        "prompt": "x",
+        "provider": "openai",
+        "model": "gpt-image-2.6-flare",
+        "quality": "high",
+        "size": "1024x1536",
+        "variations": 3,
+        "output-format": "webp",
+        "background": "opaque",
+        "padding": 0.0,
+        "deadline": 60,
+        "reference-1": 7,
+        "reference-2": None,
+        "add-mask": False,
+    }
     opts = options.read_edit_options(args.get)
     flags = opts.settings_flags()
-    assert flags == {"provider": "openai", "model": "gpt-image-2.6-flare", "quality": "high", "size": "1024x1536",
-                     "n": 3, "output_format": "webp", "background": "opaque", "padding": 0.0, "deadline": 60.0}
+    assert flags == {
+        "provider": "openai",
+        "model": "gpt-image-2.6-flare",
+        "quality": "high",
+        "size": "1024x1536",
+        "n": 3,
+        "output_format": "webp",
+        "background": "opaque",
+        "padding": 0.0,
+        "deadline": 60.0,
+    }
     s = resolve(flags)
     assert s.quality.value == "high"  # the dialog's choice beats the environment
     assert s.n == 3 and s.padding == 0.0 and opts.reference_ids == [7] and opts.add_mask is False
@@ -54,16 +75,23 @@ def snapshot(provider: str, model: str, sel: Box | None):
     ctx, send = plan.context, plan.send_size
     mask = None
     if sel is not None:
-        mask = bytes(255 if plan.selection.x <= x + ctx.x < plan.selection.right
-                     and plan.selection.y <= y + ctx.y < plan.selection.bottom else 0
-                     for y in range(ctx.height) for x in range(ctx.width))
+        mask = bytes(
+            255
+            if plan.selection.x <= x + ctx.x < plan.selection.right
+            and plan.selection.y <= y + ctx.y < plan.selection.bottom
+            else 0
+            for y in range(ctx.height)
+            for x in range(ctx.width)
+        )
     px = SimpleNamespace(width=send.width, height=send.height, rgba=bytes(send.width * send.height * 4))
     ref = SimpleNamespace(width=4, height=3, rgba=bytes(range(48)))
     return SimpleNamespace(plan=plan, pixels=px, mask=mask, references=[ref])
 
 
 def test_request_for_a_model_with_masks_carries_the_selection_at_the_sent_size():
-    settings = resolve({"provider": "openai", "model": "gpt-image-2.6-flare", "n": 2, "quality": "low", "api_key": "k"})
+    settings = resolve(
+        {"provider": "openai", "model": "gpt-image-2.6-flare", "n": 2, "quality": "low", "api_key": "k"}
+    )
     snap = snapshot("openai", "gpt-image-2.6-flare", Box(0, 20, 30, 20))
     req = request_build.build_request(snap, settings, "paint it")
     assert req.prompt == "paint it" and req.n == 2 and req.quality.value == "low"
@@ -82,8 +110,9 @@ def test_uploaded_pictures_are_lossless_pngs_of_the_layer_pixels():
     settings = resolve({"provider": "eachlabs", "api_key": "k"})
     snap = snapshot("eachlabs", "", Box(10, 10, 20, 20))
     w, h = snap.pixels.width, snap.pixels.height
-    snap.pixels.rgba = bytes((x * 7 + y * 13 + c * 50) % 256
-                             for y in range(h) for x in range(w) for c in range(4))
+    snap.pixels.rgba = bytes(
+        (x * 7 + y * 13 + c * 50) % 256 for y in range(h) for x in range(w) for c in range(4)
+    )
     req = request_build.build_request(snap, settings, "x")
     for sent, source in zip(req.images, [snap.pixels, *snap.references], strict=True):
         back = decode_png(sent.data)
@@ -98,7 +127,13 @@ def test_request_for_a_model_without_masks_sends_none():
     assert req.mask is None and req.size is None  # each::labs: "auto" → the provider picks
 
 
-@pytest.mark.parametrize("prompt,n,expected", [("a  b\nc", 1, "GPT: a b c"), ("x" * 60, 1, "GPT: " + "x" * 39 + "…"),
-                                                ("sky", 3, "GPT: sky (3 variations)")])
+@pytest.mark.parametrize(
+    "prompt,n,expected",
+    [
+        ("a  b\nc", 1, "GPT: a b c"),
+        ("x" * 60, 1, "GPT: " + "x" * 39 + "…"),
+        ("sky", 3, "GPT: sky (3 variations)"),
+    ],
+)
 def test_layer_names_are_one_short_line(prompt, n, expected):
     assert options.layer_name(prompt, n) == expected

@@ -26,8 +26,15 @@ EDGE_TOLERANCE = NOISE_SIGMA + 1.5
 def gimp(request, gimp_zip, sandbox_server, sandbox_env, tmp_path_factory):
     keep = os.environ.get("GPTEDIT_GIMP_RUNS_DIR")
     base = Path(keep) / (request.param.id + "-seam") if keep else tmp_path_factory.mktemp(request.param.id)
-    return run_all_cases(request.param, gimp_zip, sandbox_server, sandbox_env(providers=GIMP_PROVIDERS), base,
-                         ["seam-drift"], config=request.config)
+    return run_all_cases(
+        request.param,
+        gimp_zip,
+        sandbox_server,
+        sandbox_env(providers=GIMP_PROVIDERS),
+        base,
+        ["seam-drift"],
+        config=request.config,
+    )
 
 
 def mean_diff(a: bytes, b: bytes, idx: list[int]) -> float:
@@ -67,7 +74,7 @@ def test_a_drifted_answer_blends_at_the_selection_edge(gimp):
     raw_comp = bytearray(before)
     for x, y in inside:
         j = 4 * ((y - box[1]) * box[2] + (x - box[0]))
-        raw_comp[4 * (y * w + x):4 * (y * w + x) + 4] = scaled[j:j + 4]
+        raw_comp[4 * (y * w + x) : 4 * (y * w + x) + 4] = scaled[j : j + 4]
     raw_band = mean_diff(before, bytes(raw_comp), band)
     assert after_band <= EDGE_TOLERANCE, (after_band, raw_band)
     assert after_centre <= EDGE_TOLERANCE, after_centre

@@ -158,13 +158,20 @@ def ensure_chroot(suite: str, *, timeout: float = 1800) -> Path:
             try:
                 proc = subprocess.run(
                     ["bash", str(MAKE_CHROOT), str(root), suite],
-                    stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    text=True,
+                    timeout=timeout,
                 )
             except subprocess.TimeoutExpired as exc:
-                raise HostUnavailable(f"provisioning the {suite} chroot took more than {timeout:.0f} s") from exc
+                raise HostUnavailable(
+                    f"provisioning the {suite} chroot took more than {timeout:.0f} s"
+                ) from exc
             if proc.returncode != 0:
                 tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
-                raise HostUnavailable(f"provisioning the {suite} chroot failed (exit {proc.returncode}):\n{tail}")
+                raise HostUnavailable(
+                    f"provisioning the {suite} chroot failed (exit {proc.returncode}):\n{tail}"
+                )
         _ensured[suite] = root
         return root
 
@@ -233,7 +240,10 @@ def sanitized_env(base: Mapping[str, str], extra: Mapping[str, str] | None) -> d
 
 
 def chroot_command(
-    root: Path, argv: list[str], env: Mapping[str, str], binds: Iterable[os.PathLike | str] = (),
+    root: Path,
+    argv: list[str],
+    env: Mapping[str, str],
+    binds: Iterable[os.PathLike | str] = (),
     ro_binds: Iterable[os.PathLike | str] = (),
 ) -> list[str]:
     """The command line running `argv` in `root` with exactly `env` and the folders bound at their paths."""
@@ -277,7 +287,9 @@ class HostProcess:
             try:
                 # start_new_session: a process group of its own, so kill() reaches Xvfb and plug-in children
                 # and nothing of the pytest process group.
-                self.popen = subprocess.Popen(cmd, stdin=stdin, stdout=out, stderr=err, start_new_session=True)
+                self.popen = subprocess.Popen(
+                    cmd, stdin=stdin, stdout=out, stderr=err, start_new_session=True
+                )
             finally:
                 if stdin_path:
                     stdin.close()

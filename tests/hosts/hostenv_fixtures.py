@@ -56,7 +56,9 @@ class RealHost:
     def run(self, profile, scenario_path, report_path=None, timeout: float = 120, **kw) -> dict:
         return hostenv.run_krita(self.spec, profile, scenario_path, report_path, timeout, **kw)
 
-    def start(self, profile, scenario_path, report_path=None, timeout: float = 120, **kw) -> hostenv.KritaProcess:
+    def start(
+        self, profile, scenario_path, report_path=None, timeout: float = 120, **kw
+    ) -> hostenv.KritaProcess:
         return hostenv.start_krita(self.spec, profile, scenario_path, report_path, timeout, **kw)
 
     # GIMP

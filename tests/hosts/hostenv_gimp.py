@@ -93,7 +93,9 @@ def install_gimp_zip(zip_path: os.PathLike | str, profile_dir: os.PathLike | str
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         parts = [PurePosixPath(m.filename).parts for m in members]
-        if any(".." in p or PurePosixPath(m.filename).is_absolute() for p, m in zip(parts, members, strict=True)):
+        if any(
+            ".." in p or PurePosixPath(m.filename).is_absolute() for p, m in zip(parts, members, strict=True)
+        ):
             raise HostError(f"{zip_path}: a member path leaves the plug-ins folder")
         # Strip one shared top folder when it is not itself the plug-in (e.g. "plug-ins/<name>/<name>.py").
         strip = 0
@@ -104,18 +106,24 @@ def install_gimp_zip(zip_path: os.PathLike | str, profile_dir: os.PathLike | str
         for member, p in zip(members, parts, strict=True):
             rel = p[strip:]
             if len(rel) < 2:
-                raise HostError(f"{zip_path}: {member.filename} is not inside a plug-in folder "
-                                f"(GIMP skips plug-ins placed directly in plug-ins/)")
+                raise HostError(
+                    f"{zip_path}: {member.filename} is not inside a plug-in folder "
+                    f"(GIMP skips plug-ins placed directly in plug-ins/)"
+                )
             plugins.setdefault(rel[0], []).append((member, rel))
         names = []
         for name, entries in plugins.items():
             mains = [(m, rel) for m, rel in entries if len(rel) == 2 and PurePosixPath(rel[1]).stem == name]
             if not mains:
-                raise HostError(f"{zip_path}: folder {name}/ has no file {name}.py (GIMP needs folder name == "
-                                f"script stem)")
+                raise HostError(
+                    f"{zip_path}: folder {name}/ has no file {name}.py (GIMP needs folder name == "
+                    f"script stem)"
+                )
             if not any((m.external_attr >> 16) & stat.S_IXUSR for m, _ in mains):
-                raise HostError(f"{zip_path}: {name}/{mains[0][1][1]} is not executable in the zip; GIMP "
-                                f"ignores it (store it with mode 0755)")
+                raise HostError(
+                    f"{zip_path}: {name}/{mains[0][1][1]} is not executable in the zip; GIMP "
+                    f"ignores it (store it with mode 0755)"
+                )
             dest_dir = target_root / name
             if dest_dir.exists():
                 shutil.rmtree(dest_dir)
@@ -141,7 +149,9 @@ def gimp_template(spec: HostSpec) -> Path:
         building.mkdir(parents=True)
         rc, out, err = _batch(spec, building, "print('template ready')\n", 300, None, ())
         if rc != 0 or "template ready" not in out:
-            raise HostRunError(f"building the GIMP {version} profile template failed (exit {rc}):\n{err[-3000:]}")
+            raise HostRunError(
+                f"building the GIMP {version} profile template failed (exit {rc}):\n{err[-3000:]}"
+            )
         (building / PROFILE_MARKER).write_text(f"gimp {version}\n")
         building.rename(template)
         return template
@@ -169,8 +179,13 @@ def prepare_gimp_profile(spec: HostSpec, profile: os.PathLike | str) -> Path:
 
 
 def start_gimp_batch(
-    spec: HostSpec, profile: os.PathLike | str, python_code: str, *, env: Mapping[str, str] | None = None,
-    binds: Iterable[os.PathLike | str] = (), run_dir: os.PathLike | str | None = None,
+    spec: HostSpec,
+    profile: os.PathLike | str,
+    python_code: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    binds: Iterable[os.PathLike | str] = (),
+    run_dir: os.PathLike | str | None = None,
 ) -> HostProcess:
     """Start a batch run and return at once (kill tests); read .stdout()/.stderr() after .wait()."""
     profile = prepare_gimp_profile(spec, profile)
@@ -188,9 +203,14 @@ def _start(spec, profile: Path, code: str, env, binds, run_dir) -> HostProcess:
     stdin = run / "batch.py"
     stdin.write_text(code, encoding="utf-8")
     base = {
-        "HOME": str(run / "home"), "TMPDIR": str(run / "tmp"), "XDG_CACHE_HOME": str(run / "cache"),
-        "XDG_CONFIG_HOME": str(run / "config"), "XDG_DATA_HOME": str(run / "data"),
-        "XDG_RUNTIME_DIR": str(runtime), "GIMP3_DIRECTORY": str(profile), "PYTHONDONTWRITEBYTECODE": "1",
+        "HOME": str(run / "home"),
+        "TMPDIR": str(run / "tmp"),
+        "XDG_CACHE_HOME": str(run / "cache"),
+        "XDG_CONFIG_HOME": str(run / "config"),
+        "XDG_DATA_HOME": str(run / "data"),
+        "XDG_RUNTIME_DIR": str(runtime),
+        "GIMP3_DIRECTORY": str(profile),
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     argv = [gimp_console(spec), "-i", "-n", "-c", "--batch-interpreter=python-fu-eval", "-b", "-", "--quit"]
     cmd = chroot_command(root, argv, sanitized_env(base, env), binds=[profile, run, *binds])
@@ -207,7 +227,8 @@ def _batch(spec, profile: Path, code: str, timeout: float, env, binds, run_dir=N
             f"GIMP {spec.version} batch did not finish within {timeout:.0f} s (killed)\n--- stdout ---\n"
             f"{proc.stdout()[-2000:]}\n--- stderr tail ---\n{proc.stderr_tail()}\n"
             f"(run folder {proc.run_dir})",
-            stderr_tail=proc.stderr_tail(), run_dir=proc.run_dir,
+            stderr_tail=proc.stderr_tail(),
+            run_dir=proc.run_dir,
         ) from None
     out, err = proc.stdout(), proc.stderr()
     if not KEEP_RUNS and run_dir is None:
@@ -216,8 +237,13 @@ def _batch(spec, profile: Path, code: str, timeout: float, env, binds, run_dir=N
 
 
 def run_gimp_batch(
-    spec: HostSpec, profile: os.PathLike | str | None, python_code: str, timeout: float = 120, *,
-    env: Mapping[str, str] | None = None, binds: Iterable[os.PathLike | str] = (),
+    spec: HostSpec,
+    profile: os.PathLike | str | None,
+    python_code: str,
+    timeout: float = 120,
+    *,
+    env: Mapping[str, str] | None = None,
+    binds: Iterable[os.PathLike | str] = (),
     run_dir: os.PathLike | str | None = None,
 ) -> tuple[int, str, str]:
     """Run Python batch code in a real GIMP; returns (returncode, stdout, stderr). Raises HostTimeout.

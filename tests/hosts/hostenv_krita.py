@@ -50,8 +50,12 @@ def _install_driver(profile: Path) -> None:
     pykrita = krita_dirs(profile)["resources"] / "pykrita"
     pykrita.mkdir(parents=True, exist_ok=True)
     shutil.copy2(DRIVER_DIR / f"{DRIVER_NAME}.desktop", pykrita / f"{DRIVER_NAME}.desktop")
-    shutil.copytree(DRIVER_DIR / DRIVER_NAME, pykrita / DRIVER_NAME, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        DRIVER_DIR / DRIVER_NAME,
+        pykrita / DRIVER_NAME,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     enable_krita_plugin(profile, DRIVER_NAME)
 
 
@@ -72,10 +76,21 @@ def krita_template(spec: HostSpec) -> Path:
         building.mkdir(parents=True)
         scenario = building.parent / f"{template.name}.scenario.py"
         scenario.write_text(_NOOP_SCENARIO)
-        report = _run_krita_raw(spec, building, scenario, building.parent / f"{template.name}.report.json",
-                                timeout=180, env=None, binds=(), params=None, args=())
+        report = _run_krita_raw(
+            spec,
+            building,
+            scenario,
+            building.parent / f"{template.name}.report.json",
+            timeout=180,
+            env=None,
+            binds=(),
+            params=None,
+            args=(),
+        )
         if report.get("status") != "ok":
-            raise HostRunError(f"building the Krita {version} profile template failed: {report}", report=report)
+            raise HostRunError(
+                f"building the Krita {version} profile template failed: {report}", report=report
+            )
         shutil.rmtree(building / ".cache", ignore_errors=True)
         (building / PROFILE_MARKER).write_text(f"krita {version}\n")
         building.rename(template)
@@ -136,8 +151,12 @@ class KritaProcess(HostProcess):
                 if rep is not None and condition(rep):
                     return rep
                 why = "exited" if self.poll() is not None else f"did not get there within {timeout:.0f} s"
-                raise HostTimeout(f"Krita {why}; report: {rep}\n--- stderr tail ---\n{self.stderr_tail()}",
-                                  report=rep, stderr_tail=self.stderr_tail(), run_dir=self.run_dir)
+                raise HostTimeout(
+                    f"Krita {why}; report: {rep}\n--- stderr tail ---\n{self.stderr_tail()}",
+                    report=rep,
+                    stderr_tail=self.stderr_tail(),
+                    run_dir=self.run_dir,
+                )
             time.sleep(0.1)
 
     def krita_pid(self) -> int | None:
@@ -162,9 +181,16 @@ class KritaProcess(HostProcess):
 
 
 def start_krita(
-    spec: HostSpec, profile: os.PathLike | str, scenario_path: os.PathLike | str,
-    report_path: os.PathLike | str | None = None, timeout: float = 120, *, env: Mapping[str, str] | None = None,
-    binds: Iterable[os.PathLike | str] = (), params: dict | None = None, args: Iterable[str] = (),
+    spec: HostSpec,
+    profile: os.PathLike | str,
+    scenario_path: os.PathLike | str,
+    report_path: os.PathLike | str | None = None,
+    timeout: float = 120,
+    *,
+    env: Mapping[str, str] | None = None,
+    binds: Iterable[os.PathLike | str] = (),
+    params: dict | None = None,
+    args: Iterable[str] = (),
     run_dir: os.PathLike | str | None = None,
 ) -> KritaProcess:
     """Start Krita on `profile` running the scenario; `timeout` arms the in-Krita watchdog (no harness
@@ -186,31 +212,51 @@ def _start(spec, profile, scenario, report_path, timeout, env, binds, params, ar
     _install_driver(profile)
     dirs = krita_dirs(profile)
     base = {
-        "HOME": str(profile), "XDG_DATA_HOME": str(dirs["data"]), "XDG_CONFIG_HOME": str(dirs["config"]),
-        "XDG_CACHE_HOME": str(dirs["cache"]), "XDG_RUNTIME_DIR": str(runtime), "TMPDIR": str(run / "tmp"),
+        "HOME": str(profile),
+        "XDG_DATA_HOME": str(dirs["data"]),
+        "XDG_CONFIG_HOME": str(dirs["config"]),
+        "XDG_CACHE_HOME": str(dirs["cache"]),
+        "XDG_RUNTIME_DIR": str(runtime),
+        "TMPDIR": str(run / "tmp"),
         # KDE_DEBUG: no KCrash handler (it would try to start drkonqi); QT_QPA_PLATFORM=xcb: Krita aborts
         # on anything else; the SyntaxWarnings are Krita's own bundled scripter plugin under Python 3.12+.
-        "KDE_DEBUG": "1", "QT_QPA_PLATFORM": "xcb", "PYTHONWARNINGS": "ignore::SyntaxWarning",
+        "KDE_DEBUG": "1",
+        "QT_QPA_PLATFORM": "xcb",
+        "PYTHONWARNINGS": "ignore::SyntaxWarning",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "GPTEDIT_DRIVER_SCENARIO": str(scenario.resolve()), "GPTEDIT_DRIVER_REPORT": str(report),
+        "GPTEDIT_DRIVER_SCENARIO": str(scenario.resolve()),
+        "GPTEDIT_DRIVER_REPORT": str(report),
         "GPTEDIT_DRIVER_WATCHDOG": str(timeout),
     }
     if params is not None:
         (run / "params.json").write_text(json.dumps(params))
         base["GPTEDIT_DRIVER_PARAMS"] = str(run / "params.json")
     argv = ["/bin/bash", str(HERE / "with_xvfb.sh"), str(run), "/usr/bin/krita", "--nosplash", *args]
-    cmd = chroot_command(root, argv, sanitized_env(base, env),
-                         binds=[profile, run, report.parent, *binds], ro_binds=[HERE, scenario.resolve().parent])
+    cmd = chroot_command(
+        root,
+        argv,
+        sanitized_env(base, env),
+        binds=[profile, run, report.parent, *binds],
+        ro_binds=[HERE, scenario.resolve().parent],
+    )
     proc = KritaProcess(cmd, run, label="krita")
     proc.report_path = report
     return proc
 
 
 def run_krita(
-    spec: HostSpec, profile: os.PathLike | str | None, scenario_path: os.PathLike | str,
-    report_path: os.PathLike | str | None = None, timeout: float = 120, *, env: Mapping[str, str] | None = None,
-    binds: Iterable[os.PathLike | str] = (), params: dict | None = None, args: Iterable[str] = (),
-    run_dir: os.PathLike | str | None = None, check: bool = True,
+    spec: HostSpec,
+    profile: os.PathLike | str | None,
+    scenario_path: os.PathLike | str,
+    report_path: os.PathLike | str | None = None,
+    timeout: float = 120,
+    *,
+    env: Mapping[str, str] | None = None,
+    binds: Iterable[os.PathLike | str] = (),
+    params: dict | None = None,
+    args: Iterable[str] = (),
+    run_dir: os.PathLike | str | None = None,
+    check: bool = True,
 ) -> dict:
     """Run one scenario in a real Krita and return its report (see krita_driver for the fields).
 
@@ -224,8 +270,9 @@ def run_krita(
     """
     run = new_run_dir("krita", run_dir)
     profile = prepare_krita_profile(spec, profile if profile is not None else run / "profile")
-    report = _run_krita_raw(spec, profile, Path(scenario_path), report_path, timeout, env, binds, params, args,
-                            run_dir=run)
+    report = _run_krita_raw(
+        spec, profile, Path(scenario_path), report_path, timeout, env, binds, params, args, run_dir=run
+    )
     if check and (report.get("status") != "ok" or report.get("thread_errors")):
         detail = report.get("traceback") or report.get("error") or ""
         if report.get("thread_errors"):
@@ -236,14 +283,20 @@ def run_krita(
             f"Krita {spec.version} scenario {Path(scenario_path).name}: "
             f"status {report.get('status')!r}\n{detail}\n"
             f"--- Krita stderr tail ---\n{report.get('stderr_tail', '')}\n(run folder {run})",
-            report=report, stderr_tail=report.get("stderr_tail", ""), run_dir=run,
+            report=report,
+            stderr_tail=report.get("stderr_tail", ""),
+            run_dir=run,
         )
     if not KEEP_RUNS and run_dir is None:
-        shutil.rmtree(run, ignore_errors=True)  # may hold a 70 MB profile copy; the report has the stderr tail
+        shutil.rmtree(
+            run, ignore_errors=True
+        )  # may hold a 70 MB profile copy; the report has the stderr tail
     return report
 
 
-def _run_krita_raw(spec, profile, scenario, report_path, timeout, env, binds, params, args, run_dir=None) -> dict:
+def _run_krita_raw(
+    spec, profile, scenario, report_path, timeout, env, binds, params, args, run_dir=None
+) -> dict:
     proc = _start(spec, Path(profile), scenario, report_path, timeout, env, binds, params, args, run_dir)
     final = ("ok", "failed", "error", "watchdog")
     try:
@@ -255,13 +308,17 @@ def _run_krita_raw(spec, profile, scenario, report_path, timeout, env, binds, pa
             raise HostRunError(
                 f"Krita {spec.version} exited with code {code} before a final report. Report so far: "
                 f"{exc.report}\n--- Krita stderr tail ---\n{proc.stderr_tail()}\n(run folder {proc.run_dir})",
-                report=exc.report, stderr_tail=proc.stderr_tail(), run_dir=proc.run_dir,
+                report=exc.report,
+                stderr_tail=proc.stderr_tail(),
+                run_dir=proc.run_dir,
             ) from None
         raise HostTimeout(
             f"Krita {spec.version} gave no final report within {timeout + BACKSTOP_S:.0f} s, "
             f"not even from its watchdog (killed; the GUI thread may hold the GIL). Report so far: "
             f"{exc.report}\n--- Krita stderr tail ---\n{proc.stderr_tail()}\n(run folder {proc.run_dir})",
-            report=exc.report, stderr_tail=proc.stderr_tail(), run_dir=proc.run_dir,
+            report=exc.report,
+            stderr_tail=proc.stderr_tail(),
+            run_dir=proc.run_dir,
         ) from None
     try:
         report["exit_code"] = proc.wait(EXIT_GRACE_S)

@@ -107,19 +107,30 @@ def _importer_plugins(archive: zipfile.ZipFile) -> list[dict]:
         except (configparser.Error, UnicodeDecodeError, KeyError) as exc:
             raise KritaZipError(f"{desktop}: Krita's importer cannot read it ({exc!r})") from exc
         module = next(
-            (n for n in names if (n == f"{name}/" or n.endswith(f"/{name}/")) and f"{n}__init__.py" in names), None
+            (n for n in names if (n == f"{name}/" or n.endswith(f"/{name}/")) and f"{n}__init__.py" in names),
+            None,
         )
         if module is None:
             continue
-        action = next((n for n in names if n.endswith(".action") and n.rsplit("/", 1)[-1] == f"{name}.action"), None)
-        found.append({
-            "name": name, "ui_name": ui_name, "desktop": desktop, "module": module, "action": action,
-            "service_types": entry.get("ServiceTypes", ""),
-        })
+        action = next(
+            (n for n in names if n.endswith(".action") and n.rsplit("/", 1)[-1] == f"{name}.action"), None
+        )
+        found.append(
+            {
+                "name": name,
+                "ui_name": ui_name,
+                "desktop": desktop,
+                "module": module,
+                "action": action,
+                "service_types": entry.get("ServiceTypes", ""),
+            }
+        )
     return found
 
 
-def install_krita_zip(zip_path: os.PathLike | str, profile_dir: os.PathLike | str, *, enable: bool = True) -> list[str]:
+def install_krita_zip(
+    zip_path: os.PathLike | str, profile_dir: os.PathLike | str, *, enable: bool = True
+) -> list[str]:
     """Install a plugin zip exactly as Tools ▸ Scripts ▸ Import Python Plugin from File does; enable it.
 
     Copies pykrita/<name>.desktop, pykrita/<name>/ (replacing an older copy) and actions/<name>.action
@@ -160,7 +171,7 @@ def install_krita_zip(zip_path: os.PathLike | str, profile_dir: os.PathLike | st
             for member in archive.infolist():
                 if not member.filename.startswith(prefix) or member.is_dir():
                     continue
-                rel = member.filename[len(prefix):]
+                rel = member.filename[len(prefix) :]
                 dest = (target / rel).resolve()
                 if not str(dest).startswith(str(target.resolve()) + os.sep):
                     raise KritaZipError(f"{member.filename}: path leaves the plugin folder")

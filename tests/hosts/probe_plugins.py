@@ -64,7 +64,7 @@ PROBE_ACTION = """<?xml version="1.0" encoding="UTF-8"?>
 </ActionCollection>
 """
 
-KRITA_SCENARIO = r'''
+KRITA_SCENARIO = r"""
 import json
 import sys
 import threading
@@ -118,9 +118,9 @@ def run(ctx):
         ctx.call_in_gui(lambda: ctx.done(http=result, gui=ticker.stop()))
 
     threading.Thread(target=fetch, name="harness-http").start()
-'''
+"""
 
-GIMP_PLUGIN = r'''#!/usr/bin/env python3
+GIMP_PLUGIN = r"""#!/usr/bin/env python3
 import sys
 import urllib.request
 
@@ -176,10 +176,12 @@ class HarnessProbe(Gimp.PlugIn):
 
 
 Gimp.main(HarnessProbe.__gtype__, sys.argv)
-'''
+"""
 
 
-def make_zip(path: Path, files: dict[str, str], *, dir_entries: bool = True, modes: dict[str, int] | None = None):
+def make_zip(
+    path: Path, files: dict[str, str], *, dir_entries: bool = True, modes: dict[str, int] | None = None
+):
     """A zip like a build script would write; dir_entries=False leaves out the 'folder/' members."""
     modes = modes or {}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -200,11 +202,15 @@ def make_zip(path: Path, files: dict[str, str], *, dir_entries: bool = True, mod
 
 
 def krita_probe_zip(path: Path, **kw) -> Path:
-    return make_zip(path, {
-        "harnessprobe.desktop": PROBE_DESKTOP,
-        "harnessprobe/__init__.py": PROBE_INIT,
-        "harnessprobe.action": PROBE_ACTION,
-    }, **kw)
+    return make_zip(
+        path,
+        {
+            "harnessprobe.desktop": PROBE_DESKTOP,
+            "harnessprobe/__init__.py": PROBE_INIT,
+            "harnessprobe.action": PROBE_ACTION,
+        },
+        **kw,
+    )
 
 
 def gimp_probe_zip(path: Path, *, mode: int = 0o755, folder: str = "harness-probe", top: str = "") -> Path:
@@ -212,7 +218,9 @@ def gimp_probe_zip(path: Path, *, mode: int = 0o755, folder: str = "harness-prob
     return make_zip(path, {name: GIMP_PLUGIN}, modes={name: mode})
 
 
-GIMP_BATCH = hostenv.GIMP_PRELUDE + r'''
+GIMP_BATCH = (
+    hostenv.GIMP_PRELUDE
+    + r"""
 import json
 img = Gimp.Image.new(16, 8, Gimp.ImageBaseType.RGB)
 bg = Gimp.Layer.new(img, "bg", 16, 8, Gimp.ImageType.RGB_IMAGE, 100.0, Gimp.LayerMode.NORMAL)
@@ -231,4 +239,5 @@ out["fail_message"] = [str(v) for v in values]
 out["layers_after_fail"] = len(img.get_layers())
 img.delete()
 print("RESULT " + json.dumps(out))
-'''
+"""
+)

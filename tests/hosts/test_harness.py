@@ -73,7 +73,9 @@ def test_debian_versions_become_upstream_versions():
 
 def test_kconfig_edit_keeps_every_other_line(tmp_path):
     rc = tmp_path / "kritarc"
-    rc.write_text("ungrouped=1\n\n[General]\ncanvasState=TRY_OPENGL\n\n[python]\nenable_other=false\n\n[z]\nk=v\n")
+    rc.write_text(
+        "ungrouped=1\n\n[General]\ncanvasState=TRY_OPENGL\n\n[python]\nenable_other=false\n\n[z]\nk=v\n"
+    )
     kconfig_set(rc, "python", "enable_harnessprobe", "true")
     kconfig_set(rc, "python", "enable_other", "true")
     kconfig_set(rc, "new group", "a", "b")
@@ -100,10 +102,13 @@ def test_krita_zip_installs_like_the_importer(tmp_path):
 
 
 def test_krita_zip_nested_in_a_top_folder_installs(tmp_path):
-    z = make_zip(tmp_path / "nested.zip", {
-        "release-1.0/harnessprobe.desktop": PROBE_DESKTOP,
-        "release-1.0/harnessprobe/__init__.py": PROBE_INIT,
-    })
+    z = make_zip(
+        tmp_path / "nested.zip",
+        {
+            "release-1.0/harnessprobe.desktop": PROBE_DESKTOP,
+            "release-1.0/harnessprobe/__init__.py": PROBE_INIT,
+        },
+    )
     assert hostenv.install_krita_zip(z, tmp_path / "profile") == ["harnessprobe"]
     assert not (tmp_path / "profile/.local/share/krita/actions").exists()
 
@@ -114,14 +119,19 @@ def test_krita_zip_without_directory_entries_is_rejected_as_krita_would(tmp_path
         hostenv.install_krita_zip(z, tmp_path / "profile")
 
 
-@pytest.mark.parametrize("desktop, message", [
-    (PROBE_DESKTOP.replace("X-KDE-Library=harnessprobe\n", ""), "X-KDE-Library"),
-    (PROBE_DESKTOP.replace("Name=Harness probe\n", ""), "Name"),
-    (PROBE_DESKTOP.replace("Krita/PythonPlugin", "Krita/Other"), "ServiceTypes"),
-    ("not an ini file", "cannot read"),
-])
+@pytest.mark.parametrize(
+    "desktop, message",
+    [
+        (PROBE_DESKTOP.replace("X-KDE-Library=harnessprobe\n", ""), "X-KDE-Library"),
+        (PROBE_DESKTOP.replace("Name=Harness probe\n", ""), "Name"),
+        (PROBE_DESKTOP.replace("Krita/PythonPlugin", "Krita/Other"), "ServiceTypes"),
+        ("not an ini file", "cannot read"),
+    ],
+)
 def test_krita_zip_with_a_bad_desktop_file_is_rejected(tmp_path, desktop, message):
-    z = make_zip(tmp_path / "bad.zip", {"harnessprobe.desktop": desktop, "harnessprobe/__init__.py": PROBE_INIT})
+    z = make_zip(
+        tmp_path / "bad.zip", {"harnessprobe.desktop": desktop, "harnessprobe/__init__.py": PROBE_INIT}
+    )
     with pytest.raises(hostenv.KritaZipError, match=message):
         hostenv.install_krita_zip(z, tmp_path / "profile")
     assert not (tmp_path / "profile/.local/share/krita/pykrita/harnessprobe").exists()
@@ -130,16 +140,21 @@ def test_krita_zip_with_a_bad_desktop_file_is_rejected(tmp_path, desktop, messag
 def test_gimp_zip_keeps_the_exec_bit_and_strips_a_top_folder(tmp_path):
     for top in ("", "plug-ins/"):
         profile = tmp_path / f"profile{len(top)}"
-        assert hostenv.install_gimp_zip(gimp_probe_zip(tmp_path / "g.zip", top=top), profile) == ["harness-probe"]
+        assert hostenv.install_gimp_zip(gimp_probe_zip(tmp_path / "g.zip", top=top), profile) == [
+            "harness-probe"
+        ]
         script = profile / "plug-ins/harness-probe/harness-probe.py"
         assert script.read_text() == GIMP_PLUGIN
         assert os.stat(script).st_mode & 0o777 == 0o755
 
 
-@pytest.mark.parametrize("kw, message", [
-    ({"mode": 0o644}, "not executable"),
-    ({"folder": "other-name"}, "folder name == script stem"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"mode": 0o644}, "not executable"),
+        ({"folder": "other-name"}, "folder name == script stem"),
+    ],
+)
 def test_gimp_zip_that_gimp_would_ignore_is_rejected(tmp_path, kw, message):
     with pytest.raises(hostenv.HostError, match=message):
         hostenv.install_gimp_zip(gimp_probe_zip(tmp_path / "g.zip", **kw), tmp_path / "profile")
@@ -152,22 +167,32 @@ def test_gimp_zip_with_a_loose_script_is_rejected(tmp_path):
 
 
 @pytest.mark.skipif(host_problem() is not None, reason=str(host_problem()))
-@pytest.mark.parametrize("root, message", [
-    ("/", "refusing to use system folder"),
-    ("{tmp}/unrelated", "is not a chroot made by this script"),
-])
+@pytest.mark.parametrize(
+    "root, message",
+    [
+        ("/", "refusing to use system folder"),
+        ("{tmp}/unrelated", "is not a chroot made by this script"),
+    ],
+)
 def test_make_chroot_never_deletes_a_folder_it_did_not_make(tmp_path, root, message):
     (tmp_path / "unrelated").mkdir()
     (tmp_path / "unrelated/keep.txt").write_text("precious")
-    done = subprocess.run(["bash", str(MAKE_CHROOT), root.format(tmp=tmp_path), "trixie"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["bash", str(MAKE_CHROOT), root.format(tmp=tmp_path), "trixie"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and message in done.stderr
     assert (tmp_path / "unrelated/keep.txt").read_text() == "precious"
 
 
 def _mounts_below(path: Path) -> list[str]:
-    return [line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()
-            if line.split()[4].startswith(str(path))]
+    return [
+        line.split()[4]
+        for line in Path("/proc/self/mountinfo").read_text().splitlines()
+        if line.split()[4].startswith(str(path))
+    ]
 
 
 def test_in_chroot_binds_at_the_same_path_and_leaves_no_mount_behind(gimp_host, tmp_path):
@@ -179,11 +204,27 @@ def test_in_chroot_binds_at_the_same_path_and_leaves_no_mount_behind(gimp_host, 
     (ro / "r.txt").write_text("read me")
     # out.txt is written last: the test kills the command as soon as it appears, so every line the test
     # reads must already be out by then.
-    script = (f"cat {rw}/in.txt; echo; cat {ro}/r.txt; echo; "
-              f"echo $(ls -A /tmp); touch {ro}/x 2>/dev/null && echo ro-writable || echo ro-readonly; "
-              f"echo \"$PATH\"; echo written > {rw}/out.txt; exec sleep 60")
-    cmd = ["bash", str(IN_CHROOT), str(root), "-b", str(rw), "-B", str(ro), "--",
-           "/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "/bin/sh", "-c", script]
+    script = (
+        f"cat {rw}/in.txt; echo; cat {ro}/r.txt; echo; "
+        f"echo $(ls -A /tmp); touch {ro}/x 2>/dev/null && echo ro-writable || echo ro-readonly; "
+        f'echo "$PATH"; echo written > {rw}/out.txt; exec sleep 60'
+    )
+    cmd = [
+        "bash",
+        str(IN_CHROOT),
+        str(root),
+        "-b",
+        str(rw),
+        "-B",
+        str(ro),
+        "--",
+        "/usr/bin/env",
+        "-i",
+        "PATH=/usr/bin:/bin",
+        "/bin/sh",
+        "-c",
+        script,
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -211,8 +252,9 @@ def test_in_chroot_binds_at_the_same_path_and_leaves_no_mount_behind(gimp_host, 
 # ------------------------------------------------------------------------------------ real Krita
 
 
-def test_krita_runs_an_imported_plugin_edits_pixels_undoes_and_reaches_loopback(krita_host, tmp_path,
-                                                                                  loopback_server):
+def test_krita_runs_an_imported_plugin_edits_pixels_undoes_and_reaches_loopback(
+    krita_host, tmp_path, loopback_server
+):
     url, seen = loopback_server
     profile = tmp_path / "profile"
     assert krita_host.install(krita_probe_zip(tmp_path / "probe.zip"), profile) == ["harnessprobe"]
@@ -291,8 +333,10 @@ def test_krita_can_be_killed_mid_run_and_restarted_on_the_same_profile(krita_hos
 
 # ------------------------------------------------------------------------------------- real GIMP
 
-def test_gimp_runs_an_installed_plugin_from_batch_code_and_reaches_loopback(gimp_host, tmp_path,
-                                                                             loopback_server):
+
+def test_gimp_runs_an_installed_plugin_from_batch_code_and_reaches_loopback(
+    gimp_host, tmp_path, loopback_server
+):
     url, seen = loopback_server
     profile = tmp_path / "profile"
     assert gimp_host.install(gimp_probe_zip(tmp_path / "probe.zip"), profile) == ["harness-probe"]
@@ -302,7 +346,7 @@ def test_gimp_runs_an_installed_plugin_from_batch_code_and_reaches_loopback(gimp
     assert rc == 0, err
     lines = [line for line in out.splitlines() if line.startswith("RESULT ")]
     assert lines, f"no RESULT line\n--- stdout ---\n{out}\n--- stderr ---\n{err}"
-    result = json.loads(lines[-1][len("RESULT "):])
+    result = json.loads(lines[-1][len("RESULT ") :])
     assert result["version"] == gimp_host.version
     assert result["registered"]
     assert result["menu_paths"] == ["<Image>/Filters/Harness"]
@@ -322,7 +366,9 @@ def test_gimp_batch_errors_surface_in_the_exit_code(gimp_host, tmp_path):
 
 
 def test_gimp_batch_can_be_killed_mid_run(gimp_host, tmp_path):
-    proc = gimp_host.start_batch(tmp_path / "profile", "import time\nprint('READY', flush=True)\ntime.sleep(600)\n")
+    proc = gimp_host.start_batch(
+        tmp_path / "profile", "import time\nprint('READY', flush=True)\ntime.sleep(600)\n"
+    )
     try:
         deadline = time.monotonic() + 90
         while "READY" not in proc.stdout() and time.monotonic() < deadline and proc.poll() is None:

@@ -20,8 +20,12 @@ W, H = 64, 48
 
 
 def pattern():
-    return bytes(v for y in range(H) for x in range(W) for v in ((x * 7 + y * 3) % 256, (x * 5 + y * 11) % 256,
-                                                                  (x * 13 + y) % 256, 255))
+    return bytes(
+        v
+        for y in range(H)
+        for x in range(W)
+        for v in ((x * 7 + y * 3) % 256, (x * 5 + y * 11) % 256, (x * 13 + y) % 256, 255)
+    )
 
 
 def pump_until(cond, timeout, ticks):
@@ -39,8 +43,13 @@ def main():
     from gptedit.sandbox import Sandbox
 
     sb = Sandbox(port=0).start()
-    os.environ.update({"GPTEDIT_PROVIDER": "eachlabs", "GPTEDIT_EACHLABS_BASE_URL": sb.base_urls["eachlabs"],
-                       "EACHLABS_API_KEY": "test"})
+    os.environ.update(
+        {
+            "GPTEDIT_PROVIDER": "eachlabs",
+            "GPTEDIT_EACHLABS_BASE_URL": sb.base_urls["eachlabs"],
+            "EACHLABS_API_KEY": "test",
+        }
+    )
     sb.configure(latency=1.0, answer_size="input")  # placement checked pixel for pixel, as on real Krita
     import krita
     from gptedit_krita import qt
@@ -74,12 +83,14 @@ def main():
     pump_until(lambda: job.done, 30, ticks)
     out["gap_ms"] = round(max(b - a for a, b in zip(ticks, ticks[1:], strict=False)) * 1000, 1)
     out["state"], out["message"] = job.state, docker.message()
-    out["layers"] = [[n.name(), n.type(), [c.type() for c in n.childNodes()]] for n in doc.rootNode().childNodes()]
+    out["layers"] = [
+        [n.name(), n.type(), [c.type() for c in n.childNodes()]] for n in doc.rootNode().childNodes()
+    ]
     out["undo_steps"] = len(doc.undo_steps) - undo_before
     after = bytes(doc.pixelData(0, 0, W, H))
     inside = outside = 0
     for i in range(W * H):
-        b, a = before[4 * i:4 * i + 4], after[4 * i:4 * i + 4]
+        b, a = before[4 * i : 4 * i + 4], after[4 * i : 4 * i + 4]
         if mask[i]:
             want = bytes([255 - b[0], 255 - b[1], 255 - b[2], b[3]])
             inside = max(inside, max(abs(p - q) for p, q in zip(want, a, strict=True)))
@@ -99,8 +110,8 @@ def main():
     out["keyboard_job"] = docker.last_job is not None and docker.last_job.prompt == "[identity] by keyboard"
     if docker.last_job is not None:
         pump_until(lambda: docker.last_job.done, 30, [])
-    # Settings ▸ Test connection: a key typed for OpenAI (not saved) is checked against the sandbox on a worker
-    # thread while the GUI keeps ticking; then the saved default (each::labs) from the environment
+    # Settings ▸ Test connection: a key typed for OpenAI (not saved) is checked against the sandbox on a
+    # worker thread while the GUI keeps ticking; then the saved default (each::labs) from the environment
     from gptedit_krita.settings_page import SettingsDialog
 
     dialog = SettingsDialog()

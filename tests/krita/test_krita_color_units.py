@@ -1,5 +1,5 @@
-"""Colour-space decisions of the Krita plugin that need no Krita: which 8-bit RGB profiles count as sRGB (their
-bytes are sent as they are; everything else is converted by Krita, see test_krita_documents.py), and an
+"""Colour-space decisions of the Krita plugin that need no Krita: which 8-bit RGB profiles count as sRGB
+(their bytes are sent as they are; everything else is converted by Krita, see test_krita_documents.py), and an
 unknown colour model refused with a message before any pixel is read or anything is sent."""
 
 from __future__ import annotations
@@ -17,12 +17,26 @@ from gptedit.settings import Settings  # noqa: E402
 from gptedit_krita import canvas_read, colors  # noqa: E402
 
 # Profile names as Krita 5.2/5.3 list them for RGBA/U8 (Krita.profiles), plus common embedded ones.
-SRGB = ["", "sRGB built-in", "sRGB-elle-V2-srgbtrc.icc", "sRGB-elle-V4-srgbtrc.icc",
-        "Artifex Software sRGB ICC Profile", "sRGB IEC61966-2.1"]
-NOT_SRGB = ["sRGB-elle-V2-g10.icc", "krita-2.5, lcms sRGB built-in with linear gamma TRC", "scRGB (linear)",
-            "Artifex Software scRGB ICCProfile", "Artifex Software esRGB ICCProfile", "WideRGB-elle-V2-g22.icc",
-            "Rec2020-elle-V4-g10.icc", "ACEScg-elle-V4-g10.icc", "ClayRGB-elle-V2-g22.icc",
-            "Artifex Software A98 ICC Profile "]
+SRGB = [
+    "",
+    "sRGB built-in",
+    "sRGB-elle-V2-srgbtrc.icc",
+    "sRGB-elle-V4-srgbtrc.icc",
+    "Artifex Software sRGB ICC Profile",
+    "sRGB IEC61966-2.1",
+]
+NOT_SRGB = [
+    "sRGB-elle-V2-g10.icc",
+    "krita-2.5, lcms sRGB built-in with linear gamma TRC",
+    "scRGB (linear)",
+    "Artifex Software scRGB ICCProfile",
+    "Artifex Software esRGB ICCProfile",
+    "WideRGB-elle-V2-g22.icc",
+    "Rec2020-elle-V4-g10.icc",
+    "ACEScg-elle-V4-g10.icc",
+    "ClayRGB-elle-V2-g22.icc",
+    "Artifex Software A98 ICC Profile ",
+]
 
 
 @pytest.mark.parametrize("name", SRGB)

@@ -33,8 +33,10 @@ def test_the_plugin_loads_from_the_installed_zip(edit):
 
 def test_the_gui_keeps_running_while_a_slow_job_waits(edit):
     gui = edit["gui"]
-    print(f"GUI timer during a {edit['job_seconds']} s job: {gui['ticks']} ticks, "
-          f"longest gap {gui['max_gap_ms']} ms")
+    print(
+        f"GUI timer during a {edit['job_seconds']} s job: {gui['ticks']} ticks, "
+        f"longest gap {gui['max_gap_ms']} ms"
+    )
     assert edit["job_seconds"] >= LATENCY_S * 0.9, edit
     assert gui["ticks"] >= edit["job_seconds"] * 1000 / gui["interval_ms"] * 0.3, gui
     assert gui["max_gap_ms"] <= MAX_GUI_GAP_MS, gui

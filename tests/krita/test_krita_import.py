@@ -19,8 +19,9 @@ def test_krita_own_importer_installs_the_built_zip(krita_host, krita_zip, tmp_pa
     shutil.copy(krita_zip, zip_copy)
     profile = tmp_path / "profile"
 
-    report = krita_host.run(profile, SCENARIOS / "real_import.py", timeout=60, binds=[drop],
-                            params={"zip": str(zip_copy)})
+    report = krita_host.run(
+        profile, SCENARIOS / "real_import.py", timeout=60, binds=[drop], params={"zip": str(zip_copy)}
+    )
     data = report["data"]
     assert data["errors"] == []
     assert data["importer"].startswith("plugin_importer")

@@ -16,7 +16,9 @@ from gptedit_krita import canvas_insert, qt, worker  # noqa: E402
 
 
 def bgra(w, h):
-    return bytes(v for y in range(h) for x in range(w) for v in (x * 9 % 256, y * 17 % 256, (x + y) % 256, 255))
+    return bytes(
+        v for y in range(h) for x in range(w) for v in (x * 9 % 256, y * 17 % 256, (x + y) % 256, 255)
+    )
 
 
 def decode(png: bytes):

@@ -16,11 +16,12 @@ HERE = Path(__file__).resolve().parent
 def test_docker_and_worker_under_pyqt6(tmp_path):
     pytest.importorskip("PyQt6.QtWidgets", reason="pip install PyQt6 (the `test` extra)")
     shot = tmp_path / "docker-qt6.png"
-    done = subprocess.run([sys.executable, str(HERE / "qt6_driver.py"), str(shot)], capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(HERE / "qt6_driver.py"), str(shot)], capture_output=True, text=True, timeout=120
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert done.returncode == 0 and lines, done.stdout + done.stderr
-    out = json.loads(lines[-1][len("RESULT "):])
+    out = json.loads(lines[-1][len("RESULT ") :])
     assert out["qt_major"] == 6
     assert out["extensions"] == 1 and out["factories"] == ["gptedit_docker"]
     assert out["action_text"] == "Edit with GPT Image…"

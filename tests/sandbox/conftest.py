@@ -10,7 +10,9 @@ from sbhelpers import TEST_LATENCY
 
 @pytest.fixture
 def sb(sandbox) -> Sandbox:
-    sandbox.configure(latency=TEST_LATENCY, today="2026-11-29")  # the day the tests describe (tests/conftest.py)
+    sandbox.configure(
+        latency=TEST_LATENCY, today="2026-11-29"
+    )  # the day the tests describe (tests/conftest.py)
     return sandbox
 
 

@@ -22,8 +22,13 @@ FAL_KEY = {"Authorization": "Key test-id:test-secret"}
 def pattern(width: int = 48, height: int = 32, alpha: bool = True) -> Image.Image:
     """Every pixel different, alpha varying too: a resize or a channel mix-up cannot go unnoticed."""
     img = Image.new("RGBA" if alpha else "RGB", (width, height))
-    img.putdata([((x * 37) % 256, (y * 53) % 256, (x * 11 + y * 7) % 256, 255 - (x + y) % 200)[: 4 if alpha else 3]
-                 for y in range(height) for x in range(width)])
+    img.putdata(
+        [
+            ((x * 37) % 256, (y * 53) % 256, (x * 11 + y * 7) % 256, 255 - (x + y) % 200)[: 4 if alpha else 3]
+            for y in range(height)
+            for x in range(width)
+        ]
+    )
     return img
 
 
@@ -50,8 +55,9 @@ def left_half_mask(width: int, height: int) -> bytes:
     return encode(mask)
 
 
-def wait_for(fetch: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 10.0,
-             every: float = 0.02) -> Any:
+def wait_for(
+    fetch: Callable[[], Any], done: Callable[[Any], bool], timeout: float = 10.0, every: float = 0.02
+) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         value = fetch()
@@ -62,10 +68,13 @@ def wait_for(fetch: Callable[[], Any], done: Callable[[Any], bool], timeout: flo
 
 def eachlabs_upload(sb: Sandbox, http: requests.Session, data: bytes, mime: str = "image/png") -> str:
     base = sb.base_urls["eachlabs"]
-    r = http.post(base + "/v1/upload/presign", json={"content_type": mime, "file_type": "image"}, headers=BEARER)
+    r = http.post(
+        base + "/v1/upload/presign", json={"content_type": mime, "file_type": "image"}, headers=BEARER
+    )
     assert r.status_code == 200, r.text
     presign = r.json()
-    r = http.put(presign["presigned_url"], data=data,
-                 headers={"Content-Type": mime, **presign["required_headers"]})
+    r = http.put(
+        presign["presigned_url"], data=data, headers={"Content-Type": mime, **presign["required_headers"]}
+    )
     assert r.status_code == 200, r.text
     return presign["public_url"]

@@ -29,14 +29,24 @@ def test_config_over_http_merges_and_is_checked(sb, http):
 
 
 def test_faults_stats_and_reset_over_http(sb, http):
-    r = http.post(sb.api_url + "/_sandbox/faults",
-                  json={"provider": "openai", "op": "create", "fault": "http_429", "count": 1, "retry_after": 1})
+    r = http.post(
+        sb.api_url + "/_sandbox/faults",
+        json={"provider": "openai", "op": "create", "fault": "http_429", "count": 1, "retry_after": 1},
+    )
     assert r.status_code == 200 and r.json()["fault"] == "http_429"
-    assert http.post(sb.api_url + "/_sandbox/faults", json={"provider": "openai", "op": "x", "fault": "reset"}
-                     ).status_code == 400
+    assert (
+        http.post(
+            sb.api_url + "/_sandbox/faults", json={"provider": "openai", "op": "x", "fault": "reset"}
+        ).status_code
+        == 400
+    )
     files = {"image": ("a.png", encode(pattern()), "image/png")}
-    r = http.post(sb.base_urls["openai"] + "/images/edits", headers=BEARER, files=files,
-                  data={"prompt": "x", "model": "gpt-image-2"})
+    r = http.post(
+        sb.base_urls["openai"] + "/images/edits",
+        headers=BEARER,
+        files=files,
+        data={"prompt": "x", "model": "gpt-image-2"},
+    )
     assert r.status_code == 429
     stats = http.get(sb.api_url + "/_sandbox/stats").json()
     assert stats["openai"]["creates"] == 1 and stats["faults"]["fired"][0]["fault"] == "http_429"
@@ -84,9 +94,23 @@ def test_main_refuses_bad_config(capsys):
 
 def test_command_line_prints_urls_serves_and_stops_on_sigterm():
     env = {**os.environ, "PYTHONPATH": str(ROOT / "shared")}
-    proc = subprocess.Popen([sys.executable, "-m", "gptedit.sandbox", "--port", "0", "--latency", "0.01",
-                             "--config", '{"outcome": "moderation"}'],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gptedit.sandbox",
+            "--port",
+            "0",
+            "--latency",
+            "0.01",
+            "--config",
+            '{"outcome": "moderation"}',
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         lines = []
         while True:

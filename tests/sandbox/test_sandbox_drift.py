@@ -16,8 +16,12 @@ def openai_edit(sb, http, img: Image.Image, prompt: str, mask: bytes | None = No
     files = [("image", ("in.png", encode(img), "image/png"))]
     if mask is not None:
         files.append(("mask", ("mask.png", mask, "image/png")))
-    r = http.post(sb.base_urls["openai"] + "/images/edits", headers=BEARER, files=files,
-                  data={"model": "gpt-image-2", "prompt": prompt, "n": str(n)})
+    r = http.post(
+        sb.base_urls["openai"] + "/images/edits",
+        headers=BEARER,
+        files=files,
+        data={"model": "gpt-image-2", "prompt": prompt, "n": str(n)},
+    )
     assert r.status_code == 200, r.text
     return [decode(base64.b64decode(d["b64_json"])).convert("RGBA") for d in r.json()["data"]]
 
@@ -66,8 +70,9 @@ def test_the_edit_shows_inside_the_selection_under_the_drift(sb, http, picture):
     assert mean_diff(out.crop(right), inverted.crop(right)) > 60
 
 
-@pytest.mark.parametrize("bad", [{"strength": -1}, {"strength": 9}, {"seed": -2}, {"seed": 1.5}, {"speed": 1},
-                                 "strong", 3])
+@pytest.mark.parametrize(
+    "bad", [{"strength": -1}, {"strength": 9}, {"seed": -2}, {"seed": 1.5}, {"speed": 1}, "strong", 3]
+)
 def test_bad_drift_options_are_refused(sb, bad):
     with pytest.raises(ValueError):
         sb.configure(drift=bad)

@@ -12,8 +12,12 @@ TERMINAL = ("success", "error", "cancelled")
 
 
 def create(sb, http, urls, headers=BEARER, path="/v1/prediction", **inp):
-    body = {"model": inp.pop("model", "gpt-image-v2-edit"), "version": "0.0.1",
-            "input": {"prompt": inp.pop("prompt", "make it nice"), "image_urls": urls, **inp}, "webhook_url": ""}
+    body = {
+        "model": inp.pop("model", "gpt-image-v2-edit"),
+        "version": "0.0.1",
+        "input": {"prompt": inp.pop("prompt", "make it nice"), "image_urls": urls, **inp},
+        "webhook_url": "",
+    }
     return http.post(sb.base_urls["eachlabs"] + path, json=body, headers=headers)
 
 
@@ -80,7 +84,9 @@ def test_missing_or_invalid_key_is_401_with_documented_body(sb, http, url, heade
 
 def test_model_is_required_and_unknown_slugs_are_refused(sb, http, url):
     base = sb.base_urls["eachlabs"]
-    r = http.post(base + "/v1/prediction", json={"input": {"prompt": "x", "image_urls": [url]}}, headers=BEARER)
+    r = http.post(
+        base + "/v1/prediction", json={"input": {"prompt": "x", "image_urls": [url]}}, headers=BEARER
+    )
     assert (r.status_code, r.json()["error"]) == (400, "model field is required")
     r = create(sb, http, [url], model="gpt-image-v9-edit")
     assert r.status_code == 404
@@ -91,12 +97,19 @@ def test_model_is_required_and_unknown_slugs_are_refused(sb, http, url):
 @pytest.mark.parametrize("bad", ["data-url", "foreign", "not-uploaded"])
 def test_input_images_must_come_from_the_upload_flow(sb, http, bad):
     png = encode(pattern())
-    url = {"data-url": data_url(png), "foreign": "https://example.invalid/a.png",
-           "not-uploaded": sb.cdn_url + "/eachlabs/uploads/nothing.png"}[bad]
+    url = {
+        "data-url": data_url(png),
+        "foreign": "https://example.invalid/a.png",
+        "not-uploaded": sb.cdn_url + "/eachlabs/uploads/nothing.png",
+    }[bad]
     r = create(sb, http, [url])
     assert r.status_code == 400
     body = r.json()
-    assert body["error"] == "Invalid input for model" and body["status"] == 400 and "image_urls[0]" in body["details"]
+    assert (
+        body["error"] == "Invalid input for model"
+        and body["status"] == 400
+        and "image_urls[0]" in body["details"]
+    )
     assert sb.stats()["jobs"] == []
 
 
@@ -105,23 +118,40 @@ def test_every_output_shape(sb, http, url, shape):
     sb.configure(output_shape={"eachlabs": shape})
     body = finish(sb, http, create(sb, http, [url], image_size="auto").json()["predictionID"])
     out = body["output"]
-    link = {"array": lambda o: o[0], "string": lambda o: o, "object": lambda o: o["url"],
-            "object_list": lambda o: o[0]["url"]}[shape](out)
+    link = {
+        "array": lambda o: o[0],
+        "string": lambda o: o,
+        "object": lambda o: o["url"],
+        "object_list": lambda o: o[0]["url"],
+    }[shape](out)
     assert isinstance(link, str) and link.startswith(sb.cdn_url)
     assert decode(http.get(link).content).size == pattern().size
 
 
 def test_num_images_and_image_size_shape_the_outputs(sb, http, url):
-    body = finish(sb, http, create(sb, http, [url], num_images=3, image_size="1024x640",
-                                   output_format="webp").json()["predictionID"])
+    body = finish(
+        sb,
+        http,
+        create(sb, http, [url], num_images=3, image_size="1024x640", output_format="webp").json()[
+            "predictionID"
+        ],
+    )
     assert len(body["output"]) == 3
     for link in body["output"]:
         img = decode(http.get(link).content)
         assert (img.format, img.size) == ("WEBP", (1024, 640))
 
 
-@pytest.mark.parametrize("field,value", [("image_size", "1000x1000"), ("image_size", "4096x1024"),
-                                         ("num_images", 0), ("output_format", "gif"), ("prompt", "")])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("image_size", "1000x1000"),
+        ("image_size", "4096x1024"),
+        ("num_images", 0),
+        ("output_format", "gif"),
+        ("prompt", ""),
+    ],
+)
 def test_invalid_input_is_400_with_details(sb, http, url, field, value):
     r = create(sb, http, [url], **{field: value})
     assert r.status_code == 400
@@ -133,7 +163,9 @@ def test_v1_5_only_takes_its_three_sizes(sb, http, url):
     assert create(sb, http, [url], model="gpt-image-v1-5-edit", image_size="1024x1536").status_code == 200
 
 
-@pytest.mark.parametrize("outcome,category", [("error", "provider_error"), ("moderation", "content_moderation")])
+@pytest.mark.parametrize(
+    "outcome,category", [("error", "provider_error"), ("moderation", "content_moderation")]
+)
 def test_failures_end_in_error_with_an_envelope_in_output(sb, http, url, outcome, category):
     sb.configure(outcome=outcome)
     body = finish(sb, http, create(sb, http, [url]).json()["predictionID"])
@@ -154,7 +186,11 @@ def test_cancel_stops_a_running_prediction(sb, http, url):
     pid = create(sb, http, [url]).json()["predictionID"]
     r = http.post(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}/cancel", headers=BEARER)
     assert r.status_code == 200
-    assert r.json() == {"status": "cancelled", "message": "Prediction canceled successfully", "predictionID": pid}
+    assert r.json() == {
+        "status": "cancelled",
+        "message": "Prediction canceled successfully",
+        "predictionID": pid,
+    }
     assert get(sb, http, pid).json()["status"] == "cancelled"
     assert sb.stats()["eachlabs"]["cancels"] == 1
 
@@ -162,7 +198,9 @@ def test_cancel_stops_a_running_prediction(sb, http, url):
 def test_cancel_is_best_effort_when_configured(sb, http, url):
     sb.configure(latency=0.3, cancel_wins=False)
     pid = create(sb, http, [url]).json()["predictionID"]
-    assert http.post(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}/cancel", headers=BEARER).status_code == 200
+    assert (
+        http.post(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}/cancel", headers=BEARER).status_code == 200
+    )
     assert finish(sb, http, pid)["status"] == "success"
 
 

@@ -23,8 +23,12 @@ def openai_edit(sb, http, img_bytes, mask=None, **fields):
     files = [("image", ("in.png", img_bytes, "image/png"))]
     if mask is not None:
         files.append(("mask", ("mask.png", mask, "image/png")))
-    r = http.post(sb.base_urls["openai"] + "/images/edits", headers=BEARER, files=files,
-                  data={"model": "gpt-image-2", **{k: str(v) for k, v in fields.items()}})
+    r = http.post(
+        sb.base_urls["openai"] + "/images/edits",
+        headers=BEARER,
+        files=files,
+        data={"model": "gpt-image-2", **{k: str(v) for k, v in fields.items()}},
+    )
     assert r.status_code == 200, r.text
     return [decode(base64.b64decode(d["b64_json"])) for d in r.json()["data"]]
 
@@ -103,8 +107,9 @@ def test_output_format_and_background(sb, http):
     assert jpeg.format == "JPEG" and jpeg.mode == "RGB"
     (opaque,) = openai_edit(sb, http, encode(img), prompt="[identity]", background="opaque")
     assert opaque.mode == "RGB" and opaque.tobytes() == img.convert("RGB").tobytes()
-    (webp,) = openai_edit(sb, http, encode(img), prompt="[identity]", background="transparent",
-                          output_format="webp")
+    (webp,) = openai_edit(
+        sb, http, encode(img), prompt="[identity]", background="transparent", output_format="webp"
+    )
     assert webp.format == "WEBP" and webp.mode == "RGBA"
 
 
@@ -112,11 +117,18 @@ def test_eachlabs_invert_with_mask_url(sb, http):
     img = pattern()
     url = eachlabs_upload(sb, http, encode(img))
     mask = eachlabs_upload(sb, http, left_half_mask(*img.size))
-    body = {"model": "gpt-image-v2-edit", "version": "0.0.1",
-            "input": {"prompt": "[invert]", "image_urls": [url], "mask_url": mask, "image_size": "auto"}}
-    pid = http.post(sb.base_urls["eachlabs"] + "/v1/prediction", json=body, headers=BEARER).json()["predictionID"]
-    done = wait_for(lambda: http.get(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}", headers=BEARER).json(),
-                    lambda b: b["status"] == "success")
+    body = {
+        "model": "gpt-image-v2-edit",
+        "version": "0.0.1",
+        "input": {"prompt": "[invert]", "image_urls": [url], "mask_url": mask, "image_size": "auto"},
+    }
+    pid = http.post(sb.base_urls["eachlabs"] + "/v1/prediction", json=body, headers=BEARER).json()[
+        "predictionID"
+    ]
+    done = wait_for(
+        lambda: http.get(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}", headers=BEARER).json(),
+        lambda b: b["status"] == "success",
+    )
     out = decode(http.get(done["output"][0]).content)
     assert out.getpixel((0, 5)) == inverted(img.getpixel((0, 5)))
     assert out.getpixel((img.width - 1, 5)) == img.getpixel((img.width - 1, 5))
@@ -124,16 +136,24 @@ def test_eachlabs_invert_with_mask_url(sb, http):
 
 def test_replicate_identity_png_is_exact(sb, http):
     img = pattern()
-    body = {"input": {"prompt": "[identity]", "input_images": [data_url(encode(img))], "output_format": "png"}}
-    pred = http.post(sb.base_urls["replicate"] + "/v1/models/openai/gpt-image-2/predictions", json=body,
-                     headers={**BEARER, "Prefer": "wait=5"}).json()
+    body = {
+        "input": {"prompt": "[identity]", "input_images": [data_url(encode(img))], "output_format": "png"}
+    }
+    pred = http.post(
+        sb.base_urls["replicate"] + "/v1/models/openai/gpt-image-2/predictions",
+        json=body,
+        headers={**BEARER, "Prefer": "wait=5"},
+    ).json()
     assert decode(http.get(pred["output"][0]).content).tobytes() == img.tobytes()
 
 
 def test_fal_identity_is_exact(sb, http):
     img = pattern()
-    h = http.post(sb.base_urls["fal"] + "/openai/gpt-image-2/edit", headers=FAL_KEY,
-                  json={"prompt": "[identity]", "image_urls": [data_url(encode(img))]}).json()
+    h = http.post(
+        sb.base_urls["fal"] + "/openai/gpt-image-2/edit",
+        headers=FAL_KEY,
+        json={"prompt": "[identity]", "image_urls": [data_url(encode(img))]},
+    ).json()
     wait_for(lambda: http.get(h["status_url"], headers=FAL_KEY), lambda r: r.status_code == 200)
     url = http.get(h["response_url"], headers=FAL_KEY).json()["images"][0]["url"]
     assert decode(http.get(url).content).tobytes() == img.tobytes()

@@ -85,7 +85,10 @@ def test_custom_image_size_and_sync_mode_data_uri(sb, http):
     h = submit(sb, http, image_size={"width": 1024, "height": 1536}, sync_mode=True).json()
     finish(http, h)
     item = http.get(h["response_url"], headers=FAL_KEY).json()["images"][0]
-    assert item["url"].startswith("data:image/png;base64,") and (item["width"], item["height"]) == (1024, 1536)
+    assert item["url"].startswith("data:image/png;base64,") and (item["width"], item["height"]) == (
+        1024,
+        1536,
+    )
 
 
 def test_status_stream_sends_sse_until_completed(sb, http):
@@ -93,7 +96,9 @@ def test_status_stream_sends_sse_until_completed(sb, http):
     h = submit(sb, http).json()
     with http.get(h["status_url"] + "/stream", headers=FAL_KEY, stream=True) as r:
         assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/event-stream")
-        events = [json.loads(line[5:]) for line in r.iter_lines(decode_unicode=True) if line.startswith("data:")]
+        events = [
+            json.loads(line[5:]) for line in r.iter_lines(decode_unicode=True) if line.startswith("data:")
+        ]
     statuses = [e["status"] for e in events]
     assert statuses[0] == "IN_QUEUE" and statuses[-1] == "COMPLETED" and "IN_PROGRESS" in statuses
     assert sb.stats()["fal"]["stream_requests"] == 1
@@ -104,7 +109,9 @@ def test_stream_error_ends_the_stream_early(sb, http):
     sb.inject("fal", "stream", "stream_error", after_events=1)
     h = submit(sb, http).json()
     with http.get(h["status_url"] + "/stream", headers=FAL_KEY, stream=True) as r:
-        events = [json.loads(line[5:]) for line in r.iter_lines(decode_unicode=True) if line.startswith("data:")]
+        events = [
+            json.loads(line[5:]) for line in r.iter_lines(decode_unicode=True) if line.startswith("data:")
+        ]
     assert len(events) == 1 and events[0]["status"] != "COMPLETED"
 
 
@@ -141,12 +148,17 @@ def test_cancelled_status_word_is_configurable(sb, http):
     assert status(http, h).json()["status"] == "CANCELLED"
 
 
-@pytest.mark.parametrize("body,loc", [({"image_size": "huge"}, ["body", "image_size"]),
-                                      ({"image_size": {"width": 1000, "height": 1000}}, ["body", "image_size"]),
-                                      ({"num_images": 5}, ["body", "num_images"]),
-                                      ({"output_format": "gif"}, ["body", "output_format"]),
-                                      ({"image_urls": ["https://example.invalid/x.png"]}, ["body", "image_urls", 0]),
-                                      ({"prompt": ""}, ["body", "prompt"])])
+@pytest.mark.parametrize(
+    "body,loc",
+    [
+        ({"image_size": "huge"}, ["body", "image_size"]),
+        ({"image_size": {"width": 1000, "height": 1000}}, ["body", "image_size"]),
+        ({"num_images": 5}, ["body", "num_images"]),
+        ({"output_format": "gif"}, ["body", "output_format"]),
+        ({"image_urls": ["https://example.invalid/x.png"]}, ["body", "image_urls", 0]),
+        ({"prompt": ""}, ["body", "prompt"]),
+    ],
+)
 def test_validation_errors_are_422_detail_lists(sb, http, body, loc):
     r = submit(sb, http, **body)
     assert r.status_code == 422 and r.headers["X-Fal-Retryable"] == "false"
@@ -154,7 +166,9 @@ def test_validation_errors_are_422_detail_lists(sb, http, body, loc):
     assert isinstance(detail, list) and detail[0]["loc"] == loc and detail[0]["msg"] and detail[0]["type"]
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer test-key"}, {"Authorization": "Key invalid"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer test-key"}, {"Authorization": "Key invalid"}]
+)
 def test_auth_needs_the_key_scheme(sb, http, headers):
     r = submit(sb, http, headers=headers)
     assert r.status_code == 401 and r.json()["detail"]
@@ -186,8 +200,13 @@ def test_failed_run_result_is_500_with_error_type(sb, http):
 
 def test_mask_url_limits_the_edit(sb, http):
     img = pattern()
-    h = submit(sb, http, prompt="[invert]", image_urls=[data_url(encode(img))],
-               mask_url=data_url(left_half_mask(*img.size))).json()
+    h = submit(
+        sb,
+        http,
+        prompt="[invert]",
+        image_urls=[data_url(encode(img))],
+        mask_url=data_url(left_half_mask(*img.size)),
+    ).json()
     finish(http, h)
     url = http.get(h["response_url"], headers=FAL_KEY).json()["images"][0]["url"]
     out = decode(http.get(url).content).convert("RGBA")

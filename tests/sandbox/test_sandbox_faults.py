@@ -17,8 +17,9 @@ def each_create(sb, http, url, timeout=10):
 
 def replicate_create(sb, http):
     body = {"input": {"prompt": "x", "input_images": [data_url(encode(pattern()))]}}
-    return http.post(sb.base_urls["replicate"] + "/v1/models/openai/gpt-image-2/predictions", json=body,
-                     headers=BEARER)
+    return http.post(
+        sb.base_urls["replicate"] + "/v1/models/openai/gpt-image-2/predictions", json=body, headers=BEARER
+    )
 
 
 def fal_submit(sb, http):
@@ -77,17 +78,23 @@ def test_moderation_fault_on_create_fails_that_job_only(sb, http, url):
     pid = each_create(sb, http, url).json()["predictionID"]
     pred = replicate_create(sb, http).json()
     h = fal_submit(sb, http).json()
-    body = wait_for(lambda: http.get(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}", headers=BEARER).json(),
-                    lambda b: b["status"] != "created" and b["output"] is not None)
+    body = wait_for(
+        lambda: http.get(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}", headers=BEARER).json(),
+        lambda b: b["status"] != "created" and b["output"] is not None,
+    )
     assert body["status"] == "error" and body["output"]["classification"]["category"] == "content_moderation"
-    body = wait_for(lambda: http.get(pred["urls"]["get"], headers=BEARER).json(),
-                    lambda b: b["status"] in ("succeeded", "failed"))
+    body = wait_for(
+        lambda: http.get(pred["urls"]["get"], headers=BEARER).json(),
+        lambda b: b["status"] in ("succeeded", "failed"),
+    )
     assert body["status"] == "failed" and "flagged" in body["error"]
     body = wait_for(lambda: http.get(h["status_url"], headers=FAL_KEY), lambda r: r.status_code == 200).json()
     assert body["error_type"] == "content_policy_violation"
     pid = each_create(sb, http, url).json()["predictionID"]  # the next job is fine again
-    body = wait_for(lambda: http.get(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}", headers=BEARER).json(),
-                    lambda b: b["status"] in ("success", "error"))
+    body = wait_for(
+        lambda: http.get(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}", headers=BEARER).json(),
+        lambda b: b["status"] in ("success", "error"),
+    )
     assert body["status"] == "success"
 
 
@@ -102,8 +109,11 @@ def test_malformed_json_is_a_200_that_does_not_parse(sb, http, url):
 @pytest.mark.parametrize("provider", ["eachlabs", "replicate", "fal"])
 def test_502_is_a_gateway_html_page(sb, http, url, provider):
     sb.inject(provider, "create", "http_502")
-    r = {"eachlabs": lambda: each_create(sb, http, url), "replicate": lambda: replicate_create(sb, http),
-         "fal": lambda: fal_submit(sb, http)}[provider]()
+    r = {
+        "eachlabs": lambda: each_create(sb, http, url),
+        "replicate": lambda: replicate_create(sb, http),
+        "fal": lambda: fal_submit(sb, http),
+    }[provider]()
     assert r.status_code == 502 and r.headers["Content-Type"].startswith("text/html")
 
 
@@ -135,7 +145,10 @@ def test_unknown_status_words_appear_once(sb, http, url):
     pred = replicate_create(sb, http).json()
     h = fal_submit(sb, http).json()
     sb.inject("*", "poll", "unknown_status", count=3)
-    assert http.get(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}", headers=BEARER).json()["status"] == "warming"
+    assert (
+        http.get(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}", headers=BEARER).json()["status"]
+        == "warming"
+    )
     assert http.get(pred["urls"]["get"], headers=BEARER).json()["status"] == "warming"
     assert http.get(h["status_url"], headers=FAL_KEY).json()["status"] == "WARMING"
     assert http.get(pred["urls"]["get"], headers=BEARER).json()["status"] != "warming"
@@ -152,13 +165,16 @@ def test_count_consumes_that_many_requests(sb, http, url):
 def test_expired_output_download(sb, http, url, provider, status):
     if provider == "eachlabs":
         pid = each_create(sb, http, url).json()["predictionID"]
-        body = wait_for(lambda: http.get(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}", headers=BEARER).json(),
-                        lambda b: b["status"] == "success")
+        body = wait_for(
+            lambda: http.get(f"{sb.base_urls['eachlabs']}/v1/prediction/{pid}", headers=BEARER).json(),
+            lambda b: b["status"] == "success",
+        )
         link = body["output"][0]
     elif provider == "replicate":
         pred = replicate_create(sb, http).json()
-        link = wait_for(lambda: http.get(pred["urls"]["get"], headers=BEARER).json(),
-                        lambda b: b["status"] == "succeeded")["output"][0]
+        link = wait_for(
+            lambda: http.get(pred["urls"]["get"], headers=BEARER).json(), lambda b: b["status"] == "succeeded"
+        )["output"][0]
     else:
         h = fal_submit(sb, http).json()
         wait_for(lambda: http.get(h["status_url"], headers=FAL_KEY), lambda r: r.status_code == 200)
@@ -204,9 +220,12 @@ def test_fault_injection_refuses_typos(sb):
 
 def test_upload_faults(sb, http):
     sb.inject("eachlabs", "upload", "http_503")
-    p = http.post(sb.base_urls["eachlabs"] + "/v1/upload/presign", json={"content_type": "image/png"},
-                  headers=BEARER).json()
-    r = http.put(p["presigned_url"], data=b"x", headers={"Content-Type": "image/png", **p["required_headers"]})
+    p = http.post(
+        sb.base_urls["eachlabs"] + "/v1/upload/presign", json={"content_type": "image/png"}, headers=BEARER
+    ).json()
+    r = http.put(
+        p["presigned_url"], data=b"x", headers={"Content-Type": "image/png", **p["required_headers"]}
+    )
     assert r.status_code == 503 and b"<Code>SlowDown</Code>" in r.content
 
 

@@ -13,15 +13,21 @@ from sbhelpers import BEARER, FAL_KEY, data_url, encode, pattern, wait_for
 
 def rep_create(sb, http, prompt):
     inp = {"prompt": prompt, "input_images": [data_url(encode(pattern()))]}
-    r = http.post(f"{sb.base_urls['replicate']}/v1/models/openai/gpt-image-2/predictions", json={"input": inp},
-                  headers=BEARER)
+    r = http.post(
+        f"{sb.base_urls['replicate']}/v1/models/openai/gpt-image-2/predictions",
+        json={"input": inp},
+        headers=BEARER,
+    )
     assert r.status_code == 201
     return r.json()
 
 
 def fal_submit(sb, http, prompt, endpoint="openai/gpt-image-2/edit"):
-    r = http.post(f"{sb.base_urls['fal']}/{endpoint}",
-                  json={"prompt": prompt, "image_urls": [data_url(encode(pattern()))]}, headers=FAL_KEY)
+    r = http.post(
+        f"{sb.base_urls['fal']}/{endpoint}",
+        json={"prompt": prompt, "image_urls": [data_url(encode(pattern()))]},
+        headers=FAL_KEY,
+    )
     assert r.status_code == 200
     return r.json()
 
@@ -65,8 +71,10 @@ def test_fal_history_lists_ended_requests_with_payloads_in_pages(sb, http):
     handles = [fal_submit(sb, http, f"edit {i}") for i in range(3)]
     fal_submit(sb, http, "elsewhere", endpoint="fal-ai/gpt-image-1.5/edit")
     for h in handles:
-        wait_for(lambda h=h: http.get(h["status_url"], headers=FAL_KEY).json(),
-                 lambda b: b["status"] == "COMPLETED")
+        wait_for(
+            lambda h=h: http.get(h["status_url"], headers=FAL_KEY).json(),
+            lambda b: b["status"] == "COMPLETED",
+        )
     url = f"{sb.base_urls['fal']}/v1/models/requests/by-endpoint"
     params = {"endpoint_id": "openai/gpt-image-2/edit", "limit": 2, "expand": "payloads"}
     page1 = http.get(url, params=params, headers=FAL_KEY).json()

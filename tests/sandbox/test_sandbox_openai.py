@@ -49,7 +49,9 @@ def test_multipart_edit_returns_b64_images_with_summary_and_usage(sb, http, fiel
     usage = body["usage"]
     assert usage["output_tokens"] == 7024 == gpt_image_2_output_tokens(1024, 1024, "high")
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
-    assert usage["input_tokens_details"]["image_tokens"] > 0 and usage["input_tokens_details"]["text_tokens"] > 0
+    assert (
+        usage["input_tokens_details"]["image_tokens"] > 0 and usage["input_tokens_details"]["text_tokens"] > 0
+    )
     assert r.headers["x-request-id"].startswith("req_")
     assert int(r.headers["openai-processing-ms"]) >= 150
     assert sb.stats()["jobs"][0]["request"]["image_field"] == field
@@ -57,8 +59,13 @@ def test_multipart_edit_returns_b64_images_with_summary_and_usage(sb, http, fiel
 
 def test_json_body_with_data_urls(sb, http):
     png = encode(pattern())
-    body = {"model": "gpt-image-2", "prompt": "[identity]", "images": [{"image_url": data_url(png)}] * 2,
-            "mask": {"image_url": data_url(left_half_mask(48, 32))}, "output_format": "webp"}
+    body = {
+        "model": "gpt-image-2",
+        "prompt": "[identity]",
+        "images": [{"image_url": data_url(png)}] * 2,
+        "mask": {"image_url": data_url(left_half_mask(48, 32))},
+        "output_format": "webp",
+    }
     r = http.post(sb.base_urls["openai"] + "/images/edits", json=body, headers=BEARER)
     assert r.status_code == 200, r.text
     assert decode(base64.b64decode(r.json()["data"][0]["b64_json"])).format == "WEBP"
@@ -81,20 +88,23 @@ def test_n_images_come_back_as_n_entries(sb, http):
     assert a == b
 
 
-@pytest.mark.parametrize("fields,param", [
-    ({"size": "1000x1000"}, "size"),  # not a multiple of 16
-    ({"size": "3840x1024"}, "size"),  # ratio above 3:1
-    ({"size": "4096x2048"}, "size"),  # edge above 3840
-    ({"size": "512x512"}, "size"),  # too few pixels
-    ({"model": "gpt-image-2.6-flare", "size": "3840x3840"}, "size"),  # 2.6 keeps the pixel limit
-    ({"n": 0}, "n"),
-    ({"n": 11}, "n"),
-    ({"background": "transparent", "output_format": "jpeg"}, "background"),
-    ({"prompt": ""}, "prompt"),
-    ({"model": "gpt-image-9"}, "model"),
-    ({"partial_images": 4}, "partial_images"),
-    ({"quality": "ultra"}, "quality"),
-])
+@pytest.mark.parametrize(
+    "fields,param",
+    [
+        ({"size": "1000x1000"}, "size"),  # not a multiple of 16
+        ({"size": "3840x1024"}, "size"),  # ratio above 3:1
+        ({"size": "4096x2048"}, "size"),  # edge above 3840
+        ({"size": "512x512"}, "size"),  # too few pixels
+        ({"model": "gpt-image-2.6-flare", "size": "3840x3840"}, "size"),  # 2.6 keeps the pixel limit
+        ({"n": 0}, "n"),
+        ({"n": 11}, "n"),
+        ({"background": "transparent", "output_format": "jpeg"}, "background"),
+        ({"prompt": ""}, "prompt"),
+        ({"model": "gpt-image-9"}, "model"),
+        ({"partial_images": 4}, "partial_images"),
+        ({"quality": "ultra"}, "quality"),
+    ],
+)
 def test_validation_errors_name_the_param(sb, http, fields, param):
     r = edit(sb, http, **fields)
     assert r.status_code == 400, r.text
@@ -127,8 +137,11 @@ def test_image_count_and_presence(sb, http):
     assert edit(sb, http, images=[png] * 16).status_code == 200
     r = edit(sb, http, images=[png] * 17)
     assert r.status_code == 400 and r.json()["error"]["param"] == "image"
-    r = http.post(sb.base_urls["openai"] + "/images/edits", headers=BEARER,
-                  files={"prompt": (None, "x"), "model": (None, "gpt-image-2")})
+    r = http.post(
+        sb.base_urls["openai"] + "/images/edits",
+        headers=BEARER,
+        files={"prompt": (None, "x"), "model": (None, "gpt-image-2")},
+    )
     assert r.status_code == 400 and r.json()["error"]["code"] == "missing_required_parameter"
 
 
@@ -224,6 +237,7 @@ def test_dall_e_2_answers_with_a_download_url(sb, http):
 
 # --- GPT Image 2.5 / 2.6: tiers, complexity, markup, shutdowns -------------------------------------------
 
+
 def markup_overlay(width=48, height=32):
     """Transparent except a red stroke (rows 10-12) and a half-transparent blue dot at (40, 5)."""
     from PIL import Image
@@ -239,8 +253,11 @@ def markup_overlay(width=48, height=32):
 def edit_with_markup(sb, http, markup_png, **fields):
     png = encode(pattern())
     files = [("image", ("in.png", png, "image/png")), ("markup", ("markup.png", markup_png, "image/png"))]
-    data = {"prompt": "[identity] move the lamp here", "model": "gpt-image-2.6-sunburst",
-            **{k: str(v) for k, v in fields.items()}}
+    data = {
+        "prompt": "[identity] move the lamp here",
+        "model": "gpt-image-2.6-sunburst",
+        **{k: str(v) for k, v in fields.items()},
+    }
     return http.post(sb.base_urls["openai"] + "/images/edits", headers=BEARER, files=files, data=data)
 
 
@@ -256,14 +273,21 @@ def test_markup_edit_paints_exactly_the_drawn_pixels(sb, http):
     for x, y in ((0, 0), (4, 10), (30, 11), (17, 13), (47, 31)):
         assert out.getpixel((x, y)) == src.getpixel((x, y))  # untouched where nothing is drawn
     job = sb.stats()["jobs"][-1]["request"]
-    assert job["markup_image"]["width"] == 48 and job["complexity"] == "low" and job["params"]["quality"] == "max"
+    assert (
+        job["markup_image"]["width"] == 48
+        and job["complexity"] == "low"
+        and job["params"]["quality"] == "max"
+    )
 
 
-@pytest.mark.parametrize(("model", "fields", "param", "code"), [
-    ("gpt-image-2.5-flare", {"complexity": "low"}, "complexity", "unknown_parameter"),
-    ("gpt-image-2", {"quality": "xhigh"}, "quality", "invalid_value"),
-    ("gpt-image-2.6-flare", {"complexity": "extreme"}, "complexity", "invalid_value"),
-])
+@pytest.mark.parametrize(
+    ("model", "fields", "param", "code"),
+    [
+        ("gpt-image-2.5-flare", {"complexity": "low"}, "complexity", "unknown_parameter"),
+        ("gpt-image-2", {"quality": "xhigh"}, "quality", "invalid_value"),
+        ("gpt-image-2.6-flare", {"complexity": "extreme"}, "complexity", "invalid_value"),
+    ],
+)
 def test_new_parameters_only_where_the_model_has_them(sb, http, model, fields, param, code):
     r = edit(sb, http, model=model, **fields)
     assert r.status_code == 400 and r.json()["error"]["param"] == param and r.json()["error"]["code"] == code
@@ -283,8 +307,12 @@ def test_a_shut_down_model_no_longer_exists(sb, http):
     sb.configure(today="2026-12-01")
     r = edit(sb, http, model="gpt-image-1.5")
     assert r.status_code == 404
-    assert r.json()["error"] == {"message": "The model `gpt-image-1.5` does not exist or you do not have access to it.",
-                                 "type": "invalid_request_error", "param": "model", "code": "model_not_found"}
+    assert r.json()["error"] == {
+        "message": "The model `gpt-image-1.5` does not exist or you do not have access to it.",
+        "type": "invalid_request_error",
+        "param": "model",
+        "code": "model_not_found",
+    }
 
 
 def test_model_list_names_what_is_still_served(sb, http):

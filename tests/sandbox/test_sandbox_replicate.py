@@ -14,8 +14,11 @@ TERMINAL = ("succeeded", "failed", "canceled", "aborted")
 def create(sb, http, model="openai/gpt-image-2", headers=None, **inp):
     inp.setdefault("prompt", "make it nice")
     inp.setdefault("input_images", [data_url(encode(pattern()))])
-    return http.post(f"{sb.base_urls['replicate']}/v1/models/{model}/predictions", json={"input": inp},
-                     headers={**BEARER, **(headers or {})})
+    return http.post(
+        f"{sb.base_urls['replicate']}/v1/models/{model}/predictions",
+        json={"input": inp},
+        headers={**BEARER, **(headers or {})},
+    )
 
 
 def get(http, prediction):
@@ -77,11 +80,16 @@ def test_bare_prefer_wait_is_echoed(sb, http):
     assert r.headers["Preference-Applied"] == "wait" and r.json()["status"] == "succeeded"
 
 
-@pytest.mark.parametrize("inp,field", [({"aspect_ratio": "16:9"}, "input.aspect_ratio"),
-                                       ({"number_of_images": 2}, "input.number_of_images"),
-                                       ({"background": "transparent"}, "input.background"),
-                                       ({"input_images": ["https://example.invalid/a.png"]}, "input.input_images[0]"),
-                                       ({"prompt": ""}, "input.prompt")])
+@pytest.mark.parametrize(
+    "inp,field",
+    [
+        ({"aspect_ratio": "16:9"}, "input.aspect_ratio"),
+        ({"number_of_images": 2}, "input.number_of_images"),
+        ({"background": "transparent"}, "input.background"),
+        ({"input_images": ["https://example.invalid/a.png"]}, "input.input_images[0]"),
+        ({"prompt": ""}, "input.prompt"),
+    ],
+)
 def test_validation_is_422_problem_json(sb, http, inp, field):
     r = create(sb, http, **inp)
     assert r.status_code == 422 and r.headers["Content-Type"] == "application/problem+json"
@@ -105,14 +113,18 @@ def test_aspect_ratio_picks_the_size_and_text_to_image_needs_no_input(sb, http):
 
 def test_http_input_urls_from_the_sandbox_storage_are_fetched(sb, http):
     first = finish(http, create(sb, http, output_format="png").json())
-    second = finish(http, create(sb, http, input_images=[first["output"][0]], prompt="[identity]",
-                                 output_format="png").json())
+    second = finish(
+        http,
+        create(sb, http, input_images=[first["output"][0]], prompt="[identity]", output_format="png").json(),
+    )
     assert second["status"] == "succeeded"
     assert http.get(second["output"][0]).content  # an identity edit of the first output
 
 
-@pytest.mark.parametrize("headers,detail", [({"Authorization": ""}, "did not pass"),
-                                            ({"Authorization": "Bearer invalid"}, "valid authentication")])
+@pytest.mark.parametrize(
+    "headers,detail",
+    [({"Authorization": ""}, "did not pass"), ({"Authorization": "Bearer invalid"}, "valid authentication")],
+)
 def test_auth_failures_are_problem_json(sb, http, headers, detail):
     r = create(sb, http, headers=headers)
     assert r.status_code == 401
@@ -141,9 +153,14 @@ def test_cancel_after_deadline_aborts_before_start(sb, http):
     assert done["status"] == "aborted" and done["output"] is None
 
 
-@pytest.mark.parametrize("outcome,status,error", [("error", "failed", "failed"),
-                                                  ("moderation", "failed", "flagged as sensitive"),
-                                                  ("cancelled-remotely", "canceled", None)])
+@pytest.mark.parametrize(
+    "outcome,status,error",
+    [
+        ("error", "failed", "failed"),
+        ("moderation", "failed", "flagged as sensitive"),
+        ("cancelled-remotely", "canceled", None),
+    ],
+)
 def test_outcomes(sb, http, outcome, status, error):
     sb.configure(outcome=outcome)
     pred = finish(http, create(sb, http).json())

@@ -9,12 +9,22 @@ from sbhelpers import BEARER, data_url, decode, encode, left_half_mask, pattern
 
 
 def body(image: bytes, **tool) -> dict:
-    return {"model": "gpt-4.1-mini", "background": True, "store": True,
-            "input": [{"role": "user", "content": [{"type": "input_text", "text": "[invert] flip it"},
-                                                   {"type": "input_image", "image_url": data_url(image),
-                                                    "detail": "auto"}]}],
-            "tools": [{"type": "image_generation", "model": "gpt-image-2", "action": "edit", **tool}],
-            "tool_choice": {"type": "image_generation"}}
+    return {
+        "model": "gpt-4.1-mini",
+        "background": True,
+        "store": True,
+        "input": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": "[invert] flip it"},
+                    {"type": "input_image", "image_url": data_url(image), "detail": "auto"},
+                ],
+            }
+        ],
+        "tools": [{"type": "image_generation", "model": "gpt-image-2", "action": "edit", **tool}],
+        "tool_choice": {"type": "image_generation"},
+    }
 
 
 def url(sb, rest: str = "") -> str:
@@ -40,7 +50,9 @@ def test_background_create_answers_queued_then_the_image_arrives(sb, http):
     r = http.post(url(sb), json=body(encode(img)), headers=BEARER)
     assert r.status_code == 200 and r.headers["x-request-id"].startswith("req_")
     created = r.json()
-    assert created["status"] == "queued" and created["id"].startswith("resp_") and created["background"] is True
+    assert (
+        created["status"] == "queued" and created["id"].startswith("resp_") and created["background"] is True
+    )
     done = until_done(sb, http, created["id"])
     assert done["status"] == "completed" and "in_progress" in done["seen"]
     call = next(o for o in done["output"] if o["type"] == "image_generation_call")
@@ -84,8 +96,9 @@ def test_the_mask_is_a_data_url_or_bare_base64_the_size_of_the_image(sb, http):
         assert r.status_code == 200, r.text
         assert sb.stats()["jobs"][-1]["request"]["mask_encoding"] == spelling
     wrong = left_half_mask(img.width + 2, img.height)
-    r = http.post(url(sb), json=body(encode(img), input_image_mask={"image_url": data_url(wrong)}),
-                  headers=BEARER)
+    r = http.post(
+        url(sb), json=body(encode(img), input_image_mask={"image_url": data_url(wrong)}), headers=BEARER
+    )
     assert r.status_code == 400 and "size" in r.json()["error"]["message"]
 
 

@@ -24,9 +24,14 @@ def test_presign_answer_has_the_documented_fields(sb, http):
     assert "X-Amz-Signature=" in p["presigned_url"]
 
 
-@pytest.mark.parametrize("body,message", [({"content_type": ""}, "content_type is required"),
-                                          ({"file_type": "document"}, "file_type"),
-                                          ({"expires_in_seconds": 10}, "expires_in_seconds")])
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ({"content_type": ""}, "content_type is required"),
+        ({"file_type": "document"}, "file_type"),
+        ({"expires_in_seconds": 10}, "expires_in_seconds"),
+    ],
+)
 def test_presign_validation(sb, http, body, message):
     r = presign(sb, http, **body)
     assert r.status_code == 400 and message in r.json()["error"]
@@ -44,8 +49,16 @@ def test_public_url_works_only_after_the_put(sb, http):
     assert sb.stats()["eachlabs"]["uploads"] == 1
 
 
-@pytest.mark.parametrize("what", ["missing-required-header", "wrong-required-header", "wrong-content-type",
-                                  "tampered-signature", "longer-expiry"])
+@pytest.mark.parametrize(
+    "what",
+    [
+        "missing-required-header",
+        "wrong-required-header",
+        "wrong-content-type",
+        "tampered-signature",
+        "longer-expiry",
+    ],
+)
 def test_upload_signature_mismatch_is_403(sb, http, what):
     p = presign(sb, http).json()
     headers = {"Content-Type": "image/png", **p["required_headers"]}
@@ -73,14 +86,19 @@ def test_presigned_url_expires(sb, http):
     sb.configure(presign_ttl=0)
     p = presign(sb, http).json()
     time.sleep(0.01)
-    r = http.put(p["presigned_url"], data=b"x", headers={"Content-Type": "image/png", **p["required_headers"]})
+    r = http.put(
+        p["presigned_url"], data=b"x", headers={"Content-Type": "image/png", **p["required_headers"]}
+    )
     assert r.status_code == 403 and b"expired" in r.content
 
 
 def test_chunked_upload_is_refused_like_s3(sb, http):
     p = presign(sb, http).json()
-    r = http.put(p["presigned_url"], data=iter([encode(pattern())]),
-                 headers={"Content-Type": "image/png", **p["required_headers"]})
+    r = http.put(
+        p["presigned_url"],
+        data=iter([encode(pattern())]),
+        headers={"Content-Type": "image/png", **p["required_headers"]},
+    )
     assert r.status_code == 501 and b"Transfer-Encoding" in r.content
 
 
@@ -95,12 +113,17 @@ def test_delete_file_is_204_and_idempotent(sb, http):
 
 def test_credentials_sent_to_storage_hosts_are_recorded(sb, http):
     p = presign(sb, http).json()
-    http.put(p["presigned_url"], data=encode(pattern()),
-             headers={"Content-Type": "image/png", **p["required_headers"], "Authorization": "Bearer sk-leaky"})
+    http.put(
+        p["presigned_url"],
+        data=encode(pattern()),
+        headers={"Content-Type": "image/png", **p["required_headers"], "Authorization": "Bearer sk-leaky"},
+    )
     http.get(p["public_url"], headers={"X-API-Key": "smk_leaky"})
     leaks = sb.stats()["leaked_credentials"]
     assert [(x["host"], x["header"], x["method"]) for x in leaks] == [
-        ("upload", "authorization", "PUT"), ("download", "x-api-key", "GET")]
+        ("upload", "authorization", "PUT"),
+        ("download", "x-api-key", "GET"),
+    ]
     assert leaks[0]["value_prefix"] == "Bearer"
 
 
@@ -112,8 +135,11 @@ def test_clean_clients_leak_nothing(sb, http):
 
 def test_output_urls_expire_after_the_configured_ttl(sb, http):
     sb.configure(output_url_ttl=0.2)
-    h = http.post(f"{sb.base_urls['fal']}/openai/gpt-image-2/edit", headers=FAL_KEY,
-                  json={"prompt": "x", "image_urls": [data_url(encode(pattern()))]}).json()
+    h = http.post(
+        f"{sb.base_urls['fal']}/openai/gpt-image-2/edit",
+        headers=FAL_KEY,
+        json={"prompt": "x", "image_urls": [data_url(encode(pattern()))]},
+    ).json()
     wait_for(lambda: http.get(h["status_url"], headers=FAL_KEY), lambda r: r.status_code == 200)
     url = http.get(h["response_url"], headers=FAL_KEY).json()["images"][0]["url"]
     assert decode(http.get(url).content).size == pattern().size

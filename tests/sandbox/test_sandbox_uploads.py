@@ -25,9 +25,14 @@ def noise_png(min_bytes: int) -> bytes:
 
 # --- Replicate -----------------------------------------------------------------------------------------
 
+
 def replicate_upload(sb, http, data: bytes, name: str = "layer.png", mime: str = "image/png", **extra):
-    return http.post(sb.base_urls["replicate"] + "/v1/files", headers=BEARER,
-                     files={"content": (name, data, mime)}, data=extra)
+    return http.post(
+        sb.base_urls["replicate"] + "/v1/files",
+        headers=BEARER,
+        files={"content": (name, data, mime)},
+        data=extra,
+    )
 
 
 def test_replicate_file_create_get_list_delete(sb, http):
@@ -57,36 +62,53 @@ def test_replicate_files_need_the_token_and_a_content_part(sb, http):
 def test_replicate_prediction_reads_an_uploaded_file_by_its_api_url(sb, http):
     png = encode(pattern(60, 40))
     f = replicate_upload(sb, http, png).json()
-    r = http.post(sb.base_urls["replicate"] + "/v1/models/openai/gpt-image-1.5/predictions", headers=BEARER,
-                  json={"input": {"prompt": "[identity]", "input_images": [f["urls"]["get"]]}})
+    r = http.post(
+        sb.base_urls["replicate"] + "/v1/models/openai/gpt-image-1.5/predictions",
+        headers=BEARER,
+        json={"input": {"prompt": "[identity]", "input_images": [f["urls"]["get"]]}},
+    )
     assert r.status_code == 201, r.text
     job = sb.stats()["jobs"][0]
     assert job["request"]["image_url_kinds"] == ["url"] and job["request"]["images"][0]["width"] == 60
     # a deleted file can no longer be read by a prediction
     http.delete(f["urls"]["get"], headers=BEARER)
-    r = http.post(sb.base_urls["replicate"] + "/v1/models/openai/gpt-image-1.5/predictions", headers=BEARER,
-                  json={"input": {"prompt": "[identity]", "input_images": [f["urls"]["get"]]}})
+    r = http.post(
+        sb.base_urls["replicate"] + "/v1/models/openai/gpt-image-1.5/predictions",
+        headers=BEARER,
+        json={"input": {"prompt": "[identity]", "input_images": [f["urls"]["get"]]}},
+    )
     assert r.status_code == 422
 
 
 def test_replicate_refuses_a_big_data_url_like_its_front_end(sb, http):
     big = noise_png(1_000_001)
-    r = http.post(sb.base_urls["replicate"] + "/v1/models/openai/gpt-image-1.5/predictions", headers=BEARER,
-                  json={"input": {"prompt": "x", "input_images": [data_url(big)]}})
+    r = http.post(
+        sb.base_urls["replicate"] + "/v1/models/openai/gpt-image-1.5/predictions",
+        headers=BEARER,
+        json={"input": {"prompt": "x", "input_images": [data_url(big)]}},
+    )
     assert r.status_code == 413 and "Request Entity Too Large" in r.text
     assert r.headers["Content-Type"].startswith("text/html")
     assert sb.stats()["jobs"] == [] and sb.stats()["replicate"]["inline_rejected"] == 1
     sb.configure(inline_limit=None)  # the switch tests use to send anything inline
-    r = http.post(sb.base_urls["replicate"] + "/v1/models/openai/gpt-image-1.5/predictions", headers=BEARER,
-                  json={"input": {"prompt": "x", "input_images": [data_url(big)]}})
+    r = http.post(
+        sb.base_urls["replicate"] + "/v1/models/openai/gpt-image-1.5/predictions",
+        headers=BEARER,
+        json={"input": {"prompt": "x", "input_images": [data_url(big)]}},
+    )
     assert r.status_code == 201
 
 
 # --- fal -----------------------------------------------------------------------------------------------
 
+
 def fal_token(sb, http, headers=FAL_KEY):
-    return http.post(sb.base_urls["fal"] + "/storage/auth/token", params={"storage_type": "fal-cdn-v3"},
-                     headers=headers, json={})
+    return http.post(
+        sb.base_urls["fal"] + "/storage/auth/token",
+        params={"storage_type": "fal-cdn-v3"},
+        headers=headers,
+        json={},
+    )
 
 
 def test_fal_cdn_token_then_upload(sb, http):
@@ -98,9 +120,15 @@ def test_fal_cdn_token_then_upload(sb, http):
     assert tok["token_type"] == "Bearer" and tok["base_url"] == sb.base_urls["fal"]
     assert datetime.fromisoformat(tok["expires_at"]).tzinfo is not None  # what fal_client parses
     png = encode(pattern())
-    r = http.post(sb.base_urls["fal"] + "/files/upload", data=png,
-                  headers={"Authorization": f"{tok['token_type']} {tok['token']}", "Content-Type": "image/png",
-                           "X-Fal-File-Name": "layer.png"})
+    r = http.post(
+        sb.base_urls["fal"] + "/files/upload",
+        data=png,
+        headers={
+            "Authorization": f"{tok['token_type']} {tok['token']}",
+            "Content-Type": "image/png",
+            "X-Fal-File-Name": "layer.png",
+        },
+    )
     assert r.status_code == 200, r.text
     url = r.json()["access_url"]
     assert url.startswith(sb.cdn_url) and url.endswith(".png")
@@ -118,8 +146,12 @@ def test_fal_cdn_upload_refuses_the_key_and_bad_tokens(sb, http):
 
 
 def test_fal_initiate_then_signed_put(sb, http):
-    r = http.post(sb.base_urls["fal"] + "/storage/upload/initiate", params={"storage_type": "gcs"},
-                  headers=FAL_KEY, json={"file_name": "layer.png", "content_type": "image/png"})
+    r = http.post(
+        sb.base_urls["fal"] + "/storage/upload/initiate",
+        params={"storage_type": "gcs"},
+        headers=FAL_KEY,
+        json={"file_name": "layer.png", "content_type": "image/png"},
+    )
     assert r.status_code == 200, r.text
     init = r.json()
     png = encode(pattern())
@@ -132,15 +164,24 @@ def test_fal_initiate_then_signed_put(sb, http):
 def test_fal_submit_takes_uploaded_urls_and_refuses_big_data_urls(sb, http):
     tok = fal_token(sb, http).json()
     png = encode(pattern(50, 30))
-    url = http.post(sb.base_urls["fal"] + "/files/upload", data=png,
-                    headers={"Authorization": f"Bearer {tok['token']}", "Content-Type": "image/png"}).json()
-    r = http.post(sb.base_urls["fal"] + "/openai/gpt-image-2/edit", headers=FAL_KEY,
-                  json={"prompt": "[identity]", "image_urls": [url["access_url"]]})
+    url = http.post(
+        sb.base_urls["fal"] + "/files/upload",
+        data=png,
+        headers={"Authorization": f"Bearer {tok['token']}", "Content-Type": "image/png"},
+    ).json()
+    r = http.post(
+        sb.base_urls["fal"] + "/openai/gpt-image-2/edit",
+        headers=FAL_KEY,
+        json={"prompt": "[identity]", "image_urls": [url["access_url"]]},
+    )
     assert r.status_code == 200, r.text
     assert sb.stats()["jobs"][0]["request"]["image_url_kinds"] == ["url"]
     big = noise_png(1_000_001)
-    r = http.post(sb.base_urls["fal"] + "/openai/gpt-image-2/edit", headers=FAL_KEY,
-                  json={"prompt": "x", "image_urls": [data_url(big)]})
+    r = http.post(
+        sb.base_urls["fal"] + "/openai/gpt-image-2/edit",
+        headers=FAL_KEY,
+        json={"prompt": "x", "image_urls": [data_url(big)]},
+    )
     assert r.status_code == 413 and r.json()["error_type"] == "request_entity_too_large"
     assert len(sb.stats()["jobs"]) == 1
 
@@ -158,17 +199,25 @@ def test_fal_mask_readings(sb, http, reading):
         m.paste(edit_px, (0, 0, w // 2, h))
         return encode(m)
 
-    masks = {"openai": mask((0, 0, 0, 0), (0, 0, 0, 255)), "grey": mask((255, 255, 255, 255), (0, 0, 0, 255)),
-             "both": mask((255, 255, 255, 0), (0, 0, 0, 255))}
+    masks = {
+        "openai": mask((0, 0, 0, 0), (0, 0, 0, 255)),
+        "grey": mask((255, 255, 255, 255), (0, 0, 0, 255)),
+        "both": mask((255, 255, 255, 0), (0, 0, 0, 255)),
+    }
     edited_left = {}
     for name, m in masks.items():
         sb.reset()
         sb.configure(fal_mask_reading=reading, latency=0.05)
-        r = http.post(sb.base_urls["fal"] + "/openai/gpt-image-2/edit", headers=FAL_KEY,
-                      json={"prompt": "[invert]", "image_urls": [data_url(encode(src))], "mask_url": data_url(m)})
+        r = http.post(
+            sb.base_urls["fal"] + "/openai/gpt-image-2/edit",
+            headers=FAL_KEY,
+            json={"prompt": "[invert]", "image_urls": [data_url(encode(src))], "mask_url": data_url(m)},
+        )
         h_ = r.json()
         wait_for(lambda u=h_["status_url"]: http.get(u, headers=FAL_KEY), lambda x: x.status_code == 200)
-        out = decode(http.get(http.get(h_["response_url"], headers=FAL_KEY).json()["images"][0]["url"]).content)
+        out = decode(
+            http.get(http.get(h_["response_url"], headers=FAL_KEY).json()["images"][0]["url"]).content
+        )
         left, right = out.convert("RGB").getpixel((2, 2)), out.convert("RGB").getpixel((w - 2, 2))
         assert right == (10, 20, 30)  # the kept half is kept under every reading
         edited_left[name] = left == (245, 235, 225)

@@ -58,8 +58,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             body = self._read_chunked()
         parts = urlsplit(self.path)
-        srv.seen.append(Seen(self.command, parts.path, parts.query, {k.lower(): v for k, v in self.headers.items()},
-                             body))
+        srv.seen.append(
+            Seen(self.command, parts.path, parts.query, {k.lower(): v for k, v in self.headers.items()}, body)
+        )
         reply = srv.next_reply(self.command, parts.path)
         if callable(reply):
             reply = reply(srv.seen[-1])
@@ -69,8 +70,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        data = reply.body if reply.body is not None else (
-            json.dumps(reply.json).encode() if reply.json is not None else b"")
+        data = (
+            reply.body
+            if reply.body is not None
+            else (json.dumps(reply.json).encode() if reply.json is not None else b"")
+        )
         self.send_response(reply.status)
         headers = dict(reply.headers)
         if reply.json is not None:
@@ -150,7 +154,11 @@ class LoopbackServer:
             return q.popleft() if len(q) > 1 else q[0]
 
     def requests(self, method: str | None = None, path: str | None = None) -> list[Seen]:
-        return [s for s in self.seen if (method is None or s.method == method) and (path is None or s.path == path)]
+        return [
+            s
+            for s in self.seen
+            if (method is None or s.method == method) and (path is None or s.path == path)
+        ]
 
 
 def free_port() -> int:

@@ -19,7 +19,12 @@ def test_the_four_providers_with_their_documented_bases_and_key_variables():
         "eachlabs": ("https://api.eachlabs.ai", "EACHLABS_API_KEY", "Bearer", "gpt-image-v2-edit"),
         "openai": ("https://api.openai.com/v1", "OPENAI_API_KEY", "Bearer", "gpt-image-2.6-sunburst"),
         # OpenAI's second route (Responses API, background mode): same host, key and models
-        "openai-responses": ("https://api.openai.com/v1", "OPENAI_API_KEY", "Bearer", "gpt-image-2.6-sunburst"),
+        "openai-responses": (
+            "https://api.openai.com/v1",
+            "OPENAI_API_KEY",
+            "Bearer",
+            "gpt-image-2.6-sunburst",
+        ),
         "replicate": ("https://api.replicate.com", "REPLICATE_API_TOKEN", "Bearer", "openai/gpt-image-2"),
         "fal": ("https://queue.fal.run", "FAL_KEY", "Key", "openai/gpt-image-2/edit"),
     }
@@ -34,14 +39,31 @@ def test_the_four_providers_with_their_documented_bases_and_key_variables():
 def test_model_lists_hold_current_and_retired_models():
     assert PROVIDERS["eachlabs"].model_ids() == ["gpt-image-v2-edit", "gpt-image-v1-5-edit"]
     assert PROVIDERS["openai"].model_ids() == [
-        "gpt-image-2.6-sunburst", "gpt-image-2.6-flare", "gpt-image-2.5-sunburst", "gpt-image-2.5-flare",
-        "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.5-flare-2026-09-08", "gpt-image-2",
-        "gpt-image-2-2026-04-21", "gpt-image-1.5", "chatgpt-image-latest", "gpt-image-1-mini", "gpt-image-1"]
+        "gpt-image-2.6-sunburst",
+        "gpt-image-2.6-flare",
+        "gpt-image-2.5-sunburst",
+        "gpt-image-2.5-flare",
+        "gpt-image-2.5-sunburst-2026-09-08",
+        "gpt-image-2.5-flare-2026-09-08",
+        "gpt-image-2",
+        "gpt-image-2-2026-04-21",
+        "gpt-image-1.5",
+        "chatgpt-image-latest",
+        "gpt-image-1-mini",
+        "gpt-image-1",
+    ]
     assert PROVIDERS["replicate"].model_ids() == [
-        "openai/gpt-image-2", "openai/gpt-image-1.5", "openai/gpt-image-1", "openai/gpt-image-1-mini"]
+        "openai/gpt-image-2",
+        "openai/gpt-image-1.5",
+        "openai/gpt-image-1",
+        "openai/gpt-image-1-mini",
+    ]
     assert PROVIDERS["fal"].model_ids() == [
-        "openai/gpt-image-2/edit", "openai/gpt-image-2.5/flare/edit", "fal-ai/gpt-image-1.5/edit",
-        "fal-ai/gpt-image-1/edit-image"]
+        "openai/gpt-image-2/edit",
+        "openai/gpt-image-2.5/flare/edit",
+        "fal-ai/gpt-image-1.5/edit",
+        "fal-ai/gpt-image-1/edit-image",
+    ]
 
 
 def test_every_model_names_its_family_and_every_retirement_a_current_replacement():
@@ -59,7 +81,14 @@ def test_the_gpt_image_2_6_models_have_every_documented_control():
 
     for mid in ("gpt-image-2.6-sunburst", "gpt-image-2.6-flare"):
         m = model_info("openai", mid)
-        assert m.qualities == (Quality.LOW, Quality.MEDIUM, Quality.HIGH, Quality.XHIGH, Quality.MAX, Quality.AUTO)
+        assert m.qualities == (
+            Quality.LOW,
+            Quality.MEDIUM,
+            Quality.HIGH,
+            Quality.XHIGH,
+            Quality.MAX,
+            Quality.AUTO,
+        )
         assert m.complexities == (Complexity.LOW, Complexity.MEDIUM, Complexity.HIGH)
         assert m.supports_markup and m.supports_mask and m.max_n == 10
         assert Background.TRANSPARENT in m.backgrounds
@@ -69,8 +98,13 @@ def test_the_gpt_image_2_6_models_have_every_documented_control():
     m2 = model_info("openai", "gpt-image-2")
     assert Quality.XHIGH not in m2.qualities and not m2.complexities and not m2.mask_with_references
     # no other provider lists markup or complexity yet (OpenAI's Responses route has complexity, not markup)
-    assert not [m.id for n, p in PROVIDERS.items() if n not in ("openai", "openai-responses") for m in p.models
-                if m.supports_markup or m.complexities]
+    assert not [
+        m.id
+        for n, p in PROVIDERS.items()
+        if n not in ("openai", "openai-responses")
+        for m in p.models
+        if m.supports_markup or m.complexities
+    ]
     assert not [m.id for m in PROVIDERS["openai-responses"].models if m.supports_markup]
 
 
@@ -104,7 +138,12 @@ def test_capabilities_are_conservative_where_unconfirmed():
 
 
 def test_cancel_and_stream_flags():
-    assert [n for n, p in PROVIDERS.items() if p.can_cancel] == ["eachlabs", "openai-responses", "replicate", "fal"]
+    assert [n for n, p in PROVIDERS.items() if p.can_cancel] == [
+        "eachlabs",
+        "openai-responses",
+        "replicate",
+        "fal",
+    ]
     assert [n for n, p in PROVIDERS.items() if p.can_stream] == ["openai"]
     assert model_info("openai", "gpt-image-1.5", today=_BEFORE).supports_stream
     assert model_info("openai", "gpt-image-2.6-flare").supports_stream

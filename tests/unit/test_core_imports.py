@@ -50,17 +50,25 @@ def test_requests_and_certifi_only_through_deps():
 
 
 def test_core_uses_relative_imports_only():
-    offenders = [f"{p.relative_to(CORE)}: {n}" for p in core_files() for n in imported_modules(p)
-                 if n.split(".")[0] == "gptedit"]
+    offenders = [
+        f"{p.relative_to(CORE)}: {n}"
+        for p in core_files()
+        for n in imported_modules(p)
+        if n.split(".")[0] == "gptedit"
+    ]
     assert offenders == []
 
 
 def test_importing_the_whole_core_pulls_in_no_pillow():
-    names = [".".join(("gptedit", *p.relative_to(CORE).with_suffix("").parts)).replace(".__init__", "")
-             for p in core_files()]
-    code = ("import sys\n" + "".join(f"import {n}\n" for n in names)
-            + "bad = [m for m in sys.modules if m.split('.')[0] in ('PIL', 'PyQt5', 'PyQt6', 'gi', 'krita')]\n"
-            + "print(bad); sys.exit(1 if bad else 0)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=str(CORE.parent))
+    names = [
+        ".".join(("gptedit", *p.relative_to(CORE).with_suffix("").parts)).replace(".__init__", "")
+        for p in core_files()
+    ]
+    code = (
+        "import sys\n"
+        + "".join(f"import {n}\n" for n in names)
+        + "bad = [m for m in sys.modules if m.split('.')[0] in ('PIL', 'PyQt5', 'PyQt6', 'gi', 'krita')]\n"
+        + "print(bad); sys.exit(1 if bad else 0)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(CORE.parent))
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -81,7 +81,9 @@ def test_html_error_page_says_so():
         identify(b'{"error": "expired"}')
 
 
-@pytest.mark.parametrize("data", [b"", b"hello", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF\x00\x00\x00\x00WEBP"])
+@pytest.mark.parametrize(
+    "data", [b"", b"hello", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF\x00\x00\x00\x00WEBP"]
+)
 def test_garbage_and_stubs_are_refused(data):
     with pytest.raises(BadResponse):
         identify(data)

@@ -23,16 +23,19 @@ def imports(path: Path, package: str) -> set[str]:
                 found.add(base)
                 found.update(f"{base}.{a.name}".lstrip(".") for a in node.names)
             elif node.module and node.module.startswith(package + "."):
-                found.add(node.module[len(package) + 1:])
+                found.add(node.module[len(package) + 1 :])
         elif isinstance(node, ast.Import):
-            found.update(a.name[len(package) + 1:] for a in node.names if a.name.startswith(package + "."))
+            found.update(a.name[len(package) + 1 :] for a in node.names if a.name.startswith(package + "."))
     return found
 
 
-@pytest.mark.parametrize("folder,package,a,b", [
-    (CORE, "gptedit", "cli", "cli_batch"),
-    (GIMP, "gptedit_gimp", "procedures", "settings_proc"),
-])
+@pytest.mark.parametrize(
+    "folder,package,a,b",
+    [
+        (CORE, "gptedit", "cli", "cli_batch"),
+        (GIMP, "gptedit_gimp", "procedures", "settings_proc"),
+    ],
+)
 def test_no_cycle_between(folder, package, a, b):
     a_needs = imports(folder / f"{a}.py", package)
     b_needs = imports(folder / f"{b}.py", package)

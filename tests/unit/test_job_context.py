@@ -15,16 +15,36 @@ from gptedit.paths import results_dir
 
 
 def _job(context: JobContext | None = None) -> JobRecord:
-    return JobRecord(id="", origin="test", provider="eachlabs", protocol="eachlabs", model="gpt-image-v2-edit",
-                     base_url="http://127.0.0.1:1/eachlabs", prompt="make it blue",
-                     context=context or JobContext())
+    return JobRecord(
+        id="",
+        origin="test",
+        provider="eachlabs",
+        protocol="eachlabs",
+        model="gpt-image-v2-edit",
+        base_url="http://127.0.0.1:1/eachlabs",
+        prompt="make it blue",
+        context=context or JobContext(),
+    )
 
 
 def full() -> JobContext:
-    return JobContext(host=GIMP, document="/pics/a.xcf", document_name="a.xcf", document_id=3, layer="art",
-                      layer_id="7", session="4242", canvas=Size(120, 80), context_box=Box(10, 5, 60, 40),
-                      selection_box=Box(20, 10, 30, 20), color=ColorSpace("RGBA", "U8", "sRGB built-in"),
-                      source="layer", new_layer_name="GPT: blue", input="", output="")
+    return JobContext(
+        host=GIMP,
+        document="/pics/a.xcf",
+        document_name="a.xcf",
+        document_id=3,
+        layer="art",
+        layer_id="7",
+        session="4242",
+        canvas=Size(120, 80),
+        context_box=Box(10, 5, 60, 40),
+        selection_box=Box(20, 10, 30, 20),
+        color=ColorSpace("RGBA", "U8", "sRGB built-in"),
+        source="layer",
+        new_layer_name="GPT: blue",
+        input="",
+        output="",
+    )
 
 
 def test_a_context_survives_the_ledger_as_a_typed_record():
@@ -32,7 +52,9 @@ def test_a_context_survives_the_ledger_as_a_typed_record():
     job = ledger.create(_job(full()))
     got = ledger.get(job.id).context
     assert isinstance(got, JobContext) and got == full()
-    assert got.in_session(GIMP, "4242") and not got.in_session(GIMP, "1") and not got.in_session(KRITA, "4242")
+    assert (
+        got.in_session(GIMP, "4242") and not got.in_session(GIMP, "1") and not got.in_session(KRITA, "4242")
+    )
 
 
 def test_a_job_without_context_reads_back_empty():
@@ -43,13 +65,32 @@ def test_a_job_without_context_reads_back_empty():
 
 
 # The exact key names each front end wrote before the shared record (copied from real ledgers).
-OLD_KRITA = {"document": "/home/u/art.kra", "document_name": "art.kra", "canvas": [160, 120],
-             "context_box": [40, 20, 120, 90], "selection_box": [60, 30, 80, 60], "layer": "Paint Layer 1",
-             "layer_uid": "{5b0c1f4e-0000-4000-8000-000000000001}", "source": "layer",
-             "color": ["RGBA", "U8", "sRGB-elle-V2-srgbtrc.icc"], "prompt": "make it blue"}
-OLD_GIMP = {"host": "gimp", "image_id": 1, "image_name": "Untitled", "layer_id": 2, "layer_name": "Background",
-            "canvas": [120, 80], "context": [8, 4, 72, 48], "selection": [20, 10, 40, 30], "gimp_pid": 777,
-            "layer_name_new": "GPT: make it blue", "mask_file": "/x/gimp-masks/ab.mask", "mask_size": [72, 48]}
+OLD_KRITA = {
+    "document": "/home/u/art.kra",
+    "document_name": "art.kra",
+    "canvas": [160, 120],
+    "context_box": [40, 20, 120, 90],
+    "selection_box": [60, 30, 80, 60],
+    "layer": "Paint Layer 1",
+    "layer_uid": "{5b0c1f4e-0000-4000-8000-000000000001}",
+    "source": "layer",
+    "color": ["RGBA", "U8", "sRGB-elle-V2-srgbtrc.icc"],
+    "prompt": "make it blue",
+}
+OLD_GIMP = {
+    "host": "gimp",
+    "image_id": 1,
+    "image_name": "Untitled",
+    "layer_id": 2,
+    "layer_name": "Background",
+    "canvas": [120, 80],
+    "context": [8, 4, 72, 48],
+    "selection": [20, 10, 40, 30],
+    "gimp_pid": 777,
+    "layer_name_new": "GPT: make it blue",
+    "mask_file": "/x/gimp-masks/ab.mask",
+    "mask_size": [72, 48],
+}
 OLD_CLI = {"input": "/tmp/in.png", "output": "/tmp/out.png"}
 
 
@@ -135,6 +176,7 @@ def test_the_engine_keeps_the_selection_before_the_job_is_recorded(isolated_home
     req = recipe.build_request(s, "x", [ImageInput(encode_png(6, 4, bytes(96), 4), "image/png", 6, 4)])
     mask = bytes(24)
     ledger = Ledger()
-    job, _provider = new_job(ledger, s, req, origin="test", context=JobContext(context_box=Box(1, 1, 6, 4)),
-                             selection=mask)
+    job, _provider = new_job(
+        ledger, s, req, origin="test", context=JobContext(context_box=Box(1, 1, 6, 4)), selection=mask
+    )
     assert ledger.load_selection(ledger.get(job.id)) == mask

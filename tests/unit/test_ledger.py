@@ -10,8 +10,16 @@ from gptedit.paths import ledger_path
 
 
 def _job(**kw) -> JobRecord:
-    base = dict(id="", origin="test", provider="eachlabs", protocol="eachlabs", model="gpt-image-v2-edit",
-                base_url="http://127.0.0.1:1/eachlabs", prompt="make it blue", request={"n": 1})
+    base = dict(
+        id="",
+        origin="test",
+        provider="eachlabs",
+        protocol="eachlabs",
+        model="gpt-image-v2-edit",
+        base_url="http://127.0.0.1:1/eachlabs",
+        prompt="make it blue",
+        request={"n": 1},
+    )
     base.update(kw)
     return JobRecord(**base)
 
@@ -55,8 +63,9 @@ def test_resumable_states():
 
 def test_orphans_are_jobs_whose_owner_died():
     ledger = Ledger()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     host = owner_id().rpartition(":")[0]
     orphan = ledger.create(_job(state=JobState.RUNNING, owner=f"{host}:{dead}"))
     mine = ledger.create(_job(state=JobState.RUNNING))
@@ -110,10 +119,17 @@ def test_durations_of_finished_jobs_of_the_same_model_quality_and_size_newest_fi
     got = ledger.durations("eachlabs", "http://127.0.0.1:1/eachlabs", "gpt-image-v2-edit", "high", "auto")
     assert sorted(got) == [50.0, 55.0, 60.0]
     assert ledger.durations("eachlabs", "http://elsewhere", "gpt-image-v2-edit", "high", "auto") == []
-    assert ledger.durations("eachlabs", "http://127.0.0.1:1/eachlabs", "gpt-image-v2-edit", "high", "auto",
-                            limit=2) and len(ledger.durations(
-                                "eachlabs", "http://127.0.0.1:1/eachlabs", "gpt-image-v2-edit", "high", "auto",
-                                limit=2)) == 2
+    assert (
+        ledger.durations(
+            "eachlabs", "http://127.0.0.1:1/eachlabs", "gpt-image-v2-edit", "high", "auto", limit=2
+        )
+        and len(
+            ledger.durations(
+                "eachlabs", "http://127.0.0.1:1/eachlabs", "gpt-image-v2-edit", "high", "auto", limit=2
+            )
+        )
+        == 2
+    )
 
 
 def test_accepted_at_is_the_latest_submitted_event():

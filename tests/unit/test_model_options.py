@@ -12,16 +12,24 @@ from gptedit.settings import resolve
 
 
 def test_choices_the_model_has_pass_and_the_entry_comes_back():
-    info = check_settings_choices("openai", "gpt-image-2.6-flare", quality=Quality.MAX,
-                                  complexity=Complexity.MEDIUM, markup=True)
+    info = check_settings_choices(
+        "openai", "gpt-image-2.6-flare", quality=Quality.MAX, complexity=Complexity.MEDIUM, markup=True
+    )
     assert info.id == "gpt-image-2.6-flare"
 
 
-@pytest.mark.parametrize(("model", "kw", "words"), [
-    ("gpt-image-2", {"quality": Quality.XHIGH}, "OpenAI gpt-image-2 has no quality 'xhigh'; choose low, medium"),
-    ("gpt-image-2", {"complexity": Complexity.LOW}, "has no complexity setting"),
-    ("gpt-image-2.5-sunburst", {"markup": True}, "cannot take a markup layer"),
-])
+@pytest.mark.parametrize(
+    ("model", "kw", "words"),
+    [
+        (
+            "gpt-image-2",
+            {"quality": Quality.XHIGH},
+            "OpenAI gpt-image-2 has no quality 'xhigh'; choose low, medium",
+        ),
+        ("gpt-image-2", {"complexity": Complexity.LOW}, "has no complexity setting"),
+        ("gpt-image-2.5-sunburst", {"markup": True}, "cannot take a markup layer"),
+    ],
+)
 def test_what_the_model_lacks_is_named(model, kw, words):
     with pytest.raises(Unsupported, match=words):
         check_settings_choices("openai", model, **kw)

@@ -33,16 +33,28 @@ def provider(**kw) -> OpenAIResponsesProvider:
 
 def request(**kw) -> EditRequest:
     kw.setdefault("images", [ImageInput(png(), "image/png", 32, 24, "layer.png")])
-    return EditRequest(prompt=" make it blue ", model="gpt-image-2", quality=Quality.HIGH,
-                       size=Size(1536, 1024), output_format=OutputFormat.WEBP, **kw)
+    return EditRequest(
+        prompt=" make it blue ",
+        model="gpt-image-2",
+        quality=Quality.HIGH,
+        size=Size(1536, 1024),
+        output_format=OutputFormat.WEBP,
+        **kw,
+    )
 
 
 def completed(result: str | None, **call) -> dict:
-    return {"id": "resp_1", "object": "response", "status": "completed", "model": "gpt-4.1-mini-2025-04-14",
-            "tools": [{"type": "image_generation", "model": "gpt-image-2"}],
-            "usage": {"input_tokens": 1000, "output_tokens": 100},
-            "output": [{"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": result,
-                        **call}]}
+    return {
+        "id": "resp_1",
+        "object": "response",
+        "status": "completed",
+        "model": "gpt-4.1-mini-2025-04-14",
+        "tools": [{"type": "image_generation", "model": "gpt-image-2"}],
+        "usage": {"input_tokens": 1000, "output_tokens": 100},
+        "output": [
+            {"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": result, **call}
+        ],
+    }
 
 
 # --- the create request ------------------------------------------------------------------------------
@@ -56,15 +68,25 @@ def test_create_body_is_a_background_response_with_one_forced_image_tool_call():
     assert body["model"] == DEFAULT_MAINLINE_MODEL
     assert body["tool_choice"] == {"type": "image_generation"} and body["max_tool_calls"] == 1
     (tool,) = body["tools"]
-    assert tool == {"type": "image_generation", "model": "gpt-image-2", "action": "edit", "size": "1536x1024",
-                    "quality": "high", "background": "auto", "output_format": "webp",
-                    "input_image_mask": {"image_url": "data:image/png;base64," + b64(mask.data)}}
+    assert tool == {
+        "type": "image_generation",
+        "model": "gpt-image-2",
+        "action": "edit",
+        "size": "1536x1024",
+        "quality": "high",
+        "background": "auto",
+        "output_format": "webp",
+        "input_image_mask": {"image_url": "data:image/png;base64," + b64(mask.data)},
+    }
     (message,) = body["input"]
     assert message["role"] == "user"
     text, first, second = message["content"]
     assert text == {"type": "input_text", "text": "make it blue"}
-    assert first == {"type": "input_image", "image_url": "data:image/png;base64," + b64(req.images[0].data),
-                     "detail": "auto"}
+    assert first == {
+        "type": "input_image",
+        "image_url": "data:image/png;base64," + b64(req.images[0].data),
+        "detail": "auto",
+    }
     assert second["image_url"].endswith(b64(ref.data))
     assert body["metadata"] == {"client": "gptedit"}
 
@@ -82,8 +104,14 @@ def test_one_image_per_job_is_checked_before_sending():
 
 
 # --- reading answers ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("word,status", [("queued", RemoteStatus.QUEUED), ("in_progress", RemoteStatus.RUNNING),
-                                         ("warming", RemoteStatus.RUNNING)])
+@pytest.mark.parametrize(
+    "word,status",
+    [
+        ("queued", RemoteStatus.QUEUED),
+        ("in_progress", RemoteStatus.RUNNING),
+        ("warming", RemoteStatus.RUNNING),
+    ],
+)
 def test_unfinished_words(word, status):
     assert parse_response({"id": "r", "status": word, "output": []}).status is status
 
@@ -101,14 +129,21 @@ def test_a_damaged_image_is_a_bad_response_so_it_is_read_again():
 
 
 def test_a_refused_image_call_is_moderation():
-    body = completed(None, status="failed", error={"type": "image_generation_user_error",
-                                                  "code": "moderation_blocked", "message": "Rejected."})
+    body = completed(
+        None,
+        status="failed",
+        error={"type": "image_generation_user_error", "code": "moderation_blocked", "message": "Rejected."},
+    )
     result = parse_response(body)
     assert result.status is RemoteStatus.FAILED and isinstance(result.error, ModerationBlocked)
 
 
 def test_a_failed_response_with_a_policy_code_is_moderation_and_others_are_provider_errors():
-    body = {"id": "r", "status": "failed", "error": {"code": "image_content_policy_violation", "message": "No."}}
+    body = {
+        "id": "r",
+        "status": "failed",
+        "error": {"code": "image_content_policy_violation", "message": "No."},
+    }
     assert isinstance(parse_response(body).error, ModerationBlocked)
     body["error"] = {"code": "server_error", "message": "Boom"}
     err = parse_response(body).error
@@ -116,15 +151,25 @@ def test_a_failed_response_with_a_policy_code_is_moderation_and_others_are_provi
 
 
 def test_an_incomplete_response_says_why():
-    body = {"id": "r", "status": "incomplete", "incomplete_details": {"reason": "content_filter"}, "output": []}
+    body = {
+        "id": "r",
+        "status": "incomplete",
+        "incomplete_details": {"reason": "content_filter"},
+        "output": [],
+    }
     assert isinstance(parse_response(body).error, ModerationBlocked)
     body["incomplete_details"] = {"reason": "max_output_tokens"}
     assert "max_output_tokens" in str(parse_response(body).error)
 
 
 def test_a_model_that_answers_in_words_instead_of_an_image_is_quoted():
-    body = {"id": "r", "status": "completed", "output": [{"type": "message", "content": [
-        {"type": "output_text", "text": "I can't help with that."}]}]}
+    body = {
+        "id": "r",
+        "status": "completed",
+        "output": [
+            {"type": "message", "content": [{"type": "output_text", "text": "I can't help with that."}]}
+        ],
+    }
     result = parse_response(body)
     assert result.status is RemoteStatus.FAILED and "I can't help with that." in str(result.error)
 
@@ -136,9 +181,15 @@ def test_a_cancelled_response():
 def test_a_finished_answer_is_priced_from_what_the_tool_made():
     p = provider()
     result = p._parse(completed(b64(png()), size="1024x1024", quality="high"), request())
-    expected = responses_cost(DEFAULT_MAINLINE_MODEL, "gpt-4.1-mini-2025-04-14", "gpt-image-2",
-                              usage={"input_tokens": 1000, "output_tokens": 100}, size=Size(1024, 1024),
-                              quality=Quality.HIGH, images=1)
+    expected = responses_cost(
+        DEFAULT_MAINLINE_MODEL,
+        "gpt-4.1-mini-2025-04-14",
+        "gpt-image-2",
+        usage={"input_tokens": 1000, "output_tokens": 100},
+        size=Size(1024, 1024),
+        quality=Quality.HIGH,
+        images=1,
+    )
     assert result.cost_usd == expected
     # 7024 output tokens at $30/M, one input picture, and 1000 + 100 mainline tokens at $0.40/$1.60
     assert expected == pytest.approx(7024 * 30e-6 + 768 * 8e-6 + 1000 * 0.4e-6 + 100 * 1.6e-6, abs=1e-6)
@@ -171,8 +222,12 @@ def test_the_route_uses_the_openai_key_and_base_url_unless_it_has_its_own():
 
 def test_the_base_url_variable_is_a_valid_shell_name():
     assert base_url_env("openai-responses") == "GPTEDIT_OPENAI_RESPONSES_BASE_URL"
-    env = {"GPTEDIT_OPENAI_RESPONSES_BASE_URL": "https://own.example/v1",
-           "GPTEDIT_OPENAI_BASE_URL": "https://shared.example/v1"}
+    env = {
+        "GPTEDIT_OPENAI_RESPONSES_BASE_URL": "https://own.example/v1",
+        "GPTEDIT_OPENAI_BASE_URL": "https://shared.example/v1",
+    }
     assert resolve({"provider": "openai-responses"}, env=env, config={}).base_url == "https://own.example/v1"
     del env["GPTEDIT_OPENAI_RESPONSES_BASE_URL"]
-    assert resolve({"provider": "openai-responses"}, env=env, config={}).base_url == "https://shared.example/v1"
+    assert (
+        resolve({"provider": "openai-responses"}, env=env, config={}).base_url == "https://shared.example/v1"
+    )

@@ -255,12 +255,14 @@ def test_without_usage_the_known_output_is_priced_and_auto_is_unknown():
 
 # --- GPT Image 2.5 / 2.6 ---------------------------------------------------------------------------------
 
+
 def test_2_6_is_billed_at_the_model_pages_token_rates():
     # $5 text in, $8 image in, $30 image out per 1M tokens (OpenAI's gpt-image-2.6 model pages)
     usage = Usage(input_text_tokens=1000, input_image_tokens=1000, output_tokens=10_000)
     for model in ("gpt-image-2.6-sunburst", "gpt-image-2.6-flare", "gpt-image-2.5-flare"):
-        assert actual("openai", model, usage=usage, reported_cost=None, n=1, size=None, quality=HIGH) == \
-            pytest.approx((1000 * 5 + 1000 * 8 + 10_000 * 30) / 1e6)
+        assert actual(
+            "openai", model, usage=usage, reported_cost=None, n=1, size=None, quality=HIGH
+        ) == pytest.approx((1000 * 5 + 1000 * 8 + 10_000 * 30) / 1e6)
 
 
 def test_2_6_estimate_for_low_medium_high_is_exact_and_named_approximate():
@@ -276,8 +278,18 @@ def test_xhigh_and_max_are_a_range_from_high_upward(quality, factor):
     assert est.low == pytest.approx(high.low) and est.high == pytest.approx(5488 * factor * 30 / 1e6)
     assert f"quality {quality.value}" in est.basis
     # no after-run guess without usage: the count is not published
-    assert actual("openai", "gpt-image-2.6-flare", usage=None, reported_cost=None, n=1, size=Size(1536, 1024),
-                  quality=quality) is None
+    assert (
+        actual(
+            "openai",
+            "gpt-image-2.6-flare",
+            usage=None,
+            reported_cost=None,
+            n=1,
+            size=Size(1536, 1024),
+            quality=quality,
+        )
+        is None
+    )
 
 
 def test_xhigh_is_refused_for_models_without_it():
@@ -286,9 +298,18 @@ def test_xhigh_is_refused_for_models_without_it():
 
 
 def test_a_markup_overlay_is_billed_as_one_more_input_image():
-    plain = estimate("openai", "gpt-image-2.6-sunburst", Size(1024, 1024), LOW, 1, input_images=[Size(1024, 1024)])
-    marked = estimate("openai", "gpt-image-2.6-sunburst", Size(1024, 1024), LOW, 1, input_images=[Size(1024, 1024)],
-                      markup=True)
+    plain = estimate(
+        "openai", "gpt-image-2.6-sunburst", Size(1024, 1024), LOW, 1, input_images=[Size(1024, 1024)]
+    )
+    marked = estimate(
+        "openai",
+        "gpt-image-2.6-sunburst",
+        Size(1024, 1024),
+        LOW,
+        1,
+        input_images=[Size(1024, 1024)],
+        markup=True,
+    )
     assert marked.low - plain.low == pytest.approx(768 * 8 / 1e6)
     assert "2 input image(s)" in marked.basis
 

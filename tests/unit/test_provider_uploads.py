@@ -45,7 +45,9 @@ SMALL, BIG = png(), big_png()
 
 
 def provider(name, server):
-    cfg = ProviderConfig(name=name, base_url=server.base, api_key="KEY123", connect_timeout=5, read_timeout=10)
+    cfg = ProviderConfig(
+        name=name, base_url=server.base, api_key="KEY123", connect_timeout=5, read_timeout=10
+    )
     return make_provider(name, cfg, retry=RetryPolicy(attempts=2, base_delay=0.01))
 
 
@@ -55,32 +57,66 @@ def req(model, images, **kw) -> EditRequest:
 
 # --- Replicate -------------------------------------------------------------------------------------------
 
+
 def test_replicate_uploads_big_images_and_inlines_small_ones(server):
-    server.add("POST", "/v1/files", Reply(201, json={
-        "id": "f1", "name": "layer.png", "content_type": "image/png", "size": len(BIG),
-        "urls": {"get": "https://api.replicate.com/v1/files/f1"}}))
-    server.add("POST", "/v1/models/openai/gpt-image-1.5/predictions", Reply(201, json={
-        "id": "p1", "status": "starting"}))
+    server.add(
+        "POST",
+        "/v1/files",
+        Reply(
+            201,
+            json={
+                "id": "f1",
+                "name": "layer.png",
+                "content_type": "image/png",
+                "size": len(BIG),
+                "urls": {"get": "https://api.replicate.com/v1/files/f1"},
+            },
+        ),
+    )
+    server.add(
+        "POST",
+        "/v1/models/openai/gpt-image-1.5/predictions",
+        Reply(201, json={"id": "p1", "status": "starting"}),
+    )
     p = provider("replicate", server)
     events = []
-    p.submit(req("openai/gpt-image-1.5", [ImageInput(BIG, name="layer.png"), ImageInput(SMALL, name="ref.png")]),
-             lambda k, v: events.append((k, v)))
+    p.submit(
+        req("openai/gpt-image-1.5", [ImageInput(BIG, name="layer.png"), ImageInput(SMALL, name="ref.png")]),
+        lambda k, v: events.append((k, v)),
+    )
     upload = server.requests("POST", "/v1/files")
     assert len(upload) == 1 and upload[0].headers["authorization"] == "Bearer KEY123"
     body = upload[0].body
     assert upload[0].headers["content-type"].startswith("multipart/form-data")
-    assert b'name="content"; filename="layer.png"' in body and b"Content-Type: image/png" in body and BIG in body
-    images = server.requests("POST", "/v1/models/openai/gpt-image-1.5/predictions")[0].json()["input"]["input_images"]
-    assert images[0] == "https://api.replicate.com/v1/files/f1" and images[1].startswith("data:image/png;base64,")
+    assert (
+        b'name="content"; filename="layer.png"' in body and b"Content-Type: image/png" in body and BIG in body
+    )
+    images = server.requests("POST", "/v1/models/openai/gpt-image-1.5/predictions")[0].json()["input"][
+        "input_images"
+    ]
+    assert images[0] == "https://api.replicate.com/v1/files/f1" and images[1].startswith(
+        "data:image/png;base64,"
+    )
     assert ("upload", 1.0) in events
 
 
 # --- fal -------------------------------------------------------------------------------------------------
 
+
 def fal_submit(server):
     app = f"{server.base}/openai/gpt-image-2/requests/r1"
-    server.add("POST", "/openai/gpt-image-2/edit", Reply(json={
-        "request_id": "r1", "response_url": app, "status_url": app + "/status", "cancel_url": app + "/cancel"}))
+    server.add(
+        "POST",
+        "/openai/gpt-image-2/edit",
+        Reply(
+            json={
+                "request_id": "r1",
+                "response_url": app,
+                "status_url": app + "/status",
+                "cancel_url": app + "/cancel",
+            }
+        ),
+    )
     return app
 
 
@@ -93,13 +129,31 @@ def test_fal_storage_hosts_are_fals_own_for_the_default_base_url():
 
 def test_fal_uploads_big_images_with_a_cdn_token_never_the_key(server):
     fal_submit(server)
-    server.add("POST", "/storage/auth/token", Reply(json={
-        "token": "tok-1", "token_type": "Bearer", "base_url": server.base, "expires_at": "2099-01-01T00:00:00+00:00"}))
-    server.add("POST", "/files/upload", Reply(json={"access_url": "https://v3.fal.media/files/x/layer.png"}),
-               Reply(json={"access_url": "https://v3.fal.media/files/x/mask.png"}))
+    server.add(
+        "POST",
+        "/storage/auth/token",
+        Reply(
+            json={
+                "token": "tok-1",
+                "token_type": "Bearer",
+                "base_url": server.base,
+                "expires_at": "2099-01-01T00:00:00+00:00",
+            }
+        ),
+    )
+    server.add(
+        "POST",
+        "/files/upload",
+        Reply(json={"access_url": "https://v3.fal.media/files/x/layer.png"}),
+        Reply(json={"access_url": "https://v3.fal.media/files/x/mask.png"}),
+    )
     p = provider("fal", server)
-    mask = ImageInput(openai_mask_png(400, 300, bytes([255]) * (400 * 150) + bytes(400 * 150)), name="mask.png")
-    p.submit(req("openai/gpt-image-2/edit", [ImageInput(BIG, name="layer.png"), ImageInput(SMALL)], mask=mask))
+    mask = ImageInput(
+        openai_mask_png(400, 300, bytes([255]) * (400 * 150) + bytes(400 * 150)), name="mask.png"
+    )
+    p.submit(
+        req("openai/gpt-image-2/edit", [ImageInput(BIG, name="layer.png"), ImageInput(SMALL)], mask=mask)
+    )
     token = server.requests("POST", "/storage/auth/token")
     assert len(token) == 1 and token[0].headers["authorization"] == "Key KEY123"  # one token for both files
     assert token[0].query == "storage_type=fal-cdn-v3"
@@ -118,11 +172,29 @@ def test_fal_uploads_big_images_with_a_cdn_token_never_the_key(server):
 
 def test_fal_falls_back_to_initiate_and_put_when_the_cdn_fails(server):
     fal_submit(server)
-    server.add("POST", "/storage/auth/token", Reply(json={
-        "token": "tok-1", "token_type": "Bearer", "base_url": server.base, "expires_at": "2099-01-01T00:00:00Z"}))
+    server.add(
+        "POST",
+        "/storage/auth/token",
+        Reply(
+            json={
+                "token": "tok-1",
+                "token_type": "Bearer",
+                "base_url": server.base,
+                "expires_at": "2099-01-01T00:00:00Z",
+            }
+        ),
+    )
     server.add("POST", "/files/upload", Reply(503, json={"detail": "CDN unavailable"}))
-    server.add("POST", "/storage/upload/initiate", Reply(json={
-        "upload_url": f"{server.base}/gcs/put-here?sig=1", "file_url": "https://v3.fal.media/files/y/layer.png"}))
+    server.add(
+        "POST",
+        "/storage/upload/initiate",
+        Reply(
+            json={
+                "upload_url": f"{server.base}/gcs/put-here?sig=1",
+                "file_url": "https://v3.fal.media/files/y/layer.png",
+            }
+        ),
+    )
     server.add("PUT", "/gcs/put-here", Reply(200))
     p = provider("fal", server)
     p.submit(req("openai/gpt-image-2/edit", [ImageInput(BIG, name="layer.png")]))
@@ -130,7 +202,9 @@ def test_fal_falls_back_to_initiate_and_put_when_the_cdn_fails(server):
     assert init.json() == {"file_name": "layer.png", "content_type": "image/png"}
     assert init.headers["authorization"] == "Key KEY123"
     put = server.requests("PUT", "/gcs/put-here")[0]
-    assert put.body == BIG and "authorization" not in put.headers and put.headers["content-type"] == "image/png"
+    assert (
+        put.body == BIG and "authorization" not in put.headers and put.headers["content-type"] == "image/png"
+    )
     body = server.requests("POST", "/openai/gpt-image-2/edit")[0].json()
     assert body["image_urls"] == ["https://v3.fal.media/files/y/layer.png"]
 
@@ -140,16 +214,22 @@ def test_fal_mask_reads_the_same_by_alpha_and_by_brightness():
     selection = bytes([255, 128, 1, 0, 0, 0] * h)  # any selection at all is editable, as for OpenAI
     out = decode_png(dual_reading_mask(openai_mask_png(w, h, selection)))
     assert out.channels == 4
-    px = [tuple(out.pixels[i:i + 4]) for i in range(0, len(out.pixels), 4)]
+    px = [tuple(out.pixels[i : i + 4]) for i in range(0, len(out.pixels), 4)]
     assert px[:6] == [(255, 255, 255, 0)] * 3 + [(0, 0, 0, 255)] * 3
 
 
 def test_fal_result_5xx_with_error_type_ends_the_job_at_once(server):
     fal_submit(server)
     server.add("GET", "/openai/gpt-image-2/requests/r1/status", Reply(json={"status": "COMPLETED"}))
-    server.add("GET", "/openai/gpt-image-2/requests/r1", Reply(504, json={
-        "detail": "Request timed out after 600 seconds", "error_type": "request_timeout"},
-        headers={"X-Fal-Retryable": "false"}))
+    server.add(
+        "GET",
+        "/openai/gpt-image-2/requests/r1",
+        Reply(
+            504,
+            json={"detail": "Request timed out after 600 seconds", "error_type": "request_timeout"},
+            headers={"X-Fal-Retryable": "false"},
+        ),
+    )
     p = provider("fal", server)
     r = p.poll(p.submit(req("openai/gpt-image-2/edit", [ImageInput(SMALL)])).handle)
     assert r.status is RemoteStatus.FAILED and "Request timed out after 600 seconds" in str(r.error)
@@ -159,8 +239,11 @@ def test_fal_result_5xx_with_error_type_ends_the_job_at_once(server):
 def test_fal_result_5xx_without_error_type_stays_a_transient_server_error(server):
     fal_submit(server)
     server.add("GET", "/openai/gpt-image-2/requests/r1/status", Reply(json={"status": "COMPLETED"}))
-    server.add("GET", "/openai/gpt-image-2/requests/r1", Reply(502, body=b"<html>Bad Gateway</html>",
-                                                                headers={"Content-Type": "text/html"}))
+    server.add(
+        "GET",
+        "/openai/gpt-image-2/requests/r1",
+        Reply(502, body=b"<html>Bad Gateway</html>", headers={"Content-Type": "text/html"}),
+    )
     p = provider("fal", server)
     with pytest.raises(ServerError):
         p.poll(p.submit(req("openai/gpt-image-2/edit", [ImageInput(SMALL)])).handle)
@@ -169,15 +252,33 @@ def test_fal_result_5xx_without_error_type_stays_a_transient_server_error(server
 def test_fal_cancel_not_found_is_nothing_to_cancel(server):
     server.add("PUT", "/openai/gpt-image-2/requests/r1/cancel", Reply(404, json={"status": "NOT_FOUND"}))
     p = provider("fal", server)
-    p.cancel(RemoteHandle("fal", "r1", {"status": f"{server.base}/openai/gpt-image-2/requests/r1/status",
-                                        "cancel": f"{server.base}/openai/gpt-image-2/requests/r1/cancel"}))
+    p.cancel(
+        RemoteHandle(
+            "fal",
+            "r1",
+            {
+                "status": f"{server.base}/openai/gpt-image-2/requests/r1/status",
+                "cancel": f"{server.base}/openai/gpt-image-2/requests/r1/cancel",
+            },
+        )
+    )
     assert server.requests("PUT")
 
 
 def test_fal_file_names_are_safe_for_a_header(server):
     fal_submit(server)
-    server.add("POST", "/storage/auth/token", Reply(json={
-        "token": "t", "token_type": "Bearer", "base_url": server.base, "expires_at": "2099-01-01T00:00:00Z"}))
+    server.add(
+        "POST",
+        "/storage/auth/token",
+        Reply(
+            json={
+                "token": "t",
+                "token_type": "Bearer",
+                "base_url": server.base,
+                "expires_at": "2099-01-01T00:00:00Z",
+            }
+        ),
+    )
     server.add("POST", "/files/upload", Reply(json={"access_url": "https://v3.fal.media/files/z/a.png"}))
     p = provider("fal", server)
     p.submit(req("openai/gpt-image-2/edit", [ImageInput(BIG, name="Ébauche ciel № 2.png")]))

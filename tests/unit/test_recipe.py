@@ -35,15 +35,27 @@ def test_an_empty_prompt_is_refused_with_one_wording(prompt):
 
 
 def test_the_empty_prompt_rule_lives_only_in_the_recipe():
-    homes = sorted(str(p.relative_to(ROOT)) for folder in CODE for p in folder.rglob("*.py")
-                   if "vendor" not in p.parts and "sandbox" not in p.parts
-                   and "prompt is empty" in p.read_text(encoding="utf-8"))
+    homes = sorted(
+        str(p.relative_to(ROOT))
+        for folder in CODE
+        for p in folder.rglob("*.py")
+        if "vendor" not in p.parts
+        and "sandbox" not in p.parts
+        and "prompt is empty" in p.read_text(encoding="utf-8")
+    )
     assert homes == ["shared/gptedit/recipe.py"]
 
 
 def test_request_takes_every_option_from_settings_and_strips_the_prompt():
-    s = settings(provider="openai", model="gpt-image-1.5", quality="high", size="1024x1536", n=3,
-                 output_format="webp", background="opaque")
+    s = settings(
+        provider="openai",
+        model="gpt-image-1.5",
+        quality="high",
+        size="1024x1536",
+        n=3,
+        output_format="webp",
+        background="opaque",
+    )
     req = recipe.build_request(s, "  make it blue \n", [png()])
     assert req.prompt == "make it blue" and req.model == "gpt-image-1.5" and req.quality is Quality.HIGH
     assert req.size == Size(1024, 1536) and req.n == 3 and req.output_format.value == "webp"
@@ -61,11 +73,13 @@ def test_what_to_send_follows_the_catalog():
 
 def test_padding_zero_means_just_the_selection_for_every_host():
     sel = Box(40, 40, 20, 20)
-    tight = recipe.plan_for(settings(provider="openai", model="gpt-image-2", size="1024x1024", padding=0),
-                            400, 400, sel)
+    tight = recipe.plan_for(
+        settings(provider="openai", model="gpt-image-2", size="1024x1024", padding=0), 400, 400, sel
+    )
     assert tight.context == sel
-    padded = recipe.plan_for(settings(provider="openai", model="gpt-image-2", size="1024x1024", padding=0.01),
-                             400, 400, sel)
+    padded = recipe.plan_for(
+        settings(provider="openai", model="gpt-image-2", size="1024x1024", padding=0.01), 400, 400, sel
+    )
     # any padding at all keeps at least the minimum margin
     assert padded.context.contains(sel.padded(recipe.MIN_PADDING))
 
@@ -89,8 +103,9 @@ def test_quote_of_a_plan_and_of_its_request_agree():
     send = plan.send_size
     req = recipe.build_request(s, "abcdefgh", [png(send.width, send.height)], size=plan.request_size)
     assert recipe.quote(s, plan, 8) == recipe.quote_request(s, req)
-    assert recipe.quote(s, plan, 8) == estimate("openai", "gpt-image-2", Size(1024, 1024), "low", 2,
-                                                input_images=[send], prompt_chars=8)
+    assert recipe.quote(s, plan, 8) == estimate(
+        "openai", "gpt-image-2", Size(1024, 1024), "low", 2, input_images=[send], prompt_chars=8
+    )
 
 
 def test_quote_for_auto_uses_the_size_the_provider_will_most_likely_pick():

@@ -19,14 +19,17 @@ from gptedit.reconcile import CLOCK_SLACK, LONGEST_SEND, client_tag_for, query_f
 EPOCH = datetime(2026, 11, 29, 17, 4, 11, tzinfo=timezone.utc).timestamp()
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2026-11-29T17:04:11Z", EPOCH),
-    ("2026-11-29T17:04:11.5Z", EPOCH + 0.5),
-    ("2026-11-29T17:04:11.123456789Z", EPOCH + 0.123456789),
-    ("2026-11-29T18:04:11+01:00", EPOCH),
-    ("2026-11-29T17:04:11", EPOCH),
-    ("2026-11-29 17:04:11z", EPOCH),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-11-29T17:04:11Z", EPOCH),
+        ("2026-11-29T17:04:11.5Z", EPOCH + 0.5),
+        ("2026-11-29T17:04:11.123456789Z", EPOCH + 0.123456789),
+        ("2026-11-29T18:04:11+01:00", EPOCH),
+        ("2026-11-29T17:04:11", EPOCH),
+        ("2026-11-29 17:04:11z", EPOCH),
+    ],
+)
 def test_provider_timestamps_are_read_in_every_documented_spelling(text, expected):
     assert parse_time(text) == pytest.approx(expected)
 
@@ -65,22 +68,42 @@ def described(**kw) -> dict:
 
 def test_replicate_expects_what_its_create_sent():
     assert replicate_expected(described()) == {
-        "prompt": "a red sky", "aspect_ratio": "3:2", "number_of_images": 1, "quality": "auto",
-        "background": "auto", "output_format": "png"}
+        "prompt": "a red sky",
+        "aspect_ratio": "3:2",
+        "number_of_images": 1,
+        "quality": "auto",
+        "background": "auto",
+        "output_format": "png",
+    }
     assert replicate_expected(described(size=Size(1024, 1536)))["aspect_ratio"] == "2:3"
 
 
 def test_fal_expects_what_its_create_sent():
-    assert fal_expected(described()) == {"prompt": "a red sky", "image_size": "auto", "num_images": 1,
-                                         "output_format": "png", "background": "auto", "quality": "auto"}
+    assert fal_expected(described()) == {
+        "prompt": "a red sky",
+        "image_size": "auto",
+        "num_images": 1,
+        "output_format": "png",
+        "background": "auto",
+        "quality": "auto",
+    }
     assert fal_expected(described(size=Size(1024, 1024)))["image_size"] == {"width": 1024, "height": 1024}
 
 
 def test_the_window_runs_from_sending_to_being_marked_unknown_with_slack():
     ledger = Ledger()
-    job = ledger.create(JobRecord(id="", origin="test", provider="replicate", protocol="replicate",
-                                  model="openai/gpt-image-2", base_url="", prompt="p",
-                                  request={"prompt": "p"}))
+    job = ledger.create(
+        JobRecord(
+            id="",
+            origin="test",
+            provider="replicate",
+            protocol="replicate",
+            model="openai/gpt-image-2",
+            base_url="",
+            prompt="p",
+            request={"prompt": "p"},
+        )
+    )
     assert query_for(ledger, job) is None  # never sent: nothing to look for
     ledger.update(job.id, state=JobState.SUBMITTING)
     sent = ledger.events(job.id)[-1][0]
@@ -95,8 +118,9 @@ def test_the_window_runs_from_sending_to_being_marked_unknown_with_slack():
 
 def test_a_crash_found_much_later_keeps_the_window_short():
     ledger = Ledger()
-    job = ledger.create(JobRecord(id="", origin="test", provider="fal", protocol="fal", model="m", base_url="",
-                                  prompt="p"))
+    job = ledger.create(
+        JobRecord(id="", origin="test", provider="fal", protocol="fal", model="m", base_url="", prompt="p")
+    )
     ledger.update(job.id, state=JobState.SUBMITTING)
     sent = ledger.events(job.id)[-1][0]
     with ledger._conn() as c:  # the sweep that marks it unknown runs a day later
@@ -107,8 +131,18 @@ def test_a_crash_found_much_later_keeps_the_window_short():
 
 def test_only_an_unknown_job_is_adopted_and_known_ids_are_listed():
     ledger = Ledger()
-    job = ledger.create(JobRecord(id="", origin="test", provider="fal", protocol="fal", model="m", base_url="",
-                                  prompt="p", state=JobState.UNKNOWN))
+    job = ledger.create(
+        JobRecord(
+            id="",
+            origin="test",
+            provider="fal",
+            protocol="fal",
+            model="m",
+            base_url="",
+            prompt="p",
+            state=JobState.UNKNOWN,
+        )
+    )
     handle = RemoteHandle("fal", "req-1", {"status": "s"})
     adopted = ledger.adopt(job.id, handle, "Found at fal as req-1")
     assert adopted.state is JobState.SUBMITTED and adopted.handle == handle and adopted.can_resume
@@ -138,10 +172,18 @@ class _Recording(Provider):
 
 def test_every_create_carries_the_jobs_tag():
     ledger = Ledger()
-    job = ledger.create(JobRecord(id="", origin="test", provider="replicate", protocol="replicate", model="m",
-                                  base_url="", prompt="p"))
+    job = ledger.create(
+        JobRecord(
+            id="",
+            origin="test",
+            provider="replicate",
+            protocol="replicate",
+            model="m",
+            base_url="",
+            prompt="p",
+        )
+    )
     provider = _Recording()
     runner = JobRunner(ledger, provider, deadline=0.0)
     runner.run(job, EditRequest(prompt="p", images=[ImageInput(b"x")], model="m"))
     assert provider.sent[0].client_tag == client_tag_for(job.id) == "gptedit-" + job.id
-

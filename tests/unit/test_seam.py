@@ -173,8 +173,9 @@ def test_corrected_composite_matches_the_original_at_the_edge(kind):
     corr = cli_seam.plan(img, answer, mask)
     fixed = cli_seam.composite(img, cli_seam.corrected_layer(answer, corr), corr.mask)
     raw = cli_seam.composite(img, answer, mask.tobytes())
-    floor = cli_seam.composite(img, D.apply(img, D.Drift(blur=D.BLUR_RADIUS, noise=D.NOISE_SIGMA, seed=5)),
-                               corr.mask)
+    floor = cli_seam.composite(
+        img, D.apply(img, D.Drift(blur=D.BLUR_RADIUS, noise=D.NOISE_SIGMA, seed=5)), corr.mask
+    )
     width = max(4, corr.report.feather_px)
     before, after, noise = (_band_error(img, x, mask, width) for x in (raw, fixed, floor))
     assert after <= noise * 1.15 + 0.3
@@ -275,8 +276,17 @@ def test_ledger_stores_the_report_with_the_job(tmp_path):
     from gptedit.ledger import JobRecord, Ledger
 
     ledger = Ledger(tmp_path / "jobs.sqlite")
-    job = ledger.create(JobRecord(id="", origin="cli", provider="sandbox", protocol="eachlabs", model="m",
-                                  base_url="http://127.0.0.1", prompt="p"))
+    job = ledger.create(
+        JobRecord(
+            id="",
+            origin="cli",
+            provider="sandbox",
+            protocol="eachlabs",
+            model="m",
+            base_url="http://127.0.0.1",
+            prompt="p",
+        )
+    )
     assert ledger.get(job.id).seam is None
     img, _drift, answer = drifted("flat")
     rep = cli_seam.plan(img, answer, P.ellipse_mask(SIDE, SIDE)).report
@@ -291,8 +301,17 @@ def test_an_older_ledger_gains_the_seam_column(tmp_path):
     from gptedit.ledger import JobRecord, Ledger
 
     path = tmp_path / "old.sqlite"
-    Ledger(path).create(JobRecord(id="old", origin="cli", provider="sandbox", protocol="eachlabs", model="m",
-                                  base_url="http://x", prompt="p"))
+    Ledger(path).create(
+        JobRecord(
+            id="old",
+            origin="cli",
+            provider="sandbox",
+            protocol="eachlabs",
+            model="m",
+            base_url="http://x",
+            prompt="p",
+        )
+    )
     with sqlite3.connect(path) as conn:  # make it look like a ledger from before the column existed
         conn.execute("ALTER TABLE jobs DROP COLUMN seam")
     ledger = Ledger(path)

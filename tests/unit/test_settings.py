@@ -33,10 +33,19 @@ def test_order_flags_then_env_then_config_then_default(monkeypatch):
         "providers": {"openai": {"api_key": "from-config", "model": "gpt-image-1"}},
     }
     s = resolve({}, env={}, config=config)
-    assert (s.provider, s.api_key, s.model, s.quality, s.n) == ("openai", "from-config", "gpt-image-1",
-                                                                Quality.LOW, 2)
+    assert (s.provider, s.api_key, s.model, s.quality, s.n) == (
+        "openai",
+        "from-config",
+        "gpt-image-1",
+        Quality.LOW,
+        2,
+    )
     assert s.sources["api_key"] == "config"
-    env = {"OPENAI_API_KEY": "from-env", "GPTEDIT_MODEL": "gpt-image-2", "GPTEDIT_OPENAI_BASE_URL": "https://gw.example/v1"}
+    env = {
+        "OPENAI_API_KEY": "from-env",
+        "GPTEDIT_MODEL": "gpt-image-2",
+        "GPTEDIT_OPENAI_BASE_URL": "https://gw.example/v1",
+    }
     s = resolve({}, env=env, config=config)
     assert (s.api_key, s.model, s.base_url) == ("from-env", "gpt-image-2", "https://gw.example/v1")
     assert s.sources["api_key"] == "env"

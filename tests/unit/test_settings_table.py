@@ -43,21 +43,47 @@ def test_key_variables_come_from_the_catalog():
 
 @pytest.mark.parametrize("f", [f for f in FIELDS if f.env], ids=lambda f: f.name)
 def test_each_environment_variable_in_the_table_is_read(f):
-    value = {"provider": "fal", "quality": "high", "size": "1024x1536", "n": "3", "output_format": "webp",
-             "background": "opaque", "deadline": "12.5", "stream": "0", "model": "x-model",
-             "complexity": "low", "seam_align": "0", "seam_colour": "false", "seam_blend": "no",
-             "seam_feather": "3.5"}[f.name]
+    value = {
+        "provider": "fal",
+        "quality": "high",
+        "size": "1024x1536",
+        "n": "3",
+        "output_format": "webp",
+        "background": "opaque",
+        "deadline": "12.5",
+        "stream": "0",
+        "model": "x-model",
+        "complexity": "low",
+        "seam_align": "0",
+        "seam_colour": "false",
+        "seam_blend": "no",
+        "seam_feather": "3.5",
+    }[f.name]
     s = resolve({}, env={f.env: value}, config={})
     assert s.sources[f.name] == "env"
 
 
-@pytest.mark.parametrize("f", [f for f in FIELDS if f.section != PER_PROVIDER and f.name != "provider"],
-                         ids=lambda f: f.name)
+@pytest.mark.parametrize(
+    "f", [f for f in FIELDS if f.section != PER_PROVIDER and f.name != "provider"], ids=lambda f: f.name
+)
 def test_config_set_puts_each_default_where_resolution_reads_it(f):
-    value = {"quality": "low", "size": "1024x1024", "n": 2, "output_format": "jpeg", "background": "opaque",
-             "deadline": 60.0, "padding": 0.0, "max_send_side": 1024, "stream": False, "wait": 1,
-             "complexity": "high", "seam_align": False, "seam_colour": False, "seam_blend": False,
-             "seam_feather": 4.0}[f.name]
+    value = {
+        "quality": "low",
+        "size": "1024x1024",
+        "n": 2,
+        "output_format": "jpeg",
+        "background": "opaque",
+        "deadline": 60.0,
+        "padding": 0.0,
+        "max_send_side": 1024,
+        "stream": False,
+        "wait": 1,
+        "complexity": "high",
+        "seam_align": False,
+        "seam_colour": False,
+        "seam_blend": False,
+        "seam_feather": 4.0,
+    }[f.name]
     set_config_value(f.name, value)
     s = resolve({}, env={})
     got = getattr(s, f.name)
@@ -81,18 +107,41 @@ def test_public_view_follows_the_table_and_masks_secrets():
 
 
 def test_command_line_flags_are_the_table_rows_with_a_flag():
-    args = build_parser().parse_args(["edit", "in.png", "-p", "x", "-o", "o.png", "--quality", "high", "-n", "2",
-                                      "--format", "webp", "--deadline", "5", "--no-stream"])
+    args = build_parser().parse_args(
+        [
+            "edit",
+            "in.png",
+            "-p",
+            "x",
+            "-o",
+            "o.png",
+            "--quality",
+            "high",
+            "-n",
+            "2",
+            "--format",
+            "webp",
+            "--deadline",
+            "5",
+            "--no-stream",
+        ]
+    )
     got = flags(args)
     assert set(got) == {f.name for f in FIELDS if f.flag}
-    assert (got["quality"], got["n"], got["output_format"], got["deadline"], got["stream"]) == \
-        ("high", 2, "webp", 5.0, False)
+    assert (got["quality"], got["n"], got["output_format"], got["deadline"], got["stream"]) == (
+        "high",
+        2,
+        "webp",
+        5.0,
+        False,
+    )
     assert resolve(got, env={}, config={}).stream is False
 
 
 def test_config_show_lists_every_field_with_its_source():
-    out = subprocess.run([sys.executable, "-m", "gptedit", "config", "show"], capture_output=True, text=True,
-                         timeout=60).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "gptedit", "config", "show"], capture_output=True, text=True, timeout=60
+    ).stdout
     shown = [line.split(":")[0].strip() for line in out.splitlines()]
     assert shown == [f.name for f in FIELDS]
 

@@ -94,8 +94,10 @@ def test_utf8_split_inside_a_character():
 
 
 @settings(max_examples=200, deadline=None)
-@given(cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=12),
-       newline=st.sampled_from(["\n", "\r\n", "\r"]))
+@given(
+    cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=12),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+)
 def test_any_chunking_gives_the_same_events(cuts, newline):
     raw = ("id: 1\n" + OPENAI_STREAM + "data: tail\ndata: more\n\n").replace("\n", newline).encode()
     whole = list(iter_events([raw]))

@@ -55,30 +55,50 @@ class Sleeps(list):
         return 1000.0 + sum(self)
 
 
-def make(base: str, *, sleeps: Sleeps | None = None, read_timeout: float = 10.0, key: str = KEY,
-         **kw) -> Transport:
-    return Transport(base, key, lambda k: {"Authorization": f"Bearer {k}"}, connect_timeout=5.0,
-                     read_timeout=read_timeout, label="TestAPI", key_env="TEST_API_KEY",
-                     sleep=sleeps if sleeps is not None else Sleeps(), **kw)
+def make(
+    base: str, *, sleeps: Sleeps | None = None, read_timeout: float = 10.0, key: str = KEY, **kw
+) -> Transport:
+    return Transport(
+        base,
+        key,
+        lambda k: {"Authorization": f"Bearer {k}"},
+        connect_timeout=5.0,
+        read_timeout=read_timeout,
+        label="TestAPI",
+        key_env="TEST_API_KEY",
+        sleep=sleeps if sleeps is not None else Sleeps(),
+        **kw,
+    )
 
 
 # --- base URLs ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("url", ["https://api.example.com", "https://api.example.com/v1/",
-                                 "http://127.0.0.1:8080", "http://127.9.9.9", "http://localhost:1/x",
-                                 "http://[::1]:5000"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.example.com",
+        "https://api.example.com/v1/",
+        "http://127.0.0.1:8080",
+        "http://127.9.9.9",
+        "http://localhost:1/x",
+        "http://[::1]:5000",
+    ],
+)
 def test_accepted_base_urls(url):
     assert validate_base_url(url) == url.rstrip("/")
 
 
-@pytest.mark.parametrize("url,words", [
-    ("http://api.example.com", "plain http"),
-    ("http://192.168.1.5:8000", "plain http"),
-    ("http://localhost.evil.com", "plain http"),
-    ("ftp://api.example.com", "not a web address"),
-    ("api.example.com", "not a web address"),
-    ("https://user:pw@api.example.com", "user name"),
-    ("https://api.example.com/?key=1", "'?'"),
-])
+@pytest.mark.parametrize(
+    "url,words",
+    [
+        ("http://api.example.com", "plain http"),
+        ("http://192.168.1.5:8000", "plain http"),
+        ("http://localhost.evil.com", "plain http"),
+        ("ftp://api.example.com", "not a web address"),
+        ("api.example.com", "not a web address"),
+        ("https://user:pw@api.example.com", "user name"),
+        ("https://api.example.com/?key=1", "'?'"),
+    ],
+)
 def test_refused_base_urls(url, words):
     with pytest.raises(ConfigError, match=words):
         validate_base_url(url)
@@ -160,7 +180,9 @@ def test_read_requests_give_up_after_the_attempt_limit(server):
     server.add("GET", "/s", Reply(500, json={"error": "boom"}))
     sleeps = Sleeps()
     with pytest.raises(ServerError, match="boom"):
-        make(server.base, sleeps=sleeps, retry=RetryPolicy(attempts=3)).request_json("GET", "/s", idempotent=True)
+        make(server.base, sleeps=sleeps, retry=RetryPolicy(attempts=3)).request_json(
+            "GET", "/s", idempotent=True
+        )
     assert len(server.seen) == 3 and len(sleeps) == 2
 
 
@@ -170,15 +192,19 @@ def test_total_time_cap_stops_retrying(server):
     policy = RetryPolicy(attempts=10, base_delay=4.0, max_delay=60, total_cap=10.0)
     with pytest.raises(ServerError):
         make(server.base, sleeps=sleeps, retry=policy, clock=sleeps.clock).request_json(
-            "GET", "/s", idempotent=True)
+            "GET", "/s", idempotent=True
+        )
     assert sum(sleeps) <= 10.0 and len(server.seen) == len(sleeps) + 1 < 10
 
 
-@pytest.mark.parametrize("headers,expected", [
-    ({"Retry-After": "2"}, 2.0),
-    ({"retry-after-ms": "1500", "Retry-After": "9"}, 1.5),
-    ({"ratelimit-reset": "3"}, 3.0),
-])
+@pytest.mark.parametrize(
+    "headers,expected",
+    [
+        ({"Retry-After": "2"}, 2.0),
+        ({"retry-after-ms": "1500", "Retry-After": "9"}, 1.5),
+        ({"ratelimit-reset": "3"}, 3.0),
+    ],
+)
 def test_429_honours_the_server_wait(server, headers, expected):
     server.add("GET", "/r", Reply(429, headers=headers, json={"error": "slow down"}), Reply(json={}))
     sleeps = Sleeps()
@@ -202,9 +228,13 @@ def test_long_retry_after_goes_up_to_the_job_layer(server):
 
 
 def test_create_is_retried_after_429_because_a_rejection_is_not_billed(server):
-    server.add("POST", "/c", Reply(429, headers={"Retry-After": "1"}, json={"error": "busy"}), Reply(json={"id": 1}))
+    server.add(
+        "POST", "/c", Reply(429, headers={"Retry-After": "1"}, json={"error": "busy"}), Reply(json={"id": 1})
+    )
     sleeps = Sleeps()
-    assert make(server.base, sleeps=sleeps).request_json("POST", "/c", json={}, idempotent=False).body == {"id": 1}
+    assert make(server.base, sleeps=sleeps).request_json("POST", "/c", json={}, idempotent=False).body == {
+        "id": 1
+    }
     assert len(server.requests("POST")) == 2 and sleeps == [1.0]
 
 
@@ -248,7 +278,8 @@ def test_read_timeout_on_a_read_request_is_a_timeout_error_after_retries(server)
     server.add("GET", "/slow", Reply(delay=1.0, json={}))
     with pytest.raises(RequestTimeout):
         make(server.base, read_timeout=0.2, retry=RetryPolicy(attempts=2)).request_json(
-            "GET", "/slow", idempotent=True)
+            "GET", "/slow", idempotent=True
+        )
     assert len(server.seen) == 2
 
 
@@ -284,11 +315,20 @@ def test_creates_use_a_fresh_connection(server):
 
 # --- error mapping -----------------------------------------------------------------------------------
 def err(server, status, body=None, headers=None, parser=None, method="POST", idempotent=False):
-    server.add(method, "/e", Reply(status, json=body if not isinstance(body, bytes) else None,
-                                   body=body if isinstance(body, bytes) else None, headers=headers or {}))
+    server.add(
+        method,
+        "/e",
+        Reply(
+            status,
+            json=body if not isinstance(body, bytes) else None,
+            body=body if isinstance(body, bytes) else None,
+            headers=headers or {},
+        ),
+    )
     with pytest.raises(Exception) as e:
         make(server.base, error_parser=parser, retry=RetryPolicy(attempts=1)).request_json(
-            method, "/e", json={}, idempotent=idempotent)
+            method, "/e", json={}, idempotent=idempotent
+        )
     return e.value
 
 
@@ -299,8 +339,12 @@ def test_400_is_bad_input_with_the_provider_message_and_request_id(server):
 
 
 def test_422_validation_list(server):
-    e = err(server, 422, {"detail": [{"loc": ["body", "image_size"], "msg": "bad size", "type": "x"}]},
-            {"x-fal-request-id": "fal-1"})
+    e = err(
+        server,
+        422,
+        {"detail": [{"loc": ["body", "image_size"], "msg": "bad size", "type": "x"}]},
+        {"x-fal-request-id": "fal-1"},
+    )
     assert isinstance(e, BadInput) and "image_size: bad size" in str(e) and e.request_id == "fal-1"
 
 
@@ -316,23 +360,45 @@ def test_402_is_payment_required(server):
 
 
 def test_openai_quota_429_is_payment_and_not_retried(server):
-    body = {"error": {"message": "You exceeded your current quota", "type": "insufficient_quota",
-                      "param": None, "code": "insufficient_quota"}}
+    body = {
+        "error": {
+            "message": "You exceeded your current quota",
+            "type": "insufficient_quota",
+            "param": None,
+            "code": "insufficient_quota",
+        }
+    }
     server.add("POST", "/e", Reply(429, json=body))
     with pytest.raises(PaymentRequired, match="exceeded your current quota"):
-        make(server.base, error_parser=openai_error_detail).request_json("POST", "/e", json={}, idempotent=False)
+        make(server.base, error_parser=openai_error_detail).request_json(
+            "POST", "/e", json={}, idempotent=False
+        )
     assert len(server.seen) == 1
 
 
 def test_openai_moderation_is_its_own_error(server):
-    body = {"error": {"message": "Your request was rejected by the safety system.", "type": "image_generation_user_error",
-                      "param": None, "code": "moderation_blocked"}}
+    body = {
+        "error": {
+            "message": "Your request was rejected by the safety system.",
+            "type": "image_generation_user_error",
+            "param": None,
+            "code": "moderation_blocked",
+        }
+    }
     e = err(server, 400, body, parser=openai_error_detail)
     assert isinstance(e, ModerationBlocked) and "safety system" in str(e)
 
 
-@pytest.mark.parametrize("status,cls", [(404, ProviderError), (408, RequestTimeout), (429, RateLimited),
-                                        (500, ServerError), (418, ProviderError)])
+@pytest.mark.parametrize(
+    "status,cls",
+    [
+        (404, ProviderError),
+        (408, RequestTimeout),
+        (429, RateLimited),
+        (500, ServerError),
+        (418, ProviderError),
+    ],
+)
 def test_status_classes(server, status, cls):
     assert type(err(server, status, {"error": "x"})) is cls
 
@@ -359,8 +425,9 @@ def test_malformed_json_from_a_create_is_unknown(server):
 def test_json_cap_with_declared_length(server):
     server.add("GET", "/big", Reply(body=b"[" + b"1," * 600_000 + b"1]"))
     with pytest.raises(BadResponse, match="MB"):
-        make(server.base, retry=RetryPolicy(attempts=1)).request_json("GET", "/big", idempotent=True,
-                                                                       max_bytes=1024 * 1024)
+        make(server.base, retry=RetryPolicy(attempts=1)).request_json(
+            "GET", "/big", idempotent=True, max_bytes=1024 * 1024
+        )
 
 
 def test_download_cap_without_declared_length(server):
@@ -405,16 +472,26 @@ def test_stream_errors_before_the_body_are_mapped(server):
 
 
 def test_stream_stall_is_a_timeout_for_reads_and_unknown_for_creates(server):
-    server.add("GET", "/s", Reply(headers={"Content-Type": "text/event-stream"},
-                                  chunks=[b"data: 1\n\n", b"data: 2\n\n"], gap=1.5))
+    server.add(
+        "GET",
+        "/s",
+        Reply(
+            headers={"Content-Type": "text/event-stream"}, chunks=[b"data: 1\n\n", b"data: 2\n\n"], gap=1.5
+        ),
+    )
     with make(server.base, read_timeout=0.3).open_stream("GET", "/s", idempotent=True) as s:
         got = []
         with pytest.raises(RequestTimeout):
             for ev in s.events():
                 got.append(ev.data)
         assert got == ["1"]
-    server.add("POST", "/s", Reply(headers={"Content-Type": "text/event-stream"},
-                                   chunks=[b"data: 1\n\n", b"data: 2\n\n"], gap=1.5))
+    server.add(
+        "POST",
+        "/s",
+        Reply(
+            headers={"Content-Type": "text/event-stream"}, chunks=[b"data: 1\n\n", b"data: 2\n\n"], gap=1.5
+        ),
+    )
     with make(server.base, read_timeout=0.3).open_stream("POST", "/s", idempotent=False) as s:
         with pytest.raises(SubmissionUnknown):
             list(s.events())
@@ -457,9 +534,28 @@ def tls_server(tmp_path):
     if not shutil.which("openssl"):
         pytest.skip("openssl is needed to make a test certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     server = LoopbackServer(tls=ctx).start()

@@ -29,12 +29,25 @@ def write(tmp_path, data) -> object:
 
 
 def test_a_new_model_copies_the_one_it_is_like_and_is_priced(tmp_path):
-    path = write(tmp_path, {"models": [
-        {"provider": "fal", "id": "openai/gpt-image-2.6/sunburst/edit", "like": "openai/gpt-image-2/edit",
-         "label": "GPT Image 2.6 Sunburst Edit (fal)", "qualities": ["low", "medium", "high", "xhigh", "max", "auto"],
-         "complexities": ["low", "medium", "high"], "markup": True, "family": "gpt-image-2.6",
-         "prices": {"text_in": 5, "image_in": 8, "image_out": 30}}],
-        "default_models": {"fal": "openai/gpt-image-2.6/sunburst/edit"}})
+    path = write(
+        tmp_path,
+        {
+            "models": [
+                {
+                    "provider": "fal",
+                    "id": "openai/gpt-image-2.6/sunburst/edit",
+                    "like": "openai/gpt-image-2/edit",
+                    "label": "GPT Image 2.6 Sunburst Edit (fal)",
+                    "qualities": ["low", "medium", "high", "xhigh", "max", "auto"],
+                    "complexities": ["low", "medium", "high"],
+                    "markup": True,
+                    "family": "gpt-image-2.6",
+                    "prices": {"text_in": 5, "image_in": 8, "image_out": 30},
+                }
+            ],
+            "default_models": {"fal": "openai/gpt-image-2.6/sunburst/edit"},
+        },
+    )
     user_catalog.apply(path)
     m = model_info("fal")
     assert m.id == "openai/gpt-image-2.6/sunburst/edit" and m.user_defined and m.supports_markup
@@ -46,9 +59,22 @@ def test_a_new_model_copies_the_one_it_is_like_and_is_priced(tmp_path):
 
 def test_an_entry_for_a_known_model_changes_only_what_it_names(tmp_path):
     before = model_info("replicate", "openai/gpt-image-2")
-    user_catalog.apply(write(tmp_path, {"models": [{"provider": "replicate", "id": "openai/gpt-image-2",
-                                                     "max_n": 4, "shutdown": "2027-03-01",
-                                                     "replacement": "openai/gpt-image-2"}]}))
+    user_catalog.apply(
+        write(
+            tmp_path,
+            {
+                "models": [
+                    {
+                        "provider": "replicate",
+                        "id": "openai/gpt-image-2",
+                        "max_n": 4,
+                        "shutdown": "2027-03-01",
+                        "replacement": "openai/gpt-image-2",
+                    }
+                ]
+            },
+        )
+    )
     after = model_info("replicate", "openai/gpt-image-2", today=date(2027, 2, 1))
     assert after.max_n == 4 and after.sizes == before.sizes and after.label == before.label
     with pytest.raises(ModelRetired, match="retired by Replicate on 2027-03-01"):
@@ -57,8 +83,14 @@ def test_an_entry_for_a_known_model_changes_only_what_it_names(tmp_path):
 
 def test_settings_load_the_file_next_to_the_config(tmp_path, monkeypatch):
     monkeypatch.setenv("GPTEDIT_CONFIG", str(tmp_path / "config.json"))
-    write(tmp_path, {"models": [{"provider": "openai", "id": "gpt-image-2.7-sunburst",
-                                 "like": "gpt-image-2.6-sunburst"}]})
+    write(
+        tmp_path,
+        {
+            "models": [
+                {"provider": "openai", "id": "gpt-image-2.7-sunburst", "like": "gpt-image-2.6-sunburst"}
+            ]
+        },
+    )
     resolve({"provider": "openai"}, env={}, config={})
     assert "gpt-image-2.7-sunburst" in PROVIDERS["openai"].model_ids()
     assert model_info("openai", "gpt-image-2.7-sunburst").family == "gpt-image-2.6"
@@ -67,29 +99,59 @@ def test_settings_load_the_file_next_to_the_config(tmp_path, monkeypatch):
     assert "gpt-image-2.7-sunburst" not in PROVIDERS["openai"].model_ids()
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    ("{not json", "cannot be read"),
-    ([], "must be a JSON object"),
-    ({"models": {}}, "must be a list"),
-    ({"models": [{"provider": "midjourney", "id": "x"}]}, "model 1 (x): 'provider' must be one of"),
-    ({"models": [{"provider": "openai", "id": "has space", "like": "gpt-image-2"}]}, "without spaces"),
-    ({"models": [{"provider": "openai", "id": "new"}]}, "needs 'like'"),
-    ({"models": [{"provider": "openai", "id": "new", "like": "gpt-image-9"}]}, "'like' names 'gpt-image-9'"),
-    ({"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "qualities": ["ultra"]}]},
-     "'qualities' has 'ultra'; allowed: low, medium, high, xhigh, max, auto"),
-    ({"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "max_n": 99}]}, "from 1 to 10"),
-    ({"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "markup": "yes"}]}, "true or false"),
-    ({"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "sizes": ["big"]}]}, "1024x1536"),
-    ({"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "shutdown": "soon"}]}, "2027-01-31"),
-    ({"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "prices": {"text_in": 5}}]},
-     "'prices' must be"),
-    ({"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "colour": "red"}]},
-     "unknown field(s) colour"),
-    ({"models": [{"provider": "openai", "id": "new", "sizes": "custom"}]}, "'family' is needed"),
-    ({"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "replacement": "nope"}]},
-     "'replacement' names 'nope'"),
-    ({"default_models": {"openai": "gpt-image-9"}}, "not in the catalog"),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ("{not json", "cannot be read"),
+        ([], "must be a JSON object"),
+        ({"models": {}}, "must be a list"),
+        ({"models": [{"provider": "midjourney", "id": "x"}]}, "model 1 (x): 'provider' must be one of"),
+        ({"models": [{"provider": "openai", "id": "has space", "like": "gpt-image-2"}]}, "without spaces"),
+        ({"models": [{"provider": "openai", "id": "new"}]}, "needs 'like'"),
+        (
+            {"models": [{"provider": "openai", "id": "new", "like": "gpt-image-9"}]},
+            "'like' names 'gpt-image-9'",
+        ),
+        (
+            {"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "qualities": ["ultra"]}]},
+            "'qualities' has 'ultra'; allowed: low, medium, high, xhigh, max, auto",
+        ),
+        (
+            {"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "max_n": 99}]},
+            "from 1 to 10",
+        ),
+        (
+            {"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "markup": "yes"}]},
+            "true or false",
+        ),
+        (
+            {"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "sizes": ["big"]}]},
+            "1024x1536",
+        ),
+        (
+            {"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "shutdown": "soon"}]},
+            "2027-01-31",
+        ),
+        (
+            {
+                "models": [
+                    {"provider": "openai", "id": "new", "like": "gpt-image-2", "prices": {"text_in": 5}}
+                ]
+            },
+            "'prices' must be",
+        ),
+        (
+            {"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "colour": "red"}]},
+            "unknown field(s) colour",
+        ),
+        ({"models": [{"provider": "openai", "id": "new", "sizes": "custom"}]}, "'family' is needed"),
+        (
+            {"models": [{"provider": "openai", "id": "new", "like": "gpt-image-2", "replacement": "nope"}]},
+            "'replacement' names 'nope'",
+        ),
+        ({"default_models": {"openai": "gpt-image-9"}}, "not in the catalog"),
+    ],
+)
 def test_mistakes_are_named_with_the_fix(tmp_path, data, words):
     path = write(tmp_path, data)
     with pytest.raises(ConfigError) as e:

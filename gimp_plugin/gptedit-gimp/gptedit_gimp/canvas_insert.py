@@ -28,8 +28,10 @@ class NotInserted(GptEditError):
 
 def how_to_insert(job_id: str, paths: list[str]) -> str:
     files = ", ".join(paths) if paths else "(no files)"
-    return (f"The result is kept: insert it into any open image with Filters ▸ AI ▸ Recent GPT Image results… "
-            f"(job {job_id[:8]}), or open the file directly: {files}")
+    return (
+        f"The result is kept: insert it into any open image with Filters ▸ AI ▸ Recent GPT Image results… "
+        f"(job {job_id[:8]}), or open the file directly: {files}"
+    )
 
 
 def insertion_target(image_id: int, layer_id: int, job_id: str, paths: list[str]):
@@ -85,8 +87,9 @@ def _mask_from_bytes(target, mask: bytes, box: Box) -> None:
     layer_mask.update(0, 0, box.width, box.height)
 
 
-def insert_results(image, above, paths: list[str], box: Box | None, mask: bytes | None, name: str,
-                   measure=None):
+def insert_results(
+    image, above, paths: list[str], box: Box | None, mask: bytes | None, name: str, measure=None
+):
     """Insert and return the new layer (or group). `above` = the layer to insert above, or None for the top
     of the stack. Raises GptEditError with the image unchanged when a file cannot be read.
     `measure(layers, box)`: the seam corrections for the loaded answers (seam_apply), or None."""
@@ -129,4 +132,3 @@ def insert_results(image, above, paths: list[str], box: Box | None, mask: bytes 
         image.undo_group_end()
     Gimp.displays_flush()
     return target
-

@@ -69,10 +69,18 @@ class Snapshot:
         """Placement info for the ledger: enough to insert the result again later, even from another run
         or from Krita. Image and layer ids only mean something in the GIMP process `session` names."""
         return JobContext(
-            host=GIMP, document=self.image_file or self.image_name, document_name=self.image_name,
-            document_id=self.image_id, layer=self.layer_name, layer_id=str(self.layer_id), session=session,
-            canvas=Size(self.plan.canvas.width, self.plan.canvas.height), context_box=self.plan.context,
-            selection_box=self.plan.selection, color=self.color, source=self.source,
+            host=GIMP,
+            document=self.image_file or self.image_name,
+            document_name=self.image_name,
+            document_id=self.image_id,
+            layer=self.layer_name,
+            layer_id=str(self.layer_id),
+            session=session,
+            canvas=Size(self.plan.canvas.width, self.plan.canvas.height),
+            context_box=self.plan.context,
+            selection_box=self.plan.selection,
+            color=self.color,
+            source=self.source,
             new_layer_name=new_layer_name,
         )
 
@@ -120,7 +128,9 @@ def read_region(drawable, box: Box, send_w: int, send_h: int, origin=(0, 0)) -> 
     data = bytes(buf.get(rect, scale, RGBA8, Gegl.AbyssPolicy.NONE))
     expected = send_w * send_h * 4
     if len(data) != expected:
-        raise BadInput(f"GIMP returned {len(data)} bytes for a {send_w}x{send_h} region; expected {expected}.")
+        raise BadInput(
+            f"GIMP returned {len(data)} bytes for a {send_w}x{send_h} region; expected {expected}."
+        )
     return data
 
 
@@ -138,7 +148,9 @@ def read_reference(layer_id: int, max_side: int) -> Pixels:
     w, h = layer.get_width(), layer.get_height()
     send = fit_within(w, h, max_side)
     _, ox, oy = layer.get_offsets()
-    return Pixels(send.width, send.height, read_region(layer, Box(ox, oy, w, h), send.width, send.height, (ox, oy)))
+    return Pixels(
+        send.width, send.height, read_region(layer, Box(ox, oy, w, h), send.width, send.height, (ox, oy))
+    )
 
 
 def read_markup(image, layer, markup_id: int, box: Box, send_w: int, send_h: int, source: str) -> Pixels:
@@ -151,11 +163,15 @@ def read_markup(image, layer, markup_id: int, box: Box, send_w: int, send_h: int
     if markup.get_id() == layer.get_id():
         raise BadInput(f"“{name}” is the layer being edited; draw the markup on a layer of its own.")
     if source == "visible" and markup.get_visible():
-        raise BadInput(f"The markup layer “{name}” is visible, so its strokes would be part of the visible image "
-                       "sent. Hide it (it is still sent as markup) or send the current layer.")
+        raise BadInput(
+            f"The markup layer “{name}” is visible, so its strokes would be part of the visible image "
+            "sent. Hide it (it is still sent as markup) or send the current layer."
+        )
     if not markup.has_alpha():
-        raise BadInput(f"“{name}” has no transparency, so all of it would count as markup. Draw on a layer "
-                       "with an alpha channel (Layer ▸ Transparency ▸ Add Alpha Channel).")
+        raise BadInput(
+            f"“{name}” has no transparency, so all of it would count as markup. Draw on a layer "
+            "with an alpha channel (Layer ▸ Transparency ▸ Add Alpha Channel)."
+        )
     _, ox, oy = markup.get_offsets()
     rgba = read_region(markup, box, send_w, send_h, (ox, oy))
     if not any(rgba[3::4]):
@@ -169,8 +185,16 @@ def plan_for(image, settings: Settings, use_selection: bool = True) -> Plan:
     return recipe.plan_for(settings, image.get_width(), image.get_height(), sel)
 
 
-def take_snapshot(image, layer, settings: Settings, *, source: str = "layer", use_selection: bool = True,
-                  reference_ids=(), markup_id: int = 0) -> Snapshot:
+def take_snapshot(
+    image,
+    layer,
+    settings: Settings,
+    *,
+    source: str = "layer",
+    use_selection: bool = True,
+    reference_ids=(),
+    markup_id: int = 0,
+) -> Snapshot:
     """Plan the edit and read its pixels; raises BadInput with a message for people."""
     plan = plan_for(image, settings, use_selection)
     max_send_side = settings.max_send_side
@@ -186,7 +210,11 @@ def take_snapshot(image, layer, settings: Settings, *, source: str = "layer", us
         _, ox, oy = layer.get_offsets()
         rgba = read_region(layer, plan.context, send.width, send.height, (ox, oy))
     mask = read_selection(image, plan.context) if plan.selection is not None else None
-    markup = read_markup(image, layer, markup_id, plan.context, send.width, send.height, source) if markup_id else None
+    markup = (
+        read_markup(image, layer, markup_id, plan.context, send.width, send.height, source)
+        if markup_id
+        else None
+    )
     # the markup layer is an instruction, not a picture of the scene: never also a reference
     refs = [read_reference(i, max_send_side) for i in reference_ids if i not in (layer.get_id(), markup_id)]
     return Snapshot(
@@ -209,8 +237,11 @@ def _color(image) -> ColorSpace | None:
     """The image's mode, precision and profile as GIMP names them (for the ledger; never needed to edit)."""
     try:
         profile = image.get_effective_color_profile()
-        return ColorSpace(image.get_base_type().value_nick, image.get_precision().value_nick,
-                          (profile.get_label() or "") if profile is not None else "")
+        return ColorSpace(
+            image.get_base_type().value_nick,
+            image.get_precision().value_nick,
+            (profile.get_label() or "") if profile is not None else "",
+        )
     except Exception:  # noqa: BLE001 - a label for people only; an edit must not fail over it
         return None
 

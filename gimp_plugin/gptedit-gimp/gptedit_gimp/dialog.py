@@ -24,9 +24,22 @@ from gptedit.settings import mask_key, resolve  # noqa: E402
 from .canvas_read import plan_for  # noqa: E402
 from .options import read_edit_options  # noqa: E402
 
-MAIN = ["prompt", "provider", "model", "quality", "complexity", "size", "variations", "source", "markup-layer"]
+MAIN = [
+    "prompt",
+    "provider",
+    "model",
+    "quality",
+    "complexity",
+    "size",
+    "variations",
+    "source",
+    "markup-layer",
+]
 #: shown only for models that have them
-FOLLOW_MODEL = {"complexity": lambda info: bool(info.complexities), "markup-layer": lambda info: info.supports_markup}
+FOLLOW_MODEL = {
+    "complexity": lambda info: bool(info.complexities),
+    "markup-layer": lambda info: info.supports_markup,
+}
 MORE = ["output-format", "background", "padding", "add-mask", "reference-1", "reference-2", "deadline"]
 
 
@@ -41,13 +54,19 @@ def summary(config, image) -> str:
         label = "sandbox (offline)" if s.provider == "sandbox" else PROVIDERS[s.protocol].label
         key = mask_key(s.api_key) + (" from the environment" if s.sources.get("api_key") == "env" else "")
         size = plan.request_size or plan.suggested_size
-        check_settings_choices(s.protocol, s.model, quality=s.quality,
-                               complexity=s.complexity if s.sources.get("complexity") == "flag" else None,
-                               markup=bool(opts.markup_id))
+        check_settings_choices(
+            s.protocol,
+            s.model,
+            quality=s.quality,
+            complexity=s.complexity if s.sources.get("complexity") == "flag" else None,
+            markup=bool(opts.markup_id),
+        )
         note = access_note(s, s.model)  # the key's cached model list (Test connection refreshes it)
-        return (f"Estimated cost: {cost.text()}  ({s.n} × {size or 'auto'}, {s.quality.value} quality"
-                f"{' + markup' if opts.markup_id else ''})\n{label} · {info.label} · key {key}"
-                + (f"\n{note}" if note else ""))
+        return (
+            f"Estimated cost: {cost.text()}  ({s.n} × {size or 'auto'}, {s.quality.value} quality"
+            f"{' + markup' if opts.markup_id else ''})\n{label} · {info.label} · key {key}"
+            + (f"\n{note}" if note else "")
+        )
     except GptEditError as exc:
         return f"Cannot estimate yet: {exc.message}"
     except Exception as exc:  # the dialog must open even if the estimate has a bug
@@ -117,7 +136,9 @@ def _test_connection_row(config, key_entry: Gtk.Entry):
         provider = config.get_property("key-provider") or "eachlabs"
         url = (config.get_property("base-url") or "").strip()
         try:
-            settings = settings_to_test(provider, key=key_entry.get_text(), base_url="" if url == "default" else url)
+            settings = settings_to_test(
+                provider, key=key_entry.get_text(), base_url="" if url == "default" else url
+            )
         except GptEditError as exc:
             show(exc.message)
             return

@@ -19,7 +19,10 @@ def people_message(exc: BaseException) -> str:
         return f"GIMP refused an operation: {exc.message}"
     # A bug of ours: say so plainly, keep the details for the log.
     traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
-    return f"The GPT Image plug-in hit an unexpected problem ({type(exc).__name__}: {exc}). The details are in GIMP's error console."
+    return (
+        f"The GPT Image plug-in hit an unexpected problem ({type(exc).__name__}: {exc}). "
+        "The details are in GIMP's error console."
+    )
 
 
 def failure(procedure, exc_or_text) -> Gimp.ValueArray:
@@ -35,9 +38,11 @@ def cancelled(procedure) -> Gimp.ValueArray:
 
 def success(layer, job_id: str, note: str = "") -> Gimp.ValueArray:
     """SUCCESS plus the procedure's return values, in their registered order: layer, job-id, message."""
-    return Gimp.ValueArray.new_from_values([
-        GObject.Value(Gimp.PDBStatusType, Gimp.PDBStatusType.SUCCESS),
-        GObject.Value(Gimp.Layer, layer),
-        GObject.Value(GObject.TYPE_STRING, job_id),
-        GObject.Value(GObject.TYPE_STRING, note),
-    ])
+    return Gimp.ValueArray.new_from_values(
+        [
+            GObject.Value(Gimp.PDBStatusType, Gimp.PDBStatusType.SUCCESS),
+            GObject.Value(Gimp.Layer, layer),
+            GObject.Value(GObject.TYPE_STRING, job_id),
+            GObject.Value(GObject.TYPE_STRING, note),
+        ]
+    )

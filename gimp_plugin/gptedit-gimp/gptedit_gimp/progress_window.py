@@ -115,8 +115,11 @@ class ProgressWindow:
             return
         scale = min(1.0, PREVIEW_SIDE / max(pix.get_width(), pix.get_height()))
         if scale < 1.0:
-            pix = pix.scale_simple(max(1, int(pix.get_width() * scale)), max(1, int(pix.get_height() * scale)),
-                                   GdkPixbuf.InterpType.BILINEAR)
+            pix = pix.scale_simple(
+                max(1, int(pix.get_width() * scale)),
+                max(1, int(pix.get_height() * scale)),
+                GdkPixbuf.InterpType.BILINEAR,
+            )
         self.preview.set_from_pixbuf(pix)
         self.preview.show()
         self.partials += 1

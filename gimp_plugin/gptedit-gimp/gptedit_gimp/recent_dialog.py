@@ -46,8 +46,11 @@ def choose_job(ledger: Ledger) -> tuple[str, str] | None:
     scroller = Gtk.ScrolledWindow()
     scroller.add(view)
     scroller.set_vexpand(True)
-    hint = Gtk.Label(label="Insert puts the result above the selected layer of the current image; Resume waits "
-                     "for a job that was still running when GIMP or the plug-in stopped.", xalign=0)
+    hint = Gtk.Label(
+        label="Insert puts the result above the selected layer of the current image; Resume waits "
+        "for a job that was still running when GIMP or the plug-in stopped.",
+        xalign=0,
+    )
     hint.set_line_wrap(True)
     area = dialog.get_content_area()
     area.pack_start(scroller, True, True, 0)

@@ -48,8 +48,10 @@ def pick(ledger: Ledger, job_id: str) -> JobRecord:
     for job in jobs:
         if job.can_resume:
             return job
-    raise BadInput("No job has a result waiting to be inserted and none can be resumed. "
-                   "Give a job id to insert an older result again.")
+    raise BadInput(
+        "No job has a result waiting to be inserted and none can be resumed. "
+        "Give a job id to insert an older result again."
+    )
 
 
 def run(procedure, run_mode, image, drawables, config, run_data=None):
@@ -94,14 +96,16 @@ def _ensure_result(job: JobRecord, action: str, *, interactive: bool) -> JobReco
         from .progress_window import ProgressWindow
 
         views.append(ProgressWindow(None, None, job.prompt, title=f"Resuming job {job.id[:8]}"))
-    waiter = WorkerWait(on_event=lambda e: [v.on_event(e) for v in views],
-                        on_tick=lambda t: [v.on_tick(t) for v in views])
+    waiter = WorkerWait(
+        on_event=lambda e: [v.on_event(e) for v in views], on_tick=lambda t: [v.on_tick(t) for v in views]
+    )
     for view in views:
         if hasattr(view, "connect_cancel"):
             view.connect_cancel(waiter.cancel)
     try:
-        done = waiter.run(lambda edit_job: resume_job(job.id, listener=waiter.listener,
-                                                      cancel=edit_job.cancel_token))
+        done = waiter.run(
+            lambda edit_job: resume_job(job.id, listener=waiter.listener, cancel=edit_job.cancel_token)
+        )
     finally:
         for view in views:
             view.close()
@@ -112,8 +116,10 @@ def _ensure_result(job: JobRecord, action: str, *, interactive: bool) -> JobReco
 
 def _not_resumable(job: JobRecord) -> str:
     if job.state is JobState.UNKNOWN:
-        return (f"Job {job.id[:8]} may or may not have reached {job.provider}; it is never re-sent automatically "
-                "so you are not charged twice. Check your account, then run the edit again if needed.")
+        return (
+            f"Job {job.id[:8]} may or may not have reached {job.provider}; it is never re-sent automatically "
+            "so you are not charged twice. Check your account, then run the edit again if needed."
+        )
     if job.state is JobState.CANCELLED:
         return f"Job {job.id[:8]} was cancelled; there is no result to insert."
     if job.state is JobState.FAILED:

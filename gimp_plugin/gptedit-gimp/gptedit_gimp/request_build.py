@@ -28,17 +28,32 @@ def build_request(snapshot, settings: Settings, prompt: str) -> EditRequest:
     the recipe build the request."""
     sending = recipe.what_to_send(settings)
     px = snapshot.pixels
-    images = [ImageInput(upload_png(px.width, px.height, px.rgba), "image/png", px.width, px.height, "image.png")]
+    images = [
+        ImageInput(upload_png(px.width, px.height, px.rgba), "image/png", px.width, px.height, "image.png")
+    ]
     for i, ref in enumerate(snapshot.references[: sending.references]):
-        images.append(ImageInput(upload_png(ref.width, ref.height, ref.rgba), "image/png", ref.width, ref.height,
-                                 f"reference-{i + 1}.png"))
+        images.append(
+            ImageInput(
+                upload_png(ref.width, ref.height, ref.rgba),
+                "image/png",
+                ref.width,
+                ref.height,
+                f"reference-{i + 1}.png",
+            )
+        )
     mask = None
     if snapshot.mask is not None and sending.mask:
         ctx = snapshot.plan.context
         sel = resize_nearest(snapshot.mask, ctx.width, ctx.height, px.width, px.height)
-        mask = ImageInput(openai_mask_png(px.width, px.height, sel), "image/png", px.width, px.height, "mask.png")
+        mask = ImageInput(
+            openai_mask_png(px.width, px.height, sel), "image/png", px.width, px.height, "mask.png"
+        )
     markup = None
     if getattr(snapshot, "markup", None) is not None:
         mk = snapshot.markup
-        markup = ImageInput(encode_png(mk.width, mk.height, mk.rgba, 4), "image/png", mk.width, mk.height, "markup.png")
-    return recipe.build_request(settings, prompt, images, mask=mask, markup=markup, size=snapshot.plan.request_size)
+        markup = ImageInput(
+            encode_png(mk.width, mk.height, mk.rgba, 4), "image/png", mk.width, mk.height, "markup.png"
+        )
+    return recipe.build_request(
+        settings, prompt, images, mask=mask, markup=markup, size=snapshot.plan.request_size
+    )

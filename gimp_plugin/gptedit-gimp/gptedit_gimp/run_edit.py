@@ -70,12 +70,17 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
     recipe.clean_prompt(opts.prompt)  # refused before any pixel is read
     settings = resolve(opts.settings_flags())
     # a shut-down model, or an option the model lacks (a tier, complexity, markup): refused before reading
-    check_settings_choices(settings.protocol, settings.model, quality=settings.quality,
-                           complexity=settings.complexity if settings.sources.get("complexity") == "flag" else None,
-                           markup=bool(opts.markup_id))
+    check_settings_choices(
+        settings.protocol,
+        settings.model,
+        quality=settings.quality,
+        complexity=settings.complexity if settings.sources.get("complexity") == "flag" else None,
+        markup=bool(opts.markup_id),
+    )
     layer = source_layer(image, drawables)
-    snapshot = take_snapshot(image, layer, settings, source=opts.source, reference_ids=opts.reference_ids,
-                             markup_id=opts.markup_id)
+    snapshot = take_snapshot(
+        image, layer, settings, source=opts.source, reference_ids=opts.reference_ids, markup_id=opts.markup_id
+    )
     name = layer_name(opts.prompt, settings.n)
     # The display the menu entry was used from (None in scripts); checked again before inserting.
     display = Gimp.default_display() if interactive else None
@@ -85,8 +90,9 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
         from .progress_window import ProgressWindow
 
         views.append(ProgressWindow(settings, snapshot, opts.prompt))
-    waiter = WorkerWait(on_event=lambda e: [v.on_event(e) for v in views],
-                        on_tick=lambda t: [v.on_tick(t) for v in views])
+    waiter = WorkerWait(
+        on_event=lambda e: [v.on_event(e) for v in views], on_tick=lambda t: [v.on_tick(t) for v in views]
+    )
     for view in views:
         if hasattr(view, "connect_cancel"):
             view.connect_cancel(waiter.cancel)
@@ -97,8 +103,15 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
         # GIMP process that started this plug-in (our parent).
         context = snapshot.job_context(session=str(os.getppid()), new_layer_name=name)
         selection = snapshot.mask if opts.add_mask else None
-        return run_edit(settings, request, origin="gimp", context=context, listener=waiter.listener,
-                        cancel=edit_job.cancel_token, selection=selection)
+        return run_edit(
+            settings,
+            request,
+            origin="gimp",
+            context=context,
+            listener=waiter.listener,
+            cancel=edit_job.cancel_token,
+            selection=selection,
+        )
 
     try:
         job = waiter.run(work)
@@ -109,20 +122,29 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
             # listed while this procedure holds it as an argument (measured on 3.0 and 3.2), and libgimp
             # cannot tell which displays show an image, so the display is the only sign; its result stays in
             # the ledger.
-            raise NotInserted("The image window was closed while the edit was running. "
-                              + how_to_insert(job.record.id, job.record.results))
+            raise NotInserted(
+                "The image window was closed while the edit was running. "
+                + how_to_insert(job.record.id, job.record.results)
+            )
         # the selection went to the model as a mask only if the model takes one (the recipe's rule)
         masked = snapshot.mask is not None and recipe.what_to_send(settings).mask
         # inserted while the progress views are still up, so they can say what the seam correction did
-        return finish(procedure, job.record, snapshot=snapshot, interactive=interactive, views=views,
-                      seam_options=seam_apply.options_from(settings, masked=masked))
+        return finish(
+            procedure,
+            job.record,
+            snapshot=snapshot,
+            interactive=interactive,
+            views=views,
+            seam_options=seam_apply.options_from(settings, masked=masked),
+        )
     finally:
         for view in views:
             view.close()
 
 
-def finish(procedure, record, image=None, above=None, snapshot=None, seam_options=None, interactive=False,
-           views=()):
+def finish(
+    procedure, record, image=None, above=None, snapshot=None, seam_options=None, interactive=False, views=()
+):
     """Insert a fetched job's results (re-checking its image and layer first) and build the return values.
     `image`/`above` override the recorded target (the recent-results procedure inserts into the image the
     user is looking at). With the `snapshot` that was sent, each answer is corrected for drift outside the
@@ -133,7 +155,7 @@ def finish(procedure, record, image=None, above=None, snapshot=None, seam_option
         text = record.error or f"The job ended as {record.state.value} without a result."
         if record.can_resume:
             # the core's hint names the command line; in GIMP the same job is resumed from the menu
-            text += (f" In GIMP: Filters ▸ AI ▸ Recent GPT Image results…, job {record.id[:8]}, Resume.")
+            text += f" In GIMP: Filters ▸ AI ▸ Recent GPT Image results…, job {record.id[:8]}, Resume."
         raise GptEditError(text)
     # Where the answer goes: the recorded context box, whichever front end made the job (the ledger is
     # shared, so a Krita job can be inserted here too); None for jobs without one (the command line).
@@ -142,8 +164,9 @@ def finish(procedure, record, image=None, above=None, snapshot=None, seam_option
     if image is None:
         same_session = ctx.in_session(GIMP, str(os.getppid()))
         layer_id = int(ctx.layer_id) if ctx.layer_id.isdigit() else None
-        image, above = insertion_target(ctx.document_id if same_session else None, layer_id,
-                                        record.id, record.results)
+        image, above = insertion_target(
+            ctx.document_id if same_session else None, layer_id, record.id, record.results
+        )
     ledger = Ledger()
     mask = ledger.load_selection(record)
     name = ctx.new_layer_name or layer_name(record.prompt, len(record.results))
@@ -152,13 +175,17 @@ def finish(procedure, record, image=None, above=None, snapshot=None, seam_option
     def measure(layers, at_box):
         if snapshot is None or snapshot.plan.context != at_box:
             return [None] * len(layers)
-        corrections[:] = seam_apply.measure(layers, snapshot, at_box, seam_options or seam_apply.SeamOptions())
+        corrections[:] = seam_apply.measure(
+            layers, snapshot, at_box, seam_options or seam_apply.SeamOptions()
+        )
         return corrections
 
     try:
         new_layer = insert_results(image, above, record.results, box, mask, name, measure=measure)
     except Exception as exc:  # the image is left as it was; the result is still in the ledger
-        raise GptEditError(f"{messages.people_message(exc)} {how_to_insert(record.id, record.results)}") from exc
+        raise GptEditError(
+            f"{messages.people_message(exc)} {how_to_insert(record.id, record.results)}"
+        ) from exc
     note = f"Inserted {len(record.results)} result(s)."
     seam = None
     if corrections:
@@ -170,6 +197,10 @@ def finish(procedure, record, image=None, above=None, snapshot=None, seam_option
         for view in views:
             if hasattr(view, "show_result"):
                 view.show_result(report.summary() + ".", report.warning)
-    ledger.update(record.id, state=JobState.INSERTED, seam=seam,
-                    message=f"Inserted into {image.get_name() or 'an image'} as {new_layer.get_name()!r}")
+    ledger.update(
+        record.id,
+        state=JobState.INSERTED,
+        seam=seam,
+        message=f"Inserted into {image.get_name() or 'an image'} as {new_layer.get_name()!r}",
+    )
     return messages.success(new_layer, record.id, note)

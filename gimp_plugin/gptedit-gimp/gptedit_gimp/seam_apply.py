@@ -26,8 +26,13 @@ from .canvas_read import RGBA8, _gegl  # noqa: E402
 def options_from(settings, masked: bool = True) -> SeamOptions:
     """The seam settings (settings.FIELDS: seam_align, seam_colour, seam_blend, seam_feather); `masked`: the
     selection went to the model as its mask."""
-    return SeamOptions(align=settings.seam_align, colour=settings.seam_colour, blend=settings.seam_blend,
-                       feather_percent=settings.seam_feather, masked=masked)
+    return SeamOptions(
+        align=settings.seam_align,
+        colour=settings.seam_colour,
+        blend=settings.seam_blend,
+        feather_percent=settings.seam_feather,
+        masked=masked,
+    )
 
 
 def _pixels(layer) -> bytes:
@@ -43,13 +48,25 @@ def measure(layers, snapshot, box: Box, options: SeamOptions) -> list[Correction
     for layer in layers:
         lw, lh = layer.get_width(), layer.get_height()
         if mask is None:
-            out.append(plan_correction(b"", box.width, box.height, "RGBA", b"", lw, lh, "RGBA", None, options))
+            out.append(
+                plan_correction(b"", box.width, box.height, "RGBA", b"", lw, lh, "RGBA", None, options)
+            )
             continue
         sent_mask = mask
         if (sent.width, sent.height) != (box.width, box.height):
             sent_mask = resize_nearest(mask, box.width, box.height, sent.width, sent.height)
-        corr = plan_correction(sent.rgba, sent.width, sent.height, "RGBA", _pixels(layer), lw, lh, "RGBA",
-                               sent_mask, dataclasses.replace(options, blend=False))
+        corr = plan_correction(
+            sent.rgba,
+            sent.width,
+            sent.height,
+            "RGBA",
+            _pixels(layer),
+            lw,
+            lh,
+            "RGBA",
+            sent_mask,
+            dataclasses.replace(options, blend=False),
+        )
         corr = corr.resized(box.width, box.height)
         corr.mask, corr.report.feather_px = blend_mask(mask, box.width, box.height, options)
         out.append(corr)

@@ -50,26 +50,39 @@ def add_arguments(proc) -> None:
         if f.choices:
             labels = dict(O.PROVIDER_CHOICES[1:]) if f.name == "provider" else {}
             pairs = [(c, labels.get(c, c.capitalize())) for c in f.choices]
-            add_choice(proc, argument(f), _nick(f), f.help or f"Default {f.label.lower()} for edits",
-                       [(UNCHANGED, f"Keep the current {f.label.lower()}")] + pairs)
+            add_choice(
+                proc,
+                argument(f),
+                _nick(f),
+                f.help or f"Default {f.label.lower()} for edits",
+                [(UNCHANGED, f"Keep the current {f.label.lower()}")] + pairs,
+            )
         else:
             proc.add_string_argument(argument(f), _nick(f), f"{f.help}; empty = keep".lstrip("; "), "", RW)
     # the providers that take a key: the catalog's (the sandbox needs none)
-    add_choice(proc, "key-provider", "_Key and URL for", "Which provider the key, base URL and model below "
-               "belong to", [(name, info.label) for name, info in PROVIDERS.items()])
+    add_choice(
+        proc,
+        "key-provider",
+        "_Key and URL for",
+        "Which provider the key, base URL and model below belong to",
+        [(name, info.label) for name, info in PROVIDERS.items()],
+    )
     for f in page_fields(GIMP_PAGE):
         if f.section != PER_PROVIDER:
             continue
         if f.secret:
-            proc.add_string_argument(argument(f), _nick(f),
-                                     "Saved readable only by you; empty = keep the saved key", "", RW)
-            proc.add_boolean_argument("forget-key", "_Forget the saved key", "Remove the saved key for that "
-                                      "provider", False, RW)
+            proc.add_string_argument(
+                argument(f), _nick(f), "Saved readable only by you; empty = keep the saved key", "", RW
+            )
+            proc.add_boolean_argument(
+                "forget-key", "_Forget the saved key", "Remove the saved key for that provider", False, RW
+            )
         elif f.name == "model":
             proc.add_string_argument(argument(f), _nick(f), O.model_blurb(), "", RW)
         else:
-            proc.add_string_argument(argument(f), _nick(f), f"{f.help}; empty = keep; 'default' = the "
-                                     "provider's own", "", RW)
+            proc.add_string_argument(
+                argument(f), _nick(f), f"{f.help}; empty = keep; 'default' = the provider's own", "", RW
+            )
     proc.add_string_return_value("message", "Message", "The effective settings, keys masked", "", RW)
 
 
@@ -99,8 +112,9 @@ def apply(get, typed_key: str = "") -> str:
         if value in ("", UNCHANGED):
             continue
         if f.section == PER_PROVIDER:
-            set_config_value(f.name, None if value == "default" and f.name == "base_url" else value,
-                             provider=target)
+            set_config_value(
+                f.name, None if value == "default" and f.name == "base_url" else value, provider=target
+            )
         else:
             set_config_value(f.name, value)
     return report()
@@ -133,9 +147,13 @@ def run(procedure, run_mode, image, drawables, config, run_data=None):
             Gimp.message("GPT Image settings saved.\n" + text)
         # A key passed by a script must not be kept as a "last used value" in GIMP's profile.
         config.set_property("api-key", "")
-        return Gimp.ValueArray.new_from_values([
-            GObject.Value(Gimp.PDBStatusType, Gimp.PDBStatusType.SUCCESS),
-            GObject.Value(GObject.TYPE_STRING, text),
-        ])
+        return Gimp.ValueArray.new_from_values(
+            [
+                GObject.Value(Gimp.PDBStatusType, Gimp.PDBStatusType.SUCCESS),
+                GObject.Value(GObject.TYPE_STRING, text),
+            ]
+        )
     except Exception as exc:
-        return procedure.new_return_values(Gimp.PDBStatusType.EXECUTION_ERROR, GLib.Error(messages.people_message(exc)))
+        return procedure.new_return_values(
+            Gimp.PDBStatusType.EXECUTION_ERROR, GLib.Error(messages.people_message(exc))
+        )

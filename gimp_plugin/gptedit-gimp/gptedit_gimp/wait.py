@@ -24,8 +24,11 @@ class WorkerWait:
 
     on_event(JobEvent) and on_tick(elapsed_seconds) are called on the main thread."""
 
-    def __init__(self, on_event: Callable[[JobEvent], None] | None = None,
-                 on_tick: Callable[[float], None] | None = None):
+    def __init__(
+        self,
+        on_event: Callable[[JobEvent], None] | None = None,
+        on_tick: Callable[[float], None] | None = None,
+    ):
         self.on_event = on_event or (lambda e: None)
         self.on_tick = on_tick or (lambda t: None)
         self.job: EditJob | None = None

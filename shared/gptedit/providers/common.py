@@ -88,8 +88,9 @@ def usage_from(obj: Any) -> Usage | None:
     out_details = obj.get("output_tokens_details")
     # OpenAI's ImageGenUsage splits output into image and text tokens, which are priced differently
     text_out = min(total_out, num(out_details.get("text_tokens"))) if isinstance(out_details, Mapping) else 0
-    return Usage(input_text_tokens=text, input_image_tokens=image, output_tokens=total_out,
-                 output_text_tokens=text_out)
+    return Usage(
+        input_text_tokens=text, input_image_tokens=image, output_tokens=total_out, output_text_tokens=text_out
+    )
 
 
 def status_of(word: Any, table: Mapping[str, RemoteStatus]) -> RemoteStatus:
@@ -105,8 +106,9 @@ def job_failure(message: str, label: str, *, code: str | None = None) -> Excepti
     text = sentence(message or "no reason given")
     probe = f"{code or ''} {text}".lower()
     if any(h in probe for h in _MODERATION_HINTS):
-        return ModerationBlocked(f"{label} refused the edit for safety reasons: {text} "
-                                 "Change the prompt or the image.")
+        return ModerationBlocked(
+            f"{label} refused the edit for safety reasons: {text} Change the prompt or the image."
+        )
     return ProviderError(f"{label} could not make the edit: {text}")
 
 
@@ -122,8 +124,14 @@ class HTTPProvider(Provider):
     #: how the transport pulls a message out of this provider's error bodies
     error_detail: Callable[[Any], ErrorDetail] = staticmethod(generic_error_detail)
 
-    def __init__(self, config: ProviderConfig, *, transport: Transport | None = None,
-                 retry: RetryPolicy | None = None, read_timeout: float | None = None):
+    def __init__(
+        self,
+        config: ProviderConfig,
+        *,
+        transport: Transport | None = None,
+        retry: RetryPolicy | None = None,
+        read_timeout: float | None = None,
+    ):
         super().__init__(config)
         self.info: ProviderInfo = PROVIDERS[self.name]
         self.base_url = validate_base_url(config.base_url or self.info.default_base_url, self.info.label)
@@ -135,9 +143,14 @@ class HTTPProvider(Provider):
     def transport(self) -> Transport:
         if self._transport is None:
             self._transport = Transport(
-                self.base_url, self.config.api_key, self.info.auth_header,
-                connect_timeout=self.config.connect_timeout, read_timeout=self.read_timeout,
-                label=self.info.label, key_env=self.info.key_env, error_parser=type(self).error_detail,
+                self.base_url,
+                self.config.api_key,
+                self.info.auth_header,
+                connect_timeout=self.config.connect_timeout,
+                read_timeout=self.read_timeout,
+                label=self.info.label,
+                key_env=self.info.key_env,
+                error_parser=type(self).error_detail,
                 retry=self._retry,
             )
         return self._transport

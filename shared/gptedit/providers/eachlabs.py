@@ -37,8 +37,12 @@ VERSION = "0.0.1"
 UPLOAD_RETENTION_S = 86_400
 
 #: values that change nothing when a field the live schema does not list is left out
-_NEUTRAL: dict[str, tuple[Any, ...]] = {"background": ("auto",), "num_images": (1,), "output_format": ("png",),
-                                        "image_size": ("1024x1024",)}
+_NEUTRAL: dict[str, tuple[Any, ...]] = {
+    "background": ("auto",),
+    "num_images": (1,),
+    "output_format": ("png",),
+    "image_size": ("1024x1024",),
+}
 
 STATUSES = {
     "created": RemoteStatus.QUEUED,
@@ -60,8 +64,11 @@ STATUSES = {
 def error_detail(body: Any) -> ErrorDetail:
     """`{"error": "...", "details": "..."}` (+ `status`), or the older `{"status":"error","message":...}`."""
     if isinstance(body, Mapping):
-        parts = [str(body[k]).strip() for k in ("error", "message", "details")
-                 if isinstance(body.get(k), str) and body[k].strip()]
+        parts = [
+            str(body[k]).strip()
+            for k in ("error", "message", "details")
+            if isinstance(body.get(k), str) and body[k].strip()
+        ]
         if parts:
             return ErrorDetail(": ".join(dict.fromkeys(parts)))
     return generic_error_detail(body)
@@ -71,8 +78,13 @@ def _failure_text(body: Mapping) -> tuple[str, str | None]:
     """The reason for a failed prediction, in the order of docs/providers.md "each::labs: polling", and a
     classification code if any."""
     output = body.get("output")
-    envelopes = [output] if isinstance(output, Mapping) else [
-        o for o in output if isinstance(o, Mapping)] if isinstance(output, list) else []
+    envelopes = (
+        [output]
+        if isinstance(output, Mapping)
+        else [o for o in output if isinstance(o, Mapping)]
+        if isinstance(output, list)
+        else []
+    )
     code = None
     for env in envelopes:
         cls = env.get("classification")
@@ -134,7 +146,9 @@ class EachLabsProvider(HTTPProvider):
         def fetch() -> Any:
             quick = {"idempotent": True, "read_timeout": FETCH_TIMEOUT_S, "attempts": FETCH_ATTEMPTS}
             try:
-                return self.transport.request_json("GET", "/v1/model?" + urlencode({"slug": slug}), **quick).body
+                return self.transport.request_json(
+                    "GET", "/v1/model?" + urlencode({"slug": slug}), **quick
+                ).body
             except ProviderError as exc:
                 if exc.status != 404:
                     raise
@@ -144,8 +158,9 @@ class EachLabsProvider(HTTPProvider):
         found = body.get("request_schema") if isinstance(body, Mapping) else None
         return from_json_schema(f"{self.info.label} {slug}", found)
 
-    def create_payload(self, request: EditRequest, image_urls: list[str],
-                       schema: LiveSchema | None = None) -> dict:
+    def create_payload(
+        self, request: EditRequest, image_urls: list[str], schema: LiveSchema | None = None
+    ) -> dict:
         """The create body. With the live schema: the image field it names, `quality: "auto"` when it lists
         that, fields it does not list left out (or refused when leaving them out would change the
         answer), and every value checked against it."""
@@ -155,9 +170,11 @@ class EachLabsProvider(HTTPProvider):
         # (docs/providers.md "each::labs: model inputs"). The live schema decides.
         field = (schema.pick("image_urls", "image_url") if schema else None) or "image_urls"
         if field == "image_url" and len(image_urls) > 1:
-            raise Unsupported(f"{where} takes one image (its published schema has `image_url`), so it cannot "
-                              f"take {len(image_urls) - 1} reference image(s) as well. Edit without them. "
-                              "Nothing was sent or charged.")
+            raise Unsupported(
+                f"{where} takes one image (its published schema has `image_url`), so it cannot "
+                f"take {len(image_urls) - 1} reference image(s) as well. Edit without them. "
+                "Nothing was sent or charged."
+            )
         inp: dict[str, Any] = {
             "prompt": request.prompt.strip(),
             field: image_urls[0] if field == "image_url" else image_urls,
@@ -188,11 +205,15 @@ class EachLabsProvider(HTTPProvider):
     @staticmethod
     def _unlisted(where: str, name: str, value: Any) -> str:
         if name == "image_size":
-            return (f"{where}'s published schema has no image_size, so it would answer its default square "
-                    f"picture, stretched to fill an area that needs {value}. Select a square area or use "
-                    "another provider. Nothing was sent or charged.")
-        return (f"{where}'s published schema has no {name}, so {name} {value!r} cannot be asked for; leave it "
-                "at its default. Nothing was sent or charged.")
+            return (
+                f"{where}'s published schema has no image_size, so it would answer its default square "
+                f"picture, stretched to fill an area that needs {value}. Select a square area or use "
+                "another provider. Nothing was sent or charged."
+            )
+        return (
+            f"{where}'s published schema has no {name}, so {name} {value!r} cannot be asked for; leave it "
+            "at its default. Nothing was sent or charged."
+        )
 
     def size_for(self, request: EditRequest) -> Size:
         """The size asked for, or for "auto" the model's size nearest to the picture's aspect: the same
@@ -207,10 +228,16 @@ class EachLabsProvider(HTTPProvider):
 
     def _upload(self, data: bytes, mime: str, progress) -> str:
         presign = self.transport.request_json(
-            "POST", "/v1/upload/presign", idempotent=True,
+            "POST",
+            "/v1/upload/presign",
+            idempotent=True,
             json={"content_type": mime, "file_type": "image", "expires_in_seconds": UPLOAD_RETENTION_S},
         ).body
-        if not isinstance(presign, Mapping) or not presign.get("presigned_url") or not presign.get("public_url"):
+        if (
+            not isinstance(presign, Mapping)
+            or not presign.get("presigned_url")
+            or not presign.get("public_url")
+        ):
             raise BadResponse(f"{self.info.label} did not return an upload address for the image.")
         headers = {"Content-Type": mime}
         required = presign.get("required_headers")
@@ -238,27 +265,38 @@ class EachLabsProvider(HTTPProvider):
             urls.append(self._upload(image.data, mime, progress))
             done += len(image.data)
         self.notify(listener, "upload", 1.0)
-        resp = self.transport.request_json("POST", "/v1/prediction", idempotent=False,
-                                           json=self.create_payload(request, urls, schema))
+        resp = self.transport.request_json(
+            "POST", "/v1/prediction", idempotent=False, json=self.create_payload(request, urls, schema)
+        )
         body = resp.body if isinstance(resp.body, Mapping) else {}
         pid = body.get("predictionID") or body.get("prediction_id") or body.get("id")
         word = str(body.get("status") or "success").lower()
         if word != "success":
             text, _ = _failure_text(body)
-            raise ProviderError(f"{self.info.label} did not start the edit: {text or word}",
-                                status=resp.status, request_id=resp.request_id)
+            raise ProviderError(
+                f"{self.info.label} did not start the edit: {text or word}",
+                status=resp.status,
+                request_id=resp.request_id,
+            )
         if not isinstance(pid, str) or not pid:
             raise SubmissionUnknown(
                 f"{self.info.label} accepted the edit but sent no prediction id, so it cannot be followed. "
-                "Check the each::labs dashboard before trying again.", request_id=resp.request_id)
+                "Check the each::labs dashboard before trying again.",
+                request_id=resp.request_id,
+            )
         get_url = self.transport.url(f"/v1/prediction/{pid}")
         urls = {"get": get_url, "cancel": get_url + "/cancel"}
         given = body.get("urls")
         if isinstance(given, Mapping):
             # only URLs on the API's own origin: behind a gateway base URL the documented absolute URLs
             # would point past it (and would not get the key)
-            urls.update({k: v for k, v in given.items() if k in ("get", "cancel") and isinstance(v, str)
-                         and self.transport.is_api_origin(v)})
+            urls.update(
+                {
+                    k: v
+                    for k, v in given.items()
+                    if k in ("get", "cancel") and isinstance(v, str) and self.transport.is_api_origin(v)
+                }
+            )
         return Submission(RemoteHandle(self.name, pid, urls))
 
     def poll(self, handle: RemoteHandle, wait: float = 0.0) -> PollResult:

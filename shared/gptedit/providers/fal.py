@@ -96,7 +96,9 @@ def error_detail(body: Any) -> ErrorDetail:
         if isinstance(detail, list):
             text = "; ".join(p for p in (validation_item(d) for d in detail) if p)
             # an item's `type` names the reason, e.g. content_policy_violation for a moderated prompt
-            types = [d.get("type") for d in detail if isinstance(d, Mapping) and isinstance(d.get("type"), str)]
+            types = [
+                d.get("type") for d in detail if isinstance(d, Mapping) and isinstance(d.get("type"), str)
+            ]
             if text:
                 return ErrorDetail(text, code or (types[0] if types else None))
         if isinstance(detail, str) and detail.strip():
@@ -165,8 +167,10 @@ class FalProvider(HTTPProvider):
     # the queue takes no client-chosen request id or metadata, so ours is recognised by endpoint, time and
     # input
     can_find_created = True
-    lookup_later = ("fal's history may list a request only once it has ended: if it is still running, a "
-                    "later `jobs resume` finds it.")
+    lookup_later = (
+        "fal's history may list a request only once it has ended: if it is still running, a "
+        "later `jobs resume` finds it."
+    )
     error_detail = staticmethod(error_detail)
 
     def __init__(self, config, *, platform_url: str | None = None, **kw):
@@ -177,12 +181,18 @@ class FalProvider(HTTPProvider):
         #: (Authorization value for the CDN, monotonic time it stops being used)
         self._token: tuple[str, float] | None = None
 
-    def create_payload(self, request: EditRequest, image_urls: list[str] | None = None,
-                       mask_url: str | None = None, markup_url: str | None = None) -> dict:
+    def create_payload(
+        self,
+        request: EditRequest,
+        image_urls: list[str] | None = None,
+        mask_url: str | None = None,
+        markup_url: str | None = None,
+    ) -> dict:
         body: dict[str, Any] = {
             "prompt": request.prompt.strip(),
             "image_urls": image_urls if image_urls is not None else [data_url(img) for img in request.images],
-            "image_size": "auto" if request.size is None
+            "image_size": "auto"
+            if request.size is None
             else {"width": request.size.width, "height": request.size.height},
             "num_images": request.n,
             "output_format": request.output_format.value,
@@ -223,9 +233,16 @@ class FalProvider(HTTPProvider):
             return self.transport
         if self._rest is None:
             self._rest = Transport(
-                rest_url, self.config.api_key, self.info.auth_header, connect_timeout=self.config.connect_timeout,
-                read_timeout=self.read_timeout, label=self.info.label, key_env=self.info.key_env,
-                error_parser=type(self).error_detail, retry=self._retry)
+                rest_url,
+                self.config.api_key,
+                self.info.auth_header,
+                connect_timeout=self.config.connect_timeout,
+                read_timeout=self.read_timeout,
+                label=self.info.label,
+                key_env=self.info.key_env,
+                error_parser=type(self).error_detail,
+                retry=self._retry,
+            )
         return self._rest
 
     def _cdn_token(self) -> str:
@@ -233,8 +250,9 @@ class FalProvider(HTTPProvider):
         cached = self._token
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        body = self.rest.request_json("POST", "/storage/auth/token?storage_type=fal-cdn-v3", json={},
-                                      idempotent=True).body
+        body = self.rest.request_json(
+            "POST", "/storage/auth/token?storage_type=fal-cdn-v3", json={}, idempotent=True
+        ).body
         if not isinstance(body, Mapping) or not body.get("token"):
             raise BadResponse(f"{self.info.label} sent no upload token.")
         header = f"{body.get('token_type') or 'Bearer'} {body['token']}"
@@ -245,10 +263,15 @@ class FalProvider(HTTPProvider):
         """Put one file on fal's storage and return its URL (fal_client's CDN route, then its fallback)."""
         lifecycle = json.dumps({"expiration_duration_seconds": UPLOAD_LIFETIME_S})
         try:
-            headers = {"Authorization": self._cdn_token(), "Content-Type": mime, "X-Fal-File-Name": name,
-                       "X-Fal-Object-Lifecycle": lifecycle}
-            raw = self.transport.upload(self.storage_hosts()[1] + "/files/upload", data, headers,
-                                        progress=progress, method="POST")
+            headers = {
+                "Authorization": self._cdn_token(),
+                "Content-Type": mime,
+                "X-Fal-File-Name": name,
+                "X-Fal-Object-Lifecycle": lifecycle,
+            }
+            raw = self.transport.upload(
+                self.storage_hosts()[1] + "/files/upload", data, headers, progress=progress, method="POST"
+            )
             url = json.loads(raw or b"{}").get("access_url")
             if isinstance(url, str) and url.startswith(("https://", "http://")):
                 return url
@@ -256,19 +279,26 @@ class FalProvider(HTTPProvider):
         except (GptEditError, ValueError, AttributeError):
             pass  # fal_client falls back to the storage route on any failure of the CDN route
         init = self.rest.request_json(
-            "POST", "/storage/upload/initiate?storage_type=gcs", idempotent=True,
+            "POST",
+            "/storage/upload/initiate?storage_type=gcs",
+            idempotent=True,
             json={"file_name": name, "content_type": mime},
-            headers={"X-Fal-Object-Lifecycle-Preference": lifecycle}).body
+            headers={"X-Fal-Object-Lifecycle-Preference": lifecycle},
+        ).body
         if not isinstance(init, Mapping) or not init.get("upload_url") or not init.get("file_url"):
             raise BadResponse(f"{self.info.label} did not return an upload address for the image.")
         self.transport.upload(str(init["upload_url"]), data, {"Content-Type": mime}, progress=progress)
         return str(init["file_url"])
 
-    def inputs(self, request: EditRequest, listener: SubmitListener | None) -> tuple[list[str], dict[str, str]]:
+    def inputs(
+        self, request: EditRequest, listener: SubmitListener | None
+    ) -> tuple[list[str], dict[str, str]]:
         """The image URLs, and the mask's and markup's (under "mask", "markup"): inline when small,
         uploaded when not."""
-        extra = {"mask": self.mask_input(request.mask) if request.mask is not None else None,
-                 "markup": request.markup}
+        extra = {
+            "mask": self.mask_input(request.mask) if request.mask is not None else None,
+            "markup": request.markup,
+        }
         items = [(f"image{i}", img) for i, img in enumerate(request.images)]
         items += [(kind, img) for kind, img in extra.items() if img is not None]
         total = sum(len(img.data) for _, img in items if len(img.data) > INLINE_LIMIT) or 1
@@ -294,14 +324,19 @@ class FalProvider(HTTPProvider):
         self.check(request)
         image_urls, other = self.inputs(request, listener)
         resp = self.transport.request_json(
-            "POST", "/" + request.model.strip("/"), idempotent=False,
-            json=self.create_payload(request, image_urls, other.get("mask"), other.get("markup")))
+            "POST",
+            "/" + request.model.strip("/"),
+            idempotent=False,
+            json=self.create_payload(request, image_urls, other.get("mask"), other.get("markup")),
+        )
         body = resp.body if isinstance(resp.body, Mapping) else {}
         rid = body.get("request_id")
         if not isinstance(rid, str) or not rid:
-            raise SubmissionUnknown(f"{self.info.label} accepted the edit but sent no request id, so it cannot "
-                                    "be followed. Check the fal dashboard before trying again.",
-                                    request_id=resp.request_id)
+            raise SubmissionUnknown(
+                f"{self.info.label} accepted the edit but sent no request id, so it cannot "
+                "be followed. Check the fal dashboard before trying again.",
+                request_id=resp.request_id,
+            )
         # fallback when URLs are missing: owner/app without the sub-path, as fal builds them
         # (docs/providers.md "fal: queue")
         app = "/".join(request.model.strip("/").split("/")[:2])
@@ -334,8 +369,9 @@ class FalProvider(HTTPProvider):
         first: str | None = None
         last: Mapping | None = None
         try:
-            with self.transport.open_stream("GET", status_url.rstrip("/") + "/stream", idempotent=True,
-                                            read_timeout=max(1.0, wait)) as stream:
+            with self.transport.open_stream(
+                "GET", status_url.rstrip("/") + "/stream", idempotent=True, read_timeout=max(1.0, wait)
+            ) as stream:
                 if not stream.is_sse:
                     body = stream.json()
                     return body if isinstance(body, Mapping) else None
@@ -383,8 +419,9 @@ class FalProvider(HTTPProvider):
 
     def _fetch_result(self, response_url: str, result: PollResult) -> None:
         try:
-            resp = self.transport.request_json("GET", response_url, idempotent=True,
-                                               answer_statuses=tuple(range(500, 600)))
+            resp = self.transport.request_json(
+                "GET", response_url, idempotent=True, answer_statuses=tuple(range(500, 600))
+            )
         except (BadInput, ProviderError) as exc:
             # fal reports input validation of a finished run when the result is fetched (422 detail list):
             # the job failed, the poll itself did not
@@ -398,9 +435,12 @@ class FalProvider(HTTPProvider):
             detail = error_detail(body)
             code = detail.code or resp.headers.get("x-fal-error-type")
             if not code:
-                raise ServerError(f"{self.info.label} had a server error fetching the result (HTTP "
-                                  f"{resp.status}). Try again later.", status=resp.status,
-                                  request_id=resp.request_id)
+                raise ServerError(
+                    f"{self.info.label} had a server error fetching the result (HTTP "
+                    f"{resp.status}). Try again later.",
+                    status=resp.status,
+                    request_id=resp.request_id,
+                )
             result.status = RemoteStatus.FAILED
             result.error = job_failure(detail.message or code.replace("_", " "), self.info.label, code=code)
             return
@@ -417,10 +457,16 @@ class FalProvider(HTTPProvider):
     def platform(self) -> Transport:
         if self._platform is None:
             self._platform = Transport(
-                self.platform_url, self.config.api_key, self.info.auth_header,
-                connect_timeout=self.config.connect_timeout, read_timeout=LIST_READ_TIMEOUT,
-                label=self.info.label, key_env=self.info.key_env, error_parser=type(self).error_detail,
-                retry=self._retry)
+                self.platform_url,
+                self.config.api_key,
+                self.info.auth_header,
+                connect_timeout=self.config.connect_timeout,
+                read_timeout=LIST_READ_TIMEOUT,
+                label=self.info.label,
+                key_env=self.info.key_env,
+                error_parser=type(self).error_detail,
+                retry=self._retry,
+            )
         return self._platform
 
     def find_created(self, query: CreatedQuery) -> list[Candidate]:
@@ -428,8 +474,12 @@ class FalProvider(HTTPProvider):
         # one that is still running may be missing now and listed on a later look. The time filter is
         # applied from `start` only, so a request that ended long after it was sent is still included.
         # https://fal.ai/docs/platform-apis/v1/models/requests/by-endpoint
-        params = {"endpoint_id": query.model.strip("/"), "start": iso(query.sent_after), "expand": "payloads",
-                  "limit": HISTORY_PAGE}
+        params = {
+            "endpoint_id": query.model.strip("/"),
+            "start": iso(query.sent_after),
+            "expand": "payloads",
+            "limit": HISTORY_PAGE,
+        }
         found: list[Candidate] = []
         cursor = None
         for _ in range(MAX_LIST_PAGES):
@@ -448,19 +498,26 @@ class FalProvider(HTTPProvider):
         return found
 
     def _listed(self, item: Any) -> Candidate | None:
-        if not isinstance(item, Mapping) or not item.get("request_id") or not isinstance(item["request_id"], str):
+        if (
+            not isinstance(item, Mapping)
+            or not item.get("request_id")
+            or not isinstance(item["request_id"], str)
+        ):
             return None
         rid = item["request_id"]
         endpoint = str(item.get("endpoint_id") or "").strip("/")
         app = "/".join(endpoint.split("/")[:2])
         base = self.transport.url(f"/{app}/requests/{rid}")
-        handle = RemoteHandle(self.name, rid, {"status": base + "/status", "response": base,
-                                               "cancel": base + "/cancel"})
+        handle = RemoteHandle(
+            self.name, rid, {"status": base + "/status", "response": base, "cancel": base + "/cancel"}
+        )
         sent = parse_time(item.get("sent_at")) or parse_time(item.get("started_at"))
         code = item.get("status_code")
         status = f"ended (HTTP {code})" if isinstance(code, int) else "listed"
-        facts = {"endpoint_id": endpoint,
-                 "input": item.get("json_input") if isinstance(item.get("json_input"), Mapping) else {}}
+        facts = {
+            "endpoint_id": endpoint,
+            "input": item.get("json_input") if isinstance(item.get("json_input"), Mapping) else {},
+        }
         return Candidate(handle, sent, status, facts)
 
     def could_be(self, query: CreatedQuery, candidate: Candidate) -> bool:
@@ -470,12 +527,18 @@ class FalProvider(HTTPProvider):
             return False
         shown = candidate.facts.get("input") or {}
         images = query.request.get("images") or []
-        if isinstance(shown, Mapping) and "mask_url" in shown and bool(shown["mask_url"]) != bool(
-                query.request.get("mask")):
+        if (
+            isinstance(shown, Mapping)
+            and "mask_url" in shown
+            and bool(shown["mask_url"]) != bool(query.request.get("mask"))
+        ):
             return False
         sent = shown.get("image_urls") if isinstance(shown, Mapping) else None
-        return (agrees(expected_input(query.request), shown) and image_count_agrees(len(images), sent)
-                and image_sizes_agree(images, sent))
+        return (
+            agrees(expected_input(query.request), shown)
+            and image_count_agrees(len(images), sent)
+            and image_sizes_agree(images, sent)
+        )
 
     def cancel(self, handle: RemoteHandle) -> None:
         url = handle.urls.get("cancel")

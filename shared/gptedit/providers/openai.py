@@ -52,30 +52,40 @@ def parse_images_response(body: Any) -> PollResult:
     if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
         if isinstance(body, Mapping) and isinstance(body.get("error"), Mapping):
             return PollResult(RemoteStatus.FAILED, error=stream_error(body["error"]), detail="error")
-        return PollResult(RemoteStatus.FAILED, detail="malformed",
-                          error=BadResponse("OpenAI answered without a `data` list of images."))
+        return PollResult(
+            RemoteStatus.FAILED,
+            detail="malformed",
+            error=BadResponse("OpenAI answered without a `data` list of images."),
+        )
     outputs: list[OutputRef] = []
     try:
         for item in body["data"]:
             if isinstance(item, Mapping) and isinstance(item.get("url"), str) and not item.get("b64_json"):
                 outputs.append(OutputRef(url=item["url"]))
             else:
-                outputs.append(_image_ref(item.get("b64_json") if isinstance(item, Mapping) else None, "image"))
+                outputs.append(
+                    _image_ref(item.get("b64_json") if isinstance(item, Mapping) else None, "image")
+                )
     except BadResponse as exc:
         return PollResult(RemoteStatus.FAILED, error=exc, detail="damaged image")
     if not outputs:
-        return PollResult(RemoteStatus.FAILED, detail="no images",
-                          error=ProviderError("OpenAI finished the edit but sent no image."))
-    return PollResult(RemoteStatus.SUCCEEDED, outputs=outputs, usage=usage_from(body.get("usage")),
-                      detail="completed")
+        return PollResult(
+            RemoteStatus.FAILED,
+            detail="no images",
+            error=ProviderError("OpenAI finished the edit but sent no image."),
+        )
+    return PollResult(
+        RemoteStatus.SUCCEEDED, outputs=outputs, usage=usage_from(body.get("usage")), detail="completed"
+    )
 
 
 def stream_error(err: Any) -> Exception:
     detail = error_detail({"error": err}) if isinstance(err, Mapping) else ErrorDetail(str(err))
     text = sentence(detail.message or "no reason given")
     if (detail.code or "").lower() in MODERATION_CODES:
-        return ModerationBlocked(f"OpenAI refused the edit for safety reasons: {text} "
-                                 "Change the prompt or the image.")
+        return ModerationBlocked(
+            f"OpenAI refused the edit for safety reasons: {text} Change the prompt or the image."
+        )
     return ProviderError(f"OpenAI could not make the edit: {text}")
 
 
@@ -87,10 +97,18 @@ class OpenAIProvider(HTTPProvider):
     can_find_created = False
     error_detail = staticmethod(error_detail)
 
-    def __init__(self, config: ProviderConfig, *, stream: bool = False, partial_images: int = 2,
-                 read_timeout: float | None = None, **kw):
-        super().__init__(config, read_timeout=read_timeout or max(DEFAULT_READ_TIMEOUT, config.read_timeout),
-                         **kw)
+    def __init__(
+        self,
+        config: ProviderConfig,
+        *,
+        stream: bool = False,
+        partial_images: int = 2,
+        read_timeout: float | None = None,
+        **kw,
+    ):
+        super().__init__(
+            config, read_timeout=read_timeout or max(DEFAULT_READ_TIMEOUT, config.read_timeout), **kw
+        )
         self.stream = stream
         # 0..3 per the API (docs/providers.md "OpenAI: request fields"); 0 would mean "final image only",
         # which is what stream=False gives
@@ -141,15 +159,17 @@ class OpenAIProvider(HTTPProvider):
         if streaming:
             result, rid = self._submit_streaming(fields, files, cap, listener)
         else:
-            resp = self.transport.request_json("POST", "/images/edits", data=fields, files=files,
-                                               idempotent=False, max_bytes=cap)
+            resp = self.transport.request_json(
+                "POST", "/images/edits", data=fields, files=files, idempotent=False, max_bytes=cap
+            )
             result, rid = parse_images_response(resp.body), resp.request_id
         # nothing to poll later; the id is the request id for support, or a local one
         return Submission(RemoteHandle(self.name, rid or "local-" + uuid.uuid4().hex), result)
 
     def _submit_streaming(self, fields, files, cap: int, listener) -> tuple[PollResult, str | None]:
-        with self.transport.open_stream("POST", "/images/edits", data=fields, files=files, idempotent=False,
-                                        max_bytes=cap) as stream:
+        with self.transport.open_stream(
+            "POST", "/images/edits", data=fields, files=files, idempotent=False, max_bytes=cap
+        ) as stream:
             if not stream.is_sse:  # the server ignored `stream`: an ordinary answer
                 return parse_images_response(stream.json()), stream.request_id
             outputs: list[OutputRef] = []
@@ -180,14 +200,19 @@ class OpenAIProvider(HTTPProvider):
                     try:
                         outputs.append(_image_ref(obj.get("b64_json"), "image"))
                     except BadResponse as exc:
-                        return PollResult(RemoteStatus.FAILED, error=exc, detail="damaged image"), stream.request_id
+                        return PollResult(
+                            RemoteStatus.FAILED, error=exc, detail="damaged image"
+                        ), stream.request_id
                     usage = usage_from(obj.get("usage")) or usage
             if not outputs:
                 raise SubmissionUnknown(
                     "OpenAI's stream ended before the final image arrived; the edit may have been made and "
-                    "billed. Check the usage page before running it again.", request_id=stream.request_id)
-            return PollResult(RemoteStatus.SUCCEEDED, outputs=outputs, usage=usage,
-                              detail="completed"), stream.request_id
+                    "billed. Check the usage page before running it again.",
+                    request_id=stream.request_id,
+                )
+            return PollResult(
+                RemoteStatus.SUCCEEDED, outputs=outputs, usage=usage, detail="completed"
+            ), stream.request_id
 
     def poll(self, handle: RemoteHandle, wait: float = 0.0) -> PollResult:
         raise ProviderError(

@@ -81,8 +81,9 @@ LABEL = "OpenAI"
 def _failure(code: str | None, message: str | None) -> Exception:
     text = sentence(message or "no reason given")
     if (code or "").lower() in _POLICY_CODES:
-        return ModerationBlocked(f"{LABEL} refused the edit for safety reasons: {text} "
-                                 "Change the prompt or the image.")
+        return ModerationBlocked(
+            f"{LABEL} refused the edit for safety reasons: {text} Change the prompt or the image."
+        )
     return ProviderError(f"{LABEL} could not make the edit: {text}")
 
 
@@ -101,8 +102,11 @@ def _said(body: Mapping) -> str:
 
 
 def image_calls(body: Mapping) -> list[Mapping]:
-    return [item for item in body.get("output") or ()
-            if isinstance(item, Mapping) and item.get("type") == "image_generation_call"]
+    return [
+        item
+        for item in body.get("output") or ()
+        if isinstance(item, Mapping) and item.get("type") == "image_generation_call"
+    ]
 
 
 def parse_response(body: Any) -> PollResult:
@@ -116,8 +120,11 @@ def parse_response(body: Any) -> PollResult:
     if status is RemoteStatus.FAILED:
         err = body.get("error") if isinstance(body.get("error"), Mapping) else {}
         if word == "incomplete":
-            reason = (body.get("incomplete_details") or {}).get("reason") if isinstance(
-                body.get("incomplete_details"), Mapping) else None
+            reason = (
+                (body.get("incomplete_details") or {}).get("reason")
+                if isinstance(body.get("incomplete_details"), Mapping)
+                else None
+            )
             code = "content_policy_violation" if reason == "content_filter" else reason
             result.error = _failure(code, f"the response stopped early ({reason or 'no reason given'})")
         else:
@@ -145,8 +152,10 @@ def parse_response(body: Any) -> PollResult:
         else:
             said = _said(body)
             result.error = ProviderError(
-                f"{LABEL}'s model answered without making an image" + (f": “{said}”" if said else ".")
-                + " Rephrase the prompt as an edit to the picture.")
+                f"{LABEL}'s model answered without making an image"
+                + (f": “{said}”" if said else ".")
+                + " Rephrase the prompt as an edit to the picture."
+            )
     return result
 
 
@@ -178,8 +187,14 @@ class OpenAIResponsesProvider(HTTPProvider):
     can_find_created = False
     error_detail = staticmethod(error_detail)
 
-    def __init__(self, config: ProviderConfig, *, mainline_model: str | None = None,
-                 metadata: Mapping[str, str] | None = None, **kw):
+    def __init__(
+        self,
+        config: ProviderConfig,
+        *,
+        mainline_model: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        **kw,
+    ):
         super().__init__(config, **kw)
         self.mainline_model = (mainline_model or "").strip() or DEFAULT_MAINLINE_MODEL
         #: `metadata` on the response (up to 16 string pairs): a tag that finds our jobs in a listing
@@ -206,7 +221,9 @@ class OpenAIResponsesProvider(HTTPProvider):
             tool["input_image_mask"] = {"image_url": data_url(request.mask)}
         return tool
 
-    def create_body(self, request: EditRequest, *, metadata: Mapping[str, str] | None = None) -> dict[str, Any]:
+    def create_body(
+        self, request: EditRequest, *, metadata: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         content: list[dict[str, Any]] = [{"type": "input_text", "text": request.prompt.strip()}]
         for image in request.images:
             # `detail` is required by the SDK's input_image type; it only concerns the mainline model's view
@@ -233,14 +250,16 @@ class OpenAIResponsesProvider(HTTPProvider):
         if not isinstance(rid, str) or not rid:
             raise SubmissionUnknown(
                 f"{LABEL} accepted the edit but sent no response id, so it cannot be followed. Check the "
-                "usage page before running it again.")
+                "usage page before running it again."
+            )
         get = self.transport.url(f"/responses/{rid}")
         return RemoteHandle(self.name, rid, {"get": get, "cancel": get + "/cancel"})
 
     def submit(self, request: EditRequest, listener: SubmitListener | None = None) -> Submission:
         self.check(request)
-        resp = self.transport.request_json("POST", "/responses", json=self.create_body(request),
-                                           idempotent=False)
+        resp = self.transport.request_json(
+            "POST", "/responses", json=self.create_body(request), idempotent=False
+        )
         handle = self._handle(resp.body)
         try:
             result = self._parse(resp.body, request)
@@ -271,9 +290,15 @@ class OpenAIResponsesProvider(HTTPProvider):
                 info = check_image(result.outputs[0].data or b"")
                 size = Size(info.width, info.height)
             result.cost_usd = responses_cost(
-                self.mainline_model, str(body.get("model") or ""), self._image_model(body, request),
-                usage=body.get("usage"), size=size, quality=quality, images=len(result.outputs),
-                input_images=len(request.images) if request is not None else 1)
+                self.mainline_model,
+                str(body.get("model") or ""),
+                self._image_model(body, request),
+                usage=body.get("usage"),
+                size=size,
+                quality=quality,
+                images=len(result.outputs),
+                input_images=len(request.images) if request is not None else 1,
+            )
         return result
 
     @staticmethod

@@ -18,9 +18,12 @@ PROVIDER_CLASSES: dict[str, type[Provider]] = {
 
 def make_provider(name: str, config: ProviderConfig, **options) -> Provider:
     """The provider for `name`. Options are provider-specific: OpenAI `stream`, `partial_images`,
-    `read_timeout`; OpenAI Responses `mainline_model`, `metadata`; Replicate `wait`; all accept `retry` (a `RetryPolicy`) and `transport`."""
+    `read_timeout`; OpenAI Responses `mainline_model`, `metadata`; Replicate `wait`; all accept `retry`
+    (a `RetryPolicy`) and `transport`."""
     try:
         cls = PROVIDER_CLASSES[name]
     except KeyError:
-        raise ConfigError(f"Unknown provider {name!r}; choose one of {', '.join(PROVIDER_CLASSES)}.") from None
+        raise ConfigError(
+            f"Unknown provider {name!r}; choose one of {', '.join(PROVIDER_CLASSES)}."
+        ) from None
     return cls(config, **options)

@@ -65,7 +65,8 @@ def error_detail(body: Any) -> ErrorDetail:
         fields = body.get("invalid_fields")
         if isinstance(fields, list):
             extra = "; ".join(
-                f"{f.get('field')}: {f.get('description')}" for f in fields if isinstance(f, Mapping))
+                f"{f.get('field')}: {f.get('description')}" for f in fields if isinstance(f, Mapping)
+            )
             if extra:
                 detail = f"{detail or title or 'invalid input'} ({extra})"
         if detail or title:
@@ -98,8 +99,12 @@ def expected_input(described: Mapping) -> dict:
         out["aspect_ratio"] = ASPECT_RATIOS.get(size, "1:1")
     elif first.get("width") and first.get("height"):
         out["aspect_ratio"] = nearest_ratio(int(first["width"]), int(first["height"]))
-    for key, name in (("n", "number_of_images"), ("quality", "quality"), ("background", "background"),
-                      ("output_format", "output_format")):
+    for key, name in (
+        ("n", "number_of_images"),
+        ("quality", "quality"),
+        ("background", "background"),
+        ("output_format", "output_format"),
+    ):
         if described.get(key) is not None:
             out[name] = described[key]
     return out
@@ -117,8 +122,10 @@ def parse_prediction(body: Any, label: str = "Replicate") -> PollResult:
             if body.get("data_removed"):
                 # inputs and outputs of API predictions are deleted after an hour (docs/providers.md
                 # "Replicate: predictions")
-                result.error = OutputExpired(f"{label} already deleted the result (it keeps outputs for about "
-                                             "an hour). Run the edit again.")
+                result.error = OutputExpired(
+                    f"{label} already deleted the result (it keeps outputs for about "
+                    "an hour). Run the edit again."
+                )
             else:
                 result.error = ProviderError(f"{label} finished the prediction but sent no image.")
     elif result.status is RemoteStatus.FAILED:
@@ -139,7 +146,9 @@ class ReplicateProvider(HTTPProvider):
     can_find_created = True
     error_detail = staticmethod(error_detail)
 
-    def __init__(self, config: ProviderConfig, *, wait: int = 60, schema_cache: SchemaCache | None = None, **kw):
+    def __init__(
+        self, config: ProviderConfig, *, wait: int = 60, schema_cache: SchemaCache | None = None, **kw
+    ):
         # the server may hold the create for `wait` s (1-60, docs/providers.md "Replicate: create and wait");
         # the read timeout must outlast it
         self.wait = max(1, min(60, int(wait)))
@@ -153,17 +162,26 @@ class ReplicateProvider(HTTPProvider):
         owner, _, name = request.model.partition("/")
 
         def fetch() -> Any:
-            return self.transport.request_json("GET", f"/v1/models/{owner}/{name}", idempotent=True,
-                                               read_timeout=FETCH_TIMEOUT_S, attempts=FETCH_ATTEMPTS).body
+            return self.transport.request_json(
+                "GET",
+                f"/v1/models/{owner}/{name}",
+                idempotent=True,
+                read_timeout=FETCH_TIMEOUT_S,
+                attempts=FETCH_ATTEMPTS,
+            ).body
 
-        return from_replicate_model(f"{self.info.label} {request.model}",
-                                    self.schemas.get(self.name, self.base_url, request.model, fetch))
+        return from_replicate_model(
+            f"{self.info.label} {request.model}",
+            self.schemas.get(self.name, self.base_url, request.model, fetch),
+        )
 
     def create_payload(self, request: EditRequest, image_urls: list[str] | None = None) -> dict:
         return {
             "input": {
                 "prompt": request.prompt.strip(),
-                "input_images": image_urls if image_urls is not None else [data_url(img) for img in request.images],
+                "input_images": image_urls
+                if image_urls is not None
+                else [data_url(img) for img in request.images],
                 "aspect_ratio": aspect_ratio(request),
                 "number_of_images": request.n,
                 "quality": request.quality.value,
@@ -177,7 +195,8 @@ class ReplicateProvider(HTTPProvider):
         if not isinstance(pid, str) or not pid:
             raise SubmissionUnknown(
                 f"{self.info.label} accepted the edit but sent no prediction id, so it cannot be followed. "
-                "Check the Replicate dashboard before trying again.")
+                "Check the Replicate dashboard before trying again."
+            )
         urls = {"get": self.transport.url(f"/v1/predictions/{pid}")}
         urls["cancel"] = urls["get"] + "/cancel"
         given = body.get("urls")
@@ -192,8 +211,9 @@ class ReplicateProvider(HTTPProvider):
     def upload_file(self, data: bytes, name: str, mime: str) -> str:
         """`POST /v1/files` → the file's API URL, which predictions accept as an input. Uploading costs
         nothing and can be repeated, so it is retried like a read."""
-        body = self.transport.request_json("POST", "/v1/files", files={"content": (name, data, mime)},
-                                           idempotent=True).body
+        body = self.transport.request_json(
+            "POST", "/v1/files", files={"content": (name, data, mime)}, idempotent=True
+        ).body
         urls = body.get("urls") if isinstance(body, Mapping) else None
         url = urls.get("get") if isinstance(urls, Mapping) else None
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
@@ -225,11 +245,17 @@ class ReplicateProvider(HTTPProvider):
             schema.check(self.create_payload(request, [])["input"])
         payload = self.create_payload(request, self.input_urls(request, listener))
         resp = self.transport.request_json(
-            "POST", f"/v1/models/{owner}/{model}/predictions", json=payload,
-            headers={"Prefer": f"wait={self.wait}"}, idempotent=False)
+            "POST",
+            f"/v1/models/{owner}/{model}/predictions",
+            json=payload,
+            headers={"Prefer": f"wait={self.wait}"},
+            idempotent=False,
+        )
         if not isinstance(resp.body, Mapping):
-            raise SubmissionUnknown(f"{self.info.label} accepted the edit but its answer was empty. "
-                                    "Check the Replicate dashboard before trying again.")
+            raise SubmissionUnknown(
+                f"{self.info.label} accepted the edit but its answer was empty. "
+                "Check the Replicate dashboard before trying again."
+            )
         handle = self._handle(resp.body)
         result = parse_prediction(resp.body, self.info.label)
         # with Prefer: wait the prediction may already be finished; otherwise the job layer polls
@@ -239,7 +265,9 @@ class ReplicateProvider(HTTPProvider):
         # `Prefer: wait` is documented for creating predictions only (docs/providers.md "Replicate: create and
         # wait"), so `wait` is not used here
         url = handle.urls.get("get") or f"/v1/predictions/{handle.remote_id}"
-        return parse_prediction(self.transport.request_json("GET", url, idempotent=True).body, self.info.label)
+        return parse_prediction(
+            self.transport.request_json("GET", url, idempotent=True).body, self.info.label
+        )
 
     def cancel(self, handle: RemoteHandle) -> None:
         url = handle.urls.get("cancel") or f"/v1/predictions/{handle.remote_id}/cancel"
@@ -249,12 +277,14 @@ class ReplicateProvider(HTTPProvider):
     def find_created(self, query: CreatedQuery) -> list[Candidate]:
         # The filters are in the newer API reference; an API that ignores them still lists newest first,
         # so the walk also stops at the first page that reaches back before the window.
-        url = "/v1/predictions?" + urlencode({"created_after": iso(query.sent_after),
-                                              "created_before": iso(query.sent_before + 1)})
+        url = "/v1/predictions?" + urlencode(
+            {"created_after": iso(query.sent_after), "created_before": iso(query.sent_before + 1)}
+        )
         found: list[Candidate] = []
         for _ in range(MAX_LIST_PAGES):
-            body = self.transport.request_json("GET", url, idempotent=True, read_timeout=LIST_READ_TIMEOUT,
-                                               max_bytes=LIST_MAX_BYTES).body
+            body = self.transport.request_json(
+                "GET", url, idempotent=True, read_timeout=LIST_READ_TIMEOUT, max_bytes=LIST_MAX_BYTES
+            ).body
             if not isinstance(body, Mapping) or not isinstance(body.get("results", []), list):
                 raise BadResponse(f"{self.info.label} sent a prediction list that is not a page of results.")
             reached_back = False
@@ -280,17 +310,22 @@ class ReplicateProvider(HTTPProvider):
     def _listed(self, item: Any) -> Candidate | None:
         if not isinstance(item, Mapping) or not isinstance(item.get("id"), str) or not item["id"]:
             return None
-        facts = {"model": item.get("model"), "created_at": item.get("created_at"),
-                 "source": item.get("source"),
-                 "input": item.get("input") if isinstance(item.get("input"), Mapping) else {}}
-        return Candidate(self._handle(item), parse_time(item.get("created_at")),
-                         str(item.get("status") or ""), facts)
+        facts = {
+            "model": item.get("model"),
+            "created_at": item.get("created_at"),
+            "source": item.get("source"),
+            "input": item.get("input") if isinstance(item.get("input"), Mapping) else {},
+        }
+        return Candidate(
+            self._handle(item), parse_time(item.get("created_at")), str(item.get("status") or ""), facts
+        )
 
     def _looked_up(self, candidate: Candidate) -> Candidate:
         """A listing without the input: the prediction itself has it (a free GET)."""
         url = candidate.handle.urls.get("get") or f"/v1/predictions/{candidate.handle.remote_id}"
-        body = self.transport.request_json("GET", url, idempotent=True, read_timeout=LIST_READ_TIMEOUT,
-                                           max_bytes=LIST_MAX_BYTES).body
+        body = self.transport.request_json(
+            "GET", url, idempotent=True, read_timeout=LIST_READ_TIMEOUT, max_bytes=LIST_MAX_BYTES
+        ).body
         return self._listed(body) or candidate
 
     @staticmethod
@@ -305,6 +340,8 @@ class ReplicateProvider(HTTPProvider):
             return False  # made on the website, not by a client like this one
         shown = facts.get("input") or {}
         images = query.request.get("images") or []
-        return (agrees(expected_input(query.request), shown)
-                and image_count_agrees(len(images), shown.get("input_images"))
-                and image_sizes_agree(images, shown.get("input_images")))
+        return (
+            agrees(expected_input(query.request), shown)
+            and image_count_agrees(len(images), shown.get("input_images"))
+            and image_sizes_agree(images, shown.get("input_images"))
+        )

@@ -75,21 +75,30 @@ class LiveSchema:
                 continue
             if spec.enum is not None and value not in spec.enum:
                 choices = ", ".join(str(v) for v in spec.enum)
-                raise Unsupported(f"{self.where} does not take {name} {value!r}; its published schema lists "
-                                  f"{choices}. Nothing was sent or charged.")
+                raise Unsupported(
+                    f"{self.where} does not take {name} {value!r}; its published schema lists "
+                    f"{choices}. Nothing was sent or charged."
+                )
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 if spec.maximum is not None and value > spec.maximum:
-                    raise Unsupported(f"{self.where} takes {name} up to {spec.maximum:g}, not {value}, per its "
-                                      "published schema. Nothing was sent or charged.")
+                    raise Unsupported(
+                        f"{self.where} takes {name} up to {spec.maximum:g}, not {value}, per its "
+                        "published schema. Nothing was sent or charged."
+                    )
                 if spec.minimum is not None and value < spec.minimum:
-                    raise Unsupported(f"{self.where} takes {name} from {spec.minimum:g}, not {value}, per its "
-                                      "published schema. Nothing was sent or charged.")
+                    raise Unsupported(
+                        f"{self.where} takes {name} from {spec.minimum:g}, not {value}, per its "
+                        "published schema. Nothing was sent or charged."
+                    )
             if isinstance(value, list) and spec.max_items is not None and len(value) > spec.max_items:
-                raise Unsupported(f"{self.where} takes at most {spec.max_items} {name} per its published schema, "
-                                  f"not {len(value)}. Nothing was sent or charged.")
+                raise Unsupported(
+                    f"{self.where} takes at most {spec.max_items} {name} per its published schema, "
+                    f"not {len(value)}. Nothing was sent or charged."
+                )
 
 
 # --- reading the two published forms -------------------------------------------------------------------
+
 
 def _resolve(node: Any, root: Mapping) -> Any:
     """Follow `$ref` ("#/components/schemas/x") and single-item `allOf`, as Replicate writes enums."""
@@ -148,7 +157,11 @@ def from_json_schema(where: str, schema: Any, root: Mapping | None = None) -> Li
     props = schema.get("properties")
     if isinstance(props, Mapping):
         required = schema.get("required")
-        names = frozenset(r for r in required if isinstance(r, str)) if isinstance(required, list) else frozenset()
+        names = (
+            frozenset(r for r in required if isinstance(r, str))
+            if isinstance(required, list)
+            else frozenset()
+        )
         return LiveSchema(where, {str(k): _field(str(k), v, root) for k, v in props.items()}, names)
     flat = {str(k): v for k, v in schema.items() if isinstance(v, Mapping)}
     if not flat:
@@ -171,11 +184,13 @@ def from_replicate_model(where: str, model: Any) -> LiveSchema | None:
 
 # --- the day-long cache --------------------------------------------------------------------------------
 
+
 class SchemaCache:
     """Schemas as fetched, one JSON file per provider, base URL and model under `<data>/schemas/`."""
 
-    def __init__(self, folder: Path | None = None, ttl: float = CACHE_TTL_S,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self, folder: Path | None = None, ttl: float = CACHE_TTL_S, clock: Callable[[], float] = time.time
+    ):
         self._folder = folder
         self.ttl = ttl
         self._clock = clock
@@ -208,15 +223,24 @@ class SchemaCache:
         try:
             body = fetch()
         except GptEditError as exc:
-            log.info("no live schema for %s %s (%s); using %s", provider, model, exc,
-                     "the copy from before" if stale is not None else "built-in knowledge")
+            log.info(
+                "no live schema for %s %s (%s); using %s",
+                provider,
+                model,
+                exc,
+                "the copy from before" if stale is not None else "built-in knowledge",
+            )
             return stale
         if body is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 tmp = path.with_suffix(".tmp")
-                tmp.write_text(json.dumps({"fetched_at": self._clock(), "model": model, "base_url": base_url,
-                                           "body": body}), encoding="utf-8")
+                tmp.write_text(
+                    json.dumps(
+                        {"fetched_at": self._clock(), "model": model, "base_url": base_url, "body": body}
+                    ),
+                    encoding="utf-8",
+                )
                 os.replace(tmp, path)
             except OSError as exc:  # a read-only data folder costs a fetch per edit, nothing more
                 log.info("could not keep the schema for %s %s: %s", provider, model, exc)

@@ -73,8 +73,13 @@ class ProviderApi:
         resp.delay = max(resp.delay, delay_of(fault, self.config["slow_seconds"]))
         return resp
 
-    def around_create(self, req: Request, fault: Fault | None, make_job: Callable[[], Job],
-                      answer: Callable[[Job], Response]) -> Response:
+    def around_create(
+        self,
+        req: Request,
+        fault: Fault | None,
+        make_job: Callable[[], Job],
+        answer: Callable[[Job], Response],
+    ) -> Response:
         """Apply a fault to a create. Without `after_create` the fault strikes before the job exists;
         with it the job is created and then the answer is lost, delayed or replaced — the ambiguous case
         a client must never resolve by sending the create again."""
@@ -99,9 +104,17 @@ class ProviderApi:
             resp.delay = delay
         return resp
 
-    def new_job(self, job_id: str, model: str, spec: EditSpec, images: list[bytes], mask: bytes | None,
-                record: dict[str, Any], fault: Fault | None = None,
-                on_success: Callable[[Job], None] | None = None) -> Job:
+    def new_job(
+        self,
+        job_id: str,
+        model: str,
+        spec: EditSpec,
+        images: list[bytes],
+        mask: bytes | None,
+        record: dict[str, Any],
+        fault: Fault | None = None,
+        on_success: Callable[[Job], None] | None = None,
+    ) -> Job:
         cfg = self.config
         spec.drift = choose_drift(spec.prompt, cfg["drift"])
         if cfg["answer_size"] == "input" and images:
@@ -109,9 +122,20 @@ class ProviderApi:
         outcome = cfg["outcome"]
         if fault is not None and fault.kind == "moderation":
             outcome = "moderation"
-        return Job(id=job_id, provider=self.name, model=model, spec=spec, images=images, mask=mask,
-                   record=record, latency=cfg["latency"], walk=dict(cfg["walk"]), outcome=outcome,
-                   cancel_wins=cfg["cancel_wins"], on_success=on_success)
+        return Job(
+            id=job_id,
+            provider=self.name,
+            model=model,
+            spec=spec,
+            images=images,
+            mask=mask,
+            record=record,
+            latency=cfg["latency"],
+            walk=dict(cfg["walk"]),
+            outcome=outcome,
+            cancel_wins=cfg["cancel_wins"],
+            on_success=on_success,
+        )
 
     def load_image(self, url: Any, field: str, allow_data: bool = True) -> bytes:
         """Bytes of an image given as a data: URL or one of the sandbox's own CDN URLs."""
@@ -119,17 +143,23 @@ class ProviderApi:
             raise InputProblem(f"{field} must be a URL string", field)
         if url.startswith("data:"):
             if not allow_data:
-                raise InputProblem(f"{field}: data URIs are not accepted; upload the file and pass its "
-                                   "public URL", field, "data_uri_rejected")
+                raise InputProblem(
+                    f"{field}: data URIs are not accepted; upload the file and pass its public URL",
+                    field,
+                    "data_uri_rejected",
+                )
             try:
                 data = parse_data_url(url)[1]
             except BadRequestBody as exc:
                 raise InputProblem(f"{field}: {exc}", field) from exc
             limit = self.config["inline_limit"]
             if limit is not None and len(data) > limit:
-                raise InlineTooLarge(f"{field}: a {len(data):,}-byte file inline is more than the "
-                                     f"{limit:,} bytes taken as a data: URL; upload it and pass its URL",
-                                     field, "request_entity_too_large")
+                raise InlineTooLarge(
+                    f"{field}: a {len(data):,}-byte file inline is more than the "
+                    f"{limit:,} bytes taken as a data: URL; upload it and pass its URL",
+                    field,
+                    "request_entity_too_large",
+                )
             return data
         if not url.startswith(("http://", "https://")):
             raise InputProblem(f"{field} must be an http(s) URL", field)
@@ -137,8 +167,11 @@ class ProviderApi:
         if own is not None:
             return own
         if not self.ctx.storage.is_own_cdn(url):
-            raise InputProblem(f"{field}: could not download {url} (the sandbox only fetches its own "
-                               "storage URLs)", field, "file_download_error")
+            raise InputProblem(
+                f"{field}: could not download {url} (the sandbox only fetches its own storage URLs)",
+                field,
+                "file_download_error",
+            )
         blob = self.ctx.storage.fetch(url)
         if blob is None:
             raise InputProblem(f"{field}: could not download {url} (HTTP 404)", field, "file_download_error")
@@ -156,16 +189,32 @@ class ProviderApi:
         except ImageProblem as exc:
             raise InputProblem(f"{field}: {exc}", field, "invalid_image") from exc
         if info.format not in formats:
-            raise InputProblem(f"{field}: unsupported image format {info.format}; use "
-                               f"{', '.join(formats)}", field, "invalid_image_format")
+            raise InputProblem(
+                f"{field}: unsupported image format {info.format}; use {', '.join(formats)}",
+                field,
+                "invalid_image_format",
+            )
         return info
 
     @staticmethod
-    def record(prompt: str, params: dict[str, Any], images: list[ImageInfo], mask: ImageInfo | None,
-               auth: str, **extra: Any) -> dict[str, Any]:
-        return {"prompt": prompt, "params": params, "images": [i.describe() for i in images],
-                "mask": mask is not None, "mask_image": mask.describe() if mask else None,
-                "auth": auth, "received_at": time.time(), **extra}
+    def record(
+        prompt: str,
+        params: dict[str, Any],
+        images: list[ImageInfo],
+        mask: ImageInfo | None,
+        auth: str,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        return {
+            "prompt": prompt,
+            "params": params,
+            "images": [i.describe() for i in images],
+            "mask": mask is not None,
+            "mask_image": mask.describe() if mask else None,
+            "auth": auth,
+            "received_at": time.time(),
+            **extra,
+        }
 
 
 def bearer(req: Request) -> str | None:

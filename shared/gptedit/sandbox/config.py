@@ -161,7 +161,9 @@ def merge(current: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
                 try:
                     date.fromisoformat(str(value))
                 except ValueError:
-                    raise ConfigProblem(f"today must be a date like 2026-12-01 or null, not {value!r}") from None
+                    raise ConfigProblem(
+                        f"today must be a date like 2026-12-01 or null, not {value!r}"
+                    ) from None
             cfg[key] = value
         elif key == "responses_moderation":
             cfg[key] = _choice(key, value, ("call", "response"))

@@ -83,11 +83,15 @@ def draw(spec: DriftSpec, index: int = 0) -> Drift:
         return s * top * rnd.uniform(0.5, 1.0) * rnd.choice((-1.0, 1.0))
 
     return Drift(
-        dx=amount(MAX_SHIFT_PX), dy=amount(MAX_SHIFT_PX), zoom=1.0 + amount(MAX_ZOOM),
+        dx=amount(MAX_SHIFT_PX),
+        dy=amount(MAX_SHIFT_PX),
+        zoom=1.0 + amount(MAX_ZOOM),
         gain=tuple(1.0 + amount(MAX_GAIN) for _ in range(3)),
         offset=tuple(amount(MAX_OFFSET) for _ in range(3)),
         gamma=tuple(1.0 + amount(MAX_GAMMA) for _ in range(3)),
-        blur=s * BLUR_RADIUS, noise=s * NOISE_SIGMA, seed=spec.seed * 1000 + index,
+        blur=s * BLUR_RADIUS,
+        noise=s * NOISE_SIGMA,
+        seed=spec.seed * 1000 + index,
     )
 
 
@@ -140,8 +144,10 @@ def apply(img: Image.Image, drift: Drift) -> Image.Image:
     if drift.noise > 0:
         from PIL import ImageChops
 
-        chans = [ImageChops.add(c, _noise(img.size, drift.noise, drift.seed + 17 * k), 1.0, -128)
-                 for k, c in enumerate(rgb.split())]
+        chans = [
+            ImageChops.add(c, _noise(img.size, drift.noise, drift.seed + 17 * k), 1.0, -128)
+            for k, c in enumerate(rgb.split())
+        ]
         rgb = Image.merge("RGB", chans)
     rgb.putalpha(alpha)
     return rgb

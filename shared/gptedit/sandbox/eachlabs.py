@@ -31,24 +31,38 @@ _FILE = re.compile(r"^/v1/files/([^/]+)/?$")
 
 class EachlabsApi(ProviderApi):
     name = "eachlabs"
-    words = {"queued": "created", "starting": "starting", "processing": "processing",
-             "succeeded": "success", "failed": "error", "moderated": "error",
-             "cancelled": "cancelled", "aborted": "cancelled"}
+    words = {
+        "queued": "created",
+        "starting": "starting",
+        "processing": "processing",
+        "succeeded": "success",
+        "failed": "error",
+        "moderated": "error",
+        "cancelled": "cancelled",
+        "aborted": "cancelled",
+    }
 
-    def error(self, status: int, fault: Fault | None = None, message: str | None = None,
-              details: str | None = None) -> Response:
+    def error(
+        self, status: int, fault: Fault | None = None, message: str | None = None, details: str | None = None
+    ) -> Response:
         headers = {"X-Request-Id": str(uuid.uuid4())}
         if status == 401:
             body: dict[str, Any] = {"error": "Invalid or missing API key"}
         elif status == 402:
-            body = {"status": 402, "error": "payment required",
-                    "details": "the estimated cost of your in-flight executions exceeds your current balance "
-                               "($1.00). Top up your balance to run more predictions."}
+            body = {
+                "status": 402,
+                "error": "payment required",
+                "details": "the estimated cost of your in-flight executions exceeds your current balance "
+                "($1.00). Top up your balance to run more predictions.",
+            }
         elif status == 429:
             limit = self.config["max_inflight"]
-            body = {"status": 429, "error": "too many requests",
-                    "details": f"Account rate limited: accounts with a balance of $10.00 or less are limited "
-                               f"to {limit} concurrent executions. Wait for running predictions to finish."}
+            body = {
+                "status": 429,
+                "error": "too many requests",
+                "details": f"Account rate limited: accounts with a balance of $10.00 or less are limited "
+                f"to {limit} concurrent executions. Wait for running predictions to finish.",
+            }
             if fault is not None:
                 headers.update(retry_after_headers(fault))
         elif status == 404:
@@ -79,8 +93,11 @@ class EachlabsApi(ProviderApi):
         if req.method == "POST" and path in ("/v1/prediction", "/v1/prediction/"):
             return self._create(req, auth)
         if req.method == "POST" and path.rstrip("/") == "/v1/prediction/run":
-            return self.error(400, message="Synchronous execution is not enabled for this model; "
-                                           "create a prediction and poll it")
+            return self.error(
+                400,
+                message="Synchronous execution is not enabled for this model; "
+                "create a prediction and poll it",
+            )
         if req.method == "POST" and path.rstrip("/") == "/v1/upload/presign":
             return self._presign(req)
         m = _FILE.match(path)
@@ -111,7 +128,10 @@ class EachlabsApi(ProviderApi):
             return self.error(400, message="model field is required")
         slug = body["model"]
         if slug not in MODELS or shut_down(slug, self.config):
-            return self.error(404, message="Model not found",)
+            return self.error(
+                404,
+                message="Model not found",
+            )
         if not isinstance(body.get("input"), dict):
             return self.error(400, details="input field is required and must be an object")
         limit = self.config["max_inflight"]
@@ -130,8 +150,11 @@ class EachlabsApi(ProviderApi):
 
         def answer(job: Job) -> Response:
             job.extra["input"] = body["input"]
-            return json_response(200, {"status": "success", "message": "Prediction created successfully",
-                                       "predictionID": job.id}, {"X-Request-Id": str(uuid.uuid4())})
+            return json_response(
+                200,
+                {"status": "success", "message": "Prediction created successfully", "predictionID": job.id},
+                {"X-Request-Id": str(uuid.uuid4())},
+            )
 
         return self.around_create(req, fault, make, answer)
 
@@ -142,14 +165,17 @@ class EachlabsApi(ProviderApi):
         # the published schema's variant decides which image field the model takes (the other is refused)
         if self.config["eachlabs_schema"] == "image_url":
             if "image_urls" in inp or not isinstance(inp.get("image_url"), str):
-                raise InputProblem("image_url is required (one image URL); this model has no image_urls",
-                                   "image_url")
+                raise InputProblem(
+                    "image_url is required (one image URL); this model has no image_urls", "image_url"
+                )
             urls = [inp["image_url"]]
         else:
             urls = inp.get("image_urls")
             if "image_url" in inp or not isinstance(urls, list) or not 1 <= len(urls) <= 16:
-                raise InputProblem("image_urls must be a list of 1 to 16 image URLs; this model has no "
-                                   "image_url", "image_urls")
+                raise InputProblem(
+                    "image_urls must be a list of 1 to 16 image URLs; this model has no image_url",
+                    "image_urls",
+                )
         images = [self.load_image(u, f"image_urls[{i}]", allow_data=False) for i, u in enumerate(urls)]
         infos = [self.check_image(d, f"image_urls[{i}]") for i, d in enumerate(images)]
         mask = infos_mask = None
@@ -168,8 +194,11 @@ class EachlabsApi(ProviderApi):
         except ValueError as exc:
             raise InputProblem(str(exc), "image_size") from exc
         if size is not None:
-            problem = gpt_image_2_problem(*size) if slug == "gpt-image-v2-edit" else (
-                None if size in STANDARD_SIZES else "use 1024x1024, 1536x1024 or 1024x1536")
+            problem = (
+                gpt_image_2_problem(*size)
+                if slug == "gpt-image-v2-edit"
+                else (None if size in STANDARD_SIZES else "use 1024x1024, 1536x1024 or 1024x1536")
+            )
             if problem:
                 raise InputProblem(f"image_size {size_text}: {problem}", "image_size")
         n = inp.get("num_images", 1)
@@ -197,11 +226,19 @@ class EachlabsApi(ProviderApi):
         for i, out in enumerate(render(job.spec, job.images, job.mask)):
             path = f"/eachlabs/outputs/{job.id}/{i}.{out.extension}"
             url = self.ctx.storage.put(path, out.data, out.mime, self.name, ttl)
-            job.outputs.append({"url": url, "width": out.width, "height": out.height, "content_type": out.mime})
+            job.outputs.append(
+                {"url": url, "width": out.width, "height": out.height, "content_type": out.mime}
+            )
         first = job.outputs[0]
         sizes = [(i["width"], i["height"]) for i in job.record["images"]]
-        job.extra["usage"] = usage(MODELS[job.model], job.spec.prompt, sizes, (first["width"], first["height"]),
-                                   job.record.get("quality", "high"), job.spec.n)
+        job.extra["usage"] = usage(
+            MODELS[job.model],
+            job.spec.prompt,
+            sizes,
+            (first["width"], first["height"]),
+            job.record.get("quality", "high"),
+            job.spec.n,
+        )
 
     # --- poll / cancel -----------------------------------------------------------------------------
 
@@ -224,29 +261,49 @@ class EachlabsApi(ProviderApi):
         if phase == "succeeded":
             urls = [o["url"] for o in job.outputs]
             shape = self.config["output_shape"]["eachlabs"]
-            output = {"array": urls, "string": urls[0], "object": {"url": urls[0]},
-                      "object_list": [{"url": u} for u in urls]}[shape]
+            output = {
+                "array": urls,
+                "string": urls[0],
+                "object": {"url": urls[0]},
+                "object_list": [{"url": u} for u in urls],
+            }[shape]
         elif phase in ("failed", "moderated"):
             output = self._envelope(job, phase)
         if phase in ("succeeded", "failed", "moderated"):
             predict = round((job.finished or job.end) - job.started, 3)
             spent = cost(job.extra["usage"], EACHLABS_GPT2_PRICES) if "usage" in job.extra else 0.0
             metrics = {"predict_time": predict, "cost": spent}
-        return {"id": job.id, "input": job.extra.get("input", {}), "status": status, "output": output,
-                "logs": None, "metrics": metrics, "urls": {"cancel": base + "/cancel", "get": base}}
+        return {
+            "id": job.id,
+            "input": job.extra.get("input", {}),
+            "status": status,
+            "output": output,
+            "logs": None,
+            "metrics": metrics,
+            "urls": {"cancel": base + "/cancel", "get": base},
+        }
 
     def _envelope(self, job: Job, phase: str) -> dict[str, Any]:
         """The failure envelope captured from production (video/billing-limits.mdx); its exact form
         for gpt-image-v2-edit is UNCONFIRMED, so clients should read it defensively."""
         moderated = phase == "moderated"
         category = "content_moderation" if moderated else "provider_error"
-        return {"success": False, "error": "Execution failed",
-                "error_code": "CONTENT_POLICY_VIOLATION" if moderated else "PROVIDER_ERROR",
-                "error_message": ("Your request was rejected by the safety system." if moderated
-                                  else "The model provider returned an error."),
-                "error_step": "model_execution", "classification": {"category": category},
-                "retryable": not moderated, "execution_id": job.id, "model_slug": job.model,
-                "provider": "openai"}
+        return {
+            "success": False,
+            "error": "Execution failed",
+            "error_code": "CONTENT_POLICY_VIOLATION" if moderated else "PROVIDER_ERROR",
+            "error_message": (
+                "Your request was rejected by the safety system."
+                if moderated
+                else "The model provider returned an error."
+            ),
+            "error_step": "model_execution",
+            "classification": {"category": category},
+            "retryable": not moderated,
+            "execution_id": job.id,
+            "model_slug": job.model,
+            "provider": "openai",
+        }
 
     def _cancel(self, req: Request, job_id: str) -> Response:
         self.count("cancels")
@@ -255,8 +312,18 @@ class EachlabsApi(ProviderApi):
         if job is None:
             return self.around(req, fault, lambda: self.error(404))
         job.request_cancel()  # best effort: with cancel_wins false the job still finishes
-        return self.around(req, fault, lambda: json_response(200, {
-            "status": "cancelled", "message": "Prediction canceled successfully", "predictionID": job.id}))
+        return self.around(
+            req,
+            fault,
+            lambda: json_response(
+                200,
+                {
+                    "status": "cancelled",
+                    "message": "Prediction canceled successfully",
+                    "predictionID": job.id,
+                },
+            ),
+        )
 
     # --- storage and model catalogue --------------------------------------------------------------
 
@@ -274,7 +341,11 @@ class EachlabsApi(ProviderApi):
             if body.get("file_type", "image") not in FILE_TYPES:
                 return self.error(400, message="file_type must be one of image, video, audio, other")
             retention = body.get("expires_in_seconds", 180 * 24 * 3600)
-            if isinstance(retention, bool) or not isinstance(retention, int) or not 60 <= retention <= 31536000:
+            if (
+                isinstance(retention, bool)
+                or not isinstance(retention, int)
+                or not 60 <= retention <= 31536000
+            ):
                 return self.error(400, message="expires_in_seconds must be between 60 and 31536000")
             return json_response(200, self.ctx.storage.presign(str(body["content_type"]), float(retention)))
 
@@ -287,14 +358,22 @@ class EachlabsApi(ProviderApi):
             return json_response(200, [{"title": s, "slug": s, "version": "0.0.1"} for s in MODELS])
         self.count("schema_reads")
         fault = self.take_fault("schema")
-        slug = req.arg("slug") if path == "/v1/model" else path[len("/v1/models/"):].strip("/")
+        slug = req.arg("slug") if path == "/v1/model" else path[len("/v1/models/") :].strip("/")
 
         def answer() -> Response:
             if slug not in MODELS:
                 return json_response(404, {"error": "Failed to fetch model: model not found"})
-            return json_response(200, {"title": slug, "slug": slug, "version": "0.0.1", "output_type": "array",
-                                       "request_schema": request_schema(slug, self.config["eachlabs_schema"]),
-                                       "cost": None})
+            return json_response(
+                200,
+                {
+                    "title": slug,
+                    "slug": slug,
+                    "version": "0.0.1",
+                    "output_type": "array",
+                    "request_schema": request_schema(slug, self.config["eachlabs_schema"]),
+                    "cost": None,
+                },
+            )
 
         return self.around(req, fault, answer)
 
@@ -303,10 +382,18 @@ def request_schema(slug: str, variant: str) -> dict[str, Any]:
     """The JSON Schema the sandbox publishes for a slug. `variant` picks the documented image field:
     "image_urls" (a list of up to 16) or "image_url" (one URL, as each::labs' v2 skill names it)."""
     v15 = slug == "gpt-image-v1-5-edit"
-    image = ({"image_url": {"type": "string", "format": "uri", "description": "Image to edit"}}
-             if variant == "image_url" else
-             {"image_urls": {"type": "array", "items": {"type": "string", "format": "uri"}, "maxItems": 16,
-                             "description": "Images to edit; the first is edited, the rest are references"}})
+    image = (
+        {"image_url": {"type": "string", "format": "uri", "description": "Image to edit"}}
+        if variant == "image_url"
+        else {
+            "image_urls": {
+                "type": "array",
+                "items": {"type": "string", "format": "uri"},
+                "maxItems": 16,
+                "description": "Images to edit; the first is edited, the rest are references",
+            }
+        }
+    )
     size: dict[str, Any] = {"type": "string", "default": "1024x1024"}
     if v15:
         size["enum"] = ["1024x1024", "1536x1024", "1024x1536"]

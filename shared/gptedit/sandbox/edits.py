@@ -52,8 +52,13 @@ class ImageInfo:
     size_bytes: int
 
     def describe(self) -> dict:
-        return {"format": self.format, "width": self.width, "height": self.height,
-                "has_alpha": self.has_alpha, "bytes": self.size_bytes}
+        return {
+            "format": self.format,
+            "width": self.width,
+            "height": self.height,
+            "has_alpha": self.has_alpha,
+            "bytes": self.size_bytes,
+        }
 
 
 def _open(data: bytes) -> Image.Image:
@@ -150,7 +155,9 @@ def edit_area(mask: bytes, size: tuple[int, int], reading: str = "alpha") -> Ima
 _INVERT_RGB = [255 - v for v in range(256)] * 3 + list(range(256))
 
 
-def apply_edit(base: Image.Image, edit: str, prompt: str, index: int, area: Image.Image | None) -> Image.Image:
+def apply_edit(
+    base: Image.Image, edit: str, prompt: str, index: int, area: Image.Image | None
+) -> Image.Image:
     if edit == "identity":
         return base.copy()
     if edit == "invert":
@@ -180,7 +187,8 @@ def paint_markup(img: Image.Image, markup: bytes | None) -> Image.Image:
 def encode(img: Image.Image, spec: EditSpec, source_has_alpha: bool) -> Rendered:
     fmt = spec.output_format
     keep_alpha = fmt != "jpeg" and (
-        spec.background == "transparent" or (spec.background == "auto" and source_has_alpha))
+        spec.background == "transparent" or (spec.background == "auto" and source_has_alpha)
+    )
     out = img if keep_alpha else img.convert("RGB")
     buf = io.BytesIO()
     # fast encoder settings: the sandbox renders big images on every run of the test suite
@@ -202,13 +210,19 @@ def _drifted(img: Image.Image, spec: EditSpec, index: int) -> Image.Image:
 def render(spec: EditSpec, images: list[bytes], mask: bytes | None = None) -> list[Rendered]:
     base, alpha = _base(spec, images)
     area = edit_area(mask, base.size, spec.mask_reading) if mask else None
-    return [encode(_drifted(paint_markup(apply_edit(base, spec.edit, spec.prompt, i, area), spec.markup), spec, i),
-                   spec, alpha)
-            for i in range(spec.n)]
+    return [
+        encode(
+            _drifted(paint_markup(apply_edit(base, spec.edit, spec.prompt, i, area), spec.markup), spec, i),
+            spec,
+            alpha,
+        )
+        for i in range(spec.n)
+    ]
 
 
-def render_partials(spec: EditSpec, images: list[bytes], mask: bytes | None, count: int,
-                    index: int = 0) -> list[Rendered]:
+def render_partials(
+    spec: EditSpec, images: list[bytes], mask: bytes | None, count: int, index: int = 0
+) -> list[Rendered]:
     """Previews on the way from the input to variation `index`: partial k is (k+1)/(count+1) of it."""
     base, alpha = _base(spec, images)
     area = edit_area(mask, base.size, spec.mask_reading) if mask else None

@@ -34,8 +34,14 @@ ENDPOINTS = {
     "fal-ai/gpt-image-1/edit-image": ("gpt-image-1", 4),
     "fal-ai/gpt-image-1.5/edit": ("gpt-image-1.5", 4),
 }
-PRESETS = {"square_hd": (1024, 1024), "square": (512, 512), "landscape_4_3": (1024, 768),
-           "landscape_16_9": (1024, 576), "portrait_4_3": (768, 1024), "portrait_16_9": (576, 1024)}
+PRESETS = {
+    "square_hd": (1024, 1024),
+    "square": (512, 512),
+    "landscape_4_3": (1024, 768),
+    "landscape_16_9": (1024, 576),
+    "portrait_4_3": (768, 1024),
+    "portrait_16_9": (576, 1024),
+}
 QUEUE_DEPTH = 3  # queue_position counts down from QUEUE_DEPTH - 1 to 0 while a job is queued
 
 #: the Platform API's request history, served under the queue base (`{base}/v1/…`, as the client expects
@@ -46,9 +52,16 @@ _REQUEST = re.compile(r"^/([^/]+/[^/]+)/requests/([^/]+)(/status(/stream)?|/canc
 
 class FalApi(ProviderApi):
     name = "fal"
-    words = {"queued": "IN_QUEUE", "starting": "IN_QUEUE", "processing": "IN_PROGRESS",
-             "succeeded": "COMPLETED", "failed": "COMPLETED", "moderated": "COMPLETED",
-             "cancelled": "COMPLETED", "aborted": "COMPLETED"}
+    words = {
+        "queued": "IN_QUEUE",
+        "starting": "IN_QUEUE",
+        "processing": "IN_PROGRESS",
+        "succeeded": "COMPLETED",
+        "failed": "COMPLETED",
+        "moderated": "COMPLETED",
+        "cancelled": "COMPLETED",
+        "aborted": "COMPLETED",
+    }
 
     def _headers(self, request_id: str | None = None) -> dict[str, str]:
         return {"x-fal-request-id": request_id or str(uuid.uuid4())}
@@ -119,8 +132,9 @@ class FalApi(ProviderApi):
         if early is not None:
             return early
         if fault is not None and fault.kind == "moderation" and fault.param("immediate"):
-            return self.validation_error(["prompt"], "The content was flagged by the content checker.",
-                                         "content_policy_violation")
+            return self.validation_error(
+                ["prompt"], "The content was flagged by the content checker.", "content_policy_violation"
+            )
         try:
             body = req.json()
             if not isinstance(body, dict):
@@ -131,8 +145,11 @@ class FalApi(ProviderApi):
             spec, images, mask, record = self._read_input(endpoint, body)
         except InlineTooLarge as exc:
             self.count("inline_rejected")
-            return json_response(413, {"detail": exc.message, "error_type": "request_entity_too_large"},
-                                 {**self._headers(), "X-Fal-Retryable": "false"})
+            return json_response(
+                413,
+                {"detail": exc.message, "error_type": "request_entity_too_large"},
+                {**self._headers(), "X-Fal-Retryable": "false"},
+            )
         except InputProblem as exc:
             loc = [p for p in re.split(r"[\[\].]+", exc.field or "") if p]
             loc = [int(p) if p.isdigit() else p for p in loc]
@@ -141,15 +158,28 @@ class FalApi(ProviderApi):
 
         def make() -> Job:
             job = self.new_job(str(uuid.uuid4()), endpoint, spec, images, mask, record, fault, self._finish)
-            job.extra.update(app=app, sync=bool(body.get("sync_mode")), infos=record["images"],
-                             quality=body.get("quality", "high"), input=body)
+            job.extra.update(
+                app=app,
+                sync=bool(body.get("sync_mode")),
+                infos=record["images"],
+                quality=body.get("quality", "high"),
+                input=body,
+            )
             return job
 
         def answer(job: Job) -> Response:
             urls = self._urls(job)
-            return json_response(200, {"status": "IN_QUEUE", "request_id": job.id, **urls,
-                                       "queue_position": QUEUE_DEPTH - 1, "gateway_request_id": job.id},
-                                 self._headers(job.id))
+            return json_response(
+                200,
+                {
+                    "status": "IN_QUEUE",
+                    "request_id": job.id,
+                    **urls,
+                    "queue_position": QUEUE_DEPTH - 1,
+                    "gateway_request_id": job.id,
+                },
+                self._headers(job.id),
+            )
 
         return self.around_create(req, fault, make, answer)
 
@@ -182,14 +212,30 @@ class FalApi(ProviderApi):
         if background not in ("auto", "transparent", "opaque"):
             raise InputProblem("Input should be 'auto', 'transparent' or 'opaque'", "background", "enum")
         if background == "transparent" and fmt == "jpeg":
-            raise InputProblem("A transparent background needs png or webp output", "background", "value_error")
+            raise InputProblem(
+                "A transparent background needs png or webp output", "background", "value_error"
+            )
         if body.get("quality", "high") not in ("auto", "low", "medium", "high"):
             raise InputProblem("Input should be 'auto', 'low', 'medium' or 'high'", "quality", "enum")
-        spec = EditSpec(prompt, choose_edit(prompt, self.config["edit"]), size, fmt, background, n,
-                        mask_reading=self.config["fal_mask_reading"])
+        spec = EditSpec(
+            prompt,
+            choose_edit(prompt, self.config["edit"]),
+            size,
+            fmt,
+            background,
+            n,
+            mask_reading=self.config["fal_mask_reading"],
+        )
         params = {k: v for k, v in body.items() if k not in ("prompt", "image_urls", "mask_url")}
-        record = self.record(prompt, params, infos, mask_info, "key", endpoint=endpoint,
-                             image_url_kinds=["data" if str(u).startswith("data:") else "url" for u in urls])
+        record = self.record(
+            prompt,
+            params,
+            infos,
+            mask_info,
+            "key",
+            endpoint=endpoint,
+            image_url_kinds=["data" if str(u).startswith("data:") else "url" for u in urls],
+        )
         return spec, images, mask, record
 
     @staticmethod
@@ -203,14 +249,20 @@ class FalApi(ProviderApi):
                 size = tuple(int(v) for v in value.split("x"))
                 if size in STANDARD_SIZES:
                     return size  # type: ignore[return-value]
-            raise InputProblem(f"Input should be 'auto', a preset ({', '.join(PRESETS)}) or "
-                               "{width, height}", "image_size", "enum")
+            raise InputProblem(
+                f"Input should be 'auto', a preset ({', '.join(PRESETS)}) or {{width, height}}",
+                "image_size",
+                "enum",
+            )
         if isinstance(value, dict) and set(value) == {"width", "height"}:
             w, h = value["width"], value["height"]
             if not all(isinstance(v, int) and not isinstance(v, bool) for v in (w, h)):
                 raise InputProblem("width and height must be integers", "image_size", "int_type")
-            problem = gpt_image_2_problem(w, h) if model in GPT_IMAGE_2_MODELS else (
-                None if (w, h) in STANDARD_SIZES else "use 1024x1024, 1536x1024 or 1024x1536")
+            problem = (
+                gpt_image_2_problem(w, h)
+                if model in GPT_IMAGE_2_MODELS
+                else (None if (w, h) in STANDARD_SIZES else "use 1024x1024, 1536x1024 or 1024x1536")
+            )
             if problem:
                 raise InputProblem(f"Invalid image_size {w}x{h}: {problem}", "image_size", "value_error")
             return w, h
@@ -224,13 +276,21 @@ class FalApi(ProviderApi):
                 url = f"data:{out.mime};base64," + base64.b64encode(out.data).decode("ascii")
             else:
                 url = self.ctx.storage.put(f"/fal/files/{job.id}/{name}", out.data, out.mime, self.name, ttl)
-            job.outputs.append({"url": url, "content_type": out.mime, "file_name": name,
-                                "width": out.width, "height": out.height})
+            job.outputs.append(
+                {
+                    "url": url,
+                    "content_type": out.mime,
+                    "file_name": name,
+                    "width": out.width,
+                    "height": out.height,
+                }
+            )
         model = ENDPOINTS[job.model][0]
         sizes = [(i["width"], i["height"]) for i in job.extra["infos"]]
         first = job.outputs[0]
-        job.extra["usage"] = usage(model, job.spec.prompt, sizes, (first["width"], first["height"]),
-                                   job.extra["quality"], job.spec.n)
+        job.extra["usage"] = usage(
+            model, job.spec.prompt, sizes, (first["width"], first["height"]), job.extra["quality"], job.spec.n
+        )
 
     # --- storage: fal_client's two upload routes -------------------------------------------------------
     # 1. `POST {rest}/storage/auth/token?storage_type=fal-cdn-v3` with the key → a short-lived CDN token,
@@ -251,9 +311,16 @@ class FalApi(ProviderApi):
         self.ctx.storage.keep("fal-token:" + token, {"expires": expires})
         # "+00:00", not "Z": fal_client parses it with datetime.fromisoformat, which takes "Z" only
         # from Python 3.11 on
-        return json_response(200, {
-            "token": token, "token_type": "Bearer", "base_url": f"{self.ctx.api_url}/fal",
-            "expires_at": datetime.fromtimestamp(expires, timezone.utc).isoformat()}, self._headers())
+        return json_response(
+            200,
+            {
+                "token": token,
+                "token_type": "Bearer",
+                "base_url": f"{self.ctx.api_url}/fal",
+                "expires_at": datetime.fromtimestamp(expires, timezone.utc).isoformat(),
+            },
+            self._headers(),
+        )
 
     def _cdn_upload(self, req: Request) -> Response:
         self.count("file_uploads")
@@ -273,14 +340,22 @@ class FalApi(ProviderApi):
         ext = name.rsplit(".", 1)[-1] if "." in name else "bin"
         ttl = self.config["output_url_ttl"]
         try:  # fal_client's lifecycle header: {"expiration_duration_seconds": N}
-            asked = json.loads(req.header("X-Fal-Object-Lifecycle") or "{}").get("expiration_duration_seconds")
+            asked = json.loads(req.header("X-Fal-Object-Lifecycle") or "{}").get(
+                "expiration_duration_seconds"
+            )
         except (ValueError, AttributeError):
-            return json_response(400, {"detail": "X-Fal-Object-Lifecycle must be a JSON object"}, self._headers())
+            return json_response(
+                400, {"detail": "X-Fal-Object-Lifecycle must be a JSON object"}, self._headers()
+            )
         if isinstance(asked, (int, float)) and not isinstance(asked, bool) and asked > 0:
             ttl = float(asked) if ttl is None else min(ttl, float(asked))
-        url = self.ctx.storage.put(f"/fal/files/uploads/{uuid.uuid4().hex}.{ext}", req.body, ctype, self.name, ttl)
+        url = self.ctx.storage.put(
+            f"/fal/files/uploads/{uuid.uuid4().hex}.{ext}", req.body, ctype, self.name, ttl
+        )
         self.ctx.storage.keep("fal-upload:" + url, {"lifetime": asked, "bytes": len(req.body)})
-        resp = json_response(200, {"access_url": url, "content_type": ctype, "file_name": name}, self._headers())
+        resp = json_response(
+            200, {"access_url": url, "content_type": ctype, "file_name": name}, self._headers()
+        )
         resp.delay = delay_of(fault, self.config["slow_seconds"])
         return resp
 
@@ -297,15 +372,20 @@ class FalApi(ProviderApi):
         if not isinstance(body, dict) or not isinstance(body.get("content_type"), str):
             return self.validation_error(["content_type"], "Field required", "missing")
         signed = self.ctx.storage.presign(body["content_type"], 7 * 24 * 3600.0, provider=self.name)
-        return json_response(200, {"upload_url": signed["presigned_url"], "file_url": signed["public_url"]},
-                             self._headers())
+        return json_response(
+            200, {"upload_url": signed["presigned_url"], "file_url": signed["public_url"]}, self._headers()
+        )
 
     # --- status, stream, result, cancel ------------------------------------------------------------
 
     def status_body(self, job: Job, logs: bool, fault: Fault | None = None) -> tuple[int, dict[str, Any]]:
         phase = job.phase()
         status = self.words[phase]
-        body: dict[str, Any] = {"status": status, "request_id": job.id, "response_url": self._urls(job)["response_url"]}
+        body: dict[str, Any] = {
+            "status": status,
+            "request_id": job.id,
+            "response_url": self._urls(job)["response_url"],
+        }
         now = time.monotonic()
         if phase in ("queued", "starting"):
             left = (job.started - now) / max(job.started - job.created, 1e-9)
@@ -329,8 +409,15 @@ class FalApi(ProviderApi):
     @staticmethod
     def _logs(job: Job) -> list[dict[str, Any]]:
         ticks = max(1, int(job.progress() * 4))
-        return [{"message": f"Generating image: step {k + 1}/4", "level": "INFO", "source": "user",
-                 "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())} for k in range(ticks)]
+        return [
+            {
+                "message": f"Generating image: step {k + 1}/4",
+                "level": "INFO",
+                "source": "user",
+                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()),
+            }
+            for k in range(ticks)
+        ]
 
     def _status(self, req: Request, job: Job | None) -> Response:
         self.count("polls")
@@ -358,16 +445,30 @@ class FalApi(ProviderApi):
                 code, body = self.status_body(job, logs)
                 text = json.dumps(body, separators=(",", ":"))
                 if text != last:
-                    if fault is not None and fault.kind == "stream_error" and sent >= int(fault.param("after_events", 1)):
+                    if (
+                        fault is not None
+                        and fault.kind == "stream_error"
+                        and sent >= int(fault.param("after_events", 1))
+                    ):
                         return  # the stream just ends: a client must fall back to polling
                     yield f"data: {text}\n\n".encode()
                     last, sent = text, sent + 1
                 if code == 200 or not sleep_until(self.ctx.stopping, time.monotonic() + 0.05):
                     return
 
-        return self.around(req, fault, lambda: Response(
-            200, headers={**self._headers(job.id), "Content-Type": "text/event-stream", "Cache-Control": "no-cache"},
-            stream=events()))
+        return self.around(
+            req,
+            fault,
+            lambda: Response(
+                200,
+                headers={
+                    **self._headers(job.id),
+                    "Content-Type": "text/event-stream",
+                    "Cache-Control": "no-cache",
+                },
+                stream=events(),
+            ),
+        )
 
     def _result(self, req: Request, job: Job | None) -> Response:
         self.count("results")
@@ -382,16 +483,22 @@ class FalApi(ProviderApi):
         if phase in RUNNING_PHASES:
             return json_response(400, {"detail": "Request is still in progress"}, headers)
         if phase == "moderated":
-            return self.validation_error(["prompt"], "The content was flagged by the content checker.",
-                                         "content_policy_violation")
+            return self.validation_error(
+                ["prompt"], "The content was flagged by the content checker.", "content_policy_violation"
+            )
         if phase in ("cancelled", "aborted"):
-            return json_response(400, {"detail": "Request was cancelled", "error_type": "request_cancelled"}, headers)
+            return json_response(
+                400, {"detail": "Request was cancelled", "error_type": "request_cancelled"}, headers
+            )
         if phase == "failed":
-            return json_response(500, {"detail": "Internal error while running the model",
-                                       "error_type": "internal_error"},
-                                 {**headers, "X-Fal-Error-Type": "internal_error", "X-Fal-Retryable": "true"})
-        return json_response(200, {"images": job.outputs, "usage": job.extra["usage"],
-                                   "prompt": job.spec.prompt}, headers)
+            return json_response(
+                500,
+                {"detail": "Internal error while running the model", "error_type": "internal_error"},
+                {**headers, "X-Fal-Error-Type": "internal_error", "X-Fal-Retryable": "true"},
+            )
+        return json_response(
+            200, {"images": job.outputs, "usage": job.extra["usage"], "prompt": job.spec.prompt}, headers
+        )
 
     def _history(self, req: Request) -> Response:
         """`GET /v1/models/requests/by-endpoint`: the account's requests to one or more endpoints
@@ -403,8 +510,12 @@ class FalApi(ProviderApi):
         fault = self.take_fault("list")
 
         def answer() -> Response:
-            endpoints = [e.strip().strip("/") for v in req.query.get("endpoint_id", []) for e in v.split(",")
-                         if e.strip()]
+            endpoints = [
+                e.strip().strip("/")
+                for v in req.query.get("endpoint_id", [])
+                for e in v.split(",")
+                if e.strip()
+            ]
             if not endpoints:
                 return self.validation_error(["query", "endpoint_id"], "Field required", "missing")
             try:
@@ -412,8 +523,9 @@ class FalApi(ProviderApi):
             except ValueError:
                 limit = 0
             if not 1 <= limit <= 100:
-                return self.validation_error(["query", "limit"], "Input should be between 1 and 100",
-                                             "less_than_equal")
+                return self.validation_error(
+                    ["query", "limit"], "Input should be between 1 and 100", "less_than_equal"
+                )
             now = time.time()
             try:
                 start = parse_iso(req.arg("start"))
@@ -439,20 +551,31 @@ class FalApi(ProviderApi):
                 if wanted_status and wanted_status != status:
                     continue
                 item: dict[str, Any] = {
-                    "request_id": job.id, "endpoint_id": job.model, "sent_at": iso(job.created_wall),
-                    "started_at": iso(job.wall(job.started)), "ended_at": iso(ended), "status_code": code,
-                    "duration": round(ended - job.created_wall, 3)}
+                    "request_id": job.id,
+                    "endpoint_id": job.model,
+                    "sent_at": iso(job.created_wall),
+                    "started_at": iso(job.wall(job.started)),
+                    "ended_at": iso(ended),
+                    "status_code": code,
+                    "duration": round(ended - job.created_wall, 3),
+                }
                 if "payloads" in expand:
                     item["json_input"] = job.extra.get("input")
-                    item["json_output"] = ({"images": job.outputs, "usage": job.extra.get("usage")}
-                                           if code == 200 else {"detail": job.error or "Request failed"})
+                    item["json_output"] = (
+                        {"images": job.outputs, "usage": job.extra.get("usage")}
+                        if code == 200
+                        else {"detail": job.error or "Request failed"}
+                    )
                 items.append(item)
             key = "duration" if req.arg("sort_by") == "duration" else "ended_at"
             items.sort(key=lambda i: i[key], reverse=True)
-            chunk = items[(page - 1) * limit: page * limit]
+            chunk = items[(page - 1) * limit : page * limit]
             more = page * limit < len(items)
-            body = {"items": chunk, "has_more": more,
-                    "next_cursor": base64.b64encode(str(page + 1).encode()).decode() if more else None}
+            body = {
+                "items": chunk,
+                "has_more": more,
+                "next_cursor": base64.b64encode(str(page + 1).encode()).decode() if more else None,
+            }
             return json_response(200, body, self._headers())
 
         return self.around(req, fault, answer)
@@ -461,15 +584,21 @@ class FalApi(ProviderApi):
         self.count("cancels")
         fault = self.take_fault("cancel")
         if job is None:
-            return self.around(req, fault, lambda: json_response(404, {"status": "NOT_FOUND"}, self._headers()))
+            return self.around(
+                req, fault, lambda: json_response(404, {"status": "NOT_FOUND"}, self._headers())
+            )
         phase = job.phase()
         if phase not in RUNNING_PHASES:
-            return self.around(req, fault, lambda: json_response(400, {"status": "ALREADY_COMPLETED"},
-                                                                 self._headers(job.id)))
+            return self.around(
+                req, fault, lambda: json_response(400, {"status": "ALREADY_COMPLETED"}, self._headers(job.id))
+            )
         if phase in ("queued", "starting"):
             # a queued request is simply removed (docs: "If the request is in the queue, fal removes it");
             # only a running one depends on the app honouring the signal (`cancel_wins`)
             job.cancel_wins = True
         job.request_cancel()
-        return self.around(req, fault, lambda: json_response(202, {"status": "CANCELLATION_REQUESTED"},
-                                                             self._headers(job.id)))
+        return self.around(
+            req,
+            fault,
+            lambda: json_response(202, {"status": "CANCELLATION_REQUESTED"}, self._headers(job.id)),
+        )

@@ -31,8 +31,17 @@ HTTP_FAULTS = {
     "quota": 402,
 }
 
-FAULTS = (*HTTP_FAULTS, "reset", "malformed_json", "moderation", "expired_output", "truncated_image",
-          "slow", "stream_error", "unknown_status")
+FAULTS = (
+    *HTTP_FAULTS,
+    "reset",
+    "malformed_json",
+    "moderation",
+    "expired_output",
+    "truncated_image",
+    "slow",
+    "stream_error",
+    "unknown_status",
+)
 
 #: parameters a fault may carry, with their types (anything else is a typo in a test)
 PARAMS: dict[str, type | tuple[type, ...]] = {
@@ -69,8 +78,14 @@ class Fault:
         return bool(self.params.get("after_create"))
 
     def describe(self) -> dict[str, Any]:
-        return {"id": self.id, "provider": self.provider, "op": self.op, "fault": self.kind,
-                "remaining": self.remaining, "params": dict(self.params)}
+        return {
+            "id": self.id,
+            "provider": self.provider,
+            "op": self.op,
+            "fault": self.kind,
+            "remaining": self.remaining,
+            "params": dict(self.params),
+        }
 
 
 class FaultBook:

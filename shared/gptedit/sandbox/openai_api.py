@@ -25,45 +25,79 @@ from .wire import Request, Response, json_response, sleep_until, sse_event
 TEXT_MODELS = ("gpt-4.1-mini", "gpt-4.1", "gpt-5", "gpt-5-mini")
 
 
-def _err(message: str, type_: str = "invalid_request_error", param: str | None = None,
-         code: str | None = None) -> dict[str, Any]:
+def _err(
+    message: str, type_: str = "invalid_request_error", param: str | None = None, code: str | None = None
+) -> dict[str, Any]:
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
 class OpenAIApi(ProviderApi):
     name = "openai"
-    words = {"queued": "in_progress", "starting": "in_progress", "processing": "in_progress",
-             "succeeded": "completed", "failed": "failed", "moderated": "failed",
-             "cancelled": "failed", "aborted": "failed"}
+    words = {
+        "queued": "in_progress",
+        "starting": "in_progress",
+        "processing": "in_progress",
+        "succeeded": "completed",
+        "failed": "failed",
+        "moderated": "failed",
+        "cancelled": "failed",
+        "aborted": "failed",
+    }
 
     def _headers(self, started: float | None = None) -> dict[str, str]:
         elapsed = 0 if started is None else int((time.monotonic() - started) * 1000)
-        return {"x-request-id": "req_" + secrets.token_hex(16), "openai-processing-ms": str(elapsed),
-                "openai-version": "2020-10-01", "openai-organization": "user-sandbox",
-                "x-ratelimit-limit-requests": "50", "x-ratelimit-remaining-requests": "49",
-                "x-ratelimit-reset-requests": "1.2s"}
+        return {
+            "x-request-id": "req_" + secrets.token_hex(16),
+            "openai-processing-ms": str(elapsed),
+            "openai-version": "2020-10-01",
+            "openai-organization": "user-sandbox",
+            "x-ratelimit-limit-requests": "50",
+            "x-ratelimit-remaining-requests": "49",
+            "x-ratelimit-reset-requests": "1.2s",
+        }
 
-    def error(self, status: int, fault: Fault | None = None, message: str | None = None,
-              param: str | None = None, code: str | None = None) -> Response:
+    def error(
+        self,
+        status: int,
+        fault: Fault | None = None,
+        message: str | None = None,
+        param: str | None = None,
+        code: str | None = None,
+    ) -> Response:
         headers = self._headers()
         if fault is not None and fault.kind in ("quota", "http_402"):
-            status, body = 429, _err("You exceeded your current quota, please check your plan and billing "
-                                     "details.", "insufficient_quota", None, "insufficient_quota")
+            status, body = (
+                429,
+                _err(
+                    "You exceeded your current quota, please check your plan and billing details.",
+                    "insufficient_quota",
+                    None,
+                    "insufficient_quota",
+                ),
+            )
         elif status == 401:
-            body = _err("Incorrect API key provided. You can find your API key in your account settings.",
-                        code="invalid_api_key")
+            body = _err(
+                "Incorrect API key provided. You can find your API key in your account settings.",
+                code="invalid_api_key",
+            )
         elif status == 429:
             wait = fault.param("retry_after", 1) if fault else 1
-            body = _err(f"Rate limit reached for requests. Please try again in {wait}s.", "requests", None,
-                        "rate_limit_exceeded")
+            body = _err(
+                f"Rate limit reached for requests. Please try again in {wait}s.",
+                "requests",
+                None,
+                "rate_limit_exceeded",
+            )
             headers["x-ratelimit-remaining-requests"] = "0"
             if fault is not None:
                 headers.update(retry_after_headers(fault, milliseconds=True))
         elif status == 503:
             body = _err("The engine is currently overloaded, please try again later.", "server_error")
         elif status >= 500:
-            body = _err(message or "The server had an error while processing your request. Sorry about that!",
-                        "server_error")
+            body = _err(
+                message or "The server had an error while processing your request. Sorry about that!",
+                "server_error",
+            )
         else:
             body = _err(message or "Invalid request.", param=param, code=code)
         if fault is not None and fault.param("message"):
@@ -71,18 +105,28 @@ class OpenAIApi(ProviderApi):
         return json_response(status, body, headers)
 
     def moderation_error(self, stage: str) -> Response:
-        body = _err("Your request was rejected by the safety system. If you believe this is an error, "
-                    "contact us and include the request ID.", "image_generation_user_error", None,
-                    "moderation_blocked")
+        body = _err(
+            "Your request was rejected by the safety system. If you believe this is an error, "
+            "contact us and include the request ID.",
+            "image_generation_user_error",
+            None,
+            "moderation_blocked",
+        )
         body["error"]["moderation_details"] = {"moderation_stage": stage, "categories": ["other"]}
         return json_response(400, body, self._headers())
 
     def handle(self, req: Request, path: str) -> Response:
         token = bearer(req)
         if token is None:
-            return json_response(401, _err(
-                "You didn't provide an API key. You need to provide your API key in an Authorization header "
-                "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."), self._headers())
+            return json_response(
+                401,
+                _err(
+                    "You didn't provide an API key. You need to provide your API key in an Authorization "
+                    "header "
+                    "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
+                ),
+                self._headers(),
+            )
         if token == "invalid":
             return self.error(401)
         if path.rstrip("/") == "/images/edits" and req.method == "POST":
@@ -110,31 +154,63 @@ class OpenAIApi(ProviderApi):
         except InputProblem as exc:
             self.count("creates")
             early = self.early_fault(self.take_fault("create"))
-            return early or self.error(400, message=exc.message, param=exc.field, code=exc.code or "invalid_value")
+            return early or self.error(
+                400, message=exc.message, param=exc.field, code=exc.code or "invalid_value"
+            )
         self.count("creates")
         if edit.stream:
             self.count("stream_requests")
         fault = self.take_fault("stream", "create") if edit.stream else self.take_fault("create")
         if fault is not None and fault.kind == "moderation":
             return self.moderation_error("input")
-        spec = EditSpec(edit.prompt, choose_edit(edit.prompt, self.config["edit"]), edit.size,
-                        edit.output_format, edit.background, edit.n, edit.compression, markup=edit.markup)
-        record = self.record(edit.prompt, edit.params, edit.infos, edit.mask_info, "bearer",
-                             encoding=edit.encoding, image_field=edit.image_field, model=edit.model,
-                             markup_image=edit.markup_info.describe() if edit.markup_info else None,
-                             complexity=edit.complexity)
+        spec = EditSpec(
+            edit.prompt,
+            choose_edit(edit.prompt, self.config["edit"]),
+            edit.size,
+            edit.output_format,
+            edit.background,
+            edit.n,
+            edit.compression,
+            markup=edit.markup,
+        )
+        record = self.record(
+            edit.prompt,
+            edit.params,
+            edit.infos,
+            edit.mask_info,
+            "bearer",
+            encoding=edit.encoding,
+            image_field=edit.image_field,
+            model=edit.model,
+            markup_image=edit.markup_info.describe() if edit.markup_info else None,
+            complexity=edit.complexity,
+        )
 
         def make() -> Job:
-            job = self.new_job("img_" + secrets.token_hex(12), edit.model, spec, edit.images, edit.mask,
-                               record, None, self._finish)
+            job = self.new_job(
+                "img_" + secrets.token_hex(12),
+                edit.model,
+                spec,
+                edit.images,
+                edit.mask,
+                record,
+                None,
+                self._finish,
+            )
             job.extra.update(quality=edit.quality, infos=edit.infos, response_format=edit.response_format)
             return job
 
         def answer(job: Job) -> Response:
             if edit.stream:
-                return Response(200, headers={**self._headers(started), "Content-Type": "text/event-stream",
-                                              "Cache-Control": "no-cache"},
-                                stream=self._events(job, edit.partial_images, fault))
+                return Response(
+                    200,
+                    headers={
+                        **self._headers(started),
+                        "Content-Type": "text/event-stream",
+                        "Cache-Control": "no-cache",
+                    },
+                    stream=self._events(job, edit.partial_images, fault),
+                )
             if not sleep_until(self.ctx.stopping, job.end):
                 return Response(abort=True)
             return self._final(job, started, fault)
@@ -144,25 +220,44 @@ class OpenAIApi(ProviderApi):
     def _finish(self, job: Job) -> None:
         outs = render(job.spec, job.images, job.mask)
         for i, out in enumerate(outs):
-            item: dict[str, Any] = {"width": out.width, "height": out.height, "content_type": out.mime,
-                                    "data": out.data}
+            item: dict[str, Any] = {
+                "width": out.width,
+                "height": out.height,
+                "content_type": out.mime,
+                "data": out.data,
+            }
             if job.extra.get("response_format") == "url":  # dall-e-2's default: a link, valid for an hour
-                item["url"] = self.ctx.storage.put(f"/openai/images/{job.id}/{i}.{out.extension}", out.data,
-                                                   out.mime, self.name, self.config["output_url_ttl"] or 3600)
+                item["url"] = self.ctx.storage.put(
+                    f"/openai/images/{job.id}/{i}.{out.extension}",
+                    out.data,
+                    out.mime,
+                    self.name,
+                    self.config["output_url_ttl"] or 3600,
+                )
             job.outputs.append(item)
         first = job.outputs[0]
         sizes = [(i.width, i.height) for i in job.extra["infos"]]
-        job.extra["usage"] = usage(job.model, job.spec.prompt, sizes, (first["width"], first["height"]),
-                                   job.extra["quality"], job.spec.n)
+        job.extra["usage"] = usage(
+            job.model,
+            job.spec.prompt,
+            sizes,
+            (first["width"], first["height"]),
+            job.extra["quality"],
+            job.spec.n,
+        )
 
     def _summary(self, job: Job) -> dict[str, Any]:
         first = job.outputs[0]
         infos: list[ImageInfo] = job.extra["infos"]
         alpha = job.spec.background == "transparent" or (job.spec.background == "auto" and infos[0].has_alpha)
-        return {"background": "transparent" if alpha and job.spec.output_format != "jpeg" else "opaque",
-                "output_format": job.spec.output_format,
-                "quality": job.extra["quality"] if job.extra["quality"] in ("low", "medium", "high") else "medium",
-                "size": f"{first['width']}x{first['height']}"}
+        return {
+            "background": "transparent" if alpha and job.spec.output_format != "jpeg" else "opaque",
+            "output_format": job.spec.output_format,
+            "quality": job.extra["quality"]
+            if job.extra["quality"] in ("low", "medium", "high")
+            else "medium",
+            "size": f"{first['width']}x{first['height']}",
+        }
 
     def _failure(self, job: Job, phase: str) -> Response:
         if phase == "moderated":
@@ -180,12 +275,17 @@ class OpenAIApi(ProviderApi):
         if phase != "succeeded":
             return self._failure(job, phase)
         if job.model == "dall-e-2":
-            data = [{"url": o["url"]} if "url" in o else {"b64_json": self._b64(o["data"], fault)}
-                    for o in job.outputs]
+            data = [
+                {"url": o["url"]} if "url" in o else {"b64_json": self._b64(o["data"], fault)}
+                for o in job.outputs
+            ]
             return json_response(200, {"created": int(time.time()), "data": data}, self._headers(started))
-        body = {"created": int(time.time()), **self._summary(job),
-                "data": [{"b64_json": self._b64(o["data"], fault)} for o in job.outputs],
-                "usage": job.extra["usage"]}
+        body = {
+            "created": int(time.time()),
+            **self._summary(job),
+            "data": [{"b64_json": self._b64(o["data"], fault)} for o in job.outputs],
+            "usage": job.extra["usage"],
+        }
         return json_response(200, body, self._headers(started))
 
     # --- streaming ---------------------------------------------------------------------------------
@@ -204,11 +304,19 @@ class OpenAIApi(ProviderApi):
                 return
             if not sleep_until(stop, job.created + job.latency * (k + 1) / (partials + 1)):
                 return
-            yield sse_event({"type": "image_edit.partial_image", "b64_json": self._b64(preview.data, None),
-                             "created_at": created_at, "size": f"{preview.width}x{preview.height}",
-                             "quality": job.extra["quality"], "background": job.spec.background,
-                             "output_format": job.spec.output_format, "partial_image_index": k},
-                            "image_edit.partial_image")
+            yield sse_event(
+                {
+                    "type": "image_edit.partial_image",
+                    "b64_json": self._b64(preview.data, None),
+                    "created_at": created_at,
+                    "size": f"{preview.width}x{preview.height}",
+                    "quality": job.extra["quality"],
+                    "background": job.spec.background,
+                    "output_format": job.spec.output_format,
+                    "partial_image_index": k,
+                },
+                "image_edit.partial_image",
+            )
             sent += 1
         if not sleep_until(stop, job.end):
             return
@@ -218,20 +326,45 @@ class OpenAIApi(ProviderApi):
         phase = job.phase()
         if phase != "succeeded":
             moderated = phase == "moderated"
-            yield sse_event({"type": "error", "error": {
-                "message": "Your request was rejected by the safety system." if moderated
-                else "The server had an error while processing your request.",
-                "type": "image_generation_user_error" if moderated else "server_error",
-                "code": "moderation_blocked" if moderated else "server_error", "param": None}}, "error")
+            yield sse_event(
+                {
+                    "type": "error",
+                    "error": {
+                        "message": "Your request was rejected by the safety system."
+                        if moderated
+                        else "The server had an error while processing your request.",
+                        "type": "image_generation_user_error" if moderated else "server_error",
+                        "code": "moderation_blocked" if moderated else "server_error",
+                        "param": None,
+                    },
+                },
+                "error",
+            )
             return
         summary = self._summary(job)
         for out in job.outputs:
-            yield sse_event({"type": "image_edit.completed", "b64_json": self._b64(out["data"], fault),
-                             "created_at": created_at, **summary, "usage": job.extra["usage"]},
-                            "image_edit.completed")
+            yield sse_event(
+                {
+                    "type": "image_edit.completed",
+                    "b64_json": self._b64(out["data"], fault),
+                    "created_at": created_at,
+                    **summary,
+                    "usage": job.extra["usage"],
+                },
+                "image_edit.completed",
+            )
 
     @staticmethod
     def _stream_error() -> bytes:
-        return sse_event({"type": "error", "error": {
-            "message": "The server had an error while processing your request. Sorry about that!",
-            "type": "server_error", "code": "stream_error", "param": None}}, "error")
+        return sse_event(
+            {
+                "type": "error",
+                "error": {
+                    "message": "The server had an error while processing your request. Sorry about that!",
+                    "type": "server_error",
+                    "code": "stream_error",
+                    "param": None,
+                },
+            },
+            "error",
+        )

@@ -52,16 +52,27 @@ def _int(params: dict[str, Any], name: str, default: int | None, low: int, high:
         try:
             value = int(value.strip())
         except ValueError:
-            raise InputProblem(f"Invalid type for '{name}': expected an integer, but got a string instead.",
-                               name, "invalid_type") from None
+            raise InputProblem(
+                f"Invalid type for '{name}': expected an integer, but got a string instead.",
+                name,
+                "invalid_type",
+            ) from None
     if isinstance(value, bool) or not isinstance(value, int):
         raise InputProblem(f"Invalid type for '{name}': expected an integer.", name, "invalid_type")
     if value < low:
-        raise InputProblem(f"Invalid '{name}': integer below minimum value. Expected a value >= {low}, but got "
-                           f"{value} instead.", name, "integer_below_min_value")
+        raise InputProblem(
+            f"Invalid '{name}': integer below minimum value. Expected a value >= {low}, but got "
+            f"{value} instead.",
+            name,
+            "integer_below_min_value",
+        )
     if value > high:
-        raise InputProblem(f"Invalid '{name}': integer above maximum value. Expected a value <= {high}, but got "
-                           f"{value} instead.", name, "integer_above_max_value")
+        raise InputProblem(
+            f"Invalid '{name}': integer above maximum value. Expected a value <= {high}, but got "
+            f"{value} instead.",
+            name,
+            "integer_above_max_value",
+        )
     return value
 
 
@@ -69,7 +80,9 @@ def _choice(params: dict[str, Any], name: str, default: str, allowed: tuple[str,
     value = params.get(name, default)
     if value not in allowed:
         listed = ", ".join(f"'{a}'" for a in allowed)
-        raise InputProblem(f"Invalid value: '{value}'. Supported values are: {listed}.", name, "invalid_value")
+        raise InputProblem(
+            f"Invalid value: '{value}'. Supported values are: {listed}.", name, "invalid_value"
+        )
     return value
 
 
@@ -108,8 +121,9 @@ def _read_body(req: Request) -> tuple[dict[str, Any], list[bytes], bytes | None,
         try:
             body = req.json()
         except BadRequestBody as exc:
-            raise InputProblem(f"We could not parse the JSON body of your request. ({exc})", None,
-                               "invalid_json") from exc
+            raise InputProblem(
+                f"We could not parse the JSON body of your request. ({exc})", None, "invalid_json"
+            ) from exc
         if not isinstance(body, dict):
             raise InputProblem("The JSON body must be an object.", None, "invalid_json")
         refs = body.pop("images", None)
@@ -117,25 +131,36 @@ def _read_body(req: Request) -> tuple[dict[str, Any], list[bytes], bytes | None,
         if body.get("markup") is not None:
             body["markup"] = _json_image(body["markup"], "markup")
         if not isinstance(refs, list):
-            raise InputProblem("Missing required parameter: 'images'.", "images", "missing_required_parameter")
+            raise InputProblem(
+                "Missing required parameter: 'images'.", "images", "missing_required_parameter"
+            )
         images = [_json_image(ref, f"images[{i}]") for i, ref in enumerate(refs)]
         mask = _json_image(mask_ref, "mask") if mask_ref is not None else None
         return body, images, mask, "json", "images"
-    raise InputProblem("Unsupported content type: use multipart/form-data or application/json.", None,
-                       "unsupported_content_type")
+    raise InputProblem(
+        "Unsupported content type: use multipart/form-data or application/json.",
+        None,
+        "unsupported_content_type",
+    )
 
 
 def _json_image(ref: Any, name: str) -> bytes:
     if not isinstance(ref, dict) or len({"image_url", "file_id"} & set(ref)) != 1:
-        raise InputProblem(f"'{name}' must have exactly one of 'image_url' or 'file_id'.", name, "invalid_value")
+        raise InputProblem(
+            f"'{name}' must have exactly one of 'image_url' or 'file_id'.", name, "invalid_value"
+        )
     if "file_id" in ref:
-        raise InputProblem(f"'{name}.file_id': no such file (the sandbox has no Files API; send image_url).",
-                           f"{name}.file_id", "invalid_value")
+        raise InputProblem(
+            f"'{name}.file_id': no such file (the sandbox has no Files API; send image_url).",
+            f"{name}.file_id",
+            "invalid_value",
+        )
     url = ref["image_url"]
     if not isinstance(url, str) or not url.startswith("data:"):
         # the real API fetches https URLs; the sandbox never leaves the machine, so it takes data: only
-        raise InputProblem(f"'{name}.image_url' must be a data: URL in the sandbox.", f"{name}.image_url",
-                           "invalid_value")
+        raise InputProblem(
+            f"'{name}.image_url' must be a data: URL in the sandbox.", f"{name}.image_url", "invalid_value"
+        )
     try:
         return parse_data_url(url)[1]
     except BadRequestBody as exc:
@@ -146,12 +171,16 @@ def read_edit_request(req: Request, config: dict[str, Any]) -> EditData:
     params, images, mask, encoding, image_field = _read_body(req)
     model = params.get("model", DEFAULT_MODEL)
     if model in MODELS and shut_down(model, config):
-        raise ModelGone(f"The model `{model}` does not exist or you do not have access to it.", "model",
-                        "model_not_found")
+        raise ModelGone(
+            f"The model `{model}` does not exist or you do not have access to it.", "model", "model_not_found"
+        )
     current = [m for m in MODELS if not shut_down(m, config)]
     if model not in MODELS:
-        raise InputProblem(f"Invalid value: '{model}'. Supported values are: "
-                           + ", ".join(f"'{m}'" for m in current) + ".", "model", "invalid_value")
+        raise InputProblem(
+            f"Invalid value: '{model}'. Supported values are: " + ", ".join(f"'{m}'" for m in current) + ".",
+            "model",
+            "invalid_value",
+        )
     rules = OPENAI_MODELS[model]
     gpt = model != "dall-e-2"
     prompt = params.get("prompt")
@@ -159,14 +188,19 @@ def read_edit_request(req: Request, config: dict[str, Any]) -> EditData:
         raise InputProblem("Missing required parameter: 'prompt'.", "prompt", "missing_required_parameter")
     limit = 32000 if gpt else 1000
     if len(prompt) > limit:
-        raise InputProblem(f"Invalid 'prompt': string too long. Expected a string with maximum length {limit}, "
-                           f"but got a string with length {len(prompt)} instead.", "prompt", "string_above_max_length")
+        raise InputProblem(
+            f"Invalid 'prompt': string too long. Expected a string with maximum length {limit}, "
+            f"but got a string with length {len(prompt)} instead.",
+            "prompt",
+            "string_above_max_length",
+        )
     if not images:
         raise InputProblem("Missing required parameter: 'image'.", "image", "missing_required_parameter")
     most = 16 if gpt else 1
     if len(images) > most:
-        raise InputProblem(f"Too many images: {model} accepts at most {most}, got {len(images)}.", "image",
-                           "invalid_value")
+        raise InputProblem(
+            f"Too many images: {model} accepts at most {most}, got {len(images)}.", "image", "invalid_value"
+        )
     formats = ("png", "jpeg", "webp") if gpt else ("png",)
     infos = []
     for i, data in enumerate(images):
@@ -181,56 +215,103 @@ def read_edit_request(req: Request, config: dict[str, Any]) -> EditData:
             raise InputProblem("The mask must be smaller than 4 MB.", "mask", "image_too_large")
         mask_info = ProviderApi.check_image(mask, "mask", ("png",))
         if not mask_info.has_alpha:
-            raise InputProblem("Invalid mask image format - mask must be a PNG with an alpha channel.", "mask",
-                               "invalid_value")
+            raise InputProblem(
+                "Invalid mask image format - mask must be a PNG with an alpha channel.",
+                "mask",
+                "invalid_value",
+            )
         if (mask_info.width, mask_info.height) != (infos[0].width, infos[0].height):
-            raise InputProblem("Invalid mask image format - mask size does not match image size.", "mask",
-                               "invalid_value")
+            raise InputProblem(
+                "Invalid mask image format - mask size does not match image size.", "mask", "invalid_value"
+            )
     markup, markup_info = params.pop("markup", None), None
     if markup is not None:
         if not rules.markup:
-            raise InputProblem(f"Unknown parameter: 'markup'. {model} does not support markup edits.", "markup",
-                               "unknown_parameter")
+            raise InputProblem(
+                f"Unknown parameter: 'markup'. {model} does not support markup edits.",
+                "markup",
+                "unknown_parameter",
+            )
         markup_info = ProviderApi.check_image(markup, "markup", ("png",))
         if not markup_info.has_alpha:
-            raise InputProblem("Invalid markup image - markup must be a PNG with an alpha channel.", "markup",
-                               "invalid_value")
+            raise InputProblem(
+                "Invalid markup image - markup must be a PNG with an alpha channel.",
+                "markup",
+                "invalid_value",
+            )
         if (markup_info.width, markup_info.height) != (infos[0].width, infos[0].height):
-            raise InputProblem("Invalid markup image - markup size does not match the first image's size.",
-                               "markup", "invalid_value")
+            raise InputProblem(
+                "Invalid markup image - markup size does not match the first image's size.",
+                "markup",
+                "invalid_value",
+            )
     complexity = None
     if "complexity" in params:
         if not rules.complexity:
-            raise InputProblem(f"Unknown parameter: 'complexity'. {model} does not support it.", "complexity",
-                               "unknown_parameter")
+            raise InputProblem(
+                f"Unknown parameter: 'complexity'. {model} does not support it.",
+                "complexity",
+                "unknown_parameter",
+            )
         complexity = _choice(params, "complexity", "high", ("low", "medium", "high"))
     try:
         size = check_for_model(model, params.get("size", "auto" if gpt else "1024x1024"))
     except SizeProblem as exc:
         raise InputProblem(str(exc), "size", "invalid_value") from exc
     n = _int(params, "n", 1, 1, 10)
-    qualities = (rules.qualities + (("standard",) if encoding == "multipart" else ())
-                 if gpt else ("standard", "auto"))
+    qualities = (
+        rules.qualities + (("standard",) if encoding == "multipart" else ()) if gpt else ("standard", "auto")
+    )
     quality = _choice(params, "quality", "auto", qualities)
     background = _choice(params, "background", "auto", ("transparent", "opaque", "auto"))
     output_format = _choice(params, "output_format", "png", ("png", "jpeg", "webp"))
     if background == "transparent" and output_format == "jpeg":
-        raise InputProblem("Transparent background requires output_format png or webp.", "background",
-                           "invalid_value")
-    if background == "transparent" and rules.family == "gpt-image-2" and config["gpt_image_2_transparent"] == "error":
-        raise InputProblem(f"Transparent background is not supported for {model}.", "background", "invalid_value")
+        raise InputProblem(
+            "Transparent background requires output_format png or webp.", "background", "invalid_value"
+        )
+    if (
+        background == "transparent"
+        and rules.family == "gpt-image-2"
+        and config["gpt_image_2_transparent"] == "error"
+    ):
+        raise InputProblem(
+            f"Transparent background is not supported for {model}.", "background", "invalid_value"
+        )
     compression = _int(params, "output_compression", None, 0, 100)
     partial_images = _int(params, "partial_images", 0, 0, 3)
     response_format = _choice(params, "response_format", "b64_json" if gpt else "url", ("url", "b64_json"))
     if gpt and response_format == "url":
-        raise InputProblem(f"Unknown parameter: 'response_format' = 'url' is only for dall-e-2; {model} always "
-                           "returns b64_json.", "response_format", "unknown_parameter")
+        raise InputProblem(
+            f"Unknown parameter: 'response_format' = 'url' is only for dall-e-2; {model} always "
+            "returns b64_json.",
+            "response_format",
+            "unknown_parameter",
+        )
     if "input_fidelity" in params:
         _choice(params, "input_fidelity", "low", ("low", "high"))
     shown = {k: v for k, v in params.items() if k != "prompt"}
     if markup is not None:
         shown["markup"] = True
-    return EditData(prompt, model, images, infos, mask, mask_info, markup, markup_info, complexity, size, n or 1,
-                    quality, background,
-                    output_format, compression, _bool(params, "stream"), partial_images or 0, response_format,
-                    encoding, image_field, shown)
+    return EditData(
+        prompt,
+        model,
+        images,
+        infos,
+        mask,
+        mask_info,
+        markup,
+        markup_info,
+        complexity,
+        size,
+        n or 1,
+        quality,
+        background,
+        output_format,
+        compression,
+        _bool(params, "stream"),
+        partial_images or 0,
+        response_format,
+        encoding,
+        image_field,
+        shown,
+    )

@@ -17,8 +17,14 @@ KINDS = ("photo", "flat", "lineart")
 def photo(width: int, height: int, seed: int = 0) -> Image.Image:
     rnd = random.Random(seed)
     ramp = Image.linear_gradient("L")
-    img = Image.merge("RGB", [ramp.resize((width, height)), ramp.rotate(90).resize((width, height)),
-                              Image.new("L", (width, height), 90)])
+    img = Image.merge(
+        "RGB",
+        [
+            ramp.resize((width, height)),
+            ramp.rotate(90).resize((width, height)),
+            Image.new("L", (width, height), 90),
+        ],
+    )
     draw = ImageDraw.Draw(img)
     side = max(width, height)
     for _ in range(60):
@@ -26,8 +32,9 @@ def photo(width: int, height: int, seed: int = 0) -> Image.Image:
         draw.ellipse((x - r, y - r, x + r, y + r), fill=tuple(rnd.randrange(256) for _ in range(3)))
     img = img.filter(ImageFilter.GaussianBlur(side / 300))
     gw, gh = max(1, width // 4), max(1, height // 4)
-    grain = Image.frombytes("L", (gw, gh), rnd.randbytes(gw * gh)).resize((width, height),
-                                                                          Image.Resampling.BICUBIC)
+    grain = Image.frombytes("L", (gw, gh), rnd.randbytes(gw * gh)).resize(
+        (width, height), Image.Resampling.BICUBIC
+    )
     return Image.blend(img, Image.merge("RGB", [grain] * 3), 0.15).convert("RGBA")
 
 
@@ -66,8 +73,9 @@ def make(kind: str, width: int, height: int, seed: int = 0) -> Image.Image:
     return {"photo": photo, "flat": flat, "lineart": lineart}[kind](width, height, seed)
 
 
-def ellipse_mask(width: int, height: int, box: tuple[float, float, float, float] = (0.3, 0.3, 0.7, 0.65)
-                 ) -> Image.Image:
+def ellipse_mask(
+    width: int, height: int, box: tuple[float, float, float, float] = (0.3, 0.3, 0.7, 0.65)
+) -> Image.Image:
     """A hard-edged elliptic selection ("L", 255 inside) over the given fractions of the picture."""
     mask = Image.new("L", (width, height), 0)
     left, top, right, bottom = box

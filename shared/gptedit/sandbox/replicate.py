@@ -27,8 +27,15 @@ from .wire import BadRequestBody, Request, Response, json_response, parse_multip
 MODELS = ("openai/gpt-image-2", "openai/gpt-image-1.5", "openai/gpt-image-1", "openai/gpt-image-1-mini")
 ASPECT_SIZES = {"1:1": (1024, 1024), "3:2": (1536, 1024), "2:3": (1024, 1536)}
 #: the newer gpt-image-2 schema's extra aspect ratios and pixel sizes (mirrors of Replicate's schema)
-NEWER_SIZES = {"16:9": (1536, 864), "9:16": (864, 1536), "1024x1024": (1024, 1024), "1536x1024": (1536, 1024),
-               "1024x1536": (1024, 1536), "2048x2048": (2048, 2048), "3840x2160": (3840, 2160)}
+NEWER_SIZES = {
+    "16:9": (1536, 864),
+    "9:16": (864, 1536),
+    "1024x1024": (1024, 1024),
+    "1536x1024": (1536, 1024),
+    "1024x1536": (1024, 1536),
+    "2048x2048": (2048, 2048),
+    "3840x2160": (3840, 2160),
+}
 _MODEL = re.compile(r"^/v1/models/([^/]+/[^/]+)/?$")
 
 _CREATE = re.compile(r"^/v1/models/([^/]+/[^/]+)/predictions/?$")
@@ -58,18 +65,32 @@ def _problem(status: int, title: str, detail: str, **extra: Any) -> dict[str, An
 
 class ReplicateApi(ProviderApi):
     name = "replicate"
-    words = {"queued": "starting", "starting": "starting", "processing": "processing",
-             "succeeded": "succeeded", "failed": "failed", "moderated": "failed",
-             "cancelled": "canceled", "aborted": "aborted"}
+    words = {
+        "queued": "starting",
+        "starting": "starting",
+        "processing": "processing",
+        "succeeded": "succeeded",
+        "failed": "failed",
+        "moderated": "failed",
+        "cancelled": "canceled",
+        "aborted": "aborted",
+    }
 
-    def error(self, status: int, fault: Fault | None = None, message: str | None = None,
-              **extra: Any) -> Response:
+    def error(
+        self, status: int, fault: Fault | None = None, message: str | None = None, **extra: Any
+    ) -> Response:
         headers = {"ratelimit-remaining": "599", "ratelimit-reset": "1"}
         if status == 401:
-            body = _problem(401, "Unauthenticated", message or "You did not pass a valid authentication token")
+            body = _problem(
+                401, "Unauthenticated", message or "You did not pass a valid authentication token"
+            )
         elif status == 402:
-            body = _problem(402, "Insufficient credit", "You have insufficient credit to run this model. "
-                            "Go to your account's billing page to purchase credit.")
+            body = _problem(
+                402,
+                "Insufficient credit",
+                "You have insufficient credit to run this model. "
+                "Go to your account's billing page to purchase credit.",
+            )
         elif status == 429:
             wait = int(fault.param("retry_after", 30)) if fault else 30
             # throttling uses a plain `detail` object, not the full problem shape [R3]
@@ -82,8 +103,12 @@ class ReplicateApi(ProviderApi):
         elif status >= 500:
             body = _problem(status, "Internal server error", message or "An internal error occurred.")
         else:
-            body = _problem(status, "Input validation failed" if status == 422 else "Bad request",
-                            message or "Invalid request.", **extra)
+            body = _problem(
+                status,
+                "Input validation failed" if status == 422 else "Bad request",
+                message or "Invalid request.",
+                **extra,
+            )
         if fault is not None and fault.param("message"):
             body["detail"] = fault.param("message")
         return json_response(status, body, headers, "application/problem+json")
@@ -107,8 +132,14 @@ class ReplicateApi(ProviderApi):
             if req.method == "POST":
                 return self._file_create(req)
             if req.method == "GET":
-                return json_response(200, {"next": None, "previous": None, "results": [
-                    self._file_json(r) for r in self.ctx.storage.records("replicate-file:")]})
+                return json_response(
+                    200,
+                    {
+                        "next": None,
+                        "previous": None,
+                        "results": [self._file_json(r) for r in self.ctx.storage.records("replicate-file:")],
+                    },
+                )
         m = _FILE.match(path)
         if m and req.method == "GET":
             record = self.ctx.storage.record("replicate-file:" + m.group(1))
@@ -122,8 +153,11 @@ class ReplicateApi(ProviderApi):
         if path.rstrip("/") == "/v1/predictions" and req.method == "GET":
             return self._list(req)
         if path.rstrip("/") == "/v1/predictions" and req.method == "POST":
-            return self.error(422, message="Community models need a version; the sandbox serves only the "
-                                           "official openai/gpt-image-* models under /v1/models/…")
+            return self.error(
+                422,
+                message="Community models need a version; the sandbox serves only the "
+                "official openai/gpt-image-* models under /v1/models/…",
+            )
         m = _PREDICTION.match(path)
         if m and m.group(2) and req.method == "POST":
             return self._cancel(req, m.group(1))
@@ -146,20 +180,31 @@ class ReplicateApi(ProviderApi):
         except BadRequestBody as exc:
             return self.error(400, message=str(exc))
         if not isinstance(body, dict) or not isinstance(body.get("input"), dict):
-            return self.error(422, message="- input: input is required", invalid_fields=[
-                {"type": "required", "field": "input", "description": "input is required"}])
+            return self.error(
+                422,
+                message="- input: input is required",
+                invalid_fields=[{"type": "required", "field": "input", "description": "input is required"}],
+            )
         try:
             spec, images, infos, record = self._read_input(model, body["input"])
         except InlineTooLarge:
             # the front end refuses the body before the API sees it: nginx's HTML page, not problem+json
             # (replicate/replicate-python#68, #133, #135)
             self.count("inline_rejected")
-            return text_response(413, "<html><head><title>413 Request Entity Too Large</title></head><body>"
-                                 "<center><h1>413 Request Entity Too Large</h1></center></body></html>",
-                                 "text/html")
+            return text_response(
+                413,
+                "<html><head><title>413 Request Entity Too Large</title></head><body>"
+                "<center><h1>413 Request Entity Too Large</h1></center></body></html>",
+                "text/html",
+            )
         except InputProblem as exc:
-            return self.error(422, message=f"- input.{exc.field}: {exc.message}", invalid_fields=[
-                {"type": exc.code or "invalid", "field": f"input.{exc.field}", "description": exc.message}])
+            return self.error(
+                422,
+                message=f"- input.{exc.field}: {exc.message}",
+                invalid_fields=[
+                    {"type": exc.code or "invalid", "field": f"input.{exc.field}", "description": exc.message}
+                ],
+            )
         wait = self._prefer_wait(req)
         deadline = parse_duration(req.header("Cancel-After") or "")
 
@@ -210,36 +255,60 @@ class ReplicateApi(ProviderApi):
         aspect = inp.get("aspect_ratio")
         allowed = aspect_ratios(model, self.config["replicate_schema"])
         if aspect is not None and aspect not in allowed:
-            raise InputProblem("aspect_ratio must be one of the following: " + ", ".join(f'"{a}"' for a in allowed),
-                               "aspect_ratio", "enum")
+            raise InputProblem(
+                "aspect_ratio must be one of the following: " + ", ".join(f'"{a}"' for a in allowed),
+                "aspect_ratio",
+                "enum",
+            )
         n = inp.get("number_of_images", 1)
         most = most_images(model, self.config["replicate_schema"])
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= most:
-            raise InputProblem(f"number_of_images must be between 1 and {most}", "number_of_images",
-                               "number_one_of" if gpt2 else "range")
+            raise InputProblem(
+                f"number_of_images must be between 1 and {most}",
+                "number_of_images",
+                "number_one_of" if gpt2 else "range",
+            )
         backgrounds = ("auto", "opaque") if gpt2 else ("auto", "opaque", "transparent")
         background = inp.get("background", "auto")
         if background not in backgrounds:
-            raise InputProblem("background must be one of the following: " + ", ".join(backgrounds),
-                               "background", "enum")
+            raise InputProblem(
+                "background must be one of the following: " + ", ".join(backgrounds), "background", "enum"
+            )
         fmt = inp.get("output_format", "webp")
         if fmt not in ("webp", "png", "jpeg"):
-            raise InputProblem('output_format must be one of the following: "webp", "png", "jpeg"',
-                               "output_format", "enum")
+            raise InputProblem(
+                'output_format must be one of the following: "webp", "png", "jpeg"', "output_format", "enum"
+            )
         if inp.get("quality", "auto") not in ("low", "medium", "high", "auto"):
-            raise InputProblem("quality must be one of the following: low, medium, high, auto", "quality", "enum")
+            raise InputProblem(
+                "quality must be one of the following: low, medium, high, auto", "quality", "enum"
+            )
         compression = inp.get("output_compression", 90)
         if isinstance(compression, bool) or not isinstance(compression, int) or not 0 <= compression <= 100:
             raise InputProblem("output_compression must be between 0 and 100", "output_compression", "range")
         # an explicit aspect ratio picks the size; without one an edit keeps the first input's size
         sizes = {**ASPECT_SIZES, **NEWER_SIZES}
         size = sizes.get(aspect) if aspect and aspect != "auto" else (None if images else ASPECT_SIZES["1:1"])
-        spec = EditSpec(prompt, choose_edit(prompt, self.config["edit"]), size, fmt, background, n,
-                        None if fmt == "png" else compression)
+        spec = EditSpec(
+            prompt,
+            choose_edit(prompt, self.config["edit"]),
+            size,
+            fmt,
+            background,
+            n,
+            None if fmt == "png" else compression,
+        )
         params = {k: v for k, v in inp.items() if k not in ("prompt", "input_images", "openai_api_key")}
-        record = self.record(prompt, params, infos, None, "bearer", model=model,
-                             sent_openai_api_key="openai_api_key" in inp,
-                             image_url_kinds=["data" if str(u).startswith("data:") else "url" for u in refs])
+        record = self.record(
+            prompt,
+            params,
+            infos,
+            None,
+            "bearer",
+            model=model,
+            sent_openai_api_key="openai_api_key" in inp,
+            image_url_kinds=["data" if str(u).startswith("data:") else "url" for u in refs],
+        )
         return spec, images, infos, record
 
     def _finish(self, job: Job) -> None:
@@ -266,12 +335,24 @@ class ReplicateApi(ProviderApi):
         variant = self.config["replicate_schema"]
 
         def answer() -> Response:
-            return json_response(200, {
-                "url": f"https://replicate.com/{model}", "owner": owner, "name": name,
-                "description": "OpenAI's image model", "visibility": "public", "is_official": True,
-                "run_count": 1000, "latest_version": {
-                    "id": "hidden", "created_at": "2026-08-01T00:00:00.000Z", "cog_version": "0.16.0",
-                    "openapi_schema": openapi_schema(model, variant)}})
+            return json_response(
+                200,
+                {
+                    "url": f"https://replicate.com/{model}",
+                    "owner": owner,
+                    "name": name,
+                    "description": "OpenAI's image model",
+                    "visibility": "public",
+                    "is_official": True,
+                    "run_count": 1000,
+                    "latest_version": {
+                        "id": "hidden",
+                        "created_at": "2026-08-01T00:00:00.000Z",
+                        "cog_version": "0.16.0",
+                        "openapi_schema": openapi_schema(model, variant),
+                    },
+                },
+            )
 
         return self.around(req, fault, answer)
 
@@ -288,8 +369,9 @@ class ReplicateApi(ProviderApi):
         if req.content_type != "multipart/form-data":
             return self.error(400, message="Expected a multipart/form-data body with a `content` part.")
         if len(req.body) > MAX_FILE:
-            return text_response(413, "<html><body><h1>413 Request Entity Too Large</h1></body></html>",
-                                 "text/html")
+            return text_response(
+                413, "<html><body><h1>413 Request Entity Too Large</h1></body></html>", "text/html"
+            )
         try:
             parts = {p.name: p for p in parse_multipart(req.header("Content-Type") or "", req.body)}
         except BadRequestBody as exc:
@@ -308,12 +390,21 @@ class ReplicateApi(ProviderApi):
         path = f"/replicate/files/{file_id}"
         self.ctx.storage.put(path, content.data, ctype, self.name, FILE_TTL)
         now = time.time()
-        record = {"id": file_id, "name": content.filename, "content_type": ctype, "size": len(content.data),
-                  "etag": hashlib.md5(content.data).hexdigest(),  # noqa: S324 - an ETag, not security
-                  "checksums": {"sha256": hashlib.sha256(content.data).hexdigest(),
-                                "md5": hashlib.md5(content.data).hexdigest()},  # noqa: S324
-                  "metadata": metadata, "created_at": iso(now), "expires_at": iso(now + FILE_TTL),
-                  "path": path}
+        record = {
+            "id": file_id,
+            "name": content.filename,
+            "content_type": ctype,
+            "size": len(content.data),
+            "etag": hashlib.md5(content.data).hexdigest(),  # noqa: S324 - an ETag, not security
+            "checksums": {
+                "sha256": hashlib.sha256(content.data).hexdigest(),
+                "md5": hashlib.md5(content.data).hexdigest(),
+            },  # noqa: S324
+            "metadata": metadata,
+            "created_at": iso(now),
+            "expires_at": iso(now + FILE_TTL),
+            "path": path,
+        }
         self.ctx.storage.keep("replicate-file:" + file_id, record)
         resp = json_response(201, self._file_json(record))
         resp.delay = delay_of(fault, self.config["slow_seconds"])
@@ -327,14 +418,17 @@ class ReplicateApi(ProviderApi):
     def own_file(self, url: str) -> bytes | None:
         parts = urlsplit(url)
         api = urlsplit(self.ctx.api_url)
-        m = _FILE.match(parts.path[len("/replicate"):]) if parts.path.startswith("/replicate/") else None
+        m = _FILE.match(parts.path[len("/replicate") :]) if parts.path.startswith("/replicate/") else None
         if m is None or (parts.scheme, parts.netloc) != (api.scheme, api.netloc):
             return None
         record = self.ctx.storage.record("replicate-file:" + m.group(1))
         blob = self.ctx.storage.get(record["path"])[0] if record else None
         if blob is None:
-            raise InputProblem(f"could not download {url} (the file does not exist or has expired)",
-                               "input_images", "file_download_error")
+            raise InputProblem(
+                f"could not download {url} (the file does not exist or has expired)",
+                "input_images",
+                "file_download_error",
+            )
         return blob.data
 
     # --- poll / cancel -----------------------------------------------------------------------------
@@ -346,8 +440,11 @@ class ReplicateApi(ProviderApi):
             status = fault.param("status", "warming")
         now = time.monotonic()
         base = f"{self.ctx.api_url}/replicate/v1/predictions/{job.id}"
-        removed = (phase in ("succeeded", "failed", "moderated", "cancelled", "aborted") and job.finished is not None
-                   and now - job.finished >= self.config["replicate_data_removed_after"])
+        removed = (
+            phase in ("succeeded", "failed", "moderated", "cancelled", "aborted")
+            and job.finished is not None
+            and now - job.finished >= self.config["replicate_data_removed_after"]
+        )
         output: Any = None
         if phase == "succeeded" and not removed:
             urls = [o["url"] for o in job.outputs]
@@ -357,25 +454,44 @@ class ReplicateApi(ProviderApi):
             error = "Prediction failed: the model returned an error. Try again."
         elif phase == "moderated":
             # Replicate's wording for OpenAI's safety refusal (error code E005)
-            error = "The input or output was flagged as sensitive. Please try again with different inputs. (E005)"
+            error = (
+                "The input or output was flagged as sensitive. Please try again with different inputs. (E005)"
+            )
         started = job.started if phase not in ("queued", "starting", "aborted") else None
         progress = int(job.progress() * 100)
-        logs = "" if phase in ("queued", "starting", "aborted") else f"Generating image...\nprogress: {progress}%\n"
+        logs = (
+            ""
+            if phase in ("queued", "starting", "aborted")
+            else f"Generating image...\nprogress: {progress}%\n"
+        )
         body: dict[str, Any] = {
-            "id": job.id, "model": job.model, "version": "hidden",
+            "id": job.id,
+            "model": job.model,
+            "version": "hidden",
             "input": {} if removed else job.extra.get("input", {}),
-            "logs": "" if removed else logs, "output": output, "error": error, "status": status,
-            "created_at": iso(job.created_wall), "started_at": iso(job.wall(started)),
+            "logs": "" if removed else logs,
+            "output": output,
+            "error": error,
+            "status": status,
+            "created_at": iso(job.created_wall),
+            "started_at": iso(job.wall(started)),
             "completed_at": iso(job.wall(job.finished)) if job.final else None,
-            "data_removed": removed, "source": "api",
-            "urls": {"get": base, "cancel": base + "/cancel", "web": f"{self.ctx.api_url}/replicate/p/{job.id}"},
+            "data_removed": removed,
+            "source": "api",
+            "urls": {
+                "get": base,
+                "cancel": base + "/cancel",
+                "web": f"{self.ctx.api_url}/replicate/p/{job.id}",
+            },
         }
         if job.deadline is not None:
             body["deadline"] = iso(job.wall(job.deadline))
         if phase == "succeeded":
-            body["metrics"] = {"predict_time": round((job.finished or job.end) - job.started, 6),
-                               "total_time": round((job.finished or job.end) - job.created, 6),
-                               "image_count": len(job.outputs)}
+            body["metrics"] = {
+                "predict_time": round((job.finished or job.end) - job.started, 6),
+                "total_time": round((job.finished or job.end) - job.created, 6),
+                "image_count": len(job.outputs),
+            }
         return body
 
     def _poll(self, req: Request, job_id: str) -> Response:
@@ -406,20 +522,31 @@ class ReplicateApi(ProviderApi):
             except (ValueError, UnicodeDecodeError):
                 return self.error(400, message="Invalid cursor.")
             jobs = sorted(self.ctx.jobs.all(self.name), key=lambda j: j.created_wall, reverse=True)
-            jobs = [j for j in jobs if (after is None or j.created_wall >= after)
-                    and (before is None or j.created_wall < before)]
+            jobs = [
+                j
+                for j in jobs
+                if (after is None or j.created_wall >= after) and (before is None or j.created_wall < before)
+            ]
             size = self.config["list_page_size"]
-            page = jobs[offset:offset + size]
+            page = jobs[offset : offset + size]
 
             def link(at: int) -> str:
-                params = {k: v for k, v in (("created_after", req.arg("created_after")),
-                                            ("created_before", req.arg("created_before"))) if v}
+                params = {
+                    k: v
+                    for k, v in (
+                        ("created_after", req.arg("created_after")),
+                        ("created_before", req.arg("created_before")),
+                    )
+                    if v
+                }
                 params["cursor"] = base64.urlsafe_b64encode(f"o={at}".encode()).decode()
                 return f"{self.ctx.api_url}/replicate/v1/predictions?{urlencode(params)}"
 
-            body = {"next": link(offset + size) if offset + size < len(jobs) else None,
-                    "previous": link(max(0, offset - size)) if offset > 0 else None,
-                    "results": [self.prediction(j) for j in page]}
+            body = {
+                "next": link(offset + size) if offset + size < len(jobs) else None,
+                "previous": link(max(0, offset - size)) if offset > 0 else None,
+                "results": [self.prediction(j) for j in page],
+            }
             return json_response(200, body, {"ratelimit-remaining": "599", "ratelimit-reset": "1"})
 
         return self.around(req, fault, answer)
@@ -457,11 +584,22 @@ def openapi_schema(model: str, variant: str) -> dict[str, Any]:
 
     props: dict[str, Any] = {
         "prompt": {"type": "string", "title": "Prompt", "x-order": 0},
-        "input_images": {"type": "array", "items": {"type": "string", "format": "uri"}, "default": [],
-                         "title": "Input Images", "x-order": 1},
+        "input_images": {
+            "type": "array",
+            "items": {"type": "string", "format": "uri"},
+            "default": [],
+            "title": "Input Images",
+            "x-order": 1,
+        },
         "aspect_ratio": ref("aspect_ratio", "1:1", 2),
-        "number_of_images": {"type": "integer", "minimum": 1, "maximum": most_images(model, variant),
-                             "default": 1, "title": "Number Of Images", "x-order": 3},
+        "number_of_images": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": most_images(model, variant),
+            "default": 1,
+            "title": "Number Of Images",
+            "x-order": 3,
+        },
         "quality": ref("quality", "auto", 4),
         "background": ref("background", "auto", 5),
         "output_format": ref("output_format", "webp", 6),
@@ -481,5 +619,9 @@ def openapi_schema(model: str, variant: str) -> dict[str, Any]:
         "input_fidelity": enum("input_fidelity", ("low", "high")),
         "Output": {"type": "array", "items": {"type": "string", "format": "uri"}, "title": "Output"},
     }
-    return {"openapi": "3.0.2", "info": {"title": "Cog", "version": "0.1.0"}, "paths": {},
-            "components": {"schemas": components}}
+    return {
+        "openapi": "3.0.2",
+        "info": {"title": "Cog", "version": "0.1.0"},
+        "paths": {},
+        "components": {"schemas": components},
+    }

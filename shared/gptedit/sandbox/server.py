@@ -34,21 +34,36 @@ from .wire import BadRequestBody, Listener, Request, Response, json_response
 from .wirelog import WireLog
 
 #: path prefix on the API listener → provider (the longest matching prefix wins)
-PREFIXES = {"/eachlabs": "eachlabs", "/openai/v1/responses": "openai-responses", "/openai/v1": "openai",
-            "/replicate": "replicate", "/fal": "fal"}
+PREFIXES = {
+    "/eachlabs": "eachlabs",
+    "/openai/v1/responses": "openai-responses",
+    "/openai/v1": "openai",
+    "/replicate": "replicate",
+    "/fal": "fal",
+}
 #: a provider's base URL when it is not its own prefix: both OpenAI routes share the API's /v1
 BASE_PREFIX = {"openai-responses": "/openai/v1"}
 
 
 class Sandbox:
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", config: dict[str, Any] | None = None,
-                 upload_port: int = 0, cdn_port: int = 0):
+    def __init__(
+        self,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        config: dict[str, Any] | None = None,
+        upload_port: int = 0,
+        cdn_port: int = 0,
+    ):
         self.host = host
         self._ports = (port, upload_port, cdn_port)
         self.ctx = Context(config)
         self._apis: dict[str, ProviderApi] = {
-            "eachlabs": EachlabsApi(self.ctx), "openai": OpenAIApi(self.ctx),
-            "openai-responses": OpenAIResponsesApi(self.ctx), "replicate": ReplicateApi(self.ctx), "fal": FalApi(self.ctx)}
+            "eachlabs": EachlabsApi(self.ctx),
+            "openai": OpenAIApi(self.ctx),
+            "openai-responses": OpenAIResponsesApi(self.ctx),
+            "replicate": ReplicateApi(self.ctx),
+            "fal": FalApi(self.ctx),
+        }
         self._listeners: list[Listener] = []
         #: every request as it looked on the wire (for comparing our client with the official ones)
         self.wire = WireLog()
@@ -61,10 +76,16 @@ class Sandbox:
         stopping = self.ctx.stopping
         stopping.clear()
         api = Listener(self.host, self._ports[0], self._logged("api", self._serve_api), stopping, "api")
-        upload = Listener(self.host, self._ports[1], self._logged("upload", lambda r: upload_app(self.ctx, r)),
-                          stopping, "upload")
-        cdn = Listener(self.host, self._ports[2], self._logged("cdn", lambda r: cdn_app(self.ctx, r)),
-                       stopping, "cdn")
+        upload = Listener(
+            self.host,
+            self._ports[1],
+            self._logged("upload", lambda r: upload_app(self.ctx, r)),
+            stopping,
+            "upload",
+        )
+        cdn = Listener(
+            self.host, self._ports[2], self._logged("cdn", lambda r: cdn_app(self.ctx, r)), stopping, "cdn"
+        )
         url_host = f"[{self.host}]" if ":" in self.host else self.host
         self.ctx.api_url = f"http://{url_host}:{api.port}"
         self.ctx.upload_url = f"http://{url_host}:{upload.port}"
@@ -102,8 +123,10 @@ class Sandbox:
 
     @property
     def base_urls(self) -> dict[str, str]:
-        return {provider: self.ctx.api_url + BASE_PREFIX.get(provider, prefix)
-                for prefix, provider in PREFIXES.items()}
+        return {
+            provider: self.ctx.api_url + BASE_PREFIX.get(provider, prefix)
+            for prefix, provider in PREFIXES.items()
+        }
 
     def configure(self, **options: Any) -> dict[str, Any]:
         """Merge options into the current configuration (checked; unknown keys raise ValueError)."""
@@ -131,7 +154,7 @@ class Sandbox:
         self.wire.clear()
 
     def requests(self) -> list[dict[str, Any]]:
-        """The requests seen since the last reset, as `wirelog.describe` shows them (control calls left out)."""
+        """The requests seen since the last reset, as `wirelog.describe` shows them (no control calls)."""
         return self.wire.items()
 
     def _logged(self, name: str, app):
@@ -139,6 +162,7 @@ class Sandbox:
             if not req.path.startswith("/_sandbox/"):
                 self.wire.add(req, name)
             return app(req)
+
         return serve
 
     # --- the API listener --------------------------------------------------------------------------
@@ -148,12 +172,13 @@ class Sandbox:
             return self._control(req)
         for prefix, provider in PREFIXES.items():
             if req.path == prefix or req.path.startswith(prefix + "/"):
-                return self._apis[provider].handle(req, req.path[len(prefix):] or "/")
-        return json_response(404, {"error": f"no sandbox provider serves {req.path}",
-                                   "base_urls": self.base_urls})
+                return self._apis[provider].handle(req, req.path[len(prefix) :] or "/")
+        return json_response(
+            404, {"error": f"no sandbox provider serves {req.path}", "base_urls": self.base_urls}
+        )
 
     def _control(self, req: Request) -> Response:
-        what = req.path[len("/_sandbox/"):].strip("/")
+        what = req.path[len("/_sandbox/") :].strip("/")
         try:
             if what == "config" and req.method == "GET":
                 return json_response(200, self.config)
@@ -164,8 +189,10 @@ class Sandbox:
                 args = {k: body.pop(k, None) for k in ("provider", "op", "fault")}
                 if None in args.values():
                     return json_response(400, {"error": "provider, op and fault are required"})
-                return json_response(200, self.inject(args["provider"], args["op"], args["fault"],
-                                                      body.pop("count", 1), **body))
+                return json_response(
+                    200,
+                    self.inject(args["provider"], args["op"], args["fault"], body.pop("count", 1), **body),
+                )
             if what == "faults" and req.method == "GET":
                 return json_response(200, self.ctx.faults.describe())
             if what == "requests" and req.method == "GET":
@@ -176,8 +203,10 @@ class Sandbox:
                 self.reset()
                 return json_response(200, {"reset": True})
             if what == "urls" and req.method == "GET":
-                return json_response(200, {**self.base_urls, "api": self.api_url, "upload": self.upload_url,
-                                           "cdn": self.cdn_url})
+                return json_response(
+                    200,
+                    {**self.base_urls, "api": self.api_url, "upload": self.upload_url, "cdn": self.cdn_url},
+                )
         except (ConfigProblem, FaultProblem, BadRequestBody, TypeError) as exc:
             return json_response(400, {"error": str(exc)})
         return json_response(404, {"error": f"unknown control endpoint {req.method} {req.path}"})
@@ -191,6 +220,7 @@ def _object(req: Request) -> dict[str, Any]:
 
 
 # --- command line -------------------------------------------------------------------------------------
+
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -214,18 +244,26 @@ def _load_config(text: str | None) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="gptedit sandbox", description="Serve local imitations of "
-                                     "each::labs, OpenAI, Replicate and fal for offline use and tests.")
+    parser = argparse.ArgumentParser(
+        prog="gptedit sandbox",
+        description="Serve local imitations of "
+        "each::labs, OpenAI, Replicate and fal for offline use and tests.",
+    )
     # 8765 is where the plugins' "sandbox" provider looks by default (settings.SANDBOX_BASE_URL)
     parser.add_argument("--port", type=int, default=8765, help="API port (default 8765; 0 = pick a free one)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--latency", type=float, help="seconds a job takes from create to finish")
     parser.add_argument("--config", help="JSON object of sandbox options, or a file holding one")
-    parser.add_argument("--allow-remote", action="store_true",
-                        help="allow a non-loopback --host (the sandbox accepts any key: keep it private)")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host (the sandbox accepts any key: keep it private)",
+    )
     args = parser.parse_args(argv)
     if not _is_loopback(args.host) and not args.allow_remote:
-        print(f"refusing to listen on {args.host}: not a loopback address (add --allow-remote)", file=sys.stderr)
+        print(
+            f"refusing to listen on {args.host}: not a loopback address (add --allow-remote)", file=sys.stderr
+        )
         return 2
     try:
         config = _load_config(args.config)

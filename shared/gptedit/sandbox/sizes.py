@@ -6,9 +6,18 @@ from __future__ import annotations
 import re
 
 #: every model with gpt-image-2's custom sizes (2.5 and 2.6 kept them)
-GPT_IMAGE_2_MODELS = ("gpt-image-2", "gpt-image-2-2026-04-21", "gpt-image-2.5", "gpt-image-2.6",
-                      "gpt-image-2.5-flare", "gpt-image-2.5-sunburst", "gpt-image-2.5-flare-2026-09-08",
-                      "gpt-image-2.5-sunburst-2026-09-08", "gpt-image-2.6-flare", "gpt-image-2.6-sunburst")
+GPT_IMAGE_2_MODELS = (
+    "gpt-image-2",
+    "gpt-image-2-2026-04-21",
+    "gpt-image-2.5",
+    "gpt-image-2.6",
+    "gpt-image-2.5-flare",
+    "gpt-image-2.5-sunburst",
+    "gpt-image-2.5-flare-2026-09-08",
+    "gpt-image-2.5-sunburst-2026-09-08",
+    "gpt-image-2.6-flare",
+    "gpt-image-2.6-sunburst",
+)
 #: the fixed sizes of gpt-image-1, -1-mini, -1.5 and chatgpt-image-latest
 STANDARD_SIZES = ((1024, 1024), (1536, 1024), (1024, 1536))
 DALLE2_SIZES = ((256, 256), (512, 512), (1024, 1024))

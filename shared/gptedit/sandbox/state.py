@@ -24,9 +24,23 @@ from .storage import Storage
 RUNNING_PHASES = ("queued", "starting", "processing")
 TERMINAL_PHASES = ("succeeded", "failed", "moderated", "cancelled", "aborted")
 
-OPS_COUNTED = ("creates", "polls", "cancels", "uploads", "presigns", "deletes", "downloads",
-               "stream_requests", "results", "rejected_creates", "file_uploads", "upload_tokens",
-               "schema_reads", "inline_rejected", "lists")
+OPS_COUNTED = (
+    "creates",
+    "polls",
+    "cancels",
+    "uploads",
+    "presigns",
+    "deletes",
+    "downloads",
+    "stream_requests",
+    "results",
+    "rejected_creates",
+    "file_uploads",
+    "upload_tokens",
+    "schema_reads",
+    "inline_rejected",
+    "lists",
+)
 
 
 def parse_iso(text: str | None) -> float | None:
@@ -101,8 +115,12 @@ class Job:
         if self.deadline is not None and self.deadline < self.end and now >= self.deadline:
             return ("aborted" if self.deadline < self.started else "cancelled"), self.deadline
         if now >= self.end:
-            return {"success": "succeeded", "error": "failed", "moderation": "moderated",
-                    "cancelled-remotely": "cancelled"}[self.outcome], self.end
+            return {
+                "success": "succeeded",
+                "error": "failed",
+                "moderation": "moderated",
+                "cancelled-remotely": "cancelled",
+            }[self.outcome], self.end
         if now < self.created + self.latency * self.walk["queued"]:
             return "queued", self.created
         if now < self.started:

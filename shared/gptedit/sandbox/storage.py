@@ -43,8 +43,16 @@ class Context(Protocol):
 
 
 #: headers that carry a secret; none of them belongs on a storage or CDN request
-CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "x-api-key", "api-key", "x-auth-token",
-                      "x-fal-key", "openai-api-key", "cookie")
+CREDENTIAL_HEADERS = (
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "api-key",
+    "x-auth-token",
+    "x-fal-key",
+    "openai-api-key",
+    "cookie",
+)
 
 MAX_UPLOAD = 100 * 1024 * 1024  # each::labs: "Max 100 MB per upload" (storage/upload-file.mdx)
 DEFAULT_RETENTION = 180 * 24 * 3600  # uploaded files are kept 180 days unless asked otherwise
@@ -72,8 +80,10 @@ class Presign:
 
 
 def s3_error(status: int, code: str, message: str) -> Response:
-    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
-            f"<RequestId>{secrets.token_hex(8).upper()}</RequestId></Error>")
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
+        f"<RequestId>{secrets.token_hex(8).upper()}</RequestId></Error>"
+    )
     return text_response(status, body, "application/xml")
 
 
@@ -81,8 +91,16 @@ def record_leaks(ctx: Context, req: Request, host: str) -> None:
     for name in CREDENTIAL_HEADERS:
         value = req.header(name)
         if value:
-            ctx.stats.leak({"host": host, "method": req.method, "path": req.path, "header": name,
-                            "value_prefix": value[:6], "time": time.time()})
+            ctx.stats.leak(
+                {
+                    "host": host,
+                    "method": req.method,
+                    "path": req.path,
+                    "header": name,
+                    "value_prefix": value[:6],
+                    "time": time.time(),
+                }
+            )
 
 
 class Storage:
@@ -163,18 +181,36 @@ class Storage:
         issued, ttl = int(time.time()), int(self._ctx.config["presign_ttl"])
         stamp = datetime.fromtimestamp(issued, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         required = {"x-amz-meta-file-id": file_id} if provider == "eachlabs" else {}
-        item = Presign(file_id, content_type, f"/{provider}/uploads/{file_id}.{ext}", issued, ttl, retention,
-                       self._sign(file_id, issued, ttl), required, provider)
+        item = Presign(
+            file_id,
+            content_type,
+            f"/{provider}/uploads/{file_id}.{ext}",
+            issued,
+            ttl,
+            retention,
+            self._sign(file_id, issued, ttl),
+            required,
+            provider,
+        )
         with self._lock:
             self._presigns[file_id] = item
-        query = urlencode({"X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Date": stamp,
-                           "X-Amz-Expires": str(ttl),
-                           "X-Amz-SignedHeaders": "content-type;host;x-amz-meta-file-id",
-                           "X-Amz-Signature": item.signature})
+        query = urlencode(
+            {
+                "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+                "X-Amz-Date": stamp,
+                "X-Amz-Expires": str(ttl),
+                "X-Amz-SignedHeaders": "content-type;host;x-amz-meta-file-id",
+                "X-Amz-Signature": item.signature,
+            }
+        )
         expires_at = datetime.fromtimestamp(issued + retention, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {"id": file_id, "presigned_url": f"{self._ctx.upload_url}/uploads/{file_id}.{ext}?{query}",
-                "public_url": self._ctx.cdn_url + item.path, "expires_at": expires_at,
-                "required_headers": dict(item.required_headers)}
+        return {
+            "id": file_id,
+            "presigned_url": f"{self._ctx.upload_url}/uploads/{file_id}.{ext}?{query}",
+            "public_url": self._ctx.cdn_url + item.path,
+            "expires_at": expires_at,
+            "required_headers": dict(item.required_headers),
+        }
 
     def delete_upload(self, file_id: str) -> None:
         with self._lock:
@@ -189,6 +225,7 @@ class Storage:
 
 # --- the upload host ----------------------------------------------------------------------------------
 
+
 def upload_app(ctx: Context, req: Request) -> Response:
     record_leaks(ctx, req, "upload")
     if req.method != "PUT":
@@ -197,8 +234,14 @@ def upload_app(ctx: Context, req: Request) -> Response:
     provider = item.provider if item is not None else "eachlabs"
     ctx.stats.count(provider, "uploads")
     fault = ctx.faults.take(provider, ("upload",))
-    early = replacement(fault, lambda status, _f: s3_error(
-        status, "SlowDown" if status in (429, 503) else "InternalError", "We encountered an internal error."))
+    early = replacement(
+        fault,
+        lambda status, _f: s3_error(
+            status,
+            "SlowDown" if status in (429, 503) else "InternalError",
+            "We encountered an internal error.",
+        ),
+    )
     if early is not None:
         return early
     resp = _accept_upload(ctx, req)
@@ -217,21 +260,32 @@ def _accept_upload(ctx: Context, req: Request) -> Response:
     except ValueError:
         return s3_error(403, "AccessDenied", "Invalid X-Amz-Expires")
     if not hmac.compare_digest(req.arg("X-Amz-Signature", "") or "", ctx.storage._sign(file_id, issued, ttl)):
-        return s3_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match "
-                        "the signature you provided. Check your key and signing method.")
+        return s3_error(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match "
+            "the signature you provided. Check your key and signing method.",
+        )
     if time.time() > issued + ttl:
         return s3_error(403, "AccessDenied", "Request has expired")
     if req.chunked:
         # S3 refuses chunked uploads to a presigned URL; a client must send Content-Length
-        return s3_error(501, "NotImplemented", "A header you provided implies functionality that is not "
-                        "implemented (Transfer-Encoding).")
+        return s3_error(
+            501,
+            "NotImplemented",
+            "A header you provided implies functionality that is not implemented (Transfer-Encoding).",
+        )
     # the signature covers Content-Type and every required header: a mismatch is a signature error
     sent_type = (req.header("Content-Type") or "").strip()
     mismatched = [k for k, v in item.required_headers.items() if (req.header(k) or "") != v]
     if sent_type != item.content_type or mismatched:
         what = ", ".join((["Content-Type"] if sent_type != item.content_type else []) + mismatched)
-        return s3_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match "
-                        f"the signature you provided (signed headers differ: {what}).")
+        return s3_error(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match "
+            f"the signature you provided (signed headers differ: {what}).",
+        )
     if len(req.body) > MAX_UPLOAD:
         return s3_error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size")
     ctx.storage.put(item.path, req.body, item.content_type, item.provider, item.retention)
@@ -240,6 +294,7 @@ def _accept_upload(ctx: Context, req: Request) -> Response:
 
 
 # --- the download CDN ---------------------------------------------------------------------------------
+
 
 def _missing(provider: str) -> Response:
     if provider == "eachlabs":

@@ -64,8 +64,14 @@ def text_tokens(prompt: str) -> int:
     return max(1, math.ceil(len(prompt or "") / 4))
 
 
-def usage(model: str, prompt: str, input_sizes: list[tuple[int, int]], out_size: tuple[int, int],
-          quality: str, n: int) -> dict:
+def usage(
+    model: str,
+    prompt: str,
+    input_sizes: list[tuple[int, int]],
+    out_size: tuple[int, int],
+    quality: str,
+    n: int,
+) -> dict:
     """The OpenAI `usage` object ([O2] ImageGenUsage)."""
     text_in = text_tokens(prompt)
     image_in = sum(image_input_tokens(w, h) for w, h in input_sizes)
@@ -81,6 +87,9 @@ def usage(model: str, prompt: str, input_sizes: list[tuple[int, int]], out_size:
 
 def cost(usage_obj: dict, prices: dict[str, float]) -> float:
     details = usage_obj["input_tokens_details"]
-    dollars = (details["text_tokens"] * prices["text_in"] + details["image_tokens"] * prices["image_in"]
-               + usage_obj["output_tokens"] * prices["image_out"]) / 1_000_000
+    dollars = (
+        details["text_tokens"] * prices["text_in"]
+        + details["image_tokens"] * prices["image_in"]
+        + usage_obj["output_tokens"] * prices["image_out"]
+    ) / 1_000_000
     return round(dollars, 6)

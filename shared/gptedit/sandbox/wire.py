@@ -86,16 +86,21 @@ class Response:
     cut_at: int | None = None
 
 
-def json_response(status: int, obj: Any, headers: dict[str, str] | None = None,
-                  content_type: str = "application/json") -> Response:
+def json_response(
+    status: int, obj: Any, headers: dict[str, str] | None = None, content_type: str = "application/json"
+) -> Response:
     body = json.dumps(obj, separators=(",", ":")).encode("utf-8")
     h = {"Content-Type": content_type}
     h.update(headers or {})
     return Response(status, body, h)
 
 
-def text_response(status: int, text: str, content_type: str = "text/plain; charset=utf-8",
-                  headers: dict[str, str] | None = None) -> Response:
+def text_response(
+    status: int,
+    text: str,
+    content_type: str = "text/plain; charset=utf-8",
+    headers: dict[str, str] | None = None,
+) -> Response:
     h = {"Content-Type": content_type}
     h.update(headers or {})
     return Response(status, text.encode("utf-8"), h)
@@ -108,6 +113,7 @@ def sse_event(data: Any, event: str | None = None) -> bytes:
 
 
 # --- body formats -------------------------------------------------------------------------------------
+
 
 @dataclass
 class FormPart:
@@ -149,8 +155,14 @@ def parse_multipart(content_type_header: str, body: bytes) -> list[FormPart]:
         if not isinstance(name, str):
             raise BadRequestBody("multipart part without a name")
         filename = headers.get_param("filename", header="content-disposition")
-        parts.append(FormPart(name, data, filename if isinstance(filename, str) else None,
-                              headers.get_content_type() if headers.get("Content-Type") else None))
+        parts.append(
+            FormPart(
+                name,
+                data,
+                filename if isinstance(filename, str) else None,
+                headers.get_content_type() if headers.get("Content-Type") else None,
+            )
+        )
     return parts
 
 
@@ -213,8 +225,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(text_response(400, "unreadable request body"))
             return
         parts = urlsplit(self.path)
-        req = Request(self.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
-                      self.headers, body, chunked, self.connection)
+        req = Request(
+            self.command,
+            parts.path,
+            parse_qs(parts.query, keep_blank_values=True),
+            self.headers,
+            body,
+            chunked,
+            self.connection,
+        )
         try:
             resp = self.server.app(req)
         except Exception as exc:  # a sandbox bug must show up as a 500, not a hung client
@@ -274,8 +293,12 @@ class Listener:
     def __init__(self, host: str, port: int, app: App, stopping: threading.Event, name: str):
         self.name = name
         self._server = _Server((host, port), app, stopping)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"sandbox-{name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"sandbox-{name}",
+            daemon=True,
+        )
 
     @property
     def port(self) -> int:

@@ -59,9 +59,12 @@ def auth_scheme(req: Request) -> str:
 
 def describe(req: Request, listener: str) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "listener": listener, "method": req.method, "path": req.path,
+        "listener": listener,
+        "method": req.method,
+        "path": req.path,
         "query": {k: v[0] if len(v) == 1 else v for k, v in req.query.items()},
-        "auth": auth_scheme(req), "content_type": req.content_type,
+        "auth": auth_scheme(req),
+        "content_type": req.content_type,
         "headers": {h: req.header(h) for h in HEADERS if req.header(h) is not None},
         "chunked": req.chunked,
     }
@@ -72,8 +75,12 @@ def describe(req: Request, listener: str) -> dict[str, Any]:
             entry["form_error"] = str(exc)
             return entry
         entry["form"] = [
-            {"name": p.name, "filename": p.filename, "content_type": p.content_type,
-             "value": blob(p.data) if p.filename is not None else p.data.decode("utf-8", "replace")}
+            {
+                "name": p.name,
+                "filename": p.filename,
+                "content_type": p.content_type,
+                "value": blob(p.data) if p.filename is not None else p.data.decode("utf-8", "replace"),
+            }
             for p in parts
         ]
     elif req.content_type == "application/json" and req.body:

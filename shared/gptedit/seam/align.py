@@ -41,8 +41,11 @@ class Warp:
 
     @property
     def plausible(self) -> bool:
-        return (abs(self.zoom - 1.0) <= MAX_ZOOM_CHANGE and abs(self.tx) <= MAX_SHIFT
-                and abs(self.ty) <= MAX_SHIFT)
+        return (
+            abs(self.zoom - 1.0) <= MAX_ZOOM_CHANGE
+            and abs(self.tx) <= MAX_SHIFT
+            and abs(self.ty) <= MAX_SHIFT
+        )
 
 
 def dilate(blocked: bytes, width: int, height: int, radius: int) -> bytes:
@@ -119,9 +122,16 @@ def _solve(a: list[list[float]], b: list[float]) -> list[float] | None:
     return [m[i][n] / m[i][i] for i in range(n)]
 
 
-def refine(orig: Reduced, orig_grey: list[float], ans: Reduced, ans_grey: list[float],
-           points: list[tuple[int, int]], warp: Warp, gain: float, offset: float
-           ) -> tuple[Warp, float, float, float]:
+def refine(
+    orig: Reduced,
+    orig_grey: list[float],
+    ans: Reduced,
+    ans_grey: list[float],
+    points: list[tuple[int, int]],
+    warp: Warp,
+    gain: float,
+    offset: float,
+) -> tuple[Warp, float, float, float]:
     """Gauss–Newton steps at one level; returns the warp, gain, offset and the final robust residual."""
     w = orig.width
     # per point: normalised position, original level, gradient in normalised units
@@ -191,8 +201,10 @@ def estimate(orig: Reduced, ans: Reduced, blocked: bytes) -> Warp | None:
     using only points where `blocked` (0/1 per pixel of `orig`) is 0. None when there is too little to go
     on or the result is not plausible as drift."""
     levels = [(orig, ans, blocked)]
-    while max(levels[-1][0].width, levels[-1][0].height) >= 2 * COARSEST and min(
-            levels[-1][1].width, levels[-1][1].height) >= 16:
+    while (
+        max(levels[-1][0].width, levels[-1][0].height) >= 2 * COARSEST
+        and min(levels[-1][1].width, levels[-1][1].height) >= 16
+    ):
         o, a, b = levels[-1]
         ob = halve_plane(list(b), o.width, o.height)
         levels.append((halve(o), halve(a), bytes(1 if v > 0 else 0 for v in ob)))

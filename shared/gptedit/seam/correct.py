@@ -91,17 +91,20 @@ class SeamReport:
     def summary(self) -> str:
         parts = []
         if self.aligned:
-            parts.append(f"shifted {self.shift_x:+.1f}, {self.shift_y:+.1f} px, "
-                         f"zoom {self.zoom_percent:+.1f} %")
+            parts.append(
+                f"shifted {self.shift_x:+.1f}, {self.shift_y:+.1f} px, zoom {self.zoom_percent:+.1f} %"
+            )
         if self.colour_matched:
             parts.append(f"colours moved {self.colour_change:.1f} levels")
         if self.feather_px:
             parts.append(f"edge faded over {self.feather_px} px")
         text = "Seam: " + ("; ".join(parts) if parts else "nothing corrected")
         if self.residual_after is not None and self.residual_before is not None:
-            text += (f". Change outside the selection: {self.residual_before:.1f} → "
-                     f"{self.residual_after:.1f} levels, {self.changed_before:.0f} → "
-                     f"{self.changed_after:.0f} % of the area")
+            text += (
+                f". Change outside the selection: {self.residual_before:.1f} → "
+                f"{self.residual_after:.1f} levels, {self.changed_before:.0f} → "
+                f"{self.changed_after:.0f} % of the area"
+            )
         if self.note:
             text += f". {self.note}"
         if self.warning:
@@ -151,8 +154,14 @@ class Correction:
         continuous pixel coordinates (pixel i spans i..i+1): the form Pillow's affine transform takes."""
         z, tx, ty = self.warp.zoom, self.warp.tx, self.warp.ty
         aw, ah = self.answer_w, self.answer_h
-        return (aw * z / self.box_w, 0.0, aw * (0.5 - 0.5 * z + tx),
-                0.0, ah * z / self.box_h, ah * (0.5 - 0.5 * z + ty))
+        return (
+            aw * z / self.box_w,
+            0.0,
+            aw * (0.5 - 0.5 * z + tx),
+            0.0,
+            ah * z / self.box_h,
+            ah * (0.5 - 0.5 * z + ty),
+        )
 
     def resized(self, box_w: int, box_h: int) -> Correction:
         """The same correction for placing the answer over a box of another size (measured on a downscaled
@@ -202,8 +211,9 @@ def blend_mask(mask: bytes, width: int, height: int, options: SeamOptions) -> tu
     return feather_mask(mask, width, height, px), px
 
 
-def _compare_points(level: Reduced, blocked: bytes, limit: int, flat: list[float] | None = None
-                    ) -> list[tuple[int, int]]:
+def _compare_points(
+    level: Reduced, blocked: bytes, limit: int, flat: list[float] | None = None
+) -> list[tuple[int, int]]:
     """Up to about `limit` pixels of `level` on a regular grid where `blocked` is 0, clear of the border
     (where shifted and zoomed answers have made-up content). With `flat` (a grey plane of `level`), only
     points where it is smooth, unless too few are."""
@@ -211,8 +221,9 @@ def _compare_points(level: Reduced, blocked: bytes, limit: int, flat: list[float
     free = max(1, blocked.count(0))
     step = max(1, int((free / limit) ** 0.5))
     mx, my = max(1, round(BORDER * w)), max(1, round(BORDER * h))
-    points = [(x, y) for y in range(my, h - my, step) for x in range(mx, w - mx, step)
-              if not blocked[y * w + x]]
+    points = [
+        (x, y) for y in range(my, h - my, step) for x in range(mx, w - mx, step) if not blocked[y * w + x]
+    ]
     if flat is None:
         return points
     smooth = []
@@ -257,14 +268,15 @@ def _samples(orig: Reduced, ans: Reduced, points: list[tuple[int, int]], warp: W
     return list(zip(a_out, o_out, strict=True))
 
 
-def _residual(orig: Reduced, ans: Reduced, blocked: bytes, warp: Warp,
-              tables: tuple[bytes, bytes, bytes] | None) -> tuple[float, float]:
+def _residual(
+    orig: Reduced, ans: Reduced, blocked: bytes, warp: Warp, tables: tuple[bytes, bytes, bytes] | None
+) -> tuple[float, float]:
     """How much the answer (read through `tables` and `warp`) differs from the original where `blocked`
     is 0, on copies of about RESIDUAL_SIDE pixels, compared as local means over about 1/RESIDUAL_CELLS of
     the region: a slight blur or a sub-pixel difference moves levels across an edge without changing their
     local mean, and noise averages out, so neither reads as a change, while a repainted area does (that is
-    what shows as a seam; on line art a per-pixel comparison would be all edges). Returns (mean level difference over R, G, B, percent of
-    points that differ by more than CHANGED_LEVELS)."""
+    what shows as a seam; on line art a per-pixel comparison would be all edges). Returns (mean level
+    difference over R, G, B, percent of points that differ by more than CHANGED_LEVELS)."""
     while max(orig.width, orig.height) >= 2 * RESIDUAL_SIDE and min(ans.width, ans.height) >= 16:
         coarse = halve_plane(list(blocked), orig.width, orig.height)
         orig, ans, blocked = halve(orig), halve(ans), bytes(1 if v > 0 else 0 for v in coarse)
@@ -277,22 +289,30 @@ def _residual(orig: Reduced, ans: Reduced, blocked: bytes, warp: Warp,
         if tables is not None and tables[k] != IDENTITY:
             levels = list(map(tables[k].__getitem__, map(int, levels)))  # levels are 0..255 here
         smooth_a.append(list(map(mul, box_blur(levels, ans.width, ans.height, radius), repeat(norm))))
-        smooth_o.append(list(map(mul, box_blur(orig.planes[k], orig.width, orig.height, radius),
-                                 repeat(norm * orig.scale))))
+        smooth_o.append(
+            list(
+                map(mul, box_blur(orig.planes[k], orig.width, orig.height, radius), repeat(norm * orig.scale))
+            )
+        )
     o = Reduced(orig.width, orig.height, orig.factor, orig.full_width, orig.full_height, smooth_o)
     a = Reduced(ans.width, ans.height, ans.factor, ans.full_width, ans.full_height, smooth_a)
     pairs = _samples(o, a, points, warp)
     n = len(pairs[0][0])
     if not n:
         return 0.0, 0.0
-    diffs = [(abs(a0 - o0) + abs(a1 - o1) + abs(a2 - o2)) / 3.0 for a0, o0, a1, o1, a2, o2 in zip(
-        pairs[0][0], pairs[0][1], pairs[1][0], pairs[1][1], pairs[2][0], pairs[2][1], strict=True)]
+    diffs = [
+        (abs(a0 - o0) + abs(a1 - o1) + abs(a2 - o2)) / 3.0
+        for a0, o0, a1, o1, a2, o2 in zip(
+            pairs[0][0], pairs[0][1], pairs[1][0], pairs[1][1], pairs[2][0], pairs[2][1], strict=True
+        )
+    ]
     changed = sum(1 for d in diffs if d > CHANGED_LEVELS)
     return sum(diffs) / n, 100.0 * changed / n
 
 
-def _flat_in_answer(points: list[tuple[int, int]], orig: Reduced, ans_grey: Reduced, warp: Warp
-                    ) -> list[tuple[int, int]]:
+def _flat_in_answer(
+    points: list[tuple[int, int]], orig: Reduced, ans_grey: Reduced, warp: Warp
+) -> list[tuple[int, int]]:
     """The points whose surroundings are even in the answer too (read through `warp`): next to a line that
     the model blurred or shifted, an even patch of the original is not even in the answer, and its levels
     would bend the tone curve. Falls back to all points when too few are left."""
@@ -303,7 +323,9 @@ def _flat_in_answer(points: list[tuple[int, int]], orig: Reduced, ans_grey: Redu
         u, v = orig.centre(x, y)
         ua, va = warp.to_answer(u, v)
         xa, ya = ua * asx - 0.5, va * asy - 0.5
-        around = [sample(plane, aw, ah, xa + dx, ya + dy) for dx, dy in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1))]
+        around = [
+            sample(plane, aw, ah, xa + dx, ya + dy) for dx, dy in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1))
+        ]
         if None not in around and max(around) - min(around) < FLAT_RANGE:
             keep.append((x, y))
     return keep if len(keep) >= MIN_POINTS else points
@@ -344,9 +366,18 @@ def _grey_level(red: Reduced) -> Reduced:
     return Reduced(red.width, red.height, red.factor, red.full_width, red.full_height, [grey(red)])
 
 
-def plan_correction(original: bytes, box_w: int, box_h: int, original_layout: str,
-                    answer: bytes, answer_w: int, answer_h: int, answer_layout: str,
-                    mask: bytes | None, options: SeamOptions | None = None) -> Correction:
+def plan_correction(
+    original: bytes,
+    box_w: int,
+    box_h: int,
+    original_layout: str,
+    answer: bytes,
+    answer_w: int,
+    answer_h: int,
+    answer_layout: str,
+    mask: bytes | None,
+    options: SeamOptions | None = None,
+) -> Correction:
     """Measure the answer against the original (the box that was sent, `box_w`×`box_h`) outside the
     selection `mask` (selectedness per box pixel, 255 = selected; None = no selection)."""
     options = options or SeamOptions()
@@ -354,8 +385,10 @@ def plan_correction(original: bytes, box_w: int, box_h: int, original_layout: st
     result = Correction(box_w, box_h, answer_w, answer_h, mask=mask)
     report = result.report
     if mask is None:
-        report.note = ("No selection: the whole region was edited, so nothing outside it can be compared "
-                       "and nothing was corrected")
+        report.note = (
+            "No selection: the whole region was edited, so nothing outside it can be compared "
+            "and nothing was corrected"
+        )
         return result
     result.mask, report.feather_px = blend_mask(mask, box_w, box_h, options)
     if not (options.align or options.colour):
@@ -372,8 +405,10 @@ def plan_correction(original: bytes, box_w: int, box_h: int, original_layout: st
     blocked = dilate(bytes(1 if v else 0 for v in sel), orig.width, orig.height, guard)
     points = _compare_points(orig, blocked, COLOUR_SAMPLES)
     if len(points) < MIN_POINTS:
-        report.note = ("The selection covers (almost) the whole region: too little is left outside it to "
-                       "compare with, so nothing was corrected")
+        report.note = (
+            "The selection covers (almost) the whole region: too little is left outside it to "
+            "compare with, so nothing was corrected"
+        )
         report.seconds = time.perf_counter() - started
         return result
 
@@ -394,20 +429,25 @@ def plan_correction(original: bytes, box_w: int, box_h: int, original_layout: st
             # how far the answer's content sat from where it belongs, at the centre, in box pixels
             report.shift_x = warp.tx * box_w
             report.shift_y = warp.ty * box_h
-    flat_points = _flat_in_answer(_compare_points(orig, blocked, COLOUR_SAMPLES, orig_grey.planes[0]), orig,
-                                  ans_grey, warp)
+    flat_points = _flat_in_answer(
+        _compare_points(orig, blocked, COLOUR_SAMPLES, orig_grey.planes[0]), orig, ans_grey, warp
+    )
     pairs = _samples(orig, ans, flat_points, warp)
     tables = None
     if options.colour and not options.masked:
-        report.note = ("This model takes no mask and was asked to change the whole region, so its colours "
-                       "were not matched to the surroundings")
+        report.note = (
+            "This model takes no mask and was asked to change the whole region, so its colours "
+            "were not matched to the surroundings"
+        )
     elif options.colour:
         fitted = [fit_curve(a, o) for a, o in pairs]
         if any(t is None for t in fitted):
             report.note = "Too few even areas outside the selection to match colours"
         elif not all(_plausible_curve(t, a) for t, (a, _o) in zip(fitted, pairs, strict=True)):
-            report.note = ("The colours outside the selection changed too much to be drift (the model "
-                           "recoloured the picture); they were left as they are")
+            report.note = (
+                "The colours outside the selection changed too much to be drift (the model "
+                "recoloured the picture); they were left as they are"
+            )
         elif all(_near_identity(t, a) for t, (a, _o) in zip(fitted, pairs, strict=True)):
             report.colour_matched = True  # measured, and nothing to change
         else:
@@ -425,8 +465,10 @@ def plan_correction(original: bytes, box_w: int, box_h: int, original_layout: st
     report.residual_after, report.changed_after = _residual(orig, ans, blocked, warp, tables)
     report.corrected = report.aligned or report.colour_matched
     if report.changed_after > WARN_CHANGED:
-        report.warning = (f"Even after correction the model changed {report.changed_after:.0f} % of the "
-                          "picture outside the selection, so the edit will not blend well: try a tighter "
-                          "selection or another prompt")
+        report.warning = (
+            f"Even after correction the model changed {report.changed_after:.0f} % of the "
+            "picture outside the selection, so the edit will not blend well: try a tighter "
+            "selection or another prompt"
+        )
     report.seconds = time.perf_counter() - started
     return result

@@ -42,8 +42,9 @@ def factor_for(width: int, height: int, target: int) -> int:
     return max(1, min(256, -(-max(width, height) // max(1, target))))
 
 
-def box_reduce(data: bytes, width: int, height: int, layout: str, factor: int,
-               keep: tuple[int, ...] | None = None) -> Reduced:
+def box_reduce(
+    data: bytes, width: int, height: int, layout: str, factor: int, keep: tuple[int, ...] | None = None
+) -> Reduced:
     """Block averages of the channels `keep` (byte indices inside a pixel; default: R, G, B, or the one
     channel of "L"). Blocks that would run past the right or bottom edge are dropped."""
     channels = CHANNELS[layout]
@@ -100,8 +101,15 @@ def halve_plane(plane: list[float], width: int, height: int) -> list[float]:
 
 def halve(red: Reduced) -> Reduced:
     """The next coarser level of a reduced image."""
-    return Reduced(red.width // 2, red.height // 2, red.factor * 2, red.full_width, red.full_height,
-                   [halve_plane(p, red.width, red.height) for p in red.planes], red.scale)
+    return Reduced(
+        red.width // 2,
+        red.height // 2,
+        red.factor * 2,
+        red.full_width,
+        red.full_height,
+        [halve_plane(p, red.width, red.height) for p in red.planes],
+        red.scale,
+    )
 
 
 def grey(red: Reduced) -> list[float]:

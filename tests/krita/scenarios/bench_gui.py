@@ -87,8 +87,11 @@ def scenario(ctx):
             t0 = time.monotonic()
             if mode == "plugin":
                 job = api.edit("[identity] bench", document=doc, layer=layer)
-                job.changed.connect(lambda job=job, marks=marks: marks.setdefault("result", time.monotonic())
-                                    if job.state == "inserting" else None)
+                job.changed.connect(
+                    lambda job=job, marks=marks: (
+                        marks.setdefault("result", time.monotonic()) if job.state == "inserting" else None
+                    )
+                )
                 yield (lambda job=job: job.done, 300)
                 doc.waitForDone()
                 marks["visible"] = time.monotonic()
@@ -109,10 +112,18 @@ def scenario(ctx):
             for node in doc.rootNode().childNodes():
                 if node.name() != "picture" and node.type() == "paintlayer" and node.name() != "Background":
                     node.remove()
-            rows.append({"size": f"{w}x{h}", "mode": mode, "ok": ok, "max_gap_ms": gui["max_gap_ms"],
-                         "result_to_visible_ms": round((marks["visible"] - marks.get("result", marks["visible"]))
-                                                       * 1000, 1),
-                         "total_s": round(marks["visible"] - t0, 2)})
+            rows.append(
+                {
+                    "size": f"{w}x{h}",
+                    "mode": mode,
+                    "ok": ok,
+                    "max_gap_ms": gui["max_gap_ms"],
+                    "result_to_visible_ms": round(
+                        (marks["visible"] - marks.get("result", marks["visible"])) * 1000, 1
+                    ),
+                    "total_s": round(marks["visible"] - t0, 2),
+                }
+            )
             ctx.report(rows=rows)
             yield 0.5
     ctx.done(rows=rows)

@@ -35,13 +35,19 @@ def scenario(ctx):
             return
         yield (lambda: job.done, 60)
         box = job.snapshot.plan.context
-        ctx.report(state=job.state, message=job.message, job_id=job.job_id,
-                   context_box=[box.x, box.y, box.width, box.height])
+        ctx.report(
+            state=job.state,
+            message=job.message,
+            job_id=job.job_id,
+            context_box=[box.x, box.y, box.width, box.height],
+        )
         ctx.done()
         return
     # insert a job made elsewhere (GIMP), into a document with no selection, above the active layer
     got = {}
-    docker.history.insert_selected(ctx.params["job_id"], on_done=lambda node, err: got.update(node=node, err=err))
+    docker.history.insert_selected(
+        ctx.params["job_id"], on_done=lambda node, err: got.update(node=node, err=err)
+    )
     yield (lambda: "err" in got, 30)
     node = got.get("node")
     if node is None:
@@ -50,9 +56,13 @@ def scenario(ctx):
     bounds = node.bounds()
     masks = [c for c in node.childNodes() if c.type() == "transparencymask"]
     x, y, bw, bh = ctx.params["context_box"]
-    ctx.report(error=got.get("err"), layers=kutil.names(doc.rootNode()), name=node.name(),
-               bounds=[bounds.x(), bounds.y(), bounds.width(), bounds.height()],
-               masks=[m.name() for m in masks])
+    ctx.report(
+        error=got.get("err"),
+        layers=kutil.names(doc.rootNode()),
+        name=node.name(),
+        bounds=[bounds.x(), bounds.y(), bounds.width(), bounds.height()],
+        masks=[m.name() for m in masks],
+    )
     if masks:
         mask = bytes(masks[0].pixelData(x, y, bw, bh))
         with open(os.path.join(ctx.params["artifacts"], "mask.y"), "wb") as fh:

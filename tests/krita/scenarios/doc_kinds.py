@@ -15,10 +15,15 @@ from kqt import QByteArray  # noqa: E402
 from krita import Krita, Selection  # noqa: E402
 
 W, H = 120, 80
-SPACES = [("RGBA", "U16", "sRGB-elle-V2-srgbtrc.icc"), ("RGBA", "F32", "sRGB-elle-V2-g10.icc"),
-          ("GRAYA", "U8", "")]
-SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="80">'
-       '<circle cx="60" cy="40" r="30" fill="#d04020" stroke="#103080" stroke-width="6"/></svg>')
+SPACES = [
+    ("RGBA", "U16", "sRGB-elle-V2-srgbtrc.icc"),
+    ("RGBA", "F32", "sRGB-elle-V2-g10.icc"),
+    ("GRAYA", "U8", ""),
+]
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="80">'
+    '<circle cx="60" cy="40" r="30" fill="#d04020" stroke="#103080" stroke-width="6"/></svg>'
+)
 
 
 def run(ctx):
@@ -58,10 +63,17 @@ def scenario(ctx):
         job = api.edit("[invert]", document=doc, layer=art)
         yield wait_job(job)
         after = kutil.srgb(doc)
-        ctx.report({key: {"space": [doc.colorModel(), doc.colorDepth(), doc.colorProfile()], "state": job.state,
-                          "message": job.message,
-                          "layer_space": [job.layer.colorModel(), job.layer.colorDepth()] if job.layer else None,
-                          "diff": kutil.diff_inside_outside(before, after, mask, kutil.invert)}})
+        ctx.report(
+            {
+                key: {
+                    "space": [doc.colorModel(), doc.colorDepth(), doc.colorProfile()],
+                    "state": job.state,
+                    "message": job.message,
+                    "layer_space": [job.layer.colorModel(), job.layer.colorDepth()] if job.layer else None,
+                    "diff": kutil.diff_inside_outside(before, after, mask, kutil.invert),
+                }
+            }
+        )
 
     # --- CMYK, Lab and 8-bit RGB with a wide-gamut or linear profile: identity and invert, colours compared
     yield from doc_spaces.spaces(ctx, api, select)
@@ -78,8 +90,11 @@ def scenario(ctx):
     before = kutil.composite(doc)
     job = api.edit("[invert]", document=doc)  # the active node: the group
     yield wait_job(job)
-    ctx.report(group_state=job.state, group_message=job.message,
-               group_diff=kutil.diff_inside_outside(before, kutil.composite(doc), mask, kutil.invert))
+    ctx.report(
+        group_state=job.state,
+        group_message=job.message,
+        group_diff=kutil.diff_inside_outside(before, kutil.composite(doc), mask, kutil.invert),
+    )
     job.layer.remove()
     group.setVisible(False)
     vec = doc.createVectorLayer("vector")
@@ -97,13 +112,23 @@ def scenario(ctx):
     doc.refreshProjection()
     doc.waitForDone()
     got = bytes(job.layer.pixelData(0, 0, W, H)) if job.layer else b""
-    inside = max((kutil.max_diff(want[4 * i:4 * i + 4], got[4 * i:4 * i + 4]) for i in range(W * H)
-                  if mask[i] >= 128), default=0)
-    ctx.report(vector_state=job.state, vector_message=job.message, vector_inside=inside,
-               vector_has_pixels=any(want[3::4]), vector_alpha=[sum(1 for a in want[3::4] if a),
-                                                                sum(1 for a in got[3::4] if a)],
-               vector_box=job.snapshot.context()["context_box"],
-               vector_composite=kutil.diff_inside_outside(before, kutil.composite(doc), mask, lambda px: px))
+    inside = max(
+        (
+            kutil.max_diff(want[4 * i : 4 * i + 4], got[4 * i : 4 * i + 4])
+            for i in range(W * H)
+            if mask[i] >= 128
+        ),
+        default=0,
+    )
+    ctx.report(
+        vector_state=job.state,
+        vector_message=job.message,
+        vector_inside=inside,
+        vector_has_pixels=any(want[3::4]),
+        vector_alpha=[sum(1 for a in want[3::4] if a), sum(1 for a in got[3::4] if a)],
+        vector_box=job.snapshot.context()["context_box"],
+        vector_composite=kutil.diff_inside_outside(before, kutil.composite(doc), mask, lambda px: px),
+    )
 
     # --- an empty layer and an invisible image: a message, the document untouched
     empty = doc.createNode("empty", "paintlayer")
@@ -125,8 +150,11 @@ def scenario(ctx):
         hidden_message = None
     except GptEditError as exc:
         hidden_message = exc.message
-    ctx.report(empty_message=empty_message, hidden_message=hidden_message,
-               untouched=kutil.names(doc.rootNode()) == layers)
+    ctx.report(
+        empty_message=empty_message,
+        hidden_message=hidden_message,
+        untouched=kutil.names(doc.rootNode()) == layers,
+    )
 
     # --- a huge document: downscaled for sending, the answer scaled back over the whole canvas
     big_w, big_h = 3000, 2000
@@ -146,10 +174,23 @@ def scenario(ctx):
     sample = [(x, y) for x in range(5, big_w, 397) for y in range(5, big_h, 293)]
     src = bytes(big.pixelData(0, 0, big_w, big_h))
     out = bytes(job.layer.pixelData(0, 0, big_w, big_h)) if job.layer else b""
-    worst = max(kutil.max_diff(kutil.invert(src[4 * (y * big_w + x):4 * (y * big_w + x) + 4]),
-                               out[4 * (y * big_w + x):4 * (y * big_w + x) + 4]) for x, y in sample) if out else None
+    worst = (
+        max(
+            kutil.max_diff(
+                kutil.invert(src[4 * (y * big_w + x) : 4 * (y * big_w + x) + 4]),
+                out[4 * (y * big_w + x) : 4 * (y * big_w + x) + 4],
+            )
+            for x, y in sample
+        )
+        if out
+        else None
+    )
     b = job.layer.bounds() if job.layer else None
-    ctx.report(huge_state=job.state, huge_message=job.message,
-               huge_send=[plan.send_size.width, plan.send_size.height],
-               huge_bounds=[b.x(), b.y(), b.width(), b.height()] if b else None, huge_worst=worst)
+    ctx.report(
+        huge_state=job.state,
+        huge_message=job.message,
+        huge_send=[plan.send_size.width, plan.send_size.height],
+        huge_bounds=[b.x(), b.y(), b.width(), b.height()] if b else None,
+        huge_worst=worst,
+    )
     ctx.done()

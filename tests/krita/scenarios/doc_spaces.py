@@ -22,8 +22,14 @@ W, H = 120, 80
 SEL = (20, 10, 70, 40)
 #: "" = Krita's default profile for the model ("Chemical proof" for CMYK, the worst round trip measured of the
 #: three CMYK profiles in Krita 5.2/5.3, so a conservative case; "Lab identity built-in" for Lab)
-SPACES = [("CMYKA", "U8", ""), ("CMYKA", "U16", ""), ("LABA", "U8", ""), ("LABA", "U16", ""),
-          ("RGBA", "U8", "WideRGB-elle-V2-g22.icc"), ("RGBA", "U8", "sRGB-elle-V2-g10.icc")]
+SPACES = [
+    ("CMYKA", "U8", ""),
+    ("CMYKA", "U16", ""),
+    ("LABA", "U8", ""),
+    ("LABA", "U16", ""),
+    ("RGBA", "U8", "WideRGB-elle-V2-g22.icc"),
+    ("RGBA", "U8", "sRGB-elle-V2-g10.icc"),
+]
 EDITS = (("identity", lambda px: px), ("invert", kutil.invert))
 
 
@@ -43,8 +49,11 @@ def krita_rendering(bgra, model, depth, profile):
 
 def inside_stats(got, want, mask):
     """[median, 95th percentile, max] of the per-pixel worst channel difference inside the selection."""
-    per = sorted(kutil.max_diff(got[4 * i:4 * i + 4], want[4 * i:4 * i + 4])
-                 for i in range(len(mask)) if mask[i] >= 128)
+    per = sorted(
+        kutil.max_diff(got[4 * i : 4 * i + 4], want[4 * i : 4 * i + 4])
+        for i in range(len(mask))
+        if mask[i] >= 128
+    )
     return [per[len(per) // 2], per[len(per) * 95 // 100], per[-1]]
 
 
@@ -64,12 +73,14 @@ def spaces(ctx, api, select):
             job = api.edit(f"[{name}]", document=doc, layer=art)
             yield (lambda job=job: job.done, 60)
             after = kutil.srgb(doc)
-            target = b"".join(expect(before[i:i + 4]) for i in range(0, len(before), 4))
+            target = b"".join(expect(before[i : i + 4]) for i in range(0, len(before), 4))
             rendered = krita_rendering(target, model, depth, doc.colorProfile())
             case[name] = {
-                "state": job.state, "message": job.message,
+                "state": job.state,
+                "message": job.message,
                 "layer_space": [job.layer.colorModel(), job.layer.colorDepth(), job.layer.colorProfile()]
-                if job.layer else None,
+                if job.layer
+                else None,
                 "vs_target": inside_stats(after, target, mask),
                 "vs_krita": inside_stats(after, rendered, mask),
                 "krita_vs_target": inside_stats(rendered, target, mask),

@@ -43,8 +43,11 @@ def scenario(ctx):
 
     # empty prompt: refused with a message, the document untouched
     docker.set_prompt("   ")
-    ctx.report(empty_job=docker.start_edit() is not None, empty_message=docker.message(),
-               empty_untouched=kutil.names(doc.rootNode()) == ["Background", "art"])
+    ctx.report(
+        empty_job=docker.start_edit() is not None,
+        empty_message=docker.message(),
+        empty_untouched=kutil.names(doc.rootNode()) == ["Background", "art"],
+    )
 
     # the estimate is shown before the click
     docker.set_prompt("Turn the sky into a warm sunset")  # no token: the sandbox tints
@@ -54,16 +57,23 @@ def scenario(ctx):
     job = docker.start_edit()
     if job is None:
         an = doc.activeNode()
-        ctx.fail(f"docker refused: {docker.message()} (active node {an.name() if an else None}, "
-                 f"active doc {k.activeDocument().name() if k.activeDocument() else None})")
+        ctx.fail(
+            f"docker refused: {docker.message()} (active node {an.name() if an else None}, "
+            f"active doc {k.activeDocument().name() if k.activeDocument() else None})"
+        )
         return
     ctx.report(job_rows_started=docker.jobs.tree.topLevelItemCount())
     yield (lambda: job.done, 60)
     docker.jobs.refresh()
     row = docker.jobs.tree.topLevelItem(0)
-    ctx.report(edit_state=job.state, edit_message=docker.message(), edit_cost=job.cost,
-               row=[row.text(i) for i in range(4)], layers_after_edit=kutil.names(doc.rootNode()),
-               recent=docker.recent_prompts()[:1])
+    ctx.report(
+        edit_state=job.state,
+        edit_message=docker.message(),
+        edit_cost=job.cost,
+        row=[row.text(i) for i in range(4)],
+        layers_after_edit=kutil.names(doc.rootNode()),
+        recent=docker.recent_prompts()[:1],
+    )
 
     # the screenshot for the README and the test artifacts
     docker.setFloating(True)
@@ -82,16 +92,22 @@ def scenario(ctx):
     docker.jobs.tree.setCurrentItem(docker.jobs.tree.topLevelItem(0))
     docker.jobs.cancel_selected()
     yield (lambda: job.done, 30)
-    ctx.report(cancel_state=job.state, cancel_message=job.message,
-               cancel_untouched=kutil.names(doc.rootNode()) == art_only)
+    ctx.report(
+        cancel_state=job.state,
+        cancel_message=job.message,
+        cancel_untouched=kutil.names(doc.rootNode()) == art_only,
+    )
 
     # a provider error: a readable message, the document untouched
     kutil.sandbox(ctx, "config", {"latency": 0.3, "outcome": "error"})
     docker.set_prompt("[invert] fails")
     job = docker.start_edit()
     yield (lambda: job.done, 30)
-    ctx.report(error_state=job.state, error_message=docker.message(),
-               error_untouched=kutil.names(doc.rootNode()) == art_only)
+    ctx.report(
+        error_state=job.state,
+        error_message=docker.message(),
+        error_untouched=kutil.names(doc.rootNode()) == art_only,
+    )
     kutil.sandbox(ctx, "config", {"outcome": "success"})
 
     # settings page: keys go to the shared 0600 config file, masked; the environment wins
@@ -105,14 +121,16 @@ def scenario(ctx):
     path = s.config_path()
     config = s.load_config()
     again = settings_page.SettingsDialog(docker)
-    ctx.report(config_mode=oct(stat.S_IMODE(os.stat(path).st_mode)),
-               config_fal_key=config["providers"]["fal"]["api_key"],
-               config_replicate_url=config["providers"]["replicate"]["base_url"],
-               fal_status=settings_page.key_status("fal", config),
-               eachlabs_status=settings_page.key_status("eachlabs", config),
-               fal_field_text=again.key_fields["fal"].text(),
-               fal_placeholder=again.key_fields["fal"].placeholderText(),
-               eachlabs_resolved_from=s.resolve({"provider": "eachlabs"}).sources.get("api_key"))
+    ctx.report(
+        config_mode=oct(stat.S_IMODE(os.stat(path).st_mode)),
+        config_fal_key=config["providers"]["fal"]["api_key"],
+        config_replicate_url=config["providers"]["replicate"]["base_url"],
+        fal_status=settings_page.key_status("fal", config),
+        eachlabs_status=settings_page.key_status("eachlabs", config),
+        fal_field_text=again.key_fields["fal"].text(),
+        fal_placeholder=again.key_fields["fal"].placeholderText(),
+        eachlabs_resolved_from=s.resolve({"provider": "eachlabs"}).sources.get("api_key"),
+    )
     # Test connection for OpenAI's Responses route with a key typed into the OpenAI field (not saved): the
     # check runs on a worker thread while Krita keeps painting, and says in words what works
     again.provider.setCurrentText("openai-responses")

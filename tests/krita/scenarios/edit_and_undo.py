@@ -19,8 +19,9 @@ def pattern(w, h, seed=0):
     out = bytearray()
     for y in range(h):
         for x in range(w):
-            out += bytes(((x * 7 + y * 3 + seed) % 256, (x * 5 + y * 11 + seed) % 256,
-                          (x * 13 + y + seed) % 256, 255))
+            out += bytes(
+                ((x * 7 + y * 3 + seed) % 256, (x * 5 + y * 11 + seed) % 256, (x * 13 + y + seed) % 256, 255)
+            )
     return bytes(out)
 
 
@@ -40,7 +41,7 @@ def compare(before, after, mask, expect_inside):
     for y in range(H):
         for x in range(W):
             i = 4 * (y * W + x)
-            b, a = before[i:i + 4], after[i:i + 4]
+            b, a = before[i : i + 4], after[i : i + 4]
             want = expect_inside(b) if selected(mask, x, y) else b
             d = max(abs(p - q) for p, q in zip(want, a, strict=True))
             if selected(mask, x, y):
@@ -63,9 +64,12 @@ def run(ctx):
     k = Krita.instance()
     k.setBatchmode(True)
     act = k.action("gptedit_edit")
-    ctx.report(action_text=act.text() if act else None, action_tooltip=act.toolTip() if act else None,
-               menu=ctx.menu_path("gptedit_edit"),
-               plugins=ctx.user_plugins())
+    ctx.report(
+        action_text=act.text() if act else None,
+        action_tooltip=act.toolTip() if act else None,
+        menu=ctx.menu_path("gptedit_edit"),
+        plugins=ctx.user_plugins(),
+    )
     from gptedit_krita import api
 
     doc = ctx.new_document(W, H, "edit-and-undo")
@@ -85,8 +89,15 @@ def run(ctx):
     ctx.sleep(1.5)  # the view's own start-up stall is not ours (hostenv.py pitfalls)
     mask = bytes(doc.selection().pixelData(0, 0, W, H))
     before = composite(doc)
-    ctx.report(selection_box=[doc.selection().x(), doc.selection().y(), doc.selection().width(),
-                              doc.selection().height()], selected_pixels=sum(1 for v in mask if v >= 128))
+    ctx.report(
+        selection_box=[
+            doc.selection().x(),
+            doc.selection().y(),
+            doc.selection().width(),
+            doc.selection().height(),
+        ],
+        selected_pixels=sum(1 for v in mask if v >= 128),
+    )
 
     # 1. identity, with the GUI timer watched during the slow job
     ticker = ctx.ticker(10)
@@ -94,20 +105,30 @@ def run(ctx):
     job = api.edit("keep it as it is [identity]", document=doc, layer=art)
     ctx.wait_for(lambda: job.done, timeout=60)
     gui = ticker.stop()
-    ctx.report(gui=gui, job_seconds=round(time.monotonic() - t0, 2), identity_state=job.state,
-               identity_message=job.message)
+    ctx.report(
+        gui=gui,
+        job_seconds=round(time.monotonic() - t0, 2),
+        identity_state=job.state,
+        identity_message=job.message,
+    )
     if job.layer is None:
         ctx.fail(f"identity edit did not insert: {job.state}: {job.message}")
         return
     layer = job.layer
     after = composite(doc)
-    ctx.report(identity_diff=compare(before, after, mask, lambda px: px),
-               layers_after_identity=names(root),
-               result_children=[[c.name(), c.type()] for c in layer.childNodes()],
-               result_bounds=[layer.bounds().x(), layer.bounds().y(), layer.bounds().width(),
-                              layer.bounds().height()],
-               context_box=job.snapshot.context()["context_box"],
-               mask_matches=_mask_matches(layer, mask, job.snapshot.plan.context))
+    ctx.report(
+        identity_diff=compare(before, after, mask, lambda px: px),
+        layers_after_identity=names(root),
+        result_children=[[c.name(), c.type()] for c in layer.childNodes()],
+        result_bounds=[
+            layer.bounds().x(),
+            layer.bounds().y(),
+            layer.bounds().width(),
+            layer.bounds().height(),
+        ],
+        context_box=job.snapshot.context()["context_box"],
+        mask_matches=_mask_matches(layer, mask, job.snapshot.plan.context),
+    )
     # one undo removes the layer together with its mask
     k.action("edit_undo").trigger()
     doc.waitForDone()
@@ -123,8 +144,11 @@ def run(ctx):
     if job.layer is None:
         ctx.fail(f"invert edit did not insert: {job.state}: {job.message}")
         return
-    ctx.report(invert_diff=compare(before, composite(doc), mask, invert), layers_after_invert=names(root),
-               invert_above=names(root).index(job.layer.name()) == names(root).index("art") + 1)
+    ctx.report(
+        invert_diff=compare(before, composite(doc), mask, invert),
+        layers_after_invert=names(root),
+        invert_above=names(root).index(job.layer.name()) == names(root).index("art") + 1,
+    )
     job.layer.remove()
     art.setVisible(False)
 
@@ -151,19 +175,27 @@ def run(ctx):
     after2 = composite(doc)
 
     def expect(px_index):
-        s = small_px[px_index:px_index + 4]
-        return invert(s) if s[3] == 255 else before2[px_index:px_index + 4]
+        s = small_px[px_index : px_index + 4]
+        return invert(s) if s[3] == 255 else before2[px_index : px_index + 4]
 
     inside = outside = 0
     for y in range(H):
         for x in range(W):
             i = 4 * (y * W + x)
             if mask2[y * W + x] >= 128:
-                inside = max(inside, max(abs(p - q) for p, q in zip(expect(i), after2[i:i + 4], strict=True)))
+                inside = max(
+                    inside, max(abs(p - q) for p, q in zip(expect(i), after2[i : i + 4], strict=True))
+                )
             else:
-                outside = max(outside, max(abs(p - q) for p, q in zip(before2[i:i + 4], after2[i:i + 4], strict=True)))
-    ctx.report(offset_diff=[inside, outside], offset_state=job.state,
-               offset_changed=sum(1 for i in range(0, len(after2), 4) if after2[i:i + 4] != before2[i:i + 4]))
+                outside = max(
+                    outside,
+                    max(abs(p - q) for p, q in zip(before2[i : i + 4], after2[i : i + 4], strict=True)),
+                )
+    ctx.report(
+        offset_diff=[inside, outside],
+        offset_state=job.state,
+        offset_changed=sum(1 for i in range(0, len(after2), 4) if after2[i : i + 4] != before2[i : i + 4]),
+    )
     ctx.done()
 
 
@@ -179,5 +211,5 @@ def _mask_matches(layer, mask, box):
     if not masks:
         return False
     data = bytes(masks[0].pixelData(box.x, box.y, box.width, box.height))
-    want = b"".join(mask[(box.y + r) * W + box.x:(box.y + r) * W + box.right] for r in range(box.height))
+    want = b"".join(mask[(box.y + r) * W + box.x : (box.y + r) * W + box.right] for r in range(box.height))
     return data == want

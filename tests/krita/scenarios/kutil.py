@@ -12,8 +12,9 @@ def pattern(w, h, seed=0):
     out = bytearray()
     for y in range(h):
         for x in range(w):
-            out += bytes(((x * 7 + y * 3 + seed) % 256, (x * 5 + y * 11 + seed) % 256,
-                          (x * 13 + y + seed) % 256, 255))
+            out += bytes(
+                ((x * 7 + y * 3 + seed) % 256, (x * 5 + y * 11 + seed) % 256, (x * 13 + y + seed) % 256, 255)
+            )
     return bytes(out)
 
 
@@ -44,8 +45,12 @@ def sandbox(ctx, what, body=None):
     """POST (or GET without body) to the sandbox's control endpoint from inside Krita."""
     url = ctx.params["sandbox_api"].rstrip("/") + "/_sandbox/" + what
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method="POST" if body is not None else "GET",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url,
+        data=data,
+        method="POST" if body is not None else "GET",
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.loads(resp.read())
 
@@ -107,8 +112,10 @@ def activate(ctx, doc, node, timeout=10):
     doc.setActiveNode(node)
     ok = yield (lambda: doc.activeNode() is not None and doc.activeNode().name() == node.name(), timeout)
     if not ok:
-        raise AssertionError(f"could not activate {node.name()}: active is "
-                             f"{doc.activeNode().name() if doc.activeNode() else None}")
+        raise AssertionError(
+            f"could not activate {node.name()}: active is "
+            f"{doc.activeNode().name() if doc.activeNode() else None}"
+        )
 
 
 def new_doc(ctx, w, h, name="test", model="RGBA", depth="U8", profile=""):
@@ -136,7 +143,7 @@ def diff_inside_outside(before, after, mask, expect, alpha=True):
     """(max diff inside the selection vs expect(before px), max diff outside vs before)."""
     inside = outside = 0
     for i in range(len(mask)):
-        b, a = before[4 * i:4 * i + 4], after[4 * i:4 * i + 4]
+        b, a = before[4 * i : 4 * i + 4], after[4 * i : 4 * i + 4]
         if not alpha:
             b, a = b[:3], a[:3]
         if mask[i] >= 128:

@@ -31,7 +31,7 @@ def stroke_layer():
     data = bytearray(W * H * 4)
     for y in range(y0, y0 + sh):
         for x in range(x0, x0 + sw):
-            data[4 * (y * W + x):4 * (y * W + x) + 4] = RED
+            data[4 * (y * W + x) : 4 * (y * W + x) + 4] = RED
     return bytes(data)
 
 
@@ -55,20 +55,29 @@ def scenario(ctx):
     docker.set_option("provider", "openai")
     docker.set_option("model", "gpt-image-2")
     q2 = [docker.quality.itemText(i) for i in range(docker.quality.count())]
-    ctx.report(gpt2_qualities=q2, gpt2_markup_shown=not docker.markup.isHidden(),
-               gpt2_complexity_shown=not docker.complexity.isHidden())
+    ctx.report(
+        gpt2_qualities=q2,
+        gpt2_markup_shown=not docker.markup.isHidden(),
+        gpt2_complexity_shown=not docker.complexity.isHidden(),
+    )
     docker.set_option("model", "gpt-image-2.6-sunburst")
     q26 = [docker.quality.itemText(i) for i in range(docker.quality.count())]
-    ctx.report(sunburst_qualities=q26, sunburst_markup_shown=not docker.markup.isHidden(),
-               sunburst_complexity_shown=not docker.complexity.isHidden(),
-               models=[docker.model.itemData(i) for i in range(docker.model.count())])
+    ctx.report(
+        sunburst_qualities=q26,
+        sunburst_markup_shown=not docker.markup.isHidden(),
+        sunburst_complexity_shown=not docker.complexity.isHidden(),
+        models=[docker.model.itemData(i) for i in range(docker.model.count())],
+    )
     docker.set_option("markup", "Markup")
     docker.set_option("quality", "xhigh")
     docker.set_option("complexity", "low")
     docker.update_estimate()
     with_markup = docker.cost_label.text()
-    ctx.report(markup_choice=docker.markup.currentText(), estimate=with_markup,
-               markup_layers=[docker.markup.itemText(i) for i in range(docker.markup.count())])
+    ctx.report(
+        markup_choice=docker.markup.currentText(),
+        estimate=with_markup,
+        markup_layers=[docker.markup.itemText(i) for i in range(docker.markup.count())],
+    )
 
     # the screenshot for the README: the docker with a markup layer chosen
     docker.set_prompt("Plant a low hedge along the red line; keep everything else")
@@ -97,17 +106,22 @@ def scenario(ctx):
         for x in range(W):
             i = 4 * (y * W + x)
             if x0 + 1 <= x < x0 + sw - 1 and y0 + 1 <= y < y0 + sh - 1:
-                inside = max(inside, kutil.max_diff(out[i:i + 4], RED))
+                inside = max(inside, kutil.max_diff(out[i : i + 4], RED))
             elif not (x0 - 2 <= x < x0 + sw + 2 and y0 - 2 <= y < y0 + sh + 2):
-                outside = max(outside, kutil.max_diff(out[i:i + 4], art_px[i:i + 4]))
+                outside = max(outside, kutil.max_diff(out[i : i + 4], art_px[i : i + 4]))
     sent = [j["request"] for j in kutil.sandbox(ctx, "stats")["jobs"]]
-    ctx.report(inside_max_diff=inside, outside_max_diff=outside,
-               markup_untouched=bytes(markup.pixelData(0, 0, W, H)) == markup_before,
-               markup_visible_unchanged=markup.visible() == visible_before,
-               layers=kutil.names(doc.rootNode()),
-               sent_model=sent[-1]["model"], sent_markup=sent[-1].get("markup_image"),
-               sent_complexity=sent[-1].get("complexity"), sent_quality=sent[-1]["params"].get("quality"),
-               sent_images=len(sent[-1]["images"]))
+    ctx.report(
+        inside_max_diff=inside,
+        outside_max_diff=outside,
+        markup_untouched=bytes(markup.pixelData(0, 0, W, H)) == markup_before,
+        markup_visible_unchanged=markup.visible() == visible_before,
+        layers=kutil.names(doc.rootNode()),
+        sent_model=sent[-1]["model"],
+        sent_markup=sent[-1].get("markup_image"),
+        sent_complexity=sent[-1].get("complexity"),
+        sent_quality=sent[-1]["params"].get("quality"),
+        sent_images=len(sent[-1]["images"]),
+    )
 
     # a model without markup: refused before anything is sent, by the scripting API as well
     from gptedit.errors import GptEditError
@@ -133,8 +147,12 @@ def scenario(ctx):
     docker._load_choices()
     retired_docker = docker.message()
     offered = [docker.model.itemData(i) for i in range(docker.model.count())]
-    ctx.report(no_markup_message=no_markup, retired_api_message=retired_api,
-               retired_docker_message=retired_docker, offered_after_shutdown=offered,
-               creates_after_refusals=kutil.sandbox(ctx, "stats")["openai"]["creates"] - creates)
+    ctx.report(
+        no_markup_message=no_markup,
+        retired_api_message=retired_api,
+        retired_docker_message=retired_docker,
+        offered_after_shutdown=offered,
+        creates_after_refusals=kutil.sandbox(ctx, "stats")["openai"]["creates"] - creates,
+    )
     del os.environ["GPTEDIT_TODAY"]
     ctx.done()

@@ -9,7 +9,9 @@ from krita import Krita
 def run(ctx):
     importer = next((e for e in Krita.instance().extensions() if hasattr(e, "do_import")), None)
     if importer is None:
-        ctx.fail(f"no plugin_importer extension among {[type(e).__name__ for e in Krita.instance().extensions()]}")
+        ctx.fail(
+            f"no plugin_importer extension among {[type(e).__name__ for e in Krita.instance().extensions()]}"
+        )
         return
     errors = []
     # The modal questions are the only part not run: a test cannot click them.
@@ -17,6 +19,9 @@ def run(ctx):
     importer.confirm_activate = lambda plugins: True
     importer.display_errors = lambda error: errors.append(f"{type(error).__name__}: {error}")
     importer.do_import(ctx.params["zip"])
-    ctx.done(errors=errors, resources=Krita.instance().getAppDataLocation(),
-             enabled=Krita.instance().readSetting("python", "enable_gptedit_krita", "false"),
-             importer=type(importer).__module__)
+    ctx.done(
+        errors=errors,
+        resources=Krita.instance().getAppDataLocation(),
+        enabled=Krita.instance().readSetting("python", "enable_gptedit_krita", "false"),
+        importer=type(importer).__module__,
+    )

@@ -25,8 +25,11 @@ def scenario(ctx):
     # plugins load) may be reported done before this scenario starts, so `last` alone would miss "Resuming".
     yield (lambda: any("Resuming" in n for n in history.notices().said), 20)
     said = history.notices().said
-    ctx.report(first_notice=next(n for n in said if "Resuming" in n), docker_message=docker.message(),
-               notices=list(said))
+    ctx.report(
+        first_notice=next(n for n in said if "Resuming" in n),
+        docker_message=docker.message(),
+        notices=list(said),
+    )
     yield (lambda: history.notices().last.startswith("Resumed job"), 60)
     ctx.report(final_notice=history.notices().last)
     docker.history.refresh()
@@ -37,8 +40,11 @@ def scenario(ctx):
     yield (lambda: "err" in got, 20)
     node = got.get("node")
     b = node.bounds() if node else None
-    ctx.report(insert_error=got.get("err"), layers=kutil.names(doc.rootNode()),
-               bounds=[b.x(), b.y(), b.width(), b.height()] if b else None,
-               masks=[c.type() for c in node.childNodes()] if node else None)
+    ctx.report(
+        insert_error=got.get("err"),
+        layers=kutil.names(doc.rootNode()),
+        bounds=[b.x(), b.y(), b.width(), b.height()] if b else None,
+        masks=[c.type() for c in node.childNodes()] if node else None,
+    )
     yield 1.0  # the ledger update runs on a worker thread
     ctx.done()

@@ -27,8 +27,14 @@ def textured(w, h):
         for x in range(w):
             rx, gx = cols[x]
             d = diag[x + y]
-            out += bytes((max(0, min(255, int(120 + gx + gy + d))), max(0, min(255, int(128 + rx + gy))),
-                          max(0, min(255, int(128 + rx + ry + d))), 255))
+            out += bytes(
+                (
+                    max(0, min(255, int(120 + gx + gy + d))),
+                    max(0, min(255, int(128 + rx + gy))),
+                    max(0, min(255, int(128 + rx + ry + d))),
+                    255,
+                )
+            )
     return bytes(out)
 
 
@@ -49,15 +55,19 @@ def raw_composite(before, job, box):
 
     qt = sys.modules["PyQt6.QtCore" if "PyQt6.QtCore" in sys.modules else "PyQt5.QtCore"].Qt
     img = QImage(job.record.results[0]).convertToFormat(ARGB32)
-    img = img.scaled(box.width, box.height, qt.AspectRatioMode.IgnoreAspectRatio,
-                     qt.TransformationMode.SmoothTransformation)
+    img = img.scaled(
+        box.width,
+        box.height,
+        qt.AspectRatioMode.IgnoreAspectRatio,
+        qt.TransformationMode.SmoothTransformation,
+    )
     data = image_bytes(img)
     out = bytearray(before)
     sx, sy, sw, sh = SEL
     for y in range(sy, sy + sh):
         for x in range(sx, sx + sw):
             j = 4 * ((y - box.y) * box.width + (x - box.x))
-            out[4 * (y * W + x):4 * (y * W + x) + 4] = data[j:j + 4]
+            out[4 * (y * W + x) : 4 * (y * W + x) + 4] = data[j : j + 4]
     return bytes(out)
 
 
@@ -79,8 +89,13 @@ def scenario(ctx):
     before = kutil.composite(doc)
     layers_before = kutil.names(doc.rootNode())
 
-    job = api.edit("[identity] [drift:1:5] keep everything", document=doc, layer=base, provider="openai",
-                   model="gpt-image-2")
+    job = api.edit(
+        "[identity] [drift:1:5] keep everything",
+        document=doc,
+        layer=base,
+        provider="openai",
+        model="gpt-image-2",
+    )
     yield (lambda: job.done, 120)
     after = kutil.composite(doc)
     box = job.snapshot.plan.context
@@ -88,29 +103,43 @@ def scenario(ctx):
     feather = corr.report.feather_px if corr else 0
     sx, sy, sw, sh = SEL
     outside = [i for i in range(W * H) if not (sx <= i % W < sx + sw and sy <= i // W < sy + sh)]
-    band = [(y * W + x) for y in range(sy, sy + sh) for x in range(sx, sx + sw)
-            if edge_distance(x, y) < max(2, feather)]
-    centre = [(y * W + x) for y in range(sy, sy + sh) for x in range(sx, sx + sw)
-              if edge_distance(x, y) >= max(2, feather)]
+    band = [
+        (y * W + x)
+        for y in range(sy, sy + sh)
+        for x in range(sx, sx + sw)
+        if edge_distance(x, y) < max(2, feather)
+    ]
+    centre = [
+        (y * W + x)
+        for y in range(sy, sy + sh)
+        for x in range(sx, sx + sw)
+        if edge_distance(x, y) >= max(2, feather)
+    ]
     raw = raw_composite(before, job, box)
     masks = [c for c in job.layer.childNodes() if c.type() == "transparencymask"] if job.layer else []
     tmask = bytes(masks[0].pixelData(sx, sy + sh // 2, sw, 1)) if masks else b""
     ctx.report(
-        state=job.state, message=job.message, seam=corr.to_json() if corr else None,
+        state=job.state,
+        message=job.message,
+        seam=corr.to_json() if corr else None,
         box=[box.x, box.y, box.width, box.height],
         answer_size=[corr.answer_w, corr.answer_h] if corr else None,
-        outside_max=max(kutil.max_diff(before[4 * i:4 * i + 3], after[4 * i:4 * i + 3]) for i in outside),
-        band_after=mean_diff(before, after, band), band_raw=mean_diff(before, raw, band),
-        centre_after=mean_diff(before, after, centre), centre_raw=mean_diff(before, raw, centre),
-        mask_row=list(tmask[:feather + 3]) + list(tmask[sw // 2:sw // 2 + 1]),
+        outside_max=max(kutil.max_diff(before[4 * i : 4 * i + 3], after[4 * i : 4 * i + 3]) for i in outside),
+        band_after=mean_diff(before, after, band),
+        band_raw=mean_diff(before, raw, band),
+        centre_after=mean_diff(before, after, centre),
+        centre_raw=mean_diff(before, raw, centre),
+        mask_row=list(tmask[: feather + 3]) + list(tmask[sw // 2 : sw // 2 + 1]),
     )
     # one undo removes the layer with its mask
     root = doc.rootNode()
     k.action("edit_undo").trigger()
     doc.waitForDone()
     yield (lambda: kutil.names(root) == layers_before, 5)
-    ctx.report(undo_max=kutil.max_diff(before, kutil.composite(doc)),
-               undo_restores_layers=kutil.names(root) == layers_before)
+    ctx.report(
+        undo_max=kutil.max_diff(before, kutil.composite(doc)),
+        undo_restores_layers=kutil.names(root) == layers_before,
+    )
 
     # History ▸ Insert again: the stored correction is applied again (the sent region is not kept)
     from gptedit_krita import history
@@ -119,15 +148,30 @@ def scenario(ctx):
     history.insert_again(job.job_id, doc, lambda node, error: done.update(node=node, error=error))
     yield (lambda: bool(done), 60)
     again = kutil.composite(doc)
-    ctx.report(again_error=done.get("error"), again_band=mean_diff(before, again, band),
-               again_outside_max=max(kutil.max_diff(before[4 * i:4 * i + 3], again[4 * i:4 * i + 3])
-                                     for i in outside))
+    ctx.report(
+        again_error=done.get("error"),
+        again_band=mean_diff(before, again, band),
+        again_outside_max=max(
+            kutil.max_diff(before[4 * i : 4 * i + 3], again[4 * i : 4 * i + 3]) for i in outside
+        ),
+    )
 
     # every step switched off through the settings a script may pass: the answer goes in as it came
-    off = api.edit("[identity] [drift:1:5] keep everything", document=doc, layer=base, provider="openai",
-                   model="gpt-image-2", seam_align=False, seam_colour=False, seam_blend=False)
+    off = api.edit(
+        "[identity] [drift:1:5] keep everything",
+        document=doc,
+        layer=base,
+        provider="openai",
+        model="gpt-image-2",
+        seam_align=False,
+        seam_colour=False,
+        seam_blend=False,
+    )
     yield (lambda: off.done, 120)
     report = off.seam[0].report if off.seam else None
-    ctx.report(off_state=off.state, off_message=off.message,
-               off_steps=[report.aligned, report.colour_matched, report.feather_px] if report else None)
+    ctx.report(
+        off_state=off.state,
+        off_message=off.message,
+        off_steps=[report.aligned, report.colour_matched, report.feather_px] if report else None,
+    )
     ctx.done()

@@ -49,15 +49,26 @@ def scenario(ctx):
     raw = bytes(job.layer.pixelData(0, 0, W, H)) if job.layer else b""
     src = bytes(base.pixelData(0, 0, W, H))
     mask = bytes(doc.selection().pixelData(0, 0, W, H))
-    inside = [i for i in range(W * H) if mask[i] == 255
-              and box.x + 3 <= i % W < box.right - 3 and box.y + 3 <= i // W < box.bottom - 3]
-    ring = [i for i in range(W * H) if mask[i] == 0 and box.x + 3 <= i % W < box.right - 3
-            and box.y + 3 <= i // W < box.bottom - 3]
+    inside = [
+        i
+        for i in range(W * H)
+        if mask[i] == 255 and box.x + 3 <= i % W < box.right - 3 and box.y + 3 <= i // W < box.bottom - 3
+    ]
+    ring = [
+        i
+        for i in range(W * H)
+        if mask[i] == 0 and box.x + 3 <= i % W < box.right - 3 and box.y + 3 <= i // W < box.bottom - 3
+    ]
     inv = bytes(v if j % 4 == 3 else 255 - v for j, v in enumerate(src))
-    ctx.report(mask_state=job.state, mask_message=job.message, waited=waited,
-               mask_request_size=str(job.snapshot.plan.request_size),
-               inside_vs_inverted=mean_diff(raw, inv, inside), ring_vs_original=mean_diff(raw, src, ring),
-               ring_vs_inverted=mean_diff(raw, inv, ring))
+    ctx.report(
+        mask_state=job.state,
+        mask_message=job.message,
+        waited=waited,
+        mask_request_size=str(job.snapshot.plan.request_size),
+        inside_vs_inverted=mean_diff(raw, inv, inside),
+        ring_vs_original=mean_diff(raw, src, ring),
+        ring_vs_inverted=mean_diff(raw, inv, ring),
+    )
     job.layer.remove()
 
     # references: another visible layer goes along as a second image
@@ -75,8 +86,12 @@ def scenario(ctx):
     yield (lambda: job.done, 60)
     got = bytes(job.layer.pixelData(0, 0, W, H)) if job.layer else b""
     idx = [i for i in range(W * H) if mask[i] == 255]
-    ctx.report(visible_state=job.state, visible_vs_composite=max(
-        kutil.max_diff(comp[4 * i:4 * i + 4], got[4 * i:4 * i + 4]) for i in idx))
+    ctx.report(
+        visible_state=job.state,
+        visible_vs_composite=max(
+            kutil.max_diff(comp[4 * i : 4 * i + 4], got[4 * i : 4 * i + 4]) for i in idx
+        ),
+    )
 
     # the document is closed while the job runs: nothing is inserted anywhere, the result is kept
     other = k.createDocument(64, 64, "closed-early", "RGBA", "U8", "", 72.0)

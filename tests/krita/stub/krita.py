@@ -32,7 +32,7 @@ def _over(dst: bytearray, src: bytes) -> None:
     for i in range(0, len(src), 4):
         a = src[i + 3]
         if a == 255:
-            dst[i:i + 4] = src[i:i + 4]
+            dst[i : i + 4] = src[i : i + 4]
         elif a:
             da = dst[i + 3]
             out_a = a + da * (255 - a) // 255
@@ -53,16 +53,35 @@ class Node:
         self._data = bytearray(doc.width() * doc.height() * bpp)
 
     # identity and tree
-    def name(self): return self._name
-    def type(self): return self._type
-    def visible(self): return self._visible
-    def setVisible(self, v): self._visible = bool(v)
-    def opacity(self): return 255
-    def uniqueId(self): return self._uid
-    def childNodes(self): return list(self._children)
-    def parentNode(self): return self._parent
-    def colorModel(self): return "A" if self._bpp == 1 else "RGBA"
-    def colorDepth(self): return "U8"
+    def name(self):
+        return self._name
+
+    def type(self):
+        return self._type
+
+    def visible(self):
+        return self._visible
+
+    def setVisible(self, v):
+        self._visible = bool(v)
+
+    def opacity(self):
+        return 255
+
+    def uniqueId(self):
+        return self._uid
+
+    def childNodes(self):
+        return list(self._children)
+
+    def parentNode(self):
+        return self._parent
+
+    def colorModel(self):
+        return "A" if self._bpp == 1 else "RGBA"
+
+    def colorDepth(self):
+        return "U8"
 
     def addChildNode(self, child, above) -> bool:
         index = self._children.index(above) + 1 if above in self._children else len(self._children)
@@ -95,7 +114,7 @@ class Node:
         raw = bytes(data)
         step = w * self._bpp
         for row, a, b in self._rows(x, y, w, h):
-            self._data[a:b] = raw[row * step:(row + 1) * step]
+            self._data[a:b] = raw[row * step : (row + 1) * step]
         return True
 
     def projectionPixelData(self, x, y, w, h) -> QByteArray:
@@ -144,14 +163,21 @@ class Selection:
         ys = [i // self._w for i, v in enumerate(self._data) if v]
         return (min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1) if xs else (0, 0, 0, 0)
 
-    def x(self): return self._bbox()[0]
-    def y(self): return self._bbox()[1]
-    def width(self): return self._bbox()[2]
-    def height(self): return self._bbox()[3]
+    def x(self):
+        return self._bbox()[0]
+
+    def y(self):
+        return self._bbox()[1]
+
+    def width(self):
+        return self._bbox()[2]
+
+    def height(self):
+        return self._bbox()[3]
 
     def select(self, x, y, w, h, value):
         for row in range(y, y + h):
-            self._data[row * self._w + x:row * self._w + x + w] = bytes([value]) * w
+            self._data[row * self._w + x : row * self._w + x + w] = bytes([value]) * w
 
     def pixelData(self, x, y, w, h) -> QByteArray:
         out = bytearray()
@@ -177,24 +203,59 @@ class Document:
             node = node._parent
         return False
 
-    def width(self): return self._w
-    def height(self): return self._h
-    def name(self): return self._name
-    def fileName(self): return ""
-    def colorModel(self): return "RGBA"
-    def colorDepth(self): return "U8"
-    def colorProfile(self): return "sRGB-elle-V2-srgbtrc.icc"
-    def rootNode(self): return self._root
-    def activeNode(self): return self._active
-    def setActiveNode(self, node): self._active = node
-    def selection(self): return self._selection
-    def setSelection(self, sel): self._selection = sel
-    def setBatchmode(self, value): pass
-    def refreshProjection(self): pass
-    def waitForDone(self): pass
-    def createNode(self, name, kind): return Node(self, name, kind)
-    def createGroupLayer(self, name): return Node(self, name, "grouplayer")
-    def createTransparencyMask(self, name): return Node(self, name, "transparencymask")
+    def width(self):
+        return self._w
+
+    def height(self):
+        return self._h
+
+    def name(self):
+        return self._name
+
+    def fileName(self):
+        return ""
+
+    def colorModel(self):
+        return "RGBA"
+
+    def colorDepth(self):
+        return "U8"
+
+    def colorProfile(self):
+        return "sRGB-elle-V2-srgbtrc.icc"
+
+    def rootNode(self):
+        return self._root
+
+    def activeNode(self):
+        return self._active
+
+    def setActiveNode(self, node):
+        self._active = node
+
+    def selection(self):
+        return self._selection
+
+    def setSelection(self, sel):
+        self._selection = sel
+
+    def setBatchmode(self, value):
+        pass
+
+    def refreshProjection(self):
+        pass
+
+    def waitForDone(self):
+        pass
+
+    def createNode(self, name, kind):
+        return Node(self, name, kind)
+
+    def createGroupLayer(self, name):
+        return Node(self, name, "grouplayer")
+
+    def createTransparencyMask(self, name):
+        return Node(self, name, "transparencymask")
 
     def pixelData(self, x, y, w, h) -> QByteArray:
         return self._root.projectionPixelData(x, y, w, h)
@@ -205,24 +266,35 @@ class _Action:
         self._text = text
         self.triggered = _Signal()
 
-    def text(self): return self._text
-    def trigger(self): self.triggered.emit()
+    def text(self):
+        return self._text
+
+    def trigger(self):
+        self.triggered.emit()
 
 
 class _Signal:
-    def __init__(self): self._slots = []
-    def connect(self, slot): self._slots.append(slot)
+    def __init__(self):
+        self._slots = []
+
+    def connect(self, slot):
+        self._slots.append(slot)
+
     def emit(self, *a):
         for s in self._slots:
             s(*a)
 
 
 class _Window:
-    def __init__(self): self.actions, self._dockers = {}, []
+    def __init__(self):
+        self.actions, self._dockers = {}, []
+
     def createAction(self, id_, text="", menu="tools/scripts"):
         self.actions[id_] = _Action(text)
         return self.actions[id_]
-    def dockers(self): return list(self._dockers)
+
+    def dockers(self):
+        return list(self._dockers)
 
 
 class Krita:
@@ -239,23 +311,42 @@ class Krita:
             cls._instance = Krita()
         return cls._instance
 
-    def addExtension(self, ext): self.extensions.append(ext)
-    def addDockWidgetFactory(self, f): self.factories.append(f)
-    def activeDocument(self): return self.active
-    def setActiveDocument(self, doc): self.active = doc
-    def documents(self): return list(self.docs)
-    def activeWindow(self): return self.window
-    def readSetting(self, group, key, default): return self.settings.get((group, key), default)
-    def writeSetting(self, group, key, value): self.settings[(group, key)] = value
-    def action(self, name): return self.window.actions.get(name)
+    def addExtension(self, ext):
+        self.extensions.append(ext)
+
+    def addDockWidgetFactory(self, f):
+        self.factories.append(f)
+
+    def activeDocument(self):
+        return self.active
+
+    def setActiveDocument(self, doc):
+        self.active = doc
+
+    def documents(self):
+        return list(self.docs)
+
+    def activeWindow(self):
+        return self.window
+
+    def readSetting(self, group, key, default):
+        return self.settings.get((group, key), default)
+
+    def writeSetting(self, group, key, value):
+        self.settings[(group, key)] = value
+
+    def action(self, name):
+        return self.window.actions.get(name)
 
 
 class Extension:
-    def __init__(self, parent=None): self.parent = parent
+    def __init__(self, parent=None):
+        self.parent = parent
 
 
 class DockWidget(QDockWidget):
-    def canvasChanged(self, canvas): pass
+    def canvasChanged(self, canvas):
+        pass
 
 
 class DockWidgetFactoryBase:
@@ -264,4 +355,5 @@ class DockWidgetFactoryBase:
 
 
 class DockWidgetFactory:
-    def __init__(self, id_, area, klass): self.id, self.area, self.klass = id_, area, klass
+    def __init__(self, id_, area, klass):
+        self.id, self.area, self.klass = id_, area, klass

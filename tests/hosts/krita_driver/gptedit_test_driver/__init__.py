@@ -1,4 +1,6 @@
-"""Test driver that runs ONE scenario inside a real Krita (gptedit's real-host tests; not part of the product).
+"""Test driver that runs ONE scenario inside a real Krita.
+
+For gptedit's real-host tests; not part of the product.
 
 The harness (tests/hosts/hostenv_krita.py) installs this plugin into every test profile and starts Krita
 with these variables:
@@ -218,7 +220,9 @@ class Context:
         self.krita.setActiveDocument(doc)
         # Wait for the view's current layer too: until then Krita keeps node-dependent actions disabled, and
         # Qt 6 ignores trigger() on a disabled action (Qt 5 still fired it).
-        self.wait_for(lambda: self.krita.activeDocument() is not None and doc.activeNode() is not None, timeout=10)
+        self.wait_for(
+            lambda: self.krita.activeDocument() is not None and doc.activeNode() is not None, timeout=10
+        )
         self.process_events(50)
         return doc
 
@@ -325,14 +329,17 @@ class _Driver:
         text = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
         sys.stderr.write(text)
         with self.report.lock:
-            self.report.doc["thread_errors"].append({"thread": getattr(args.thread, "name", "?"), "traceback": text})
+            self.report.doc["thread_errors"].append(
+                {"thread": getattr(args.thread, "name", "?"), "traceback": text}
+            )
             self.report.write()
 
     def _watchdog(self) -> None:
         frames = sys._current_frames()
         names = {t.ident: t.name for t in threading.enumerate()}
         stacks = {
-            f"{names.get(ident, ident)}": "".join(traceback.format_stack(frame)) for ident, frame in frames.items()
+            f"{names.get(ident, ident)}": "".join(traceback.format_stack(frame))
+            for ident, frame in frames.items()
         }
         if self.report.finish("watchdog", error=f"no result within {WATCHDOG_S:.0f} s", stacks=stacks):
             os._exit(4)
