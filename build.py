@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("test", help="set up everything and run pytest (extra args go to pytest)")
     c.add_argument("pytest_args", nargs=argparse.REMAINDER)
     sub.add_parser("bench", help="run tests/bench/*.py")
-    sub.add_parser("lint", help="ruff over the repository")
+    sub.add_parser("lint", help="ruff lint and format check over the repository")
     return p
 
 
@@ -67,7 +67,9 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "bench":
         return bench()
     if args.command == "lint":
-        return run([ensure_venv(("test",)), "-m", "ruff", "check", "."], cwd=ROOT).returncode
+        py = ensure_venv(("test",))
+        checked = run([py, "-m", "ruff", "check", "."], cwd=ROOT).returncode
+        return checked or run([py, "-m", "ruff", "format", "--check", "."], cwd=ROOT).returncode
     raise AssertionError(args.command)
 
 
