@@ -130,57 +130,32 @@ def test_edit_dry_run_shows_plan_request_and_estimate_and_sends_nothing(sandbox,
 
 def test_batch_json_is_one_object_per_job_and_dry_run_sends_nothing(sandbox, two, tmp_path):
     base = sandbox.base_urls["replicate"]
-    proc = gptedit(
-        "batch",
-        *two,
-        "-p",
-        "[tint] warm",
-        "-O",
-        tmp_path / "dry",
-        "--provider",
-        "replicate",
-        "--base-url",
-        base,
-        "--dry-run",
-        "--json",
-        env_extra=keyed("replicate"),
-        check=0,
-    )
+
+    def batch(out_dir, *flags):
+        return gptedit(
+            "batch",
+            *two,
+            "-p",
+            "[tint] warm",
+            "-O",
+            out_dir,
+            "--provider",
+            "replicate",
+            "--base-url",
+            base,
+            *flags,
+            env_extra=keyed("replicate"),
+            check=0,
+        )
+
+    proc = batch(tmp_path / "dry", "--dry-run", "--json")
     plans = objects(proc.stdout)
     assert [p["input"] for p in plans] == [str(p.resolve()) for p in two]
     assert created(sandbox, "replicate") == 0 and "nothing sent" in proc.stderr
-    proc = gptedit(
-        "batch",
-        *two,
-        "-p",
-        "[tint] warm",
-        "-O",
-        tmp_path / "out",
-        "--provider",
-        "replicate",
-        "--base-url",
-        base,
-        "--json",
-        env_extra=keyed("replicate"),
-        check=0,
-    )
+    proc = batch(tmp_path / "out", "--json")
     jobs = objects(proc.stdout)
     assert len(jobs) == 2 and all(FIELDS <= set(j) and j["state"] == "fetched" for j in jobs)
     assert sorted(j["input"] for j in jobs) == sorted(str(p.resolve()) for p in two)
     assert all(len(j["outputs"]) == 1 for j in jobs)
-    proc = gptedit(
-        "batch",
-        *two,
-        "-p",
-        "[tint] warm",
-        "-O",
-        tmp_path / "out",
-        "--provider",
-        "replicate",
-        "--base-url",
-        base,
-        "--json",
-        env_extra=keyed("replicate"),
-        check=0,
-    )
+    proc = batch(tmp_path / "out", "--json")
     assert [j["state"] for j in objects(proc.stdout)] == ["skipped", "skipped"]
