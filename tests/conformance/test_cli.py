@@ -296,61 +296,9 @@ def test_config_set_stores_the_key_privately_and_show_masks_it(tmp_path):
     assert "sk-test-abcdef123456" not in shown and "…3456" in shown and "(config)" in shown
 
 
-@pytest.mark.parametrize("provider", ["eachlabs", "openai-responses"])
-def test_sigkill_mid_poll_then_resume_gets_the_result_with_one_create(sandbox, sample, tmp_path, provider):
-    """The crash test: the command line dies while polling; `jobs resume` finishes the job, and the
-    provider saw exactly one create. OpenAI's Responses route survives it like the polled providers."""
-    img, src = sample
-    sandbox.configure(latency=4.0)
-    out = tmp_path / "crash.png"
-    env = dict(os.environ, **keyed(provider))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gptedit",
-            "edit",
-            src,
-            "-p",
-            "[identity] crash",
-            "-o",
-            out,
-            "--provider",
-            provider,
-            "--base-url",
-            sandbox.base_urls[provider],
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    ledger = Ledger()
-    deadline = time.monotonic() + 30
-    job = None
-    while time.monotonic() < deadline:
-        jobs = ledger.list(limit=5)
-        if jobs and jobs[0].state is JobState.RUNNING:
-            job = jobs[0]
-            break
-        time.sleep(0.05)
-    assert job is not None, "the command line never reached polling"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(10)
-    assert ledger.get(job.id).state is JobState.RUNNING
-    assert not out.exists()
-    resumed = gptedit("jobs", "resume", env_extra=keyed(provider), check=0, timeout=60)
-    assert f"wrote {out}" in resumed.stderr, resumed.stderr
-    assert nearly_same(Image.open(out).convert("RGBA"), img)  # each::labs answers at a fixed size
-    assert ledger.get(job.id).state is JobState.FETCHED
-    assert created(sandbox, provider) == 1
-
-
-def _kill_mid_create(sandbox, provider, src, out, prompt):
-    """Start an edit and SIGKILL it while its create request is still open at the sandbox (the job
-    exists there, the answer has not come back): the case that used to end as *unknown* for good."""
-    env = dict(os.environ, **keyed(provider))
-    proc = subprocess.Popen(
+def _spawn_edit(sandbox, provider, src, out, prompt) -> subprocess.Popen:
+    """A `gptedit edit` process against the sandbox, left running for the test to kill or wait on."""
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -366,20 +314,53 @@ def _kill_mid_create(sandbox, provider, src, out, prompt):
             "--base-url",
             sandbox.base_urls[provider],
         ],
-        env=env,
+        env=dict(os.environ, **keyed(provider)),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    ledger = Ledger()
+
+
+def _wait_for_job(ledger, ready, pause):
+    """The newest job in the ledger once `ready(job)` holds for it, or None after 30 s."""
     deadline = time.monotonic() + 30
-    job = None
     while time.monotonic() < deadline:
         jobs = ledger.list(limit=5)
-        if jobs and jobs[0].state is JobState.SUBMITTING and created(sandbox, provider) == 1:
-            job = jobs[0]
-            break
-        time.sleep(0.02)
+        if jobs and ready(jobs[0]):
+            return jobs[0]
+        time.sleep(pause)
+    return None
+
+
+@pytest.mark.parametrize("provider", ["eachlabs", "openai-responses"])
+def test_sigkill_mid_poll_then_resume_gets_the_result_with_one_create(sandbox, sample, tmp_path, provider):
+    """The crash test: the command line dies while polling; `jobs resume` finishes the job, and the
+    provider saw exactly one create. OpenAI's Responses route survives it like the polled providers."""
+    img, src = sample
+    sandbox.configure(latency=4.0)
+    out = tmp_path / "crash.png"
+    proc = _spawn_edit(sandbox, provider, src, out, "[identity] crash")
+    ledger = Ledger()
+    job = _wait_for_job(ledger, lambda j: j.state is JobState.RUNNING, pause=0.05)
+    assert job is not None, "the command line never reached polling"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    assert ledger.get(job.id).state is JobState.RUNNING
+    assert not out.exists()
+    resumed = gptedit("jobs", "resume", env_extra=keyed(provider), check=0, timeout=60)
+    assert f"wrote {out}" in resumed.stderr, resumed.stderr
+    assert nearly_same(Image.open(out).convert("RGBA"), img)  # each::labs answers at a fixed size
+    assert ledger.get(job.id).state is JobState.FETCHED
+    assert created(sandbox, provider) == 1
+
+
+def _kill_mid_create(sandbox, provider, src, out, prompt):
+    """Start an edit and SIGKILL it while its create request is still open at the sandbox (the job
+    exists there, the answer has not come back): the case that used to end as *unknown* for good."""
+    proc = _spawn_edit(sandbox, provider, src, out, prompt)
+    ledger = Ledger()
+    ready = lambda j: j.state is JobState.SUBMITTING and created(sandbox, provider) == 1  # noqa: E731
+    job = _wait_for_job(ledger, ready, pause=0.02)
     assert job is not None, "the command line never had its create open at the sandbox"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
@@ -524,35 +505,9 @@ def test_jobs_cancel_stops_an_openai_responses_job_at_openai(sandbox, sample, tm
     response, and the program that was waiting ends with it."""
     _, src = sample
     sandbox.configure(latency=8.0)
-    env = dict(os.environ, **keyed("openai-responses"))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gptedit",
-            "edit",
-            src,
-            "-p",
-            "[tint] stop",
-            "-o",
-            tmp_path / "never.png",
-            "--provider",
-            "openai-responses",
-            "--base-url",
-            sandbox.base_urls["openai-responses"],
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    proc = _spawn_edit(sandbox, "openai-responses", src, tmp_path / "never.png", "[tint] stop")
     ledger = Ledger()
-    deadline = time.monotonic() + 30
-    job = None
-    while time.monotonic() < deadline and job is None:
-        jobs = ledger.list(limit=5)
-        job = jobs[0] if jobs and jobs[0].state is JobState.RUNNING else None
-        time.sleep(0.05)
+    job = _wait_for_job(ledger, lambda j: j.state is JobState.RUNNING, pause=0.05)
     assert job is not None
     gptedit("jobs", "cancel", job.id[:8], env_extra=keyed("openai-responses"), check=0)
     try:
