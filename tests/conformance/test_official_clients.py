@@ -46,6 +46,11 @@ def image_input(data: bytes, name: str = "layer.png") -> ImageInput:
     return ImageInput(data, "image/png", img.width, img.height, name)
 
 
+def low_edit(data: bytes, prompt: str, model: str, **fields) -> EditRequest:
+    """Our edit of one PNG at low quality: the request each comparison with an official client sends."""
+    return EditRequest(prompt=prompt, images=[image_input(data)], model=model, quality=Quality.LOW, **fields)
+
+
 def ours(sandbox, provider: str, request: EditRequest, **options):
     p = make_provider(provider, ProviderConfig(provider, sandbox.base_urls[provider], KEY), **options)
     return p.submit(request)
@@ -77,12 +82,11 @@ def oai(sandbox, provider: str = "openai"):
 def test_openai_images_edit_one_image_and_mask_same_as_ours(sandbox):
     data = png_bytes()
     mask = mask_for(96, 64, (10, 10, 40, 40))
-    request = EditRequest(
-        prompt="[invert] flip",
-        images=[image_input(data)],
-        model="gpt-image-2",
+    request = low_edit(
+        data,
+        "[invert] flip",
+        "gpt-image-2",
         mask=mask,
-        quality=Quality.LOW,
         size=Size(1024, 1024),
         output_format=OutputFormat.PNG,
         background=Background.AUTO,
@@ -151,9 +155,7 @@ def test_openai_images_edit_streaming_is_read_by_the_official_client(sandbox):
     partial = next(e for e in events if e.type == "image_edit.partial_image")
     assert partial.partial_image_index == 0 and base64.b64decode(partial.b64_json)[:4] == b"\x89PNG"
     assert events[-1].usage.output_tokens > 0
-    request = EditRequest(
-        prompt="[tint] stream", images=[image_input(data)], model="gpt-image-2.6-flare", quality=Quality.LOW
-    )
+    request = low_edit(data, "[tint] stream", "gpt-image-2.6-flare")
     ours(sandbox, "openai", request, stream=True, partial_images=2)
     mine, theirs = creates(sandbox, "/images/edits")
     fields = lambda e: {p["name"]: p["value"] for p in e["form"] if not p["filename"]}  # noqa: E731
@@ -234,13 +236,7 @@ def test_openai_responses_cancel_with_the_official_client(sandbox):
 def test_openai_responses_our_create_is_the_official_clients(sandbox):
     data = png_bytes()
     mask = mask_for(96, 64, (0, 0, 48, 64))
-    request = EditRequest(
-        prompt="[invert] flip",
-        images=[image_input(data)],
-        model="gpt-image-2",
-        mask=mask,
-        quality=Quality.LOW,
-    )
+    request = low_edit(data, "[invert] flip", "gpt-image-2", mask=mask)
     ours(sandbox, "openai-responses", request)
     oai(sandbox, "openai-responses").responses.create(**responses_call(data, mask.data, "[invert] flip"))
     mine, theirs = creates(sandbox, "/responses")
@@ -310,13 +306,7 @@ def test_replicate_file_upload_with_the_official_client_feeds_a_prediction(sandb
 
 def test_replicate_our_create_is_the_official_clients(sandbox):
     data = png_bytes(96, 64)
-    request = EditRequest(
-        prompt="[tint] warm",
-        images=[image_input(data)],
-        model="openai/gpt-image-2",
-        quality=Quality.LOW,
-        size=Size(1536, 1024),
-    )
+    request = low_edit(data, "[tint] warm", "openai/gpt-image-2", size=Size(1536, 1024))
     ours(sandbox, "replicate", request, wait=5)
     rep(sandbox).models.predictions.create(model="openai/gpt-image-2", input=replicate_input(data), wait=5)
     mine, theirs = creates(sandbox, "/predictions")
@@ -399,13 +389,7 @@ def test_fal_upload_with_the_official_client_feeds_a_submit(sandbox, fal):
 
 def test_fal_our_submit_is_the_official_clients(sandbox, fal):
     data = png_bytes()
-    request = EditRequest(
-        prompt="[tint] warm",
-        images=[image_input(data)],
-        model="openai/gpt-image-2/edit",
-        quality=Quality.LOW,
-        size=Size(1024, 1024),
-    )
+    request = low_edit(data, "[tint] warm", "openai/gpt-image-2/edit", size=Size(1024, 1024))
     ours(sandbox, "fal", request)
     fal.submit("openai/gpt-image-2/edit", arguments=fal_arguments(data))
     mine, theirs = [r for r in sandbox.requests() if r["method"] == "POST" and r["path"].endswith("/edit")]
@@ -421,13 +405,7 @@ def test_eachlabs_create_matches_the_documented_example(sandbox):
     """create-prediction.mdx: `POST /v1/prediction` with `Authorization: Bearer`, a JSON body with `model`,
     `version` and `input` (and optionally `webhook_url`), and the model's inputs inside `input`."""
     data = png_bytes()
-    request = EditRequest(
-        prompt="[tint] warm",
-        images=[image_input(data)],
-        model="gpt-image-v2-edit",
-        quality=Quality.LOW,
-        size=Size(1024, 1024),
-    )
+    request = low_edit(data, "[tint] warm", "gpt-image-v2-edit", size=Size(1024, 1024))
     ours(sandbox, "eachlabs", request)
     (entry,) = [
         r
@@ -463,13 +441,7 @@ def file_parts(entry: dict) -> list[tuple]:
 
 def test_replicate_our_upload_is_the_official_clients(sandbox):
     data = noise_png(300_000)
-    request = EditRequest(
-        prompt="[identity] big",
-        images=[image_input(data)],
-        model="openai/gpt-image-2",
-        quality=Quality.LOW,
-        size=Size(1024, 1024),
-    )
+    request = low_edit(data, "[identity] big", "openai/gpt-image-2", size=Size(1024, 1024))
     ours(sandbox, "replicate", request, wait=5)
     rep(sandbox).files.create(io.BytesIO(data), filename="layer.png", content_type="image/png")
     mine, theirs = creates(sandbox, "/v1/files")
@@ -483,13 +455,7 @@ def test_replicate_our_upload_is_the_official_clients(sandbox):
 
 def test_fal_our_upload_is_the_official_clients(sandbox, fal):
     data = noise_png(300_000)
-    request = EditRequest(
-        prompt="[identity] big",
-        images=[image_input(data)],
-        model="openai/gpt-image-2/edit",
-        quality=Quality.LOW,
-        size=Size(1024, 1024),
-    )
+    request = low_edit(data, "[identity] big", "openai/gpt-image-2/edit", size=Size(1024, 1024))
     ours(sandbox, "fal", request)
     mine = [r for r in sandbox.requests() if "/edit" not in r["path"]]
     sandbox.reset()
