@@ -131,6 +131,19 @@ def image_info(image: ImageInput, what: str) -> ImageInfo:
     return info
 
 
+def _check_overlay(request: EditRequest, overlay: ImageInput, what: str) -> None:
+    """An overlay of the first image (the mask, the markup layer): a PNG the size of that image."""
+    info = image_info(overlay, what)
+    if info.format != "png":
+        raise BadInput(f"The {what} must be a PNG with transparency.")
+    first = image_info(request.images[0], "image to edit")
+    if (info.width, info.height) != (first.width, first.height):
+        raise BadInput(
+            f"The {what} is {info.width}x{info.height} but the image is "
+            f"{first.width}x{first.height}; they must be the same size."
+        )
+
+
 def check_options(request: EditRequest, model: ModelInfo, where: str) -> None:
     """The options that follow the model: quality tier, complexity, markup (part of `check_request`; a front
     end checks a choice before it has pixels with `model_options.check_settings_choices`, the same words)."""
@@ -184,33 +197,17 @@ def check_request(request: EditRequest, model: ModelInfo, provider_label: str) -
                 f"{where} cannot take a mask, so it would repaint the whole picture. Edit without the "
                 f"selection mask, or use a model that takes one ({models_with('supports_mask')})."
             )
-        mask = image_info(request.mask, "mask")
         # OpenAI's rule (docs/providers.md "OpenAI: request fields"): a PNG with alpha, the size of the first
         # image; fal forwards to the same model
-        if mask.format != "png":
-            raise BadInput("The mask must be a PNG with transparency.")
-        first = image_info(request.images[0], "image to edit")
-        if (mask.width, mask.height) != (first.width, first.height):
-            raise BadInput(
-                f"The mask is {mask.width}x{mask.height} but the image is "
-                f"{first.width}x{first.height}; they must be the same size."
-            )
+        _check_overlay(request, request.mask, "mask")
         if len(request.images) > 1 and not model.mask_with_references:
             raise Unsupported(
                 f"{where} cannot combine a mask with reference images; remove the references "
                 "or edit without the selection mask."
             )
     if request.markup is not None:
-        markup = image_info(request.markup, "markup layer")
         # the overlay applies to the first image and must match it pixel for pixel (OpenAI's guide)
-        if markup.format != "png":
-            raise BadInput("The markup layer must be a PNG with transparency.")
-        first = image_info(request.images[0], "image to edit")
-        if (markup.width, markup.height) != (first.width, first.height):
-            raise BadInput(
-                f"The markup layer is {markup.width}x{markup.height} but the image is "
-                f"{first.width}x{first.height}; they must be the same size."
-            )
+        _check_overlay(request, request.markup, "markup layer")
 
 
 def check(settings: Settings, request: EditRequest) -> None:
