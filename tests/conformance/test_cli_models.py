@@ -27,6 +27,11 @@ def openai_args(sandbox, *extra):
     return ("--provider", "openai", "--base-url", sandbox.base_urls["openai"], *extra)
 
 
+def refused_edit(src, tmp_path, *args, env_extra):
+    """An edit of `src` that the command line must refuse before sending (exit status 2)."""
+    return gptedit("edit", src, "-p", "x", "-o", tmp_path / "o.png", *args, env_extra=env_extra, check=2)
+
+
 def test_markup_file_reaches_the_model_and_the_strokes_are_painted_in(sandbox, sample, tmp_path):
     img, src, markup = sample
     out = tmp_path / "out.png"
@@ -68,17 +73,7 @@ def test_markup_file_reaches_the_model_and_the_strokes_are_painted_in(sandbox, s
 def test_an_option_the_model_lacks_is_refused_before_sending(sandbox, sample, tmp_path, extra, words):
     _, src, markup = sample
     extra = tuple(str(markup) if a == "MARKUP" else a for a in extra)
-    proc = gptedit(
-        "edit",
-        src,
-        "-p",
-        "x",
-        "-o",
-        tmp_path / "o.png",
-        *openai_args(sandbox, *extra),
-        env_extra=keyed("openai"),
-        check=2,
-    )
+    proc = refused_edit(src, tmp_path, *openai_args(sandbox, *extra), env_extra=keyed("openai"))
     assert words in proc.stderr
     assert created(sandbox, "openai") == 0
 
@@ -87,19 +82,7 @@ def test_a_markup_file_without_transparency_is_refused(sandbox, sample, tmp_path
     _, src, _ = sample
     flat = tmp_path / "flat.png"
     Image.new("RGB", (64, 48), (255, 0, 0)).save(flat)
-    proc = gptedit(
-        "edit",
-        src,
-        "-p",
-        "x",
-        "-o",
-        tmp_path / "o.png",
-        "--markup",
-        flat,
-        *openai_args(sandbox),
-        env_extra=keyed("openai"),
-        check=2,
-    )
+    proc = refused_edit(src, tmp_path, "--markup", flat, *openai_args(sandbox), env_extra=keyed("openai"))
     assert "has no transparency" in proc.stderr
 
 
@@ -112,17 +95,7 @@ def test_a_shut_down_model_is_refused_with_its_replacement(sandbox, sample, tmp_
         extra = ()
     else:
         extra = ("--model", "gpt-image-1.5")
-    proc = gptedit(
-        "edit",
-        src,
-        "-p",
-        "x",
-        "-o",
-        tmp_path / "o.png",
-        *openai_args(sandbox, *extra),
-        env_extra=env,
-        check=2,
-    )
+    proc = refused_edit(src, tmp_path, *openai_args(sandbox, *extra), env_extra=env)
     assert "gpt-image-1.5 was retired by OpenAI on 2026-12-01; use gpt-image-2.6-sunburst." in proc.stderr
     assert created(sandbox, "openai") == 0
 
