@@ -142,18 +142,23 @@ class HTTPProvider(Provider):
     @property
     def transport(self) -> Transport:
         if self._transport is None:
-            self._transport = Transport(
-                self.base_url,
-                self.config.api_key,
-                self.info.auth_header,
-                connect_timeout=self.config.connect_timeout,
-                read_timeout=self.read_timeout,
-                label=self.info.label,
-                key_env=self.info.key_env,
-                error_parser=type(self).error_detail,
-                retry=self._retry,
-            )
+            self._transport = self._new_transport(self.base_url, self.read_timeout)
         return self._transport
+
+    def _new_transport(self, base_url: str, read_timeout: float) -> Transport:
+        """A transport to one of this provider's hosts: its key and auth scheme, connect timeout, error
+        reading and retry policy are the same for every host it talks to."""
+        return Transport(
+            base_url,
+            self.config.api_key,
+            self.info.auth_header,
+            connect_timeout=self.config.connect_timeout,
+            read_timeout=read_timeout,
+            label=self.info.label,
+            key_env=self.info.key_env,
+            error_parser=type(self).error_detail,
+            retry=self._retry,
+        )
 
     def model(self, request: EditRequest) -> ModelInfo:
         return model_info(self.name, request.model)

@@ -232,17 +232,7 @@ class FalProvider(HTTPProvider):
         if rest_url == self.base_url:
             return self.transport
         if self._rest is None:
-            self._rest = Transport(
-                rest_url,
-                self.config.api_key,
-                self.info.auth_header,
-                connect_timeout=self.config.connect_timeout,
-                read_timeout=self.read_timeout,
-                label=self.info.label,
-                key_env=self.info.key_env,
-                error_parser=type(self).error_detail,
-                retry=self._retry,
-            )
+            self._rest = self._new_transport(rest_url, self.read_timeout)
         return self._rest
 
     def _cdn_token(self) -> str:
@@ -456,17 +446,7 @@ class FalProvider(HTTPProvider):
     @property
     def platform(self) -> Transport:
         if self._platform is None:
-            self._platform = Transport(
-                self.platform_url,
-                self.config.api_key,
-                self.info.auth_header,
-                connect_timeout=self.config.connect_timeout,
-                read_timeout=LIST_READ_TIMEOUT,
-                label=self.info.label,
-                key_env=self.info.key_env,
-                error_parser=type(self).error_detail,
-                retry=self._retry,
-            )
+            self._platform = self._new_transport(self.platform_url, LIST_READ_TIMEOUT)
         return self._platform
 
     def find_created(self, query: CreatedQuery) -> list[Candidate]:
