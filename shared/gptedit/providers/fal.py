@@ -55,6 +55,7 @@ from .lookup import (
     in_window,
     iso,
     parse_time,
+    prompt_of,
 )
 
 #: fal's Platform API, where an account's requests to a model endpoint are listed
@@ -114,7 +115,7 @@ def error_detail(body: Any) -> ErrorDetail:
 def expected_input(described: Mapping) -> dict:
     """The fields `create_payload` sent for a request the ledger describes, minus the images (the ledger
     keeps no pixels): what a listed request's input must agree with to be ours."""
-    out: dict[str, Any] = {"prompt": str(described.get("prompt") or "").strip()}
+    out: dict[str, Any] = {"prompt": prompt_of(described)}
     size = Size.parse(str(described.get("size") or "auto"))
     out["image_size"] = "auto" if size is None else {"width": size.width, "height": size.height}
     for key, name in (("n", "num_images"), ("output_format", "output_format"), ("background", "background")):

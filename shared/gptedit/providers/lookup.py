@@ -59,9 +59,9 @@ def in_window(query: CreatedQuery, when: float | None) -> bool:
     return when is not None and query.sent_after <= when <= query.sent_before
 
 
-def prompt_of(query: CreatedQuery) -> str:
-    """The prompt exactly as the providers are sent it."""
-    return str(query.request.get("prompt") or "").strip()
+def prompt_of(described: Mapping) -> str:
+    """The prompt exactly as the providers are sent it, from a request the ledger describes."""
+    return str(described.get("prompt") or "").strip()
 
 
 def agrees(expected: Mapping[str, Any], shown: Any) -> bool:

@@ -30,6 +30,7 @@ from .lookup import (
     in_window,
     iso,
     parse_time,
+    prompt_of,
 )
 from .schemas import FETCH_ATTEMPTS, FETCH_TIMEOUT_S, LiveSchema, SchemaCache, from_replicate_model
 
@@ -91,7 +92,7 @@ def nearest_ratio(width: int, height: int) -> str:
 def expected_input(described: Mapping) -> dict:
     """The `input` fields `create_payload` sent for a request the ledger describes, minus the images
     (the ledger keeps no pixels): what a listed prediction must agree with to be ours."""
-    out: dict[str, Any] = {"prompt": str(described.get("prompt") or "").strip()}
+    out: dict[str, Any] = {"prompt": prompt_of(described)}
     size = Size.parse(str(described.get("size") or "auto"))
     images = described.get("images") or []
     first = images[0] if images and isinstance(images[0], Mapping) else {}
