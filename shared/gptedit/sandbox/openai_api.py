@@ -115,7 +115,8 @@ class OpenAIApi(ProviderApi):
         body["error"]["moderation_details"] = {"moderation_stage": stage, "categories": ["other"]}
         return json_response(400, body, self._headers())
 
-    def handle(self, req: Request, path: str) -> Response:
+    def refuse_key(self, req: Request) -> Response | None:
+        """OpenAI's 401 for a request with no key or a wrong one (both OpenAI routes answer alike)."""
         token = bearer(req)
         if token is None:
             return json_response(
@@ -129,6 +130,12 @@ class OpenAIApi(ProviderApi):
             )
         if token == "invalid":
             return self.error(401)
+        return None
+
+    def handle(self, req: Request, path: str) -> Response:
+        refused = self.refuse_key(req)
+        if refused is not None:
+            return refused
         if path.rstrip("/") == "/images/edits" and req.method == "POST":
             return self._edit(req)
         if path.rstrip("/") == "/models" and req.method == "GET":

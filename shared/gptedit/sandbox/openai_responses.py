@@ -25,7 +25,7 @@ import secrets
 import time
 from typing import Any
 
-from .common import InputProblem, bearer
+from .common import InputProblem
 from .edits import EditSpec, ImageInfo, choose_edit, render
 from .faults import Fault
 from .models import OPENAI_MODELS, shut_down
@@ -61,19 +61,9 @@ class OpenAIResponsesApi(OpenAIApi):
     }
 
     def handle(self, req: Request, path: str) -> Response:
-        token = bearer(req)
-        if token is None:
-            return json_response(
-                401,
-                _err(
-                    "You didn't provide an API key. You need to provide your API key in an Authorization "
-                    "header "
-                    "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."
-                ),
-                self._headers(),
-            )
-        if token == "invalid":
-            return self.error(401)
+        refused = self.refuse_key(req)
+        if refused is not None:
+            return refused
         parts = [p for p in path.split("/") if p]
         if not parts and req.method == "POST":
             return self._create(req)
