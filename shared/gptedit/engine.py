@@ -13,7 +13,7 @@ from . import recipe
 from .errors import GptEditError
 from .job_context import JobContext
 from .jobs import CancelToken, JobRunner, Listener, PollPolicy
-from .ledger import JobRecord, Ledger
+from .ledger import JobRecord, Ledger, SentRegion
 from .models import EditRequest, JobState
 from .providers.base import Provider, ProviderConfig
 from .providers.registry import make_provider
@@ -60,9 +60,12 @@ def new_job(
     batch: str = "",
     provider: Provider | None = None,
     selection: bytes | None = None,
+    sent: SentRegion | None = None,
 ) -> tuple[JobRecord, Provider]:
     """Check the request, then write the job to the ledger (state queued) — before any request is made.
-    `selection`: 1 byte per pixel of the context box, kept beside the results (`Ledger.save_selection`)."""
+    `selection`: 1 byte per pixel of the context box, kept beside the results (`Ledger.save_selection`).
+    `sent`: the region that was sent, as the front end measures its answers against it; kept with a
+    selection (`Ledger.save_sent`) so that an answer inserted later is corrected like a fresh one."""
     if provider is None:
         provider = preflight(settings, request)
     else:
@@ -87,6 +90,8 @@ def new_job(
         # Kept before the row exists: a job in the ledger can always be masked again by any front end.
         try:
             ledger.save_selection(rec.id, selection)
+            if sent is not None:
+                ledger.save_sent(rec.id, sent)
         except OSError as exc:
             msg = f"The selection could not be kept for this job ({exc}); nothing was sent."
             raise GptEditError(msg) from exc
@@ -106,6 +111,7 @@ def run_edit(
     batch: str = "",
     provider: Provider | None = None,
     selection: bytes | None = None,
+    sent: SentRegion | None = None,
 ) -> JobRecord:
     """Run one edit to the end on this thread. Returns the final record (fetched, failed, …).
     `provider`: the one `preflight` returned, so it is not built a second time."""
@@ -119,6 +125,7 @@ def run_edit(
         batch=batch,
         provider=provider,
         selection=selection,
+        sent=sent,
     )
     runner = JobRunner(
         ledger, provider, listener=listener, cancel=cancel, deadline=settings.deadline, policy=policy

@@ -5,7 +5,8 @@ files before anything else uses them, so a crash, a closed document or a killed 
 paid for. Krita, GIMP and the command line share the file; sqlite's locking and WAL keep them apart.
 
 Each job carries its `JobContext` (where it came from, where its answer goes) and, beside its results, the
-selection it was made with (`save_selection` / `load_selection`), so any front end can insert it again."""
+selection it was made with (`save_selection` / `load_selection`) and the region it sent (`save_sent` /
+`load_sent`), so any front end can insert it again, corrected for drift like a fresh answer."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from .geometry import Box
 from .job_context import JobContext
 from .models import JobState, RemoteHandle
 from .paths import ledger_path, results_dir
+from .pngio import PngError, decode_png, encode_png
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -73,6 +75,38 @@ STALE_AFTER = 45.0
 SELECTION_FILE = "selection.zlib"
 #: what Krita wrote before: the same bytes, uncompressed
 _OLD_KRITA_SELECTION = "selection.gray"
+#: the region a job with a selection sent, as its answer is measured against it (seam correction): an 8-bit
+#: RGB PNG at the size the front end measures at (Krita: the region's own size; GIMP: the size it was sent
+#: at; the command line: the input picture). One per job, written before the create request.
+SENT_FILE = "sent.png"
+#: zlib level of SENT_FILE: the fastest; the file is read back once or twice and then only sits on disk
+_SENT_LEVEL = 1
+#: byte index of red, green and blue inside a pixel, per layout a front end hands over or asks for
+_RGB_AT = {"RGB": (0, 1, 2, 3), "RGBA": (0, 1, 2, 4), "BGRA": (2, 1, 0, 4)}
+
+
+@dataclass(frozen=True)
+class SentRegion:
+    """A picture of the region a job sent: `pixels` row-major, `layout` "RGB", "RGBA" or "BGRA"."""
+
+    width: int
+    height: int
+    pixels: bytes
+    layout: str = "RGB"
+
+    def as_layout(self, layout: str) -> SentRegion:
+        """The same picture in another layout (alpha, when asked for, is opaque: only colours are kept)."""
+        if layout == self.layout:
+            return self
+        if layout not in _RGB_AT or self.layout not in _RGB_AT:
+            raise ValueError(f"Unknown pixel layout {layout!r}; use one of {', '.join(_RGB_AT)}.")
+        *src, src_step = _RGB_AT[self.layout]
+        *dst, dst_step = _RGB_AT[layout]
+        n = self.width * self.height
+        out = bytearray(b"\xff" * (n * dst_step)) if dst_step == 4 else bytearray(n * dst_step)
+        for s_at, d_at in zip(src, dst, strict=True):
+            out[d_at::dst_step] = self.pixels[s_at::src_step]
+        return SentRegion(self.width, self.height, bytes(out), layout)
 
 
 @dataclass
@@ -238,30 +272,31 @@ class Ledger:
 
     def save_result(self, job_id: str, index: int, data: bytes, ext: str) -> Path:
         """Write one result durably (temp file, fsync, rename) before anyone uses it."""
-        folder = results_dir() / job_id
-        folder.mkdir(parents=True, exist_ok=True)
-        final = folder / f"result-{index + 1}.{ext}"
-        tmp = folder / f".result-{index + 1}.{ext}.part"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-        return final
+        return _write_durably(job_id, f"result-{index + 1}.{ext}", data)
 
     def save_selection(self, job_id: str, mask: bytes) -> Path:
         """Keep the selection a job was made with beside its results (1 byte per pixel of its context box),
         durably, so the answer can be masked again by any front end, even after a crash."""
-        folder = results_dir() / job_id
-        folder.mkdir(parents=True, exist_ok=True)
-        final = folder / SELECTION_FILE
-        tmp = folder / f".{SELECTION_FILE}.part"
-        with open(tmp, "wb") as fh:
-            fh.write(zlib.compress(bytes(mask), 6))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-        return final
+        return _write_durably(job_id, SELECTION_FILE, zlib.compress(bytes(mask), 6))
+
+    def save_sent(self, job_id: str, region: SentRegion) -> Path:
+        """Keep the region a job sent (SENT_FILE), durably, before the create request: an answer fetched
+        later (resumed after a crash, inserted from History or Recent results) is then measured and
+        corrected against it like a fresh one."""
+        rgb = region.as_layout("RGB")
+        png = encode_png(rgb.width, rgb.height, rgb.pixels, 3, level=_SENT_LEVEL, filter_type=2)
+        return _write_durably(job_id, SENT_FILE, png)
+
+    def load_sent(self, job: JobRecord, layout: str = "RGB") -> SentRegion | None:
+        """The region the job sent, in `layout`, or None: a job from before it was kept, one without a
+        selection (nothing to correct), or a file that is gone or damaged."""
+        try:
+            image = decode_png((results_dir() / job.id / SENT_FILE).read_bytes())
+        except (OSError, PngError):
+            return None
+        if image.channels != 3:
+            return None  # not a file this module wrote
+        return SentRegion(image.width, image.height, image.pixels).as_layout(layout)
 
     def load_selection(self, job: JobRecord, box: Box | None = None) -> bytes | None:
         """The saved selection over `box` (default: the job's context box), or None: no selection, the file
@@ -431,6 +466,21 @@ class Ledger:
         """Unfinished jobs whose driving process is gone: to resume, or to flag as unknown."""
         active = (JobState.QUEUED, JobState.SUBMITTING, JobState.SUBMITTED, JobState.RUNNING)
         return [j for j in self.list(limit=1000, states=active) if not owner_alive(j.owner, j.heartbeat)]
+
+
+def _write_durably(job_id: str, name: str, data: bytes) -> Path:
+    """`data` as `name` in the job's folder: a temp file, fsync, then rename, so a crash leaves the old file
+    or the new one, never half of one."""
+    folder = results_dir() / job_id
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / name
+    tmp = folder / f".{name}.part"
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
+    return final
 
 
 #: columns added after the first release, with their types: a ledger written by an older version gets them

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from gptedit.geometry import Box
 from gptedit.job_context import CLI, GIMP, KRITA, ColorSpace, JobContext
-from gptedit.ledger import SELECTION_FILE, JobRecord, Ledger
+from gptedit.ledger import SELECTION_FILE, SENT_FILE, JobRecord, Ledger, SentRegion
 from gptedit.models import Size
 from gptedit.paths import results_dir
+from gptedit.pngio import decode_png
 
 
 def _job(context: JobContext | None = None) -> JobRecord:
@@ -180,3 +181,84 @@ def test_the_engine_keeps_the_selection_before_the_job_is_recorded(isolated_home
         ledger, s, req, origin="test", context=JobContext(context_box=Box(1, 1, 6, 4)), selection=mask
     )
     assert ledger.load_selection(ledger.get(job.id)) == mask
+
+
+def _bgra(w: int, h: int) -> bytes:
+    return bytes(v for i in range(w * h) for v in (i % 251, (3 * i) % 256, (7 * i) % 253, 255))
+
+
+def test_the_sent_region_round_trips_in_every_layout(isolated_home):
+    ledger = Ledger()
+    job = ledger.create(_job(JobContext(context_box=Box(0, 0, 7, 5))))
+    bgra = _bgra(7, 5)
+    path = ledger.save_sent(job.id, SentRegion(7, 5, bgra, "BGRA"))
+    assert path == results_dir() / job.id / SENT_FILE and not list(path.parent.glob("*.part"))
+    png = decode_png(path.read_bytes())
+    assert (png.width, png.height, png.channels) == (7, 5, 3)  # colours only: alpha is not needed
+    assert png.pixels[:3] == bytes((bgra[2], bgra[1], bgra[0]))
+    back = ledger.load_sent(job, "BGRA")
+    assert (back.width, back.height, back.layout) == (7, 5, "BGRA") and back.pixels == bgra
+    rgba = ledger.load_sent(job, "RGBA").pixels
+    assert rgba[0::4] == bgra[2::4] and rgba[2::4] == bgra[0::4] and set(rgba[3::4]) == {255}
+    assert ledger.load_sent(job).pixels == png.pixels
+
+
+def test_a_job_without_a_kept_region_or_with_a_damaged_one_reads_none(isolated_home):
+    ledger = Ledger()
+    job = ledger.create(_job(JobContext(context_box=Box(0, 0, 7, 5))))
+    assert ledger.load_sent(job) is None  # made before the region was kept
+    path = ledger.save_sent(job.id, SentRegion(7, 5, _bgra(7, 5)[: 7 * 5 * 3], "RGB"))
+    path.write_bytes(path.read_bytes()[:-20])  # cut short
+    assert ledger.load_sent(job) is None
+
+
+def test_the_engine_keeps_the_sent_region_with_the_selection_only(isolated_home):
+    from gptedit import recipe
+    from gptedit.engine import new_job
+    from gptedit.models import ImageInput
+    from gptedit.pngio import encode_png
+    from gptedit.settings import resolve
+
+    s = resolve({"provider": "sandbox"}, env={}, config={})
+    req = recipe.build_request(s, "x", [ImageInput(encode_png(6, 4, bytes(96), 4), "image/png", 6, 4)])
+    sent = SentRegion(6, 4, _bgra(6, 4), "BGRA")
+    ledger = Ledger()
+    ctx = JobContext(context_box=Box(1, 1, 6, 4))
+    job, _provider = new_job(ledger, s, req, origin="test", context=ctx, selection=bytes(24), sent=sent)
+    assert ledger.load_sent(ledger.get(job.id), "BGRA") == sent
+    # without a selection nothing is corrected later, so nothing is kept
+    bare, _provider = new_job(ledger, s, req, origin="test", context=ctx, sent=sent)
+    assert ledger.load_sent(ledger.get(bare.id)) is None
+    assert not (results_dir() / bare.id).exists()
+
+
+def test_a_later_insert_finds_what_its_job_kept(isolated_home):
+    from gptedit.seam import later
+
+    ledger = Ledger()
+    box = Box(0, 0, 7, 5)
+    job = ledger.create(_job(JobContext(context_box=box)))
+    assert later.kept(ledger, job, None, "RGB") == later.Kept(None, None)  # no selection: nothing to measure
+    ledger.save_selection(job.id, bytes(35))
+    old = later.kept(ledger, job, None, "RGB")
+    assert old.mask == bytes(35) and old.sent is None and not old.measurable
+    corr = later.uncorrected(7, 5, 14, 10, old.mask)
+    assert not corr.moves and corr.tables is None and corr.mask == old.mask
+    assert "not kept" in corr.report.summary() and "without the drift correction" in corr.report.summary()
+    ledger.save_sent(job.id, SentRegion(7, 5, _bgra(7, 5), "BGRA"))
+    assert later.kept(ledger, job, box, "BGRA").measurable
+
+
+def test_corrections_stored_at_a_first_insert_are_read_back_with_their_soft_edge():
+    from gptedit.seam import later
+    from gptedit.seam.align import Warp
+    from gptedit.seam.correct import Correction, SeamReport
+
+    first = Correction(40, 30, 80, 60, Warp(1.02, 0.01, -0.005), None, None, SeamReport(feather_px=4))
+    job = _job()
+    assert later.stored(job, 40, 30, [(80, 60)], bytes(1200)) is None  # nothing stored
+    job.seam = {"variations": [first.to_json()]}
+    mask = bytes(255 if 10 <= i % 40 < 30 and 8 <= i // 40 < 22 else 0 for i in range(1200))
+    (again,) = later.stored(job, 40, 30, [(80, 60)], mask)
+    assert again.warp == first.warp and again.report.feather_px == 4
+    assert again.mask != mask and len(again.mask) == 1200  # feathered as it was the first time
