@@ -208,6 +208,7 @@ def _edit(args) -> int:
             f"{settings.size} · n={request.n}{extras} · estimated {est.text()}"
         )
         token = CancelToken()
+        selection, sent = _kept_with_the_job(args.input, mask)
         with Interrupts(token):
             context = JobContext(host=CLI, input=str(args.input.resolve()), output=str(args.output))
             job = run_edit(
@@ -218,6 +219,8 @@ def _edit(args) -> int:
                 cancel=token,
                 provider=provider,
                 context=context,
+                selection=selection,
+                sent=sent,
             )
         progress.finish()
         if job.state is JobState.FETCHED and not args.raw:
@@ -225,24 +228,50 @@ def _edit(args) -> int:
         return _report(job, args.output, progress, as_json=args.json)
 
 
-def _report_corrected(job, args, settings, mask: ImageInput | None, progress: Progress) -> int:
-    """Write each answer corrected for drift and laid over the input (see cli_seam); report what was done."""
-    from .cli_seam import selection_of, write_corrected
+def _kept_with_the_job(input_path: Path, mask: ImageInput | None):
+    """With a mask: the selection (1 byte per pixel of the input) and the input's pixels, which the ledger
+    keeps with the job so that `jobs resume` corrects its answer like this run would. None, None without."""
+    if mask is None:
+        return None, None
+    from .cli_images import _open
+    from .cli_seam import selection_of
+    from .ledger import SentRegion
+
+    picture = _open(input_path).convert("RGB")
+    sent = SentRegion(picture.width, picture.height, picture.tobytes(), "RGB")
+    return selection_of(mask.data).tobytes(), sent
+
+
+def _seam_options(settings, masked: bool, args=None):
+    """The seam steps from the settings; this run's flags win."""
     from .seam.correct import SeamOptions
 
     def pick(name: str):
-        given = getattr(args, name)
+        given = getattr(args, name, None)
         return getattr(settings, name) if given is None else given
 
-    options = SeamOptions(
+    return SeamOptions(
         align=pick("seam_align"),
         colour=pick("seam_colour"),
         blend=pick("seam_blend"),
         feather_percent=pick("seam_feather"),
+        masked=masked,
     )
+
+
+def _report_corrected(job, args, settings, mask: ImageInput | None, progress: Progress) -> int:
+    """Write each answer corrected for drift and laid over the input (see cli_seam); report what was done."""
+    from .cli_seam import selection_of, write_corrected
+
+    # the mask went to the model only if it takes one (the recipe's rule, as in Krita and GIMP)
+    options = _seam_options(settings, bool(job.request.get("mask")), args)
     selection = selection_of(mask.data) if mask is not None else None
     written, corrections = write_corrected(job.result_paths, args.input, selection, args.output, options)
     Ledger().update(job.id, seam={"variations": [c.to_json() for c in corrections]})
+    return _said(job, written, corrections, progress, as_json=args.json)
+
+
+def _said(job, written: list[Path], corrections: list, progress: Progress, *, as_json: bool = False) -> int:
     for path, corr in zip(written, corrections, strict=True):
         progress.line(f"wrote {path}")
         progress.line(corr.report.summary())
@@ -250,9 +279,37 @@ def _report_corrected(job, args, settings, mask: ImageInput | None, progress: Pr
             print(f"gptedit: warning: {corr.report.warning}", file=sys.stderr)
     cost = f"${job.cost:.3f}" if job.cost is not None else "unknown"
     progress.line(f"job {job.id[:8]} done · cost {cost}")
-    if args.json:
+    if as_json:
         emit(job_json(job, outputs=[str(p) for p in written]))
     return EXIT_OK
+
+
+def _report_resumed(ledger: Ledger, job, output: Path, progress: Progress) -> int:
+    """A resumed job's answers written like a fresh edit's: corrected for drift against the input the job
+    kept (`Ledger.load_sent`) and laid over it through its selection. A job from before the input was kept
+    is written as it came, and the report says why."""
+    from PIL import Image
+
+    from .cli_seam import write_corrected
+    from .geometry import Box
+    from .seam import later
+
+    first = (job.request.get("images") or [{}])[0]
+    box = Box(0, 0, int(first.get("width") or 0), int(first.get("height") or 0))
+    kept = later.kept(ledger, job, None if box.empty else box, "RGB")
+    if not later.was_masked(job) and kept.mask is None:
+        return _report(job, output, progress)  # no selection: the answers as they came, as before
+    if not kept.measurable:
+        written = write_outputs(job.result_paths, output)
+        corrections = [later.uncorrected(box.width, box.height, 0, 0, kept.mask) for _ in written]
+    else:
+        sent = kept.sent
+        original = Image.frombytes("RGB", (sent.width, sent.height), sent.pixels)
+        selection = Image.frombytes("L", (sent.width, sent.height), kept.mask)
+        options = _seam_options(resolve({}), later.was_masked(job))
+        written, corrections = write_corrected(job.result_paths, original, selection, output, options)
+    ledger.update(job.id, seam={"variations": [c.to_json() for c in corrections]})
+    return _said(job, written, corrections, progress)
 
 
 def _report(job, output: Path, progress: Progress, *, as_json: bool = False) -> int:
@@ -355,7 +412,7 @@ def cmd_jobs(args) -> int:
             progress.finish()
             out = job.context.output
             if job.state is JobState.FETCHED and out:
-                code = max(code, _report(job, Path(out), progress))
+                code = max(code, _report_resumed(ledger, job, Path(out), progress))
             elif job.state is JobState.FETCHED:
                 progress.line(f"job {job.id[:8]} done: {', '.join(job.results)}")
             else:

@@ -74,20 +74,21 @@ def selection_of(mask_png: bytes) -> Image.Image:
 
 def write_corrected(
     results: list[Path],
-    original_path: Path,
+    original_path: Path | Image.Image,
     selection: Image.Image | None,
     output: Path,
     options: SeamOptions,
 ) -> tuple[list[Path], list[Correction]]:
-    """Each result corrected against the original and laid over it through the (feathered) selection,
-    written to OUTPUT (numbered when several). Without a selection the answer is written as it came: there
-    is nothing outside it to compare with, and the report says so."""
+    """Each result corrected against the original (a file, or the picture the job kept) and laid over it
+    through the (feathered) selection, written to OUTPUT (numbered when several). Without a selection the
+    answer is written as it came: there is nothing outside it to compare with, and the report says so."""
     from .cli_images import _open, numbered, write_outputs  # the command line's own file rules
 
     if selection is None:  # the answers as they came (copied byte for byte), with the report that says why
         nothing = plan_correction(b"", 0, 0, "RGBA", b"", 0, 0, "RGBA", None, options)
         return write_outputs([Path(p) for p in results], output), [nothing for _ in results]
-    original = _open(original_path).convert("RGBA")
+    picture = original_path if isinstance(original_path, Image.Image) else _open(original_path)
+    original = picture.convert("RGBA")
     output.parent.mkdir(parents=True, exist_ok=True)
     written, corrections = [], []
     for i, path in enumerate(results):

@@ -3,13 +3,19 @@ sandbox with drift switched on by the prompt tag."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from gptedit.ledger import Ledger
+from gptedit.models import JobState
 from gptedit.sandbox import pictures as P
 from PIL import Image, ImageChops, ImageFilter, ImageStat
-from test_cli import gptedit, keyed
+from test_cli import ROOT, gptedit, keyed
 
 W, H = 384, 256
 
@@ -126,3 +132,60 @@ def test_the_settings_choose_the_defaults_and_flags_win(sandbox, files):
     assert f"edge faded over {round(W * 0.05)} px" in proc.stderr and "colours moved" not in proc.stderr
     proc = gptedit(*args, "--feather", "3", env_extra=env, check=0)
     assert f"edge faded over {round(W * 0.03)} px" in proc.stderr
+
+
+def test_a_job_resumed_after_a_crash_is_corrected_like_a_fresh_one(sandbox, files):
+    """The command line is killed while it polls a drifted job; `jobs resume` measures the answer against
+    the input the job kept in the ledger (the input file is gone by then) and writes it corrected."""
+    img, selection, tmp_path = files
+    out = tmp_path / "resumed.png"
+    sandbox.configure(latency=4.0)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gptedit",
+            "edit",
+            tmp_path / "in.png",
+            "-p",
+            "[identity] [drift:1:4] keep it",
+            "-o",
+            out,
+            "--mask",
+            tmp_path / "mask.png",
+            "--provider",
+            "fal",
+            "--base-url",
+            sandbox.base_urls["fal"],
+        ],
+        env=dict(os.environ, **keyed("fal")),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    ledger = Ledger()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        jobs = ledger.list(limit=1)
+        if jobs and jobs[0].state is JobState.RUNNING:
+            break
+        time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("the command line never reached polling")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    job = jobs[0]
+    (tmp_path / "in.png").unlink()  # what the answer is measured against is the job's own copy
+    resumed = gptedit("jobs", "resume", env_extra=keyed("fal"), check=0, timeout=60)
+    assert f"wrote {out}" in resumed.stderr, resumed.stderr
+    assert re.search(r"Seam: shifted [+-]\d\.\d, [+-]\d\.\d px, zoom [+-]\d\.\d %", resumed.stderr)
+    got = Image.open(out).convert("RGB")
+    outside = selection.point(lambda v: 0 if v else 255).filter(ImageFilter.MinFilter(9))
+    assert error(got, img, outside) == 0  # outside the (feathered) selection the input stays as it was
+    raw = Image.open(ledger.get(job.id).results[0]).convert("RGB").resize(img.size, Image.Resampling.LANCZOS)
+    raw_comp = Image.composite(raw, img.convert("RGB"), selection)  # the answer laid in uncorrected
+    edge = band(selection, 4)
+    assert error(got, img, edge) < error(raw_comp, img, edge) / 3
+    seam = ledger.get(job.id).seam["variations"][0]
+    assert seam["aligned"] and seam["colour_matched"], seam
