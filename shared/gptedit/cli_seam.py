@@ -4,6 +4,7 @@ says, then laid over the original through the (feathered) selection."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from PIL import Image
@@ -33,19 +34,30 @@ def plan(
 
 
 def corrected_layer(answer: Image.Image, corr: Correction) -> Image.Image:
-    """The answer as an RGBA layer of the original's size, lined up and recoloured. Resized first with a
-    proper filter (answers can be much larger or smaller than the region), then moved by the remaining
-    small affine transform with bicubic interpolation; where the moved answer does not reach, transparent."""
+    """The answer as an RGBA layer of the original's size, lined up and recoloured, resampled ONCE (a second
+    resampling would soften thin lines again): an answer of the region's size by one bicubic affine
+    transform (Pillow's transform cubic is the sharper a = -1 kind); an answer of another size by one
+    Lanczos resize of exactly the part of it that lands on the region (the filter is widened when
+    shrinking, so a large answer is not aliased). Where the moved answer does not reach, transparent."""
     box = (corr.box_w, corr.box_h)
     layer = answer.convert("RGBA")
-    if layer.size != box:
-        layer = layer.resize(box, Image.Resampling.LANCZOS)
-    if corr.moves:
-        a, b, c, d, e, f = corr.box_to_answer_affine()
-        sx, sy = corr.box_w / corr.answer_w, corr.box_h / corr.answer_h
+    if corr.moves and layer.size == box:
         layer = layer.transform(
-            box, Image.Transform.AFFINE, (a * sx, b, c * sx, d, e * sy, f * sy), Image.Resampling.BICUBIC
+            box, Image.Transform.AFFINE, corr.box_to_answer_affine(), Image.Resampling.BICUBIC
         )
+    elif corr.moves:
+        a, _b, c, _d, e, f = corr.box_to_answer_affine()
+        left, top, right, bottom = c, f, a * corr.box_w + c, e * corr.box_h + f
+        # the part of the answer over the region may reach past it: pad with transparency (resize reads
+        # only inside the image), wide enough for the filter's reach too
+        pad = 4 + math.ceil(max(0.0, -left, -top, right - layer.width, bottom - layer.height))
+        padded = Image.new("RGBA", (layer.width + 2 * pad, layer.height + 2 * pad), (0, 0, 0, 0))
+        padded.paste(layer, (pad, pad))
+        layer = padded.resize(
+            box, Image.Resampling.LANCZOS, box=(left + pad, top + pad, right + pad, bottom + pad)
+        )
+    elif layer.size != box:
+        layer = layer.resize(box, Image.Resampling.LANCZOS)
     if corr.tables is not None:
         layer = Image.frombytes("RGBA", box, corr.apply_colour(layer.tobytes(), "RGBA"))
     return layer

@@ -182,6 +182,34 @@ def test_corrected_composite_matches_the_original_at_the_edge(kind):
     assert before > 3 * after
 
 
+def test_an_answer_at_the_models_size_is_placed_in_one_resampling():
+    """A drifted answer larger than the region (models answer at their own size) is scaled and moved in
+    one Lanczos pass: its content lands where it belongs (the answer's own content, warped back, equals
+    the original's away from the border) and the band error stays at the blur-and-noise floor."""
+    img = P.make("photo", SIDE, SIDE, 3)
+    drift = D.draw(D.DriftSpec(1.0, 5))
+    answer = D.apply(img.resize((768, 768), Image.Resampling.LANCZOS), drift)
+    mask = P.ellipse_mask(SIDE, SIDE)
+    corr = cli_seam.plan(img, answer, mask)
+    assert corr.moves and corner_error(corr.warp, drift, 768, 768) <= 0.5
+    layer = cli_seam.corrected_layer(answer, corr)
+    assert layer.size == img.size
+    # where the zoomed/shifted answer does not reach, the layer is transparent; elsewhere opaque
+    alpha = layer.getchannel("A")
+    assert alpha.getpixel((SIDE // 2, SIDE // 2)) == 255
+    fixed = cli_seam.composite(img, layer, corr.mask)
+    floor = cli_seam.composite(
+        img, D.apply(img, D.Drift(blur=D.BLUR_RADIUS, noise=D.NOISE_SIGMA, seed=5)), corr.mask
+    )
+    width = max(4, corr.report.feather_px)
+    after, noise = (_band_error(img, x, mask, width) for x in (fixed, floor))
+    assert after <= noise * 1.15 + 0.3, (after, noise)
+    # the whole region (4 % border aside) matches the original to within the noise
+    inner = (SIDE // 25, SIDE // 25, SIDE - SIDE // 25, SIDE - SIDE // 25)
+    diff = ImageChops.difference(layer.convert("RGB").crop(inner), img.convert("RGB").crop(inner))
+    assert max(ImageStat.Stat(diff).mean) <= D.NOISE_SIGMA + 1.0
+
+
 def test_no_selection_corrects_nothing_and_says_so():
     img, _drift, answer = drifted("photo")
     corr = cli_seam.plan(img, answer, None)
