@@ -17,12 +17,14 @@ from gptedit.errors import BadInput, GptEditError
 from gptedit.geometry import Box
 from gptedit.ledger import JobRecord, Ledger
 from gptedit.models import JobState
+from gptedit.seam import later
 
 from . import colors, seam_apply, worker
 from .bridge import run_in_thread
 from .canvas_insert import Inserter, InsertSpec
 from .canvas_read import Snapshot
 from .qt import (
+    IGNORE_ASPECT,
     KEEP_ASPECT,
     SMOOTH,
     USER_ROLE,
@@ -38,6 +40,7 @@ from .qt import (
     QSize,
     QVBoxLayout,
     QWidget,
+    image_bytes,
     pyqtSignal,
 )
 
@@ -94,41 +97,72 @@ def describe(record: JobRecord) -> str:
 # --- actions (GUI thread; the heavy parts run on a worker) ----------------------------------------------
 
 
-def insert_again(job_id: str, doc, on_done) -> None:
-    """Insert a saved result into `doc` at the place it was made for; on_done(node, error)."""
+def insert_again(job_id: str, doc, on_done, on_report=None) -> None:
+    """Insert a saved result into `doc` at the place it was made for; on_done(node, error). A result that
+    was inserted before goes in with the correction stored then; one that never was (resumed after a crash
+    or a restart) is measured against the region its job kept, like a fresh answer, and on_report(text)
+    hears what was corrected before on_done."""
     if doc is None:
         on_done(None, "Open a document first, then insert the result.")
         return
     above = doc.activeNode()
 
     def decode():
-        record = Ledger().get(job_id)
+        ledger = Ledger()
+        record = ledger.get(job_id)
         if not record.results:
             raise BadInput(f"Job {job_id[:8]} has no saved result.")
         box = record_box(record)
-        images = seam_apply.reapply(record.results, box.width, box.height, record.seam)
-        return (
-            record,
-            box,
-            images,
-            seam_apply.stored_mask(Ledger().load_selection(record, box), box, record.seam),
-        )
+        if record.seam:
+            images = seam_apply.reapply(record.results, box.width, box.height, record.seam)
+            mask = seam_apply.stored_mask(ledger.load_selection(record, box), box, record.seam)
+            return record, box, images, mask, None
+        images, corrections = _measure_later(ledger, record, box)
+        return record, box, images, corrections[0].mask if corrections else None, corrections
 
     def insert(value, error: str) -> None:
         if error:
             on_done(None, error)
             return
-        record, box, images, mask = value
+        record, box, images, mask, corrections = value
         spec = InsertSpec(doc, box, images, record.prompt, mask, above)
-        Inserter(spec, lambda node, err: _after_insert(record, node, err, on_done)).run_now()
+        after = lambda node, err: _after_insert(record, node, err, on_done, corrections, on_report)  # noqa: E731
+        Inserter(spec, after).run_now()
 
     run_in_thread(decode, insert, name="gptedit-insert-again")
 
 
-def _after_insert(record: JobRecord, node, error: str, on_done) -> None:
-    if not error and record.state is not JobState.INSERTED:
+def _measure_later(ledger: Ledger, record: JobRecord, box: Box):
+    """A result never inserted before, placed over `box` as a fresh answer would be: measured against the
+    region its job kept, outside its selection (seam_apply.correct); a job from before the region was kept
+    goes in uncorrected, and its report says why."""
+    from .api import resolve_settings
+
+    kept = later.kept(ledger, record, box, "BGRA")
+    options = seam_apply.options_from(resolve_settings({}), masked=later.was_masked(record))
+    if kept.mask is None:  # no selection: nothing to compare with, as with a fresh answer
+        return seam_apply.correct(record.results, b"", box.width, box.height, None, options)
+    if kept.sent is None:
+        images = seam_apply.reapply(record.results, box.width, box.height, None)
+        return images, [later.uncorrected(box.width, box.height, 0, 0, kept.mask) for _ in images]
+    original = kept.sent.pixels
+    if (kept.sent.width, kept.sent.height) != (box.width, box.height):
+        # kept at the size another front end measures at (GIMP: the size it sent): brought to the region's
+        img = colors.bgra_qimage(original, kept.sent.width, kept.sent.height)
+        original = image_bytes(img.scaled(box.width, box.height, IGNORE_ASPECT, SMOOTH))
+    return seam_apply.correct(record.results, original, box.width, box.height, kept.mask, options)
+
+
+def _after_insert(record: JobRecord, node, error: str, on_done, corrections=None, on_report=None) -> None:
+    fields: dict = {}
+    if not error and corrections:
+        # what this first insert corrected is kept with the job: Insert again re-applies it
+        fields["seam"] = {"variations": [c.to_json() for c in corrections]}
+        if on_report is not None:
+            on_report(corrections[0].report.summary() + ".")
+    if not error and (fields or record.state is not JobState.INSERTED):
         run_in_thread(
-            lambda: Ledger().update(record.id, state=JobState.INSERTED, message="inserted again"),
+            lambda: Ledger().update(record.id, state=JobState.INSERTED, message="inserted again", **fields),
             lambda v, e: None,
         )
     on_done(node, error)
@@ -304,12 +338,17 @@ class HistoryPanel(QWidget):
             self.status.setText("Pick a result in the list first.")
             return
 
+        said: list[str] = []
+
         def done(node, error: str) -> None:
-            self.status.setText(error or f"Inserted “{node.name()}”.")
+            text = error or " ".join([f"Inserted “{node.name()}”.", *said])
+            self.status.setText(text)
+            if said and self.docker is not None:
+                self.docker.show_message(text)  # what the seam correction did, where a fresh edit says it
             if on_done:
                 on_done(node, error)
 
-        insert_again(job_id, Krita.instance().activeDocument(), done)
+        insert_again(job_id, Krita.instance().activeDocument(), done, on_report=said.append)
 
     def edit_selected(self, job_id: str = "", prompt: str = "", on_started=None) -> None:
         from krita import Krita

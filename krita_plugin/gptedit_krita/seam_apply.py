@@ -107,8 +107,8 @@ def stored_mask(mask: bytes | None, box, stored: dict | None) -> bytes | None:
 
 
 def reapply(paths: list[str], width: int, height: int, stored: dict | None) -> list[bytes]:
-    """Results placed with the correction stored for their job (Insert again: the original region is not
-    kept, the measured correction is)."""
+    """Results placed with the correction stored for their job (Insert again of a result inserted before:
+    the same correction as the first time)."""
     variations = (stored or {}).get("variations") or []
     out = []
     for i, path in enumerate(paths):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from gptedit import engine, recipe
 from gptedit.errors import BadInput, GptEditError
 from gptedit.jobs import CancelToken
-from gptedit.ledger import JobRecord
+from gptedit.ledger import JobRecord, SentRegion
 from gptedit.models import EditRequest, ImageInput, JobState
 from gptedit.settings import Settings
 
@@ -124,8 +124,10 @@ def run_job(
     """Blocking; call on a worker thread. Errors come back as messages, never as exceptions."""
     try:
         request = build_request(snapshot, settings, prompt)
-        # The selection is kept beside the job's results before anything is sent, so even a job resumed
-        # after a crash can be inserted again with its mask (from History, or from GIMP's Recent results).
+        # The selection and the region it was made on are kept beside the job's results before anything is
+        # sent, so even a job resumed after a crash can be inserted again with its mask and corrected for
+        # drift like a fresh answer (from History, or from GIMP's Recent results).
+        box = snapshot.plan.context
         record = engine.run_edit(
             settings,
             request,
@@ -134,6 +136,7 @@ def run_job(
             listener=listener,
             cancel=cancel,
             selection=snapshot.mask,
+            sent=SentRegion(box.width, box.height, snapshot.pixels, "BGRA"),
         )
     except GptEditError as exc:
         return Outcome(error=exc.message if hasattr(exc, "message") else str(exc))

@@ -1,12 +1,17 @@
 """A job survives Krita being killed mid-job (scenarios resume_start.py, then resume_finish.py, run once per
 Krita version): on the next start it resumes by itself (engine.sweep_orphans + resume_job), the user is
-told, and the result inserts from History."""
+told, and the result inserts from History, corrected for drift like a fresh answer (its job kept the region
+it sent)."""
 
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
+from test_krita_seam import EDGE_TOLERANCE
+
+#: the job killed mid-poll: a drifted answer (the sandbox's tag) from fal, which takes the mask
+DRIFTED = "[identity] [drift:1:5] survive a crash"
 
 
 def _ledger_row(home, job_id):
@@ -21,7 +26,8 @@ def _ledger_row(home, job_id):
 def resumed(krita_once) -> dict:
     def flow(krita):
         krita.sandbox.configure(latency=15)
-        proc = krita.start("resume_start.py", timeout=120)
+        env = krita.env("fal")
+        proc = krita.start("resume_start.py", params={"drift": True}, env=env, timeout=120)
         try:
             report = proc.wait_report(
                 lambda r: r.get("data", {}).get("state") in ("submitted", "running"), 60
@@ -30,7 +36,7 @@ def resumed(krita_once) -> dict:
             proc.kill_krita()
         job_id = report["data"]["job_id"]
         killed = _ledger_row(krita.home, job_id)
-        data = krita.run("resume_finish.py", params={"job_id": job_id}, timeout=150)
+        data = krita.run("resume_finish.py", params={"job_id": job_id, "drift": True}, env=env, timeout=150)
         return {**data, "killed_row": killed, "final_row": _ledger_row(krita.home, job_id)}
 
     return krita_once("resume", flow)
@@ -44,16 +50,28 @@ def test_killing_krita_mid_job_leaves_the_job_waiting_in_the_ledger(resumed):
 def test_the_next_start_resumes_the_job_and_says_so(resumed):
     assert "Resuming 1 unfinished job" in resumed["first_notice"], resumed["first_notice"]
     assert "Resuming 1 unfinished job" in resumed["docker_message"]
-    assert resumed["final_notice"].startswith("Resumed job “[invert] survive a crash” finished")
+    assert resumed["final_notice"].startswith(f"Resumed job “{DRIFTED}” finished")
     assert "Insert again" in resumed["final_notice"]
 
 
 def test_the_resumed_result_inserts_from_history_with_its_mask(resumed):
     assert resumed["insert_error"] == ""
-    assert resumed["layers"][-1] == "GPT: [invert] survive a crash"
+    assert resumed["layers"][-1] == f"GPT: {DRIFTED}"
     assert resumed["masks"] == ["transparencymask"]
     x, y, w, h = resumed["bounds"]
-    assert x >= 0 and y >= 0 and w <= 160 and h <= 100
+    assert x >= 0 and y >= 0 and x + w <= 900 and y + h <= 600
+
+
+def test_the_resumed_drifted_result_is_corrected_like_a_fresh_one(resumed):
+    # measured against the region the job kept before it was sent: aligned, colour matched, soft edge
+    seam = resumed["seam"]
+    assert seam and seam["aligned"] and seam["colour_matched"] and seam["feather_px"] >= 6, resumed
+    assert "Seam: shifted" in resumed["status"], resumed["status"]
+    # outside the selection nothing changed; at its edge only noise-level differences remain, where the
+    # answer laid in uncorrected shows the drift
+    assert resumed["outside_max"] == 0
+    assert resumed["band_after"] <= EDGE_TOLERANCE, resumed
+    assert resumed["band_raw"] > 2 * resumed["band_after"], resumed
 
 
 def test_the_ledger_records_the_resumed_job_as_inserted(resumed):

@@ -141,7 +141,7 @@ def scenario(ctx):
         undo_restores_layers=kutil.names(root) == layers_before,
     )
 
-    # History ▸ Insert again: the stored correction is applied again (the sent region is not kept)
+    # History ▸ Insert again: the correction stored at the first insert is applied again
     from gptedit_krita import history
 
     done = {}
