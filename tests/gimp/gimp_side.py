@@ -563,9 +563,9 @@ def textured(w, h):
     return bytes(out)
 
 
-def _seam_drift(case):
-    """A drifted answer (the sandbox's [drift] tag) from a provider that takes the mask."""
-    w, h = 900, 600  # a region big enough for the soft edge (2 % of its side, at least 6 px)
+def textured_image(w=900, h=600):
+    """The textured picture, big enough for the soft edge (2 % of the region's side, at least 6 px), with
+    the seam tests' rectangle selected."""
     img = new_image(w, h)
     layer = Gimp.Layer.new(img, "source", w, h, Gimp.ImageType.RGBA_IMAGE, 100.0, Gimp.LayerMode.NORMAL)
     img.insert_layer(layer, None, 0)
@@ -574,9 +574,38 @@ def _seam_drift(case):
     buf.flush()
     layer.update(0, 0, w, h)
     img.select_rectangle(Gimp.ChannelOps.REPLACE, 300, 200, 300, 200)
+    return img, layer
+
+
+def _seam_drift(case):
+    """A drifted answer (the sandbox's [drift] tag) from a provider that takes the mask."""
+    img, layer = textured_image()
     rep = edit(case, img, layer, "[identity] [drift:1:6] keep everything", provider="openai")
     rep["sel"] = [300, 200, 300, 200]
     return img, rep
+
+
+def _seam_drift_later(case):
+    """The same drifted answer, not inserted by its edit (the edited layer is deleted meanwhile), then
+    inserted from the recent-results procedure into another image holding the same picture: corrected
+    against the region the job kept, like a fresh answer."""
+    img, layer = textured_image()
+    with hooks(delete_layer=True):
+        rep = edit(case, img, layer, "[identity] [drift:1:6] inserted later", provider="openai")
+    img.delete()
+    found = re.search(r"job ([0-9a-f]{8})", rep.get("message") or "")
+    later, layer = textured_image()
+    rep["recent"] = edit(
+        case + "-recent",
+        later,
+        layer,
+        "",
+        procedure=RECENT,
+        job_id=found.group(1) if found else "",
+        action="insert",
+    )
+    rep["sel"] = [300, 200, 300, 200]
+    return later, rep
 
 
 def _markup_image():
@@ -703,4 +732,5 @@ CASES = {
     "layer-mask-selected": _layer_mask_selected,
     "channel-selected": _channel_selected,
     "list": _listing,
+    "seam-drift-later": _seam_drift_later,
 }

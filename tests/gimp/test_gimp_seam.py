@@ -13,7 +13,7 @@ from gimp_harness import GIMP_PROVIDERS, hostenv, run_all_cases
 from gptedit.ledger import Ledger
 from gptedit.sandbox.drift import NOISE_SIGMA, DriftSpec, draw
 from PIL import Image
-from pixel_checks import SUCCESS, case, raw
+from pixel_checks import EXECUTION_ERROR, SUCCESS, case, raw
 
 pytestmark = [pytest.mark.hosts, pytest.mark.slow]
 
@@ -32,7 +32,7 @@ def gimp(request, gimp_zip, sandbox_server, sandbox_env, tmp_path_factory):
         sandbox_server,
         sandbox_env(providers=GIMP_PROVIDERS),
         base,
-        ["seam-drift"],
+        ["seam-drift", "seam-drift-later"],
         config=request.config,
     )
 
@@ -43,6 +43,20 @@ def mean_diff(a: bytes, b: bytes, idx: list[int]) -> float:
 
 def test_a_drifted_answer_blends_at_the_selection_edge(gimp):
     rep = case(gimp, "seam-drift")
+    check_blends(gimp, "seam-drift", rep, rep["sel"])
+
+
+def test_a_drifted_answer_inserted_later_from_recent_results_is_corrected_too(gimp):
+    """Not inserted by its edit; Recent results measures it against the region its job kept."""
+    rep = case(gimp, "seam-drift-later")
+    assert rep["status"] == EXECUTION_ERROR and "deleted" in rep["message"], rep["message"]  # not inserted
+    check_blends(gimp, "seam-drift-later-recent", rep["recent"], rep["sel"])
+
+
+def check_blends(gimp, name: str, rep: dict, sel: list[int]) -> None:
+    """The seam test's checks on one insert: what was measured is the drift the sandbox drew; the
+    composite is the original outside the selection, and at its edge differs no more than the noise where
+    the answer laid in uncorrected shows the drift; the layer mask fades in."""
     assert rep["status"] == SUCCESS, rep["message"]
     assert "Seam: shifted" in rep["message"], rep["message"]
     job = Ledger(Path(gimp["home"]) / "jobs.sqlite3").get(rep["job"])
@@ -56,8 +70,8 @@ def test_a_drifted_answer_blends_at_the_selection_edge(gimp):
     assert abs(seam["shift_x"] - drift.dx * box[2] / answer.width) <= 0.5, (seam, drift)
     assert abs(seam["zoom_percent"] - (drift.zoom - 1) * 100) <= 0.15, (seam, drift)
 
-    before, after = raw(gimp, "seam-drift", "before.rgba"), raw(gimp, "seam-drift", "after.rgba")
-    sx, sy, sw, sh = rep["sel"]
+    before, after = raw(gimp, name, "before.rgba"), raw(gimp, name, "after.rgba")
+    sx, sy, sw, sh = sel
     feather = seam["feather_px"]
 
     def edge(x, y):
@@ -80,6 +94,6 @@ def test_a_drifted_answer_blends_at_the_selection_edge(gimp):
     assert after_centre <= EDGE_TOLERANCE, after_centre
     assert raw_band > 2 * after_band, (after_band, raw_band)
     # the layer mask fades in from the selection's edge
-    mask = raw(gimp, "seam-drift", "mask.y")
+    mask = raw(gimp, name, "mask.y")
     row = [mask[(sy + sh // 2 - box[1]) * box[2] + (x - box[0])] for x in range(sx, sx + feather + 2)]
     assert row[0] < 64 and row[-1] == 255 and row == sorted(row), row

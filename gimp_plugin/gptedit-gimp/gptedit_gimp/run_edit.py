@@ -9,20 +9,22 @@ inserted later with python-fu-gptedit-recent.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from gi.repository import Gimp
 from gptedit import recipe
 from gptedit.engine import run_edit
 from gptedit.errors import Cancelled, GptEditError
 from gptedit.job_context import GIMP
-from gptedit.ledger import Ledger
+from gptedit.ledger import Ledger, SentRegion
 from gptedit.model_options import check_settings_choices
 from gptedit.models import JobState
+from gptedit.seam import later
 from gptedit.settings import resolve
 
 from . import messages, seam_apply
 from .canvas_insert import NotInserted, how_to_insert, insert_results, insertion_target
-from .canvas_read import source_layer, take_snapshot
+from .canvas_read import Pixels, source_layer, take_snapshot
 from .options import EditOptions, layer_name, read_edit_options
 from .request_build import build_request
 from .wait import WorkerWait
@@ -103,6 +105,9 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
         # GIMP process that started this plug-in (our parent).
         context = snapshot.job_context(session=str(os.getppid()), new_layer_name=name)
         selection = snapshot.mask if opts.add_mask else None
+        # kept with the selection (before the create request): an answer inserted later from Recent results
+        # is measured against it, like a fresh one
+        px = snapshot.pixels
         return run_edit(
             settings,
             request,
@@ -111,6 +116,7 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
             listener=waiter.listener,
             cancel=edit_job.cancel_token,
             selection=selection,
+            sent=SentRegion(px.width, px.height, px.rgba, "RGBA"),
         )
 
     try:
@@ -147,8 +153,9 @@ def finish(
 ):
     """Insert a fetched job's results (re-checking its image and layer first) and build the return values.
     `image`/`above` override the recorded target (the recent-results procedure inserts into the image the
-    user is looking at). With the `snapshot` that was sent, each answer is corrected for drift outside the
-    selection first (seam_apply) and what was done is reported and kept in the ledger."""
+    user is looking at). Each answer is corrected for drift outside the selection first (seam_apply), against
+    the `snapshot` that was sent or, inserted later, the region the job kept (`Ledger.load_sent`); what was
+    done is reported and kept in the ledger."""
     if record.state is JobState.CANCELLED:
         raise Cancelled(record.error or "Cancelled.")
     if record.state is not JobState.FETCHED and record.state is not JobState.INSERTED:
@@ -173,11 +180,14 @@ def finish(
     corrections: list = []
 
     def measure(layers, at_box):
-        if snapshot is None or snapshot.plan.context != at_box:
+        if snapshot is not None and snapshot.plan.context == at_box:
+            corrections[:] = seam_apply.measure(
+                layers, snapshot, at_box, seam_options or seam_apply.SeamOptions()
+            )
+        elif snapshot is None and at_box == box:
+            corrections[:] = _measure_later(ledger, record, layers, at_box, mask)
+        else:
             return [None] * len(layers)
-        corrections[:] = seam_apply.measure(
-            layers, snapshot, at_box, seam_options or seam_apply.SeamOptions()
-        )
         return corrections
 
     try:
@@ -204,3 +214,27 @@ def finish(
         message=f"Inserted into {image.get_name() or 'an image'} as {new_layer.get_name()!r}",
     )
     return messages.success(new_layer, record.id, note)
+
+
+@dataclass
+class _KeptSnapshot:
+    """What seam_apply.measure reads of a snapshot, rebuilt from what the job kept in the ledger."""
+
+    pixels: Pixels
+    mask: bytes | None
+
+
+def _measure_later(ledger, record, layers, box, mask) -> list:
+    """Answers inserted after their job's run (Recent results: resumed after a crash, a closed image, a job
+    from Krita or the command line), measured like fresh ones against the region the job kept. A job from
+    before the region was kept goes in with the correction stored at its first insert, if it had one, else
+    uncorrected, and its report says why. `mask`: the job's selection over `box` (None: nothing outside it
+    to compare with, as with a fresh answer)."""
+    options = seam_apply.options_from(resolve({}), masked=later.was_masked(record))
+    sent = ledger.load_sent(record, "RGBA") if mask is not None else None
+    if mask is not None and sent is None:
+        sizes = [(layer.get_width(), layer.get_height()) for layer in layers]
+        kept = later.stored(record, box.width, box.height, sizes, mask)
+        return kept or [later.uncorrected(box.width, box.height, w, h, mask) for w, h in sizes]
+    pixels = Pixels(sent.width, sent.height, sent.pixels) if sent is not None else Pixels(0, 0, b"")
+    return seam_apply.measure(layers, _KeptSnapshot(pixels, mask), box, options)
