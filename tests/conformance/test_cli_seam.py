@@ -9,10 +9,12 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
-from gptedit.ledger import Ledger
+from gptedit.ledger import SENT_FILE, Ledger
 from gptedit.models import JobState
+from gptedit.paths import results_dir
 from gptedit.sandbox import pictures as P
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 from test_cli import ROOT, gptedit, keyed
@@ -134,11 +136,8 @@ def test_the_settings_choose_the_defaults_and_flags_win(sandbox, files):
     assert f"edge faded over {round(W * 0.03)} px" in proc.stderr
 
 
-def test_a_job_resumed_after_a_crash_is_corrected_like_a_fresh_one(sandbox, files):
-    """The command line is killed while it polls a drifted job; `jobs resume` measures the answer against
-    the input the job kept in the ledger (the input file is gone by then) and writes it corrected."""
-    img, selection, tmp_path = files
-    out = tmp_path / "resumed.png"
+def _killed_while_polling(sandbox, tmp_path, out):
+    """A drifted `edit --mask` at fal, SIGKILLed while it polls: (the ledger, the job it left running)."""
     sandbox.configure(latency=4.0)
     proc = subprocess.Popen(
         [
@@ -175,7 +174,15 @@ def test_a_job_resumed_after_a_crash_is_corrected_like_a_fresh_one(sandbox, file
         pytest.fail("the command line never reached polling")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
-    job = jobs[0]
+    return ledger, jobs[0]
+
+
+def test_a_job_resumed_after_a_crash_is_corrected_like_a_fresh_one(sandbox, files):
+    """The command line is killed while it polls a drifted job; `jobs resume` measures the answer against
+    the input the job kept in the ledger (the input file is gone by then) and writes it corrected."""
+    img, selection, tmp_path = files
+    out = tmp_path / "resumed.png"
+    ledger, job = _killed_while_polling(sandbox, tmp_path, out)
     (tmp_path / "in.png").unlink()  # what the answer is measured against is the job's own copy
     resumed = gptedit("jobs", "resume", env_extra=keyed("fal"), check=0, timeout=60)
     assert f"wrote {out}" in resumed.stderr, resumed.stderr
@@ -189,3 +196,17 @@ def test_a_job_resumed_after_a_crash_is_corrected_like_a_fresh_one(sandbox, file
     assert error(got, img, edge) < error(raw_comp, img, edge) / 3
     seam = ledger.get(job.id).seam["variations"][0]
     assert seam["aligned"] and seam["colour_matched"], seam
+
+
+def test_a_resumed_job_that_kept_no_region_is_written_as_it_came_and_says_why(sandbox, files):
+    """A job from a version that kept no copy of what it sent (here: the copy removed)."""
+    _img, _selection, tmp_path = files
+    out = tmp_path / "resumed.png"
+    ledger, job = _killed_while_polling(sandbox, tmp_path, out)
+    (results_dir() / job.id / SENT_FILE).unlink()
+    resumed = gptedit("jobs", "resume", env_extra=keyed("fal"), check=0, timeout=60)
+    assert f"wrote {out}" in resumed.stderr, resumed.stderr
+    assert "Seam: nothing corrected" in resumed.stderr and "was not kept" in resumed.stderr, resumed.stderr
+    answer = ledger.get(job.id).results[0]
+    assert out.read_bytes() == Path(answer).read_bytes()  # the answer as the provider sent it
+    assert "was not kept" in ledger.get(job.id).seam["variations"][0]["note"]

@@ -92,3 +92,64 @@ def test_layer_names_are_short_and_numbered():
     long = canvas_insert.layer_name("x" * 100)
     assert long.startswith("GPT: ") and long.endswith("…") and len(long) == 5 + 41
     assert canvas_insert.layer_name("sky", 2) == "GPT: sky #3"
+
+
+def _drifted_job(tmp_path, keep: str):
+    """A finished job in the ledger whose answer drifted (the sandbox's drift), with its selection and,
+    by `keep`: the region at the region's size ("box"), at half of it as GIMP keeps it ("sent"), or none."""
+    from gptedit.job_context import JobContext
+    from gptedit.ledger import JobRecord, Ledger, SentRegion
+    from gptedit.models import JobState
+    from gptedit.sandbox import drift, pictures
+
+    w, h = 240, 160
+    picture = pictures.make("photo", w, h, 3).convert("RGBA")
+    answer = drift.apply(picture, drift.draw(drift.DriftSpec(1.0, 2)))
+    selection = pictures.ellipse_mask(w, h)
+    ledger = Ledger()
+    record = ledger.create(
+        JobRecord(
+            id="",
+            origin="krita",
+            provider="fal",
+            protocol="fal",
+            model="gpt-image-2",
+            base_url="http://127.0.0.1:1",
+            prompt="x",
+            request={"mask": True, "images": [{"width": w, "height": h}]},
+            context=JobContext(context_box=Box(10, 20, w, h)),
+        )
+    )
+    path = tmp_path / "answer.png"
+    answer.save(path)
+    ledger.save_selection(record.id, selection.tobytes())
+    if keep == "box":
+        ledger.save_sent(record.id, SentRegion(w, h, picture.tobytes(), "RGBA"))
+    elif keep == "sent":
+        half = picture.resize((w // 2, h // 2))
+        ledger.save_sent(record.id, SentRegion(w // 2, h // 2, half.tobytes(), "RGBA"))
+    record = ledger.update(record.id, state=JobState.FETCHED, results=[str(path)])
+    return ledger, record
+
+
+@pytest.mark.parametrize("keep", ["box", "sent"])
+def test_a_result_inserted_later_is_measured_against_the_region_its_job_kept(tmp_path, keep):
+    from gptedit_krita import history
+
+    ledger, record = _drifted_job(tmp_path, keep)
+    box = history.record_box(record)
+    images, (corr,) = history._measure_later(ledger, record, box)
+    assert len(images[0]) == 4 * box.area and corr.mask is not None and corr.report.feather_px >= 0
+    assert corr.report.aligned and corr.report.colour_matched and corr.moves, corr.report
+    assert corr.report.residual_after < corr.report.residual_before / 2, corr.report
+
+
+def test_a_result_whose_job_kept_no_region_goes_in_uncorrected_and_says_why(tmp_path):
+    from gptedit_krita import history
+
+    ledger, record = _drifted_job(tmp_path, "none")
+    box = history.record_box(record)
+    images, (corr,) = history._measure_later(ledger, record, box)
+    assert len(images[0]) == 4 * box.area and not corr.moves and corr.tables is None
+    assert corr.mask == ledger.load_selection(record, box)
+    assert "was not kept" in corr.report.summary()

@@ -16,8 +16,8 @@ from .feather import feather_mask
 
 #: the report's note for a job with a selection whose sent region is not in the ledger
 NOT_KEPT = (
-    "The region this job sent was not kept (the job was made by an older version), so the answer was "
-    "inserted without the drift correction"
+    "The region this job sent was not kept (the job was made by an older version), so the answer is used "
+    "without the drift correction"
 )
 
 
