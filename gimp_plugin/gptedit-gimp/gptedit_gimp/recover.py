@@ -71,13 +71,20 @@ def run(procedure, run_mode, image, drawables, config, run_data=None):
         if action == "list":
             return messages.success(None, "", listing(ledger))
         job = pick(ledger, job_id)
-        record = _ensure_result(job, action, interactive=run_mode == Gimp.RunMode.INTERACTIVE)
+        interactive = run_mode == Gimp.RunMode.INTERACTIVE
+        record = _ensure_result(job, action, interactive=interactive)
         target = image if image is not None and image.is_valid() else None
         above = None
         if target is not None:
             layers = [d for d in (drawables or []) if d.is_valid() and d.is_layer()]
             above = layers[0] if layers else None
-        return finish(procedure, record, target, above)
+        # what the seam correction did is said as after a fresh edit: in the status bar and the returned
+        # message, and a warning in GIMP's messages when a person is there
+        view = GimpProgress(f"GPT Image: inserting job {record.id[:8]}")
+        try:
+            return finish(procedure, record, target, above, interactive=interactive, views=[view])
+        finally:
+            view.close()
     except Cancelled:
         return messages.cancelled(procedure)
     except Exception as exc:
