@@ -23,7 +23,13 @@ def test_config_over_http_merges_and_is_checked(sb, http):
     cfg = http.get(sb.api_url + "/_sandbox/config").json()
     assert cfg["outcome"] == "error" and cfg["latency"] == sb.config["latency"]
     assert cfg["output_shape"]["eachlabs"] == cfg["output_shape"]["replicate"] == "string"
-    for bad in ({"latencyy": 1}, {"outcome": "maybe"}, {"latency": -1}, {"output_shape": {"fal": "string"}}):
+    for bad in (
+        {"latencyy": 1},
+        {"outcome": "maybe"},
+        {"latency": -1},
+        {"output_shape": {"fal": "string"}},
+        {"hold": "succeeded"},
+    ):
         r = http.post(sb.api_url + "/_sandbox/config", json=bad)
         assert r.status_code == 400 and r.json()["error"]
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -58,11 +59,18 @@ def test_string_output_shape(sb, http):
 
 
 def test_prefer_wait_returns_early_when_the_prediction_finishes(sb, http):
-    sb.configure(latency=0.2)
-    start = time.monotonic()
-    r = create(sb, http, headers={"Prefer": "wait=10"})
-    assert time.monotonic() - start < 8  # generous: it must not sit out the whole 10 s
-    assert r.status_code == 201 and r.headers["Preference-Applied"] == "wait=10"
+    sb.configure(latency=0.0, hold="processing")  # the prediction cannot end until the test says so
+    answer: dict = {}
+    worker = threading.Thread(
+        target=lambda: answer.update(r=create(sb, http, headers={"Prefer": "wait=60"})), daemon=True
+    )
+    worker.start()
+    job = wait_for(lambda: sb.stats()["jobs"], bool)[0]
+    assert job["status"] == "processing" and not answer  # the create is still waiting
+    sb.configure(hold=None)
+    worker.join(50)  # the prediction has ended: the answer comes now, not when the minute is up
+    r = answer["r"]
+    assert r.status_code == 201 and r.headers["Preference-Applied"] == "wait=60"
     assert r.json()["status"] == "succeeded" and r.json()["output"]
 
 

@@ -45,7 +45,8 @@ def until_done(sb, http, rid: str, timeout: float = 5.0) -> dict:
 
 
 def test_background_create_answers_queued_then_the_image_arrives(sb, http):
-    sb.configure(latency=1.5)  # long enough to see it running even on a loaded machine
+    # The hold walks the response through its states at the test's pace, whatever the machine's speed.
+    sb.configure(latency=0.0, hold="queued")
     img = pattern()
     r = http.post(url(sb), json=body(encode(img)), headers=BEARER)
     assert r.status_code == 200 and r.headers["x-request-id"].startswith("req_")
@@ -53,8 +54,14 @@ def test_background_create_answers_queued_then_the_image_arrives(sb, http):
     assert (
         created["status"] == "queued" and created["id"].startswith("resp_") and created["background"] is True
     )
+    assert http.get(url(sb, "/" + created["id"]), headers=BEARER).json()["status"] == "queued"
+    sb.configure(hold="processing")
+    running = http.get(url(sb, "/" + created["id"]), headers=BEARER).json()
+    call = next(o for o in running["output"] if o["type"] == "image_generation_call")
+    assert running["status"] == "in_progress" and call["status"] == "generating" and call["result"] is None
+    sb.configure(hold=None)
     done = until_done(sb, http, created["id"])
-    assert done["status"] == "completed" and "in_progress" in done["seen"]
+    assert done["status"] == "completed" and done["seen"] == ["completed"]
     call = next(o for o in done["output"] if o["type"] == "image_generation_call")
     assert call["status"] == "completed" and call["size"] == f"{img.width}x{img.height}"
     out = decode(base64.b64decode(call["result"]))

@@ -135,6 +135,7 @@ class ProviderApi:
             outcome=outcome,
             cancel_wins=cfg["cancel_wins"],
             on_success=on_success,
+            held=lambda: self.config["hold"],
         )
 
     def load_image(self, url: Any, field: str, allow_data: bool = True) -> bytes:

@@ -13,6 +13,8 @@ PROVIDERS = ("eachlabs", "openai", "openai-responses", "replicate", "fal")
 
 OUTCOMES = ("success", "error", "moderation", "cancelled-remotely")
 EDITS = ("identity", "invert", "tint")
+#: the phases the `hold` switch can keep a job in (state.RUNNING_PHASES, in order)
+HOLD_PHASES = ("queued", "starting", "processing")
 EACHLABS_SCHEMAS = ("image_urls", "image_url")
 REPLICATE_SCHEMAS = ("2026-08", "2026-11")
 
@@ -38,6 +40,11 @@ DEFAULTS: dict[str, Any] = {
     "edit": "tint",
     # best-effort cancel: true = a cancel before the end really stops the job
     "cancel_wins": True,
+    # a running phase ("queued", "starting" or "processing") = no job gets past it, however long ago its
+    # latency ran out (a synchronous request waits) until this is set to a later phase or null, when the
+    # next look finds the job where its clock says. Tests step through the states and watch the clients
+    # wait this way, counted in events instead of depending on the machine's speed
+    "hold": None,
     "replicate_data_removed_after": 3600.0,
     # seconds after which output download URLs stop working; None = never
     "output_url_ttl": None,
@@ -128,6 +135,8 @@ def merge(current: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
             if walk["queued"] + walk["starting"] > 1:
                 raise ConfigProblem("walk fractions 'queued' + 'starting' must not exceed 1")
             cfg[key] = walk
+        elif key == "hold":
+            cfg[key] = None if value is None else _choice(key, value, HOLD_PHASES)
         elif key == "outcome":
             cfg[key] = _choice(key, value, OUTCOMES)
         elif key == "edit":

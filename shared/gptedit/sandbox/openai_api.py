@@ -218,7 +218,7 @@ class OpenAIApi(ProviderApi):
                     },
                     stream=self._events(job, edit.partial_images, fault),
                 )
-            if not sleep_until(self.ctx.stopping, job.end):
+            if not job.wait_end(self.ctx.stopping):
                 return Response(abort=True)
             return self._final(job, started, fault)
 
@@ -325,7 +325,7 @@ class OpenAIApi(ProviderApi):
                 "image_edit.partial_image",
             )
             sent += 1
-        if not sleep_until(stop, job.end):
+        if not job.wait_end(stop):
             return
         if error_after is not None:
             yield self._stream_error()

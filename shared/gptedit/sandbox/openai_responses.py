@@ -34,7 +34,7 @@ from .openai_validation import ModelGone
 from .sizes import GPT_IMAGE_2_MODELS, SizeProblem, check_for_model
 from .state import Job
 from .usage import image_input_tokens, text_tokens
-from .wire import BadRequestBody, Request, Response, json_response, parse_data_url, sleep_until
+from .wire import BadRequestBody, Request, Response, json_response, parse_data_url
 
 #: spellings of models that make images, not text: the Responses API wants a text model in `model`
 _IMAGE_MODEL_PREFIXES = ("gpt-image", "dall-e", "chatgpt-image")
@@ -158,7 +158,7 @@ class OpenAIResponsesApi(OpenAIApi):
         def answer(job: Job) -> Response:
             if parsed["background"]:
                 return json_response(200, self._object(job), self._headers(started))
-            if not sleep_until(self.ctx.stopping, job.end):
+            if not job.wait_end(self.ctx.stopping):
                 return Response(abort=True)
             return json_response(200, self._object(job), self._headers(started))
 

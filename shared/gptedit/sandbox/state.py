@@ -1,12 +1,14 @@
 """Jobs, counters and the shared context of one running sandbox.
 
 A job's status is a pure function of time: it is created with a latency, a phase schedule and an outcome,
-and every look at it works out where it is now. The terminal step (rendering the outputs) happens once,
-on the first look after the end, under the job's own lock. Nothing runs in the background, so a paused
-test or a stopped sandbox leaves no half-finished work behind."""
+and every look at it works out where it is now (the `hold` switch stops the clock short of the end until
+it is released). The terminal step (rendering the outputs) happens once, on the first look after the end,
+under the job's own lock. Nothing runs in the background, so a paused test or a stopped sandbox leaves no
+half-finished work behind."""
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -19,6 +21,7 @@ from .config import PROVIDERS, defaults, merge
 from .edits import EditSpec, ImageProblem
 from .faults import FaultBook
 from .storage import Storage
+from .wire import sleep_until
 
 #: generic phases; each provider maps them to its own words
 RUNNING_PHASES = ("queued", "starting", "processing")
@@ -82,6 +85,8 @@ class Job:
     cancel_wins: bool
     #: renders and publishes the outputs; returns their URLs (or data for OpenAI)
     on_success: Callable[[Job], None] | None = None
+    #: the sandbox's `hold` switch as it is now: the running phase the job may not get past, or None
+    held: Callable[[], str | None] = lambda: None
     created: float = field(default_factory=time.monotonic)
     created_wall: float = field(default_factory=time.time)
     cancel_requested: float | None = None
@@ -108,19 +113,35 @@ class Job:
     def wall(self, mono: float | None) -> float | None:
         return None if mono is None else self.created_wall + (mono - self.created)
 
+    def wait_end(self, stopping: threading.Event) -> bool:
+        """Block until the job may end (its latency, then any hold); False if the sandbox is stopping."""
+        if not sleep_until(stopping, self.end):
+            return False
+        while self.held():
+            if stopping.wait(0.02):
+                return False
+        return True
+
     def _timed(self, now: float) -> tuple[str, float]:
-        """(phase, when it began) ignoring rendering."""
-        if self.cancel_requested is not None and self.cancel_wins and self.cancel_requested < self.end:
+        """(phase, when it began) ignoring rendering; a hold keeps the job from getting past its phase."""
+        held = self.held()
+        phase, when = self._clocked(now, math.inf if held else self.end)
+        if held and phase in RUNNING_PHASES and RUNNING_PHASES.index(phase) > RUNNING_PHASES.index(held):
+            return held, self.created
+        return phase, when
+
+    def _clocked(self, now: float, end: float) -> tuple[str, float]:
+        if self.cancel_requested is not None and self.cancel_wins and self.cancel_requested < end:
             return "cancelled", self.cancel_requested
-        if self.deadline is not None and self.deadline < self.end and now >= self.deadline:
+        if self.deadline is not None and self.deadline < end and now >= self.deadline:
             return ("aborted" if self.deadline < self.started else "cancelled"), self.deadline
-        if now >= self.end:
+        if now >= end:
             return {
                 "success": "succeeded",
                 "error": "failed",
                 "moderation": "moderated",
                 "cancelled-remotely": "cancelled",
-            }[self.outcome], self.end
+            }[self.outcome], end
         if now < self.created + self.latency * self.walk["queued"]:
             return "queued", self.created
         if now < self.started:
