@@ -33,11 +33,11 @@ def test_docker_and_worker_under_pyqt6(tmp_path):
     assert out["diff"][0] <= 1 and out["diff"][1] == 0, out["diff"]
     assert out["job_rows"] == 1
     assert out["keyboard_job"] is True  # Ctrl+Enter in the prompt sends, like the Edit button
-    assert out["gap_ms"] < 500, out["gap_ms"]
+    # the event loop kept turning while the sandbox held the job: the GUI thread never waited on the network
+    assert out["turns_while_held"] >= 20 and out["done_while_held"] is False, out
     assert out["screenshot"] is True and shot.stat().st_size > 2000
     # Settings ▸ Test connection runs off the GUI thread and says in words what works
     assert out["test_busy"] is True
     assert "Key accepted" in out["test_result"] and "gpt-4.1-mini" in out["test_result"], out["test_result"]
     assert "typed-key-1234" not in out["test_result"] and "…1234" in out["test_result"]
     assert "Key refused" in out["test_refused"] and "Traceback" not in out["test_refused"]
-    assert out["test_gap_ms"] < 500, out["test_gap_ms"]
