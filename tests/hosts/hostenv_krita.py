@@ -40,9 +40,11 @@ DRIVER_DIR = HERE / "krita_driver"
 DRIVER_NAME = "gptedit_test_driver"
 PROFILE_MARKER = ".gptedit-profile"
 EXIT_GRACE_S = 30.0
-# `timeout` is the scenario's budget, counted by the in-Krita watchdog from the moment Krita loads its
-# Python plugins. The harness's own deadline adds this much for Krita's start and the watchdog's report,
-# so a hung run ends with the watchdog's stacks rather than a bare kill.
+# `timeout` is the scenario's budget, counted by the in-Krita watchdog from the scenario's start. Krita's own
+# start (plugins loaded to the main window shown) has START_S of its own, watched the same way. The harness's
+# deadline adds BACKSTOP_S for the watchdog's report, so a hung run ends with the watchdog's stacks rather
+# than a bare kill.
+START_S = 180.0
 BACKSTOP_S = 30.0
 
 
@@ -227,6 +229,7 @@ def _start(spec, profile, scenario, report_path, timeout, env, binds, params, ar
         "GPTEDIT_DRIVER_SCENARIO": str(scenario.resolve()),
         "GPTEDIT_DRIVER_REPORT": str(report),
         "GPTEDIT_DRIVER_WATCHDOG": str(timeout),
+        "GPTEDIT_DRIVER_START": str(START_S),
     }
     if params is not None:
         (run / "params.json").write_text(json.dumps(params))
@@ -261,8 +264,9 @@ def run_krita(
     """Run one scenario in a real Krita and return its report (see krita_driver for the fields).
 
     `profile` None: a fresh copy of the template in the run folder. `timeout`: seconds the scenario may
-    take once Krita has loaded its plugins (the in-Krita watchdog then reports "watchdog" with every
-    thread's stack); the harness kills Krita BACKSTOP_S later if even that never comes. The report also gets
+    take once it has started in Krita's shown main window (the in-Krita watchdog then reports "watchdog"
+    with every thread's stack; Krita's start has START_S of its own); the harness kills Krita BACKSTOP_S
+    after both if even that never comes. The report also gets
     "exit_code" (Krita's, None when it had to be killed after reporting), "stderr_tail" and "run_dir" (the
     folder is deleted after a successful run unless run_dir was given or GPTEDIT_KEEP_RUNS=1). With
     check=True a status other than "ok", or an uncaught exception in any Python thread, raises HostRunError
@@ -300,7 +304,7 @@ def _run_krita_raw(
     proc = _start(spec, Path(profile), scenario, report_path, timeout, env, binds, params, args, run_dir)
     final = ("ok", "failed", "error", "watchdog")
     try:
-        report = proc.wait_report(lambda r: r.get("status") in final, timeout + BACKSTOP_S)
+        report = proc.wait_report(lambda r: r.get("status") in final, START_S + timeout + BACKSTOP_S)
     except HostTimeout as exc:
         code = proc.poll()
         proc.kill()
@@ -313,7 +317,7 @@ def _run_krita_raw(
                 run_dir=proc.run_dir,
             ) from None
         raise HostTimeout(
-            f"Krita {spec.version} gave no final report within {timeout + BACKSTOP_S:.0f} s, "
+            f"Krita {spec.version} gave no final report within {START_S + timeout + BACKSTOP_S:.0f} s, "
             f"not even from its watchdog (killed; the GUI thread may hold the GIL). Report so far: "
             f"{exc.report}\n--- Krita stderr tail ---\n{proc.stderr_tail()}\n(run folder {proc.run_dir})",
             report=exc.report,

@@ -57,7 +57,10 @@ else:
 SCENARIO = os.environ.get("GPTEDIT_DRIVER_SCENARIO")
 REPORT = os.environ.get("GPTEDIT_DRIVER_REPORT")
 PARAMS = os.environ.get("GPTEDIT_DRIVER_PARAMS")
+# The scenario's budget, counted from its start; Krita's own start (plugin load to a shown main window) has
+# its separate budget, so a slow start never eats into the scenario's time.
 WATCHDOG_S = float(os.environ.get("GPTEDIT_DRIVER_WATCHDOG", "60"))
+START_S = float(os.environ.get("GPTEDIT_DRIVER_START", "180"))
 # After ctx.done() Krita normally quits within a second or two; a quit that hangs must not hold a test.
 QUIT_GRACE_S = 20.0
 T0 = time.monotonic()
@@ -259,6 +262,7 @@ class _Driver:
         self.report = _Report(REPORT)
         self.invoker = _Invoker()
         self.ctx: Context | None = None
+        self._dog: threading.Timer | None = None
         self._poll = QTimer()
         self._poll.timeout.connect(self.guarded(self._wait_for_window))
 
@@ -266,10 +270,15 @@ class _Driver:
         faulthandler.enable()  # a segfault still leaves a Python stack on stderr
         sys.excepthook = self._excepthook
         threading.excepthook = self._thread_excepthook
-        dog = threading.Timer(WATCHDOG_S, self._watchdog)
-        dog.daemon = True
-        dog.start()
+        self._arm_watchdog(START_S, "Krita's main window did not show")
         self._poll.start(50)
+
+    def _arm_watchdog(self, seconds: float, what: str) -> None:
+        if self._dog is not None:
+            self._dog.cancel()
+        self._dog = threading.Timer(seconds, self._watchdog, args=(f"{what} within {seconds:.0f} s",))
+        self._dog.daemon = True
+        self._dog.start()
 
     def _wait_for_window(self) -> None:
         window = Krita.instance().activeWindow()
@@ -284,6 +293,7 @@ class _Driver:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         self.ctx = Context(self)
+        self._arm_watchdog(WATCHDOG_S, "no result")
         module.run(self.ctx)
 
     def guarded(self, fn):
@@ -334,14 +344,14 @@ class _Driver:
             )
             self.report.write()
 
-    def _watchdog(self) -> None:
+    def _watchdog(self, error: str) -> None:
         frames = sys._current_frames()
         names = {t.ident: t.name for t in threading.enumerate()}
         stacks = {
             f"{names.get(ident, ident)}": "".join(traceback.format_stack(frame))
             for ident, frame in frames.items()
         }
-        if self.report.finish("watchdog", error=f"no result within {WATCHDOG_S:.0f} s", stacks=stacks):
+        if self.report.finish("watchdog", error=error, stacks=stacks):
             os._exit(4)
 
 
