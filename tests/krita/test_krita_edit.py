@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-LATENCY_S = 3.0
-MAX_GUI_GAP_MS = 500.0
-
 
 @pytest.fixture
 def edit(krita_once) -> dict:
     def flow(krita):
-        krita.sandbox.configure(latency=LATENCY_S)
+        # the first job is held running until the scenario has counted the GUI timer's ticks, then released
+        krita.sandbox.configure(hold="processing")
         return krita.run("edit_and_undo.py", timeout=150)
 
     return krita_once("edit_and_undo", flow)
@@ -33,13 +31,11 @@ def test_the_plugin_loads_from_the_installed_zip(edit):
 
 def test_the_gui_keeps_running_while_a_slow_job_waits(edit):
     gui = edit["gui"]
-    print(
-        f"GUI timer during a {edit['job_seconds']} s job: {gui['ticks']} ticks, "
-        f"longest gap {gui['max_gap_ms']} ms"
-    )
-    assert edit["job_seconds"] >= LATENCY_S * 0.9, edit
-    assert gui["ticks"] >= edit["job_seconds"] * 1000 / gui["interval_ms"] * 0.3, gui
-    assert gui["max_gap_ms"] <= MAX_GUI_GAP_MS, gui
+    # counted, not timed: the sandbox kept the job running until the GUI timer had ticked 50 times (a GUI
+    # thread waiting on the network would stop the ticks for good); the longest gap is the bench's figure
+    print(f"GUI timer: {gui['ticks_while_held']} ticks while held, longest gap {gui['max_gap_ms']} ms")
+    assert gui["ticks_while_held"] >= 50 and gui["done_while_held"] is False, gui
+    assert edit["identity_state"] == "inserted", edit["identity_message"]
 
 
 def test_the_result_is_one_new_layer_above_the_active_one(edit):
