@@ -434,12 +434,20 @@ def ui_image():
 
 def _ui_edit(case):
     img, layer = ui_image()
-    sandbox("config", {"latency": 3.0})  # long enough for the progress window to tick many times
+    # the sandbox holds the job running until the progress window's timer has ticked 8 times (plugin_seams.py
+    # then releases it): counted, whatever the machine's speed
+    sandbox("config", {"hold": "processing"})
     try:
-        with hooks(dialog="ok", report=os.path.join(OUT, case + ".jsonl"), screenshots=OUT):
+        with hooks(
+            dialog="ok",
+            report=os.path.join(OUT, case + ".jsonl"),
+            screenshots=OUT,
+            release_after_ticks=8,
+            release_url=P["api"] + "/_sandbox/config",
+        ):
             rep = edit(case, img, layer, "[invert] from the dialog", run_mode=UI)
     finally:
-        sandbox("config", {"latency": P["latency"]})
+        sandbox("config", {"hold": None})
     return None, rep  # the image has a display: GIMP deletes it on quit
 
 
@@ -451,12 +459,12 @@ def _ui_last_values(case):
 
 def _ui_cancel(case):
     img, layer = ui_image()
-    sandbox("config", {"latency": 8.0})
+    sandbox("config", {"hold": "processing"})  # the job cannot end before Cancel is pressed
     try:
         with hooks(dialog="ok", cancel_after=1.5, report=os.path.join(OUT, case + ".jsonl")):
             rep = edit(case, img, layer, "[invert] to be cancelled", run_mode=UI)
     finally:
-        sandbox("config", {"latency": P["latency"]})
+        sandbox("config", {"hold": None})
     return None, rep
 
 

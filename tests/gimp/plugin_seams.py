@@ -5,7 +5,8 @@ nobody clicks. So the test writes a small JSON file (GPTEDIT_GIMP_TEST_HOOK_FILE
 module, loaded into the plug-in's own Python process, acts on it: answer a dialog, type a key, press Test
 connection, press Cancel after some seconds, delete the edited layer or close the image window while the job
 runs, shorten how long the result lingers in the progress window. The progress window's own measurements
-(timer ticks, the longest gap between them) are written back, so a test can tell whether it kept responding.
+(timer ticks) are written back, and the sandbox's hold on a job can be taken off once the window has ticked
+enough, so a test can tell by counting whether it kept responding.
 
 How it gets into the plug-in: gimp_harness.py copies this file and a `.pth` file that imports it into a
 user site-packages folder and points PYTHONUSERBASE there; GIMP hands its environment to the plug-in, whose
@@ -155,6 +156,27 @@ def _patch_recent_dialog(module) -> None:
 # --- the progress window ----------------------------------------------------------------------------------
 
 
+def _release_after_ticks(window, ticks: int, url: str) -> None:
+    """Watch the progress window's tick count from the same main loop; at `ticks`, record it and take the
+    sandbox's hold off (POST to its control endpoint on loopback). A main loop that stalled for good would
+    never get here, and the held job would never end."""
+    import urllib.request
+
+    from gi.repository import GLib
+
+    def check() -> bool:
+        if window.ticks < ticks:
+            return True
+        record(window_ticks_held=window.ticks)
+        request = urllib.request.Request(
+            url, data=b'{"hold": null}', headers={"Content-Type": "application/json"}, method="POST"
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+        return False
+
+    GLib.timeout_add(50, check)
+
+
 def _patch_progress_window(module) -> None:
     window_class = module.ProgressWindow
     original_init, original_close = window_class.__init__, window_class.close
@@ -165,6 +187,9 @@ def _patch_progress_window(module) -> None:
         after = hooks().get("cancel_after")
         if after:  # press Cancel once, after `cancel_after` seconds
             _later(int(float(after) * 1000), self.button.clicked)
+        ticks = hooks().get("release_after_ticks")
+        if ticks:  # the sandbox holds the job; let it end once the window's own timer has ticked that often
+            _release_after_ticks(self, int(ticks), hooks()["release_url"])
 
     def close(self):
         screenshot(self.window, "progress-window")

@@ -87,10 +87,11 @@ def test_dialog_edit_inserts_masked_layer_and_shows_cost(gui):
 
 def test_progress_window_keeps_responding_while_waiting(gui):
     seen = telemetry(gui, "ui-edit")
-    # The job takes ~3 s at the sandbox; the window's 150 ms timer must keep firing all along. A main thread
-    # blocked on the network would show one gap as long as the job instead (bound generous for a busy box).
-    assert seen["window_ticks"] >= 8, seen
-    assert seen["window_max_gap"] < 1.5, seen
+    # Counted, not timed: the sandbox held the job running until the window's own timer had ticked 8 times,
+    # then the job ended and was inserted. A main thread blocked on the network would never tick, and the
+    # job would never end.
+    assert case(gui, "ui-edit")["status"] == SUCCESS
+    assert seen["window_ticks_held"] >= 8 and seen["window_ticks"] >= seen["window_ticks_held"], seen
 
 
 def test_last_used_values_are_remembered(gui):
@@ -108,8 +109,6 @@ def test_cancel_in_progress_window_stops_the_job_cleanly(gui):
     cancelled = ledger(gui).list(limit=50, states=(JobState.CANCELLED,))
     assert len(cancelled) == 1 and not cancelled[0].results
     assert "asked to stop" in cancelled[0].error  # each::labs has a cancel endpoint and was told
-    seen = telemetry(gui, "ui-cancel")
-    assert seen["window_max_gap"] < 1.5, seen
 
 
 def test_cancelled_dialog_sends_nothing(gui):
