@@ -23,21 +23,19 @@ class OpenAIModel:
     qualities: tuple[str, ...] = TIERS
     complexity: bool = False
     markup: bool = False
-    #: background=transparent refused outright (gpt-image-2 has the `gpt_image_2_transparent` switch)
-    custom_sizes: bool = False
     shutdown: date | None = None
 
 
 _15 = date(2026, 12, 1)
 OPENAI_MODELS: dict[str, OpenAIModel] = {
-    "gpt-image-2.6-flare": OpenAIModel("gpt-image-2.6", TIERS_PLUS, True, True, True),
-    "gpt-image-2.6-sunburst": OpenAIModel("gpt-image-2.6", TIERS_PLUS, True, True, True),
-    "gpt-image-2.5-flare": OpenAIModel("gpt-image-2.5", TIERS_PLUS, custom_sizes=True),
-    "gpt-image-2.5-sunburst": OpenAIModel("gpt-image-2.5", TIERS_PLUS, custom_sizes=True),
-    "gpt-image-2.5-flare-2026-09-08": OpenAIModel("gpt-image-2.5", TIERS_PLUS, custom_sizes=True),
-    "gpt-image-2.5-sunburst-2026-09-08": OpenAIModel("gpt-image-2.5", TIERS_PLUS, custom_sizes=True),
-    "gpt-image-2": OpenAIModel("gpt-image-2", custom_sizes=True),
-    "gpt-image-2-2026-04-21": OpenAIModel("gpt-image-2", custom_sizes=True),
+    "gpt-image-2.6-flare": OpenAIModel("gpt-image-2.6", TIERS_PLUS, complexity=True, markup=True),
+    "gpt-image-2.6-sunburst": OpenAIModel("gpt-image-2.6", TIERS_PLUS, complexity=True, markup=True),
+    "gpt-image-2.5-flare": OpenAIModel("gpt-image-2.5", TIERS_PLUS),
+    "gpt-image-2.5-sunburst": OpenAIModel("gpt-image-2.5", TIERS_PLUS),
+    "gpt-image-2.5-flare-2026-09-08": OpenAIModel("gpt-image-2.5", TIERS_PLUS),
+    "gpt-image-2.5-sunburst-2026-09-08": OpenAIModel("gpt-image-2.5", TIERS_PLUS),
+    "gpt-image-2": OpenAIModel("gpt-image-2"),
+    "gpt-image-2-2026-04-21": OpenAIModel("gpt-image-2"),
     "gpt-image-1.5": OpenAIModel("gpt-image-1.5", shutdown=_15),
     "gpt-image-1-mini": OpenAIModel("gpt-image-1-mini", shutdown=_15),
     "chatgpt-image-latest": OpenAIModel("gpt-image-1.5", shutdown=_15),
@@ -65,7 +63,3 @@ def shut_down(model: str, config: dict[str, Any]) -> bool:
     info = OPENAI_MODELS.get(model)
     when = info.shutdown if info is not None else WRAPPED_SHUTDOWNS.get(model)
     return when is not None and today(config) >= when
-
-
-def custom_size_models() -> tuple[str, ...]:
-    return tuple(m for m, info in OPENAI_MODELS.items() if info.custom_sizes)
