@@ -14,6 +14,7 @@ from gptedit.errors import BadInput, GptEditError
 from gptedit.jobs import CancelToken
 from gptedit.ledger import JobRecord, SentRegion
 from gptedit.models import EditRequest, ImageInput, JobState
+from gptedit.pngio import MASK_ALPHA
 from gptedit.settings import Settings
 
 from . import seam_apply
@@ -21,9 +22,6 @@ from .canvas_read import Snapshot
 from .colors import bgra_qimage
 from .qt import FAST, FORMAT_ARGB32, IGNORE_ASPECT, SMOOTH, QBuffer, QByteArray, QImage, image_bytes, qbytes
 
-#: selectedness at or above this counts as "may be edited" in the provider's mask (a feathered edge is
-#: then refined by the transparency mask on the inserted layer, which keeps every grey level)
-MASK_THRESHOLD = 128
 #: QImage.save quality for uploads. Qt's PNG writer turns quality q into zlib level (100 - q) * 9 / 91, so
 #: 80 is level 1 (with libpng's row filters): on a photo at 2048² ~15 % more bytes than the default (level
 #: 9-ish) in a fifth of its encode time or less, the fastest lossless upload at 10 Mbit/s
@@ -52,10 +50,10 @@ def encode_image(bgra: bytes, width: int, height: int, send_w: int, send_h: int,
 
 
 def encode_mask(mask: bytes, width: int, height: int, send_w: int, send_h: int) -> ImageInput:
-    """OpenAI's convention: fully transparent where the model may edit, opaque elsewhere."""
-    table = bytes(0 if v >= MASK_THRESHOLD else 255 for v in range(256))
+    """OpenAI's convention: fully transparent where the model may edit (the core's rule, MASK_ALPHA), opaque
+    elsewhere; encoded by Qt like the picture."""
     argb = bytearray(4 * width * height)
-    argb[3::4] = mask.translate(table)
+    argb[3::4] = mask.translate(MASK_ALPHA)
     img = bgra_qimage(bytes(argb), width, height)
     if (send_w, send_h) != (width, height):
         img = img.scaled(send_w, send_h, IGNORE_ASPECT, FAST)

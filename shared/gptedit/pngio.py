@@ -398,19 +398,21 @@ def bgra_to_rgba(data: bytes) -> bytes:
 
 rgba_to_bgra = bgra_to_rgba
 
-# selection byte → mask alpha: 0 (not selected) stays opaque, anything selected becomes transparent
-_MASK_ALPHA = b"\xff" + b"\x00" * 255
+#: What the model may edit, the one rule for every host: each pixel with any selection at all (1-255). The
+#: inserted layer shows the answer wherever the selection is above 0 (a feathered edge too, through the
+#: layer's mask), so the model must be free to change the picture there. As a `bytes.translate` table from
+#: selectedness to the mask's alpha in OpenAI's convention: 0 (transparent) = may edit, 255 = keep.
+MASK_ALPHA = b"\xff" + b"\x00" * 255
 
 
 def openai_mask_png(width: int, height: int, selection: bytes) -> bytes:
     """The mask PNG OpenAI's edit endpoint expects: RGBA, same size as the image, alpha 0 where the model
-    may change the picture (every pixel with any selection, so a feathered edge is editable) and opaque
-    black elsewhere (docs/providers.md "OpenAI: request fields": fully transparent pixels mark the area to
-    edit)."""
+    may change the picture (MASK_ALPHA) and opaque black elsewhere (docs/providers.md "OpenAI: request
+    fields": fully transparent pixels mark the area to edit)."""
     if len(selection) != width * height:
         raise PngError(f"A {width}x{height} selection needs {width * height} bytes, got {len(selection)}.")
     rgba = bytearray(width * height * 4)
-    rgba[3::4] = bytes(selection).translate(_MASK_ALPHA)
+    rgba[3::4] = bytes(selection).translate(MASK_ALPHA)
     return encode_png(width, height, rgba, 4)
 
 

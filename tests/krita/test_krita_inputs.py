@@ -23,6 +23,8 @@ def test_the_selection_goes_as_the_mask_and_only_its_inside_changes(run):
     # transparency mask) are inverted inside the selection and unchanged around it
     assert run["inside_vs_inverted"] < 6, run
     assert run["ring_vs_original"] < 6 and run["ring_vs_inverted"] > 40, run
+    # a barely selected strip (selectedness 40 of 255) was editable too: the layer shows the answer there
+    assert run["faint_pixels"] > 100 and run["faint_vs_inverted"] < 6 and run["faint_vs_original"] > 25, run
     masked = run["sent"]["[invert] masked"]
     assert masked["mask"] is True
     assert (masked["mask_image"]["width"], masked["mask_image"]["height"]) == (

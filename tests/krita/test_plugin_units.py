@@ -12,6 +12,7 @@ pytest.importorskip("PyQt6.QtGui", reason="pip install PyQt6 (the `test` extra)"
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "krita_plugin"))
 
 from gptedit.geometry import Box  # noqa: E402
+from gptedit.pngio import decode_png, openai_mask_png  # noqa: E402
 from gptedit_krita import canvas_insert, qt, worker  # noqa: E402
 
 
@@ -38,11 +39,18 @@ def test_downscaled_send_has_the_send_size():
     assert decode(image.data)[:2] == (20, 10) and (image.width, image.height) == (20, 10)
 
 
-def test_mask_is_transparent_where_selected_enough():
-    sel = bytes([0, 127, 128, 255, 255, 0])
+def test_mask_is_transparent_wherever_anything_is_selected():
+    sel = bytes([0, 1, 127, 128, 255, 0])
     w, h, px = decode(worker.encode_mask(sel, 3, 2, 3, 2).data)
     assert (w, h) == (3, 2)
-    assert list(px[3::4]) == [255, 255, 0, 0, 0, 255]
+    assert list(px[3::4]) == [255, 0, 0, 0, 0, 255]  # a feathered edge shows the answer, so it is editable
+
+
+def test_mask_follows_the_same_rule_as_gimps():
+    sel = bytes(range(256))  # every selectedness once
+    _, _, px = decode(worker.encode_mask(sel, 16, 16, 16, 16).data)
+    gimps = decode_png(openai_mask_png(16, 16, sel)).pixels  # what GIMP's request builder sends
+    assert px[3::4] == gimps[3::4]
 
 
 def test_decode_result_scales_to_the_placement():

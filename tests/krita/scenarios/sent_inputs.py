@@ -39,6 +39,9 @@ def scenario(ctx):
     base = kutil.add_layer(doc, "base", smooth(W, H), 0, 0, W, H)
     sel = Selection()
     sel.select(90, 60, 60, 40, 255)
+    faint = Selection()
+    faint.select(150, 60, 10, 40, 40)  # barely selected, as a feathered edge is: the model may edit it too
+    sel.add(faint)
     doc.setSelection(sel)
     yield from kutil.activate(ctx, doc, base)
 
@@ -59,6 +62,11 @@ def scenario(ctx):
         for i in range(W * H)
         if mask[i] == 0 and box.x + 3 <= i % W < box.right - 3 and box.y + 3 <= i // W < box.bottom - 3
     ]
+    faint_idx = [
+        i
+        for i in range(W * H)
+        if 0 < mask[i] < 128 and box.x + 3 <= i % W < box.right - 3 and box.y + 3 <= i // W < box.bottom - 3
+    ]
     inv = bytes(v if j % 4 == 3 else 255 - v for j, v in enumerate(src))
     ctx.report(
         mask_state=job.state,
@@ -68,6 +76,9 @@ def scenario(ctx):
         inside_vs_inverted=mean_diff(raw, inv, inside),
         ring_vs_original=mean_diff(raw, src, ring),
         ring_vs_inverted=mean_diff(raw, inv, ring),
+        faint_pixels=len(faint_idx),
+        faint_vs_inverted=mean_diff(raw, inv, faint_idx),
+        faint_vs_original=mean_diff(raw, src, faint_idx),
     )
     job.layer.remove()
 
