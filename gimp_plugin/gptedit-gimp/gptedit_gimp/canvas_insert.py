@@ -58,21 +58,24 @@ def _load(image, path: str):
 
 
 def _place(layer, box: Box | None, correction=None):
-    """Scale the answer back over exactly the region that was sent (the model answers at its own size), then
-    move it there, and apply its seam correction (shift, zoom, colours). GIMP scales only layers that belong
-    to an image, so this runs after insert_layer. No box (a job from the command line): the answer keeps its
+    """Scale the answer back over exactly the region that was sent (the model answers at its own size) and
+    move it there, or, with a seam correction that moves it, scale and move it in one transform to where
+    its content lines up (seam_apply.move); then recolour it. GIMP scales only layers that belong to an
+    image, so this runs after insert_layer. No box (a job from the command line): the answer keeps its
     size, at the top-left corner. Returns the layer (a transform may hand back a new one)."""
     if box is None:
         layer.set_offsets(0, 0)
         return layer
-    if (layer.get_width(), layer.get_height()) != (box.width, box.height):
-        if not layer.scale(box.width, box.height, True):
-            raise GptEditError(f"GIMP could not scale the result to {box.width}x{box.height}.")
-    layer.set_offsets(box.x, box.y)
-    if correction is not None:
-        from . import seam_apply
+    from . import seam_apply
 
-        layer = seam_apply.move(layer, box, correction)
+    if correction is not None and correction.moves:
+        layer = seam_apply.move(layer, box, correction)  # scaled and moved in one resampling
+    else:
+        if (layer.get_width(), layer.get_height()) != (box.width, box.height):
+            if not layer.scale(box.width, box.height, True):
+                raise GptEditError(f"GIMP could not scale the result to {box.width}x{box.height}.")
+        layer.set_offsets(box.x, box.y)
+    if correction is not None:
         seam_apply.recolour(layer, correction)
     return layer
 
