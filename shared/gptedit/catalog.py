@@ -320,6 +320,14 @@ _OPENAI = ProviderInfo(
     can_stream=True,
 )
 
+#: The text model that calls the image tool on the Responses route, unless the `text_model` setting names
+#: another. OpenAI's tool guide lists the mainline models that can call it (gpt-4o, gpt-4.1 and -mini/-nano,
+#: o3, gpt-5 and later); gpt-4.1-mini is a cheap one without reasoning tokens, and a captured real response
+#: shows it driving this tool
+#: (https://community.openai.com/t/how-is-pricing-calculated-when-using-v1-responses-with-gpt-image-1/1358188).
+#: Which mainline models accept the tool is not in the OpenAPI spec: UNCONFIRMED beyond those sources.
+RESPONSES_TEXT_MODEL = "gpt-4.1-mini"
+
 # The same OpenAI models reached through the Responses API in background mode (providers/openai_responses.py):
 # the image tool takes the same options, mask and complexity; one image per response (the request allows
 # one tool call), no streamed previews (background responses are polled) and no markup (the tool has no

@@ -159,9 +159,7 @@ def _openai(settings: Settings, provider, report: ConnectionReport) -> None:
         "new image models can need organisation verification first",
     )
     if settings.protocol == "openai-responses":
-        from .providers.openai_responses import DEFAULT_MAINLINE_MODEL
-
-        mainline = getattr(provider, "mainline_model", DEFAULT_MAINLINE_MODEL)
+        mainline = settings.text_model
         if mainline in ids:
             report.add(True, f"{mainline}, the text model that calls the image tool, is available.")
         else:

@@ -36,6 +36,8 @@ def provider_options(settings: Settings) -> dict:
     """Per-provider knobs that come from settings rather than the request."""
     if settings.protocol == "openai":
         return {"stream": settings.stream}
+    if settings.protocol == "openai-responses":
+        return {"mainline_model": settings.text_model}
     if settings.protocol == "replicate":
         return {"wait": settings.wait}
     return {}

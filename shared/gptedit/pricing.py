@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from .catalog import Rates, find_model
+from .catalog import RESPONSES_TEXT_MODEL, Rates, find_model
 from .errors import BadInput
 from .models import CostEstimate, Quality, Size, Usage
 from .sizes import STANDARD_SIZES
@@ -248,6 +248,7 @@ def estimate(
     input_images: list[Size] | tuple[Size, ...] = (),
     prompt_chars: int = 0,
     markup: bool = False,
+    text_model: str = RESPONSES_TEXT_MODEL,
 ) -> CostEstimate:
     """The cost of one job before it runs. Quality or size "auto" give a range from the cheapest to the
     dearest outcome (the basis also names the medium-quality figure, what "auto" usually resolves to);
@@ -281,18 +282,16 @@ def estimate(
     high = input_cost + n * max(c[1] for c in costs)
     parts = [f"{label} for {family}"]
     if provider == RESPONSES:
-        from .providers.openai_responses import DEFAULT_MAINLINE_MODEL  # late: providers import pricing
-
-        mainline = (
-            _mainline_cost(
-                DEFAULT_MAINLINE_MODEL,
-                text_tokens + _MAINLINE_OVERHEAD_IN + len(input_images) * _MAINLINE_IMAGE_TOKENS,
-                _MAINLINE_OUT,
-            )
-            or 0.0
+        mainline = _mainline_cost(
+            text_model,
+            text_tokens + _MAINLINE_OVERHEAD_IN + len(input_images) * _MAINLINE_IMAGE_TOKENS,
+            _MAINLINE_OUT,
         )
-        low, high = low + mainline, high + mainline
-        parts.append(f"+ ≈${mainline:.4f} for {DEFAULT_MAINLINE_MODEL}, which calls the image tool")
+        if mainline is None:
+            parts.append(f"+ {text_model}'s tokens for calling the image tool (no price known for it)")
+        else:
+            low, high = low + mainline, high + mainline
+            parts.append(f"+ ≈${mainline:.4f} for {text_model}, which calls the image tool")
     if q is Quality.AUTO:
         typical = size or Size(1024, 1024)
         medium = input_cost + n * _output_costs(family, rates, typical, Quality.MEDIUM, openai_priced)[1]

@@ -237,6 +237,7 @@ def _price(
         input_images=inputs,
         prompt_chars=prompt_chars,
         markup=markup,
+        text_model=settings.text_model,
     )
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalog import PROVIDERS
+from .catalog import PROVIDERS, RESPONSES_TEXT_MODEL
 from .errors import BadInput, ConfigError
 from .models import Background, Complexity, OutputFormat, Quality
 from .paths import config_path
@@ -96,6 +96,27 @@ def _bool(value) -> bool:
 
 def _text(value) -> str:
     return str(value)
+
+
+#: the start of the model ids that make images (they go in the Responses image tool, never in `model`)
+_IMAGE_MODEL_PREFIXES = ("gpt-image", "chatgpt-image", "dall-e")
+
+
+def _text_model(value) -> str:
+    """The Responses route's text model: one model id, and not an image model (the API refuses those in
+    `model`; the image model is the tool's)."""
+    text = str(value or "").strip()
+    if not text or any(c.isspace() for c in text):
+        raise ConfigError(
+            f"{value!r} is not a model id; the text model that calls the image tool is one word, e.g. "
+            f"{RESPONSES_TEXT_MODEL} (the default)."
+        )
+    if text.lower().startswith(_IMAGE_MODEL_PREFIXES):
+        raise ConfigError(
+            f"{text} makes images; the text model setting wants a text model that calls the image tool, e.g. "
+            f"{RESPONSES_TEXT_MODEL} (the image model is the model setting)."
+        )
+    return text
 
 
 @dataclass(frozen=True)
@@ -282,6 +303,17 @@ FIELDS: tuple[Field, ...] = (
         per_edit=False,
         help="seconds a provider may hold the create open to answer at once (Replicate's Prefer: wait)",
     ),
+    Field(
+        "text_model",
+        "Text model (OpenAI Responses)",
+        _text_model,
+        RESPONSES_TEXT_MODEL,
+        env="GPTEDIT_TEXT_MODEL",
+        flag="--text-model",
+        help="openai-responses only: the text model that reads the prompt and calls the image tool",
+        pages=(KRITA_PAGE, GIMP_PAGE),
+        per_edit=False,
+    ),
     # the seam correction (gptedit.seam): each step on by default; the command line's `edit` has its own
     # --no-align/--no-colour/--no-blend/--feather, since only an edit with a mask has a seam
     Field(
@@ -352,6 +384,8 @@ class Settings:
     #: seconds a provider may hold the create open to answer at once (Replicate's `Prefer: wait`); short, so
     #: a Cancel click is honoured quickly — the job is polled afterwards anyway
     wait: int = 5
+    #: the text model that calls the image tool on the Responses route (openai-responses only)
+    text_model: str = RESPONSES_TEXT_MODEL
     #: the seam correction's steps (gptedit.seam.correct.SeamOptions)
     seam_align: bool = True
     seam_colour: bool = True

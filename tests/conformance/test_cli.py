@@ -89,6 +89,24 @@ def test_edit_against_each_provider(sandbox, sample, tmp_path, provider):
     assert created(sandbox, provider) == 1
 
 
+def test_the_responses_text_model_comes_from_its_setting(sandbox, sample, tmp_path):
+    _, src = sample
+    route = ("--provider", "openai-responses", "--base-url", sandbox.base_urls["openai-responses"])
+    out = tmp_path / "out.png"
+    done = gptedit(
+        "edit", src, "-p", "[identity] same", "-o", out, *route, "--text-model", "gpt-5-mini",
+        env_extra=keyed("openai-responses"), check=0,
+    )  # fmt: skip
+    assert "done" in done.stderr
+    assert [j["request"]["mainline"] for j in sandbox.stats()["jobs"]] == ["gpt-5-mini"]
+    refused = gptedit(
+        "edit", src, "-p", "x", "-o", out, *route, "--text-model", "gpt-image-2",
+        env_extra=keyed("openai-responses"),
+    )  # fmt: skip
+    assert refused.returncode != 0 and "makes images" in refused.stderr and "Traceback" not in refused.stderr
+    assert len(sandbox.stats()["jobs"]) == 1  # nothing more was sent
+
+
 def test_variations_are_numbered_and_the_private_sandbox_works(sample, tmp_path):
     _, src = sample
     out = tmp_path / "v.webp"

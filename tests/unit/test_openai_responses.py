@@ -203,6 +203,15 @@ def test_the_estimate_adds_the_mainline_model_to_the_images_price():
     extra = responses.low - images.low
     assert 0 < extra < 0.01
     assert DEFAULT_MAINLINE_MODEL in responses.basis
+    # the text model setting is what is priced and named; a model without a known price adds nothing
+    dearer = estimate(
+        "openai-responses", *args, input_images=[Size(1024, 1024)], prompt_chars=40, text_model="gpt-4.1"
+    )
+    assert dearer.low - images.low == pytest.approx(extra * 5) and "gpt-4.1," in dearer.basis
+    unknown = estimate(
+        "openai-responses", *args, input_images=[Size(1024, 1024)], prompt_chars=40, text_model="o9"
+    )
+    assert unknown.low == images.low and "no price known" in unknown.basis
 
 
 # --- settings ----------------------------------------------------------------------------------------

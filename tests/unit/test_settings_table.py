@@ -10,6 +10,7 @@ import pytest
 from gptedit.catalog import PROVIDERS
 from gptedit.cli import build_parser
 from gptedit.cli_common import flags
+from gptedit.engine import provider_options
 from gptedit.errors import BadInput, ConfigError
 from gptedit.settings import (
     FIELD,
@@ -58,6 +59,7 @@ def test_each_environment_variable_in_the_table_is_read(f):
         "seam_colour": "false",
         "seam_blend": "no",
         "seam_feather": "3.5",
+        "text_model": "gpt-5-mini",
     }[f.name]
     s = resolve({}, env={f.env: value}, config={})
     assert s.sources[f.name] == "env"
@@ -83,6 +85,7 @@ def test_config_set_puts_each_default_where_resolution_reads_it(f):
         "seam_colour": False,
         "seam_blend": False,
         "seam_feather": 4.0,
+        "text_model": "gpt-4.1",
     }[f.name]
     set_config_value(f.name, value)
     s = resolve({}, env={})
@@ -149,3 +152,16 @@ def test_config_show_lists_every_field_with_its_source():
 def test_the_plugins_per_edit_options_are_the_table_rows():
     per_edit = {f.name for f in FIELDS if f.per_edit}
     assert "api_key" not in per_edit and {"provider", "model", "quality", "size", "n"} <= per_edit
+
+
+def test_the_responses_text_model_is_a_setting_checked_before_it_is_saved():
+    assert resolve({}, env={}, config={}).text_model == "gpt-4.1-mini"  # the default, unchanged
+    s = resolve({"provider": "openai-responses", "text_model": "gpt-5-mini"}, env={}, config={})
+    assert s.text_model == "gpt-5-mini" and s.sources["text_model"] == "flag"
+    assert provider_options(s) == {"mainline_model": "gpt-5-mini"}
+    for bad, said in (("", "not a model id"), ("gpt 5", "not a model id"), ("gpt-image-2", "makes images")):
+        with pytest.raises(ConfigError, match=said):
+            set_config_value("text_model", bad)
+    with pytest.raises(ConfigError, match="makes images"):
+        resolve({}, env={"GPTEDIT_TEXT_MODEL": "gpt-image-2"}, config={})
+    assert load_config() == {}  # nothing was written

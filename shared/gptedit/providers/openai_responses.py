@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..catalog import RESPONSES_TEXT_MODEL
 from ..errors import BadResponse, ModerationBlocked, ProviderError, SubmissionUnknown
 from ..http_policy import MODERATION_CODES
 from ..imagesniff import check_image
@@ -48,12 +49,8 @@ from .openai import error_detail
 
 MiB = 1024 * 1024
 
-#: The text model that calls the image tool. OpenAI's tool guide lists the mainline models that can call it
-#: (gpt-4o, gpt-4.1 and -mini/-nano, o3, gpt-5 and later); gpt-4.1-mini is a cheap one without reasoning
-#: tokens, and a captured real response shows it driving this tool
-#: (https://community.openai.com/t/how-is-pricing-calculated-when-using-v1-responses-with-gpt-image-1/1358188).
-#: Which mainline models accept the tool is not in the OpenAPI spec: UNCONFIRMED beyond those sources.
-DEFAULT_MAINLINE_MODEL = "gpt-4.1-mini"
+#: The text model that calls the image tool when the caller names none (the `text_model` setting's default).
+DEFAULT_MAINLINE_MODEL = RESPONSES_TEXT_MODEL
 
 #: Tells the mainline model to hand the user's words to the tool as they are, applied to the first image.
 INSTRUCTIONS = (
