@@ -10,55 +10,16 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from kqt import QByteArray  # noqa: E402
 from krita import Krita, Selection  # noqa: E402
-from kutil import sandbox  # noqa: E402
+from kutil import diff_inside_outside, invert, names, pattern, sandbox  # noqa: E402
 
 W, H = 160, 100
 HELD_TICKS = 50
-
-
-def pattern(w, h, seed=0):
-    out = bytearray()
-    for y in range(h):
-        for x in range(w):
-            out += bytes(
-                ((x * 7 + y * 3 + seed) % 256, (x * 5 + y * 11 + seed) % 256, (x * 13 + y + seed) % 256, 255)
-            )
-    return bytes(out)
 
 
 def composite(doc):
     doc.refreshProjection()
     doc.waitForDone()
     return bytes(doc.pixelData(0, 0, W, H))
-
-
-def selected(mask, x, y):
-    return mask[y * W + x] >= 128
-
-
-def compare(before, after, mask, expect_inside):
-    """Max channel difference inside the selection (vs expect_inside(before_px)) and outside (vs before)."""
-    inside = outside = 0
-    for y in range(H):
-        for x in range(W):
-            i = 4 * (y * W + x)
-            b, a = before[i : i + 4], after[i : i + 4]
-            want = expect_inside(b) if selected(mask, x, y) else b
-            d = max(abs(p - q) for p, q in zip(want, a, strict=True))
-            if selected(mask, x, y):
-                inside = max(inside, d)
-            else:
-                outside = max(outside, d)
-    return inside, outside
-
-
-def invert(px):
-    return bytes((255 - px[0], 255 - px[1], 255 - px[2], px[3]))
-
-
-def names(node):
-    # Krita shows the global selection as a "Selection Mask" node in the root: not a layer of ours
-    return [c.name() for c in node.childNodes() if c.type() != "selectionmask"]
 
 
 def run(ctx):
@@ -120,7 +81,7 @@ def run(ctx):
     layer = job.layer
     after = composite(doc)
     ctx.report(
-        identity_diff=compare(before, after, mask, lambda px: px),
+        identity_diff=diff_inside_outside(before, after, mask, lambda px: px),
         layers_after_identity=names(root),
         result_children=[[c.name(), c.type()] for c in layer.childNodes()],
         result_bounds=[
@@ -136,7 +97,10 @@ def run(ctx):
     k.action("edit_undo").trigger()
     doc.waitForDone()
     ctx.wait_for(lambda: len(names(root)) == 2, timeout=5)
-    ctx.report(layers_after_undo=names(root), undo_diff=compare(before, composite(doc), mask, lambda px: px))
+    ctx.report(
+        layers_after_undo=names(root),
+        undo_diff=diff_inside_outside(before, composite(doc), mask, lambda px: px),
+    )
 
     # 2. invert inside the selection
     doc.setActiveNode(art)
@@ -148,7 +112,7 @@ def run(ctx):
         ctx.fail(f"invert edit did not insert: {job.state}: {job.message}")
         return
     ctx.report(
-        invert_diff=compare(before, composite(doc), mask, invert),
+        invert_diff=diff_inside_outside(before, composite(doc), mask, invert),
         layers_after_invert=names(root),
         invert_above=names(root).index(job.layer.name()) == names(root).index("art") + 1,
     )
