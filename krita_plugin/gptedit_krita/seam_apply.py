@@ -30,12 +30,13 @@ from .qt import (
 
 
 def options_from(settings, masked: bool = True) -> SeamOptions:
-    """The seam settings (settings.FIELDS: seam_align, seam_colour, seam_blend, seam_feather); `masked`: the
-    selection went to the model as its mask."""
+    """The seam settings (settings.FIELDS: seam_align, seam_colour, seam_blend, seam_sharpen,
+    seam_feather); `masked`: the selection went to the model as its mask."""
     return SeamOptions(
         align=settings.seam_align,
         colour=settings.seam_colour,
         blend=settings.seam_blend,
+        sharpen=settings.seam_sharpen,
         feather_percent=settings.seam_feather,
         masked=masked,
     )
@@ -59,7 +60,7 @@ def placed(img: QImage, corr: Correction) -> bytes:
     if not corr.moves:
         if (img.width(), img.height()) != (w, h):
             img = img.scaled(w, h, IGNORE_ASPECT, SMOOTH)
-        return corr.apply_colour(image_bytes(img), "BGRA")
+        return corr.finish(image_bytes(img), "BGRA")
     left, top, right, bottom = corr.answer_rect()
     # a bilinear step reads 2×2 pixels: past a 2× shrink it would skip some of them (aliasing)
     most_w, most_h = max(1, round(2 * (right - left))), max(1, round(2 * (bottom - top)))
@@ -73,7 +74,7 @@ def placed(img: QImage, corr: Correction) -> bytes:
         QRectF(left, top, right - left, bottom - top), img, QRectF(0, 0, img.width(), img.height())
     )
     painter.end()
-    return corr.apply_colour(image_bytes(target.convertToFormat(FORMAT_ARGB32)), "BGRA")
+    return corr.finish(image_bytes(target.convertToFormat(FORMAT_ARGB32)), "BGRA")
 
 
 def correct(

@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     seam.add_argument(
         "--raw", action="store_true", help="write the model's answer as it came (no correction)"
     )
-    # defaults come from the settings (seam_align, seam_colour, seam_blend, seam_feather): flags win
+    # defaults come from the settings (seam_align, seam_colour, seam_blend, seam_sharpen, seam_feather): flags
+    # win
     seam.add_argument(
         "--no-align", dest="seam_align", action="store_false", default=None, help="do not move the answer"
     )
@@ -78,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seam.add_argument(
         "--no-blend", dest="seam_blend", action="store_false", default=None, help="hard-edged mask"
+    )
+    seam.add_argument(
+        "--no-sharpen",
+        dest="seam_sharpen",
+        action="store_false",
+        default=None,
+        help="do not restore the sharpness the answer lost",
     )
     seam.add_argument(
         "--feather",
@@ -254,6 +262,7 @@ def _seam_options(settings, masked: bool, args=None):
         align=pick("seam_align"),
         colour=pick("seam_colour"),
         blend=pick("seam_blend"),
+        sharpen=pick("seam_sharpen"),
         feather_percent=pick("seam_feather"),
         masked=masked,
     )

@@ -58,8 +58,8 @@ def corrected_layer(answer: Image.Image, corr: Correction) -> Image.Image:
         )
     elif layer.size != box:
         layer = layer.resize(box, Image.Resampling.LANCZOS)
-    if corr.tables is not None:
-        layer = Image.frombytes("RGBA", box, corr.apply_colour(layer.tobytes(), "RGBA"))
+    if corr.touches_pixels:  # recoloured, then sharpened back (where it measurably lost sharpness)
+        layer = Image.frombytes("RGBA", box, corr.finish(layer.tobytes(), "RGBA"))
     return layer
 
 

@@ -315,7 +315,7 @@ FIELDS: tuple[Field, ...] = (
         per_edit=False,
     ),
     # the seam correction (gptedit.seam): each step on by default; the command line's `edit` has its own
-    # --no-align/--no-colour/--no-blend/--feather, since only an edit with a mask has a seam
+    # --no-align/--no-colour/--no-blend/--no-sharpen/--feather, since only an edit with a mask has a seam
     Field(
         "seam_align",
         "Line the answer up",
@@ -344,6 +344,16 @@ FIELDS: tuple[Field, ...] = (
         env="GPTEDIT_SEAM_BLEND",
         choices=_ON_OFF,
         help="fade the answer in just inside the selection's edge",
+        pages=(KRITA_PAGE, GIMP_PAGE),
+    ),
+    Field(
+        "seam_sharpen",
+        "Restore sharpness",
+        _bool,
+        True,
+        env="GPTEDIT_SEAM_SHARPEN",
+        choices=_ON_OFF,
+        help="sharpen the answer back where it came softer than the picture outside the selection",
         pages=(KRITA_PAGE, GIMP_PAGE),
     ),
     Field(
@@ -390,6 +400,7 @@ class Settings:
     seam_align: bool = True
     seam_colour: bool = True
     seam_blend: bool = True
+    seam_sharpen: bool = True
     #: the soft edge's width, percent of the edited region's longer side
     seam_feather: float = 2.0
     #: where each value came from ("flag", "env", "config", "default"), for `gptedit config` and the UIs

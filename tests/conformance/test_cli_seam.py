@@ -86,9 +86,26 @@ def test_a_drifted_answer_is_lined_up_and_blended(sandbox, files):
 
 def test_switches_turn_steps_off(sandbox, files):
     _img, _selection, tmp_path = files
-    proc, _ = run(sandbox, tmp_path, "--no-align", "--no-colour", "--no-blend")
+    proc, _ = run(sandbox, tmp_path, "--no-align", "--no-colour", "--no-blend", "--no-sharpen")
     assert "Seam: nothing corrected" in proc.stderr
     assert "switched off" in proc.stderr
+
+
+def test_line_art_is_sharpened_back_unless_switched_off(sandbox, tmp_path):
+    """Line art comes back softer (the sandbox's blur, and the resampling that lines it up): the command
+    line sharpens it back by the amount it measured outside the selection, and reports it."""
+    img = P.make("lineart", 600, 600, 2)
+    img.save(tmp_path / "in.png")
+    selection = P.ellipse_mask(600, 600)
+    mask = Image.new("RGBA", img.size, (0, 0, 0, 255))
+    mask.putalpha(selection.point(lambda v: 0 if v else 255))
+    mask.save(tmp_path / "mask.png")
+    edge = band(selection, 6)
+    proc, sharp = run(sandbox, tmp_path)
+    assert re.search(r"sharpness restored \(unsharp mask \d\.\d\d\)", proc.stderr), proc.stderr
+    proc, plain = run(sandbox, tmp_path, "--no-sharpen")
+    assert "sharpness" not in proc.stderr, proc.stderr
+    assert error(sharp, img, edge) < 0.85 * error(plain, img, edge)
 
 
 def test_without_a_mask_nothing_is_corrected_and_it_says_so(sandbox, files):

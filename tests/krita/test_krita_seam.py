@@ -57,7 +57,7 @@ def test_insert_again_lays_the_result_in_with_the_same_correction(seam_run):
 
 
 def test_each_correction_step_can_be_switched_off(seam_run):
-    # each step can be switched off (settings seam_align, seam_colour, seam_blend)
+    # each step can be switched off (settings seam_align, seam_colour, seam_blend, seam_sharpen)
     assert seam_run["off_state"] == "inserted", seam_run["off_message"]
-    assert seam_run["off_steps"] == [False, False, 0], seam_run
+    assert seam_run["off_steps"] == [False, False, 0, 0], seam_run
     assert "nothing corrected" in seam_run["off_message"], seam_run

@@ -12,6 +12,7 @@ from gptedit.seam.align import Warp, dilate
 from gptedit.seam.correct import WARN_CHANGED, Correction, SeamOptions
 from gptedit.seam.feather import feather_mask, feather_width
 from gptedit.seam.reduce import box_reduce, grey
+from gptedit.seam.sharpen import chosen_amount, fit_amount, unsharp
 from gptedit.seam.tone import IDENTITY, apply_tables, fit_curve
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
@@ -371,3 +372,82 @@ def test_colours_of_a_model_without_a_mask_are_the_edit_not_drift():
     corr = cli_seam.plan(img, answer, P.ellipse_mask(SIDE, SIDE), SeamOptions(masked=False))
     assert corr.tables is None and corr.moves  # still lined up, colours left alone
     assert "takes no mask" in corr.report.note
+
+
+# --- sharpen ------------------------------------------------------------------------------------------
+
+
+def _unsharp_by_hand(data: bytes, w: int, x: int, y: int, c: int, amount: float) -> int:
+    weights = ((-1, 1), (0, 2), (1, 1))
+    blur = sum(wy * wx * data[((y + dy) * w + x + dx) * 4 + c] for dy, wy in weights for dx, wx in weights)
+    here = data[(y * w + x) * 4 + c]
+    return min(255, max(0, round(here + amount * (here - blur / 16))))
+
+
+@pytest.mark.parametrize("amount", [0.5, 1.25, 2.0])
+def test_unsharp_is_the_unsharp_mask_formula_clamped(amount):
+    rnd = random.Random(9)
+    w, h = 23, 11
+    data = rnd.randbytes(w * h * 4)
+    out = unsharp(data, w, h, 4, 3, amount)
+    assert out[3::4] == data[3::4]  # alpha kept
+    worst = max(
+        abs(out[(y * w + x) * 4 + c] - _unsharp_by_hand(data, w, x, y, c, amount))
+        for y in range(1, h - 1)
+        for x in range(1, w - 1)
+        for c in range(3)
+    )
+    assert worst <= 1  # rounding of exact halves only
+    # the outermost pixels are kept (their blur would read a made-up neighbour)
+    assert out[: w * 4] == data[: w * 4] and out[-w * 4 :] == data[-w * 4 :]
+    assert all(out[(y * w) * 4 : (y * w) * 4 + 4] == data[(y * w) * 4 : (y * w) * 4 + 4] for y in range(h))
+    # clamped: a random picture sharpened this much has levels pushed past both ends
+    assert 0 in out[0::4] and 255 in out[0::4]
+
+
+def test_fit_amount_finds_how_much_softer_a_blurred_copy_is():
+    img = P.make("lineart", 256, 256, 2)
+    soft = img.filter(ImageFilter.GaussianBlur(0.6))
+    patches = [(x, y) for x in range(8, 240, 40) for y in range(8, 240, 40)]
+    amount, gain = fit_amount(img.tobytes(), soft.tobytes(), 256, 4, (0, 1, 2), patches)
+    assert 0.3 < amount < 2.0 and gain > 0.5, (amount, gain)
+    # the same picture compared with itself is not softer: nothing to apply
+    same = fit_amount(img.tobytes(), img.tobytes(), 256, 4, (0, 1, 2), patches)
+    assert chosen_amount(*same) == 0.0
+
+
+def _band_after(kind: str, strength: float, options: SeamOptions):
+    img, drift, answer = drifted(kind, strength, 4)
+    mask = P.ellipse_mask(SIDE, SIDE)
+    corr = cli_seam.plan(img, answer, mask, options)
+    layer = cli_seam.corrected_layer(answer, corr)
+    fixed = cli_seam.composite(img, layer, corr.mask)
+    return corr, layer, _band_error(img, fixed, mask, max(4, corr.report.feather_px))
+
+
+def test_line_art_that_came_back_softer_is_sharpened_back():
+    """Drifted line art (shifted, zoomed, blurred, noisy): the fitted unsharp mask brings the edge of the
+    selection measurably closer to the original than the aligned, recoloured answer alone."""
+    corr, _layer, sharpened = _band_after("lineart", 1.0, SeamOptions())
+    _corr, _layer, plain = _band_after("lineart", 1.0, SeamOptions(sharpen=False))
+    assert 0.25 <= corr.report.sharpened <= 2.0, corr.report
+    assert "sharpness restored" in corr.report.summary()
+    assert sharpened < 0.85 * plain, (sharpened, plain)
+
+
+@pytest.mark.parametrize("kind", ["photo", "flat"])
+def test_pictures_that_are_not_measurably_softer_are_left_alone(kind):
+    corr, layer, _band = _band_after(kind, 1.0, SeamOptions())
+    _corr, plain, _band = _band_after(kind, 1.0, SeamOptions(sharpen=False))
+    assert corr.report.sharpened == 0.0 and "sharpness" not in corr.report.summary()
+    assert layer.tobytes() == plain.tobytes()
+
+
+def test_a_stored_correction_sharpens_by_the_amount_it_was_measured_with():
+    corr, layer, _band = _band_after("lineart", 1.0, SeamOptions())
+    img, _drift, answer = drifted("lineart", 1.0, 4)
+    stored = Correction.from_json(corr.to_json(), SIDE, SIDE, answer.width, answer.height)
+    # the ledger keeps the figure to 3 decimals; it is applied in steps of 1/16, so to the same step
+    assert corr.report.sharpened > 0 and stored.reference is None
+    assert stored.report.sharpened == pytest.approx(corr.report.sharpened, abs=0.001)
+    assert cli_seam.corrected_layer(answer, stored).tobytes() == layer.tobytes()

@@ -58,6 +58,7 @@ def test_each_environment_variable_in_the_table_is_read(f):
         "seam_align": "0",
         "seam_colour": "false",
         "seam_blend": "no",
+        "seam_sharpen": "off",
         "seam_feather": "3.5",
         "text_model": "gpt-5-mini",
     }[f.name]
@@ -84,6 +85,7 @@ def test_config_set_puts_each_default_where_resolution_reads_it(f):
         "seam_align": False,
         "seam_colour": False,
         "seam_blend": False,
+        "seam_sharpen": False,
         "seam_feather": 4.0,
         "text_model": "gpt-4.1",
     }[f.name]

@@ -25,12 +25,13 @@ from .canvas_read import RGBA8, _gegl  # noqa: E402
 
 
 def options_from(settings, masked: bool = True) -> SeamOptions:
-    """The seam settings (settings.FIELDS: seam_align, seam_colour, seam_blend, seam_feather); `masked`: the
-    selection went to the model as its mask."""
+    """The seam settings (settings.FIELDS: seam_align, seam_colour, seam_blend, seam_sharpen,
+    seam_feather); `masked`: the selection went to the model as its mask."""
     return SeamOptions(
         align=settings.seam_align,
         colour=settings.seam_colour,
         blend=settings.seam_blend,
+        sharpen=settings.seam_sharpen,
         feather_percent=settings.seam_feather,
         masked=masked,
     )
@@ -116,13 +117,13 @@ def recolour(layer, corr: Correction) -> None:
     """The tone tables applied to the layer's 8-bit non-linear levels, where they were fitted (GIMP's Curves
     procedure bends linear-light values instead, which moves every other level). The answer came as 8-bit
     pixels, so reading and writing it at 8 bits loses nothing it had."""
-    if corr.tables is None:
+    if not corr.touches_pixels:
         return
     _gegl()
     w, h = layer.get_width(), layer.get_height()
     rect = Gegl.Rectangle.new(0, 0, w, h)
     buf = layer.get_buffer()
     data = bytes(buf.get(rect, 1.0, RGBA8, Gegl.AbyssPolicy.NONE))
-    buf.set(rect, RGBA8, corr.apply_colour(data, "RGBA"))
+    buf.set(rect, RGBA8, corr.finish(data, "RGBA"))
     buf.flush()
     layer.update(0, 0, w, h)

@@ -1,10 +1,11 @@
 """One call per answer: measure its drift outside the selection, and say how to undo it.
 
 `plan_correction` returns a `Correction`: the warp (hosts resample the answer with it, each with its own
-resampling: `answer_rect` for Qt and GIMP, `box_to_answer_affine` for Pillow), the three tone tables
-(`apply_colour`, a `bytes.translate` per channel), the feathered mask, and a `SeamReport` for people and
-the ledger. Nothing is corrected where nothing can be compared: with no selection, or a selection that
-covers (almost) everything, the answer is used as it came and the report says why."""
+resampling: `answer_rect` for Qt and GIMP, `box_to_answer_affine` for Pillow), the three tone tables and
+the sharpness restored once the answer is in place (`finish`: a `bytes.translate` per channel, then the
+unsharp mask fitted in `sharpen`), the feathered mask, and a `SeamReport` for people and the ledger.
+Nothing is corrected where nothing can be compared: with no selection, or a selection that covers (almost)
+everything, the answer is used as it came and the report says why."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from operator import mul
 from .align import Warp, dilate, estimate, sample
 from .feather import feather_mask, feather_width
 from .reduce import CHANNELS, RGB_ORDER, Reduced, box_blur, box_reduce, factor_for, grey, halve, halve_plane
+from .sharpen import PATCH, PATCHES, chosen_amount, fit_amount, unsharp
 from .tone import IDENTITY, apply_tables, fit_curve, mean_change
 
 #: fraction of each side kept out of comparisons at the border of the region
@@ -59,6 +61,8 @@ class SeamOptions:
     align: bool = True
     colour: bool = True
     blend: bool = True
+    #: restore the sharpness the answer lost (model blur, resampling), when it measurably lost some
+    sharpen: bool = True
     #: width of the selection's soft edge, in percent of the edited region's longer side
     feather_percent: float = 2.0
     #: the selection went to the model as its mask. A model that takes no mask was asked to change the
@@ -85,6 +89,8 @@ class SeamReport:
     feather_px: int = 0
     aligned: bool = False
     colour_matched: bool = False
+    #: the unsharp-mask amount applied to restore sharpness (0 = none: not softer, or not measured)
+    sharpened: float = 0.0
     seconds: float = 0.0
     warning: str = ""
 
@@ -96,6 +102,8 @@ class SeamReport:
             )
         if self.colour_matched:
             parts.append(f"colours moved {self.colour_change:.1f} levels")
+        if self.sharpened:
+            parts.append(f"sharpness restored (unsharp mask {self.sharpened:.2f})")
         if self.feather_px:
             parts.append(f"edge faded over {self.feather_px} px")
         text = "Seam: " + ("; ".join(parts) if parts else "nothing corrected")
@@ -134,6 +142,10 @@ class Correction:
     #: the mask to put on the layer (feathered when blending); None = no selection
     mask: bytes | None = None
     report: SeamReport = field(default_factory=SeamReport)
+    #: what the placed answer's sharpness is fitted against: the original's pixels (box size) and layout,
+    #: and the top-left corners of full-size patches outside the selection (None: nothing to fit against)
+    reference: tuple[bytes, str] | None = field(default=None, repr=False)
+    patches: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     @property
     def moves(self) -> bool:
@@ -169,7 +181,10 @@ class Correction:
         report = SeamReport(**asdict(self.report))
         report.shift_x *= box_w / self.box_w
         report.shift_y *= box_h / self.box_h
-        return Correction(box_w, box_h, self.answer_w, self.answer_h, self.warp, self.tables, None, report)
+        out = Correction(box_w, box_h, self.answer_w, self.answer_h, self.warp, self.tables, None, report)
+        if (box_w, box_h) == (self.box_w, self.box_h):  # sharpness is fitted pixel for pixel
+            out.reference, out.patches = self.reference, self.patches
+        return out
 
     def to_json(self) -> dict:
         """The report plus what is needed to apply the same correction again later (Insert again)."""
@@ -199,6 +214,27 @@ class Correction:
             return pixels
         order = RGB_ORDER[layout]
         return apply_tables(pixels, CHANNELS[layout], dict(zip(order, self.tables, strict=True)))
+
+    @property
+    def touches_pixels(self) -> bool:
+        """`finish` may change the placed answer's pixels."""
+        return self.tables is not None or bool(self.patches) or self.report.sharpened > 0
+
+    def finish(self, pixels: bytes, layout: str) -> bytes:
+        """The placed answer (box_w × box_h, layout "RGBA", "BGRA" or "RGB") recoloured, then with the
+        sharpness it lost restored: the unsharp amount is fitted against the original on the patches
+        outside the selection (`sharpen`; the figure goes in the report), or, for a correction read back
+        from the ledger, the amount stored with it."""
+        pixels = self.apply_colour(pixels, layout)
+        step = CHANNELS[layout]
+        alpha = 3 if step == 4 else None
+        if self.reference is not None and self.patches:
+            original, original_layout = self.reference
+            if original_layout != layout or len(original) != len(pixels):
+                return pixels  # not comparable pixel for pixel: left as it is
+            amount, gain = fit_amount(original, pixels, self.box_w, step, RGB_ORDER[layout], self.patches)
+            self.report.sharpened = chosen_amount(amount, gain)
+        return unsharp(pixels, self.box_w, self.box_h, step, alpha, self.report.sharpened)
 
 
 def blend_mask(mask: bytes, width: int, height: int, options: SeamOptions) -> tuple[bytes, int]:
@@ -362,6 +398,28 @@ def _near_identity(table: bytes, levels: list[float]) -> bool:
     return all(abs(table[v] - v) <= 1 for v in range(lo, min(hi, 255) + 1))
 
 
+def _patches(orig: Reduced, blocked: bytes, box_w: int, box_h: int) -> list[tuple[int, int]]:
+    """Top-left corners (box pixels) of about PATCHES full-size PATCH² squares on a regular grid outside
+    the selection and its guard. A grid, not the most detailed places: the fit must weigh what sharpening
+    does to even areas (it amplifies their noise) as the picture does, or it would sharpen a picture that
+    is only softer at its few edges."""
+    w, h, f = orig.width, orig.height, orig.factor
+    reach = PATCH / 2 / f  # half a patch, in reduced pixels
+
+    def free(x: float, y: float) -> bool:
+        ix, iy = int(x), int(y)
+        return 0 <= ix < w and 0 <= iy < h and not blocked[iy * w + ix]
+
+    out = []
+    for x, y in _compare_points(orig, blocked, PATCHES):
+        x0, y0 = round(f * (x + 0.5) - PATCH / 2), round(f * (y + 0.5) - PATCH / 2)
+        if x0 < 1 or y0 < 1 or x0 + PATCH > box_w - 1 or y0 + PATCH > box_h - 1:
+            continue
+        if all(free(x + dx, y + dy) for dx in (-reach, reach) for dy in (-reach, reach)):
+            out.append((x0, y0))
+    return out
+
+
 def _grey_level(red: Reduced) -> Reduced:
     return Reduced(red.width, red.height, red.factor, red.full_width, red.full_height, [grey(red)])
 
@@ -391,8 +449,8 @@ def plan_correction(
         )
         return result
     result.mask, report.feather_px = blend_mask(mask, box_w, box_h, options)
-    if not (options.align or options.colour):
-        report.note = "Alignment and colour matching are switched off"
+    if not (options.align or options.colour or options.sharpen):
+        report.note = "Alignment, colour matching and sharpening are switched off"
         report.seconds = time.perf_counter() - started
         return result
 
@@ -462,6 +520,9 @@ def plan_correction(
             report.colour_matched = True
     result.warp = warp
     result.tables = tables
+    if options.sharpen:
+        result.reference = (original, original_layout)
+        result.patches = _patches(orig, blocked, box_w, box_h)
     report.residual_after, report.changed_after = _residual(orig, ans, blocked, warp, tables)
     report.corrected = report.aligned or report.colour_matched
     if report.changed_after > WARN_CHANGED:

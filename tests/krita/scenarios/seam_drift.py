@@ -166,12 +166,15 @@ def scenario(ctx):
         seam_align=False,
         seam_colour=False,
         seam_blend=False,
+        seam_sharpen=False,
     )
     yield (lambda: off.done, 120)
     report = off.seam[0].report if off.seam else None
     ctx.report(
         off_state=off.state,
         off_message=off.message,
-        off_steps=[report.aligned, report.colour_matched, report.feather_px] if report else None,
+        off_steps=[report.aligned, report.colour_matched, report.feather_px, report.sharpened]
+        if report
+        else None,
     )
     ctx.done()
