@@ -8,8 +8,9 @@ two seeds each) with the IDENTITY edit, so the ideal composite equals the origin
   band just inside the selection's edge (as wide as the soft edge), before (the answer laid in through the
   plain selection) and after (corrected, through the feathered selection);
 - the noise the sandbox added (its standard deviation in levels), and the blur-and-noise floor: the same band
-  error for an answer that has only the sandbox's blur and noise (which no correction can undo), laid in
-  the way the corrected one is;
+  error for an answer that has only the sandbox's blur and noise, laid in through the same mask with no
+  correction (the restored sharpness can take part of the blur back, so "after" can be below it);
+- the unsharp-mask amount the correction applied to restore sharpness (0 = not measured as softer);
 - the same band error after correction when the answer comes at a model's size (MODEL_SIDE², the region
   scaled up as the sandbox does before it drifts), so placing it also scales it: what the hosts do.
 Goal: band error after ≤ the added noise, and alignment error after ≤ 0.5 px.
@@ -89,6 +90,7 @@ def run_case(kind: str, strength: float, seed: int):
         "floor": band_error(img, floor, band),
         "noise": drift.noise,
         "changed": corr.report.changed_after,
+        "sharpened": corr.report.sharpened,
         "corr": corr,
         "img": img,
         "raw": raw,
@@ -133,7 +135,7 @@ def main() -> int:
     rows = [run_case(k, s, seed) for k in P.KINDS for s in STRENGTHS for seed in SEEDS]
     head = (
         f"{'case':<18} {'align px before':>15} {'after':>6} {'band before':>12} {'after':>6} {'@1024':>6} "
-        f"{'noise':>6} {'blur+noise':>10} {'changed %':>9}"
+        f"{'noise':>6} {'blur+noise':>10} {'changed %':>9} {'sharpened':>9}"
     )
     print("seam benchmark: identity edits with seeded drift, 768² regions, elliptic selection")
     print(head)
@@ -142,7 +144,7 @@ def main() -> int:
         print(
             f"{r['case']:<18} {r['align_before']:>15.2f} {r['align_after']:>6.2f} {r['band_before']:>12.2f} "
             f"{r['band_after']:>6.2f} {r['band_model']:>6.2f} {r['noise']:>6.2f} {r['floor']:>10.2f} "
-            f"{r['changed']:>9.0f}"
+            f"{r['changed']:>9.0f} {r['sharpened']:>9.2f}"
         )
     print("-" * len(head))
     for name, pick in (("median", statistics.median), ("worst", max)):
@@ -151,7 +153,8 @@ def main() -> int:
             f"{pick(r['align_after'] for r in rows):>6.2f} {pick(r['band_before'] for r in rows):>12.2f} "
             f"{pick(r['band_after'] for r in rows):>6.2f} {pick(r['band_model'] for r in rows):>6.2f} "
             f"{pick(r['noise'] for r in rows):>6.2f} "
-            f"{pick(r['floor'] for r in rows):>10.2f} {pick(r['changed'] for r in rows):>9.0f}"
+            f"{pick(r['floor'] for r in rows):>10.2f} {pick(r['changed'] for r in rows):>9.0f} "
+            f"{pick(r['sharpened'] for r in rows):>9.2f}"
         )
     over = [
         r["case"].strip()

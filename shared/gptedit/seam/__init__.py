@@ -7,6 +7,7 @@ measures the drift on the part of the answer outside the selection and corrects 
 - `reduce`: box-averaged small copies to estimate on;
 - `align`: the answer's shift and zoom against what was sent, to a fraction of a pixel;
 - `tone`: per-channel tone curves (256-entry tables) from the answer's colours to the original's;
+- `sharpen`: the sharpness the answer lost, measured once it is in place and given back (unsharp mask);
 - `feather`: the selection mask with a soft edge, so what is left fades instead of stepping.
 
 Pure Python on bytes: no host module and no Pillow, so Krita, GIMP and the command line share it; each host
