@@ -5,13 +5,20 @@ The recipe (docs/hosts.md "Krita: inserting the result", checked in Krita 5.2, 5
   and for variations the whole group) is completely built while it is NOT in the layer tree, then added
   with one `addChildNode`. One Ctrl+Z removes all of it.
 - Pixels are written at absolute canvas coordinates; `Node.move()` would shift them a second time.
-- A big result is written in horizontal stripes, one stripe per event-loop turn (a zero-time QTimer), so
-  a 4096² insert never holds the GUI thread for more than one stripe. The node is not in the tree yet,
-  so nothing half-written is ever shown or undoable.
+- A big result is written in horizontal stripes over several event-loop turns (a zero-time QTimer), each
+  turn doing steps until it has used TURN_BUDGET_S, so a 4096² insert never holds the GUI thread for much
+  more than that before the final `addChildNode`, while a 1024² insert is done in one turn (yielding
+  between small steps only added latency). The node is not in the tree yet, so nothing half-written is
+  ever shown or undoable.
+- The new layer is made the active one (`setActiveNode`) after `done` has been told the layer is in the
+  document, in the same turn: in Krita 6 it takes 10-200 ms of the GUI thread (the layer docker and the
+  tools follow the node). Leaving it to a later turn left Krita 5.3's next new view without a current
+  node (tests/krita/test_krita_documents.py).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,8 +27,11 @@ from gptedit.geometry import Box
 from . import colors
 from .qt import QByteArray, QTimer
 
-#: bytes written per event-loop turn (~4 MB ≈ 1024×1024 at 8 bit: a few ms of memcpy in Krita)
+#: bytes written per setPixelData (~4 MB ≈ 1024×1024 at 8 bit: 3-5 ms in Krita)
 STRIPE_BYTES = 4 * 1024 * 1024
+#: GUI-thread time one event-loop turn may take before the rest waits for the next turn (a step started
+#: within the budget runs to its end: a stripe is a few ms, the final addChildNode is Krita's own)
+TURN_BUDGET_S = 0.015
 LAYER_PREFIX = "GPT: "
 
 
@@ -71,16 +81,21 @@ class Inserter:
         self.spec = spec
         self.done = done or (lambda node, err: None)
         self.node = None
-        self._steps: list[Callable[[], None]] = []
+        self._steps: list[tuple[str, Callable[[], None]]] = []
         self._timer: QTimer | None = None
+        #: (what, start, end) of every piece of GUI-thread work, in time.monotonic() seconds; the benchmark
+        #: prints them (tests/bench/krita_bench.py)
+        self.timings: list[tuple[str, float, float]] = []
+        t0 = time.monotonic()
         self._prepare()
+        self.timings.append(("prepare", t0, time.monotonic()))
 
     def _prepare(self) -> None:
         s = self.spec
         doc, box = s.doc, s.box
         info = colors.color_info(doc)
         bpp = info.pixel_bytes
-        steps: list[Callable[[], None]] = []
+        steps: list[tuple[str, Callable[[], None]]] = []
         if len(s.images) == 1:
             top = doc.createNode(layer_name(s.prompt), "paintlayer")
             layers = [top]
@@ -88,28 +103,31 @@ class Inserter:
             top = doc.createGroupLayer(layer_name(s.prompt) + f" ({len(s.images)} variations)")
             layers = [doc.createNode(layer_name(s.prompt, i), "paintlayer") for i in range(len(s.images))]
         for layer, img in zip(layers, s.images, strict=True):
-            # colour conversion happens lazily inside the step: it is the expensive part for 16-bit/float
-            def convert_and_write(layer=layer, img=img) -> None:
+            # Krita converts the colours (a scratch document, GUI-thread work): its own step, and the
+            # converted pixels are then written in stripes like any other
+            def convert(layer=layer, img=img) -> None:
                 native = colors.srgb8_to_document(doc, img, box.width, box.height)
-                for step in _write_stripes(layer, native, box, bpp):
-                    step()
+                self._steps[0:0] = [("stripe", st) for st in _write_stripes(layer, native, box, bpp)]
 
             if info.native_srgb8:
-                steps += _write_stripes(layer, img, box, bpp)
+                steps += [("stripe", st) for st in _write_stripes(layer, img, box, bpp)]
             else:
-                steps.append(convert_and_write)
+                steps.append(("convert", convert))
         if s.mask is not None:
             # The selection as a transparency mask on each result layer. A group that is not yet in the
             # tree counts as the root for Krita, and the root refuses transparency masks
             # (KisGroupLayer::allowAsChild; "SAFE ASSERT allowAsChild" in 5.2), so a group cannot carry
             # the mask and still be inserted in one undoable step; each variation carries its own.
+            # Its pixels are written in stripes too (a 4096² mask is 16 MB), before it joins its layer.
+            masks = [doc.createTransparencyMask("Selection") for _ in layers]
+            for mask in masks:
+                steps += [("mask stripe", st) for st in _write_stripes(mask, s.mask, box, 1)]
+
             def add_masks() -> None:
-                for layer in layers:
-                    mask = doc.createTransparencyMask("Selection")
-                    mask.setPixelData(QByteArray(s.mask), box.x, box.y, box.width, box.height)
+                for layer, mask in zip(layers, masks, strict=True):
                     layer.addChildNode(mask, None)
 
-            steps.append(add_masks)
+            steps.append(("masks", add_masks))
         if len(layers) > 1:
 
             def fill_group() -> None:
@@ -118,8 +136,8 @@ class Inserter:
                     layer.setVisible(i == 0)
                     top.addChildNode(layer, None)
 
-            steps.append(fill_group)
-        steps.append(self._attach)
+            steps.append(("group", fill_group))
+        steps.append(("attach", self._attach))
         self.node = top
         self._steps = steps
 
@@ -131,21 +149,31 @@ class Inserter:
             parent, above = s.doc.rootNode(), None
         # the ONE undoable step: adds the node with its pixels, masks and children
         parent.addChildNode(self.node, above)
+
+    def _activate(self) -> None:
+        t0 = time.monotonic()
         try:
-            s.doc.setActiveNode(self.node)
-        except Exception:  # noqa: BLE001 - a cosmetic nicety; the insert itself succeeded
+            self.spec.doc.setActiveNode(self.node)
+        except Exception:  # noqa: BLE001 - a cosmetic nicety (the node may be gone); the insert succeeded
             pass
+        self.timings.append(("activate", t0, time.monotonic()))
+
+    def _timed(self, label: str, step: Callable[[], None]) -> None:
+        t0 = time.monotonic()
+        step()
+        self.timings.append((label, t0, time.monotonic()))
 
     # --- driving -------------------------------------------------------------------------------------
     def run_now(self):
         try:
-            for step in self._steps:
-                step()
+            while self._steps:
+                self._timed(*self._steps.pop(0))
         except Exception as exc:  # noqa: BLE001 - reported as a message
+            self._steps = []
             self.done(None, f"Inserting the result failed: {exc}")
             return None
-        self._steps = []
         self.done(self.node, "")
+        self._activate()
         return self.node
 
     def start(self) -> None:
@@ -155,12 +183,12 @@ class Inserter:
         self._timer.start()
 
     def _next(self) -> None:
-        if not self._steps:
-            self._timer.stop()
-            return
-        step = self._steps.pop(0)
+        turn = time.monotonic()
         try:
-            step()
+            while self._steps:
+                self._timed(*self._steps.pop(0))
+                if time.monotonic() - turn >= TURN_BUDGET_S:
+                    break
         except Exception as exc:  # noqa: BLE001
             self._timer.stop()
             self._steps = []
@@ -169,3 +197,4 @@ class Inserter:
         if not self._steps:
             self._timer.stop()
             self.done(self.node, "")
+            self._activate()

@@ -123,6 +123,11 @@ class KritaJob(QObject):
         #: what the seam correction did to each variation (gptedit.seam.correct.Correction)
         self.seam: list = []
         self._edit_job: engine.EditJob | None = None
+        #: time.monotonic() of the GUI-thread moments of the insert ("outcome": the result reached the GUI
+        #: thread, "added": the layer is in the document, "ended"), and the insert's own step timings; the
+        #: benchmark prints them (tests/bench/krita_bench.py)
+        self.marks: dict[str, float] = {}
+        self.inserter: Inserter | None = None
         self._event.connect(self._on_event, QUEUED)
         self._outcome.connect(self._on_outcome, QUEUED)
         self._preview.connect(self._on_preview, QUEUED)
@@ -200,6 +205,7 @@ class KritaJob(QObject):
 
     @_guarded
     def _on_outcome(self, outcome: worker.Outcome) -> None:
+        self.marks["outcome"] = time.monotonic()
         self.record = outcome.record
         if outcome.record is not None:
             self.job_id = outcome.record.id
@@ -227,19 +233,20 @@ class KritaJob(QObject):
         box = self.snapshot.plan.context
         mask = outcome.mask if outcome.mask is not None else self.snapshot.mask
         spec = InsertSpec(self.doc, box, outcome.images, self.prompt, mask, self.above)
-        inserter = Inserter(spec, self._on_inserted)
+        inserter = self.inserter = Inserter(spec, self._on_inserted)  # kept alive until its timer is done
         if self.incremental:
-            self._inserter = inserter  # keep it alive until its timer is done
             inserter.start()
         else:
             inserter.run_now()
 
     @_guarded
     def _on_inserted(self, node, error: str) -> None:
+        self.marks["added"] = time.monotonic()
         if error:
             self._end(KritaJobState.FETCHED, error + " The result is saved; try History ▸ Insert again.")
             return
         self.layer = node
+        self.changed.emit()  # the layer is in the document; the job ends once the ledger has it
         cost = f" (${self.cost:.3f})" if self.cost is not None else ""
         done = f"Added “{node.name()}”{cost}."
         seam = {"variations": [c.to_json() for c in self.seam]} if self.seam else None
@@ -263,6 +270,6 @@ class KritaJob(QObject):
         self.message = message
         if not state.ended_well:
             self.error = message
-        self.ended = time.monotonic()
+        self.ended = self.marks["ended"] = time.monotonic()
         self.changed.emit()
         self.finished.emit()

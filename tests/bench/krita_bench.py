@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]  # gptedit and the tests.hosts harness
 
 SIZES = [1024, 4096, [8192, 4096]]
+#: e.g. GPTEDIT_KRITA_BENCH_SIZES=1024,8192x4096 and GPTEDIT_KRITA_BENCH_VERSIONS=5.3,6.0 for a narrower run
+SIZES_ENV = "GPTEDIT_KRITA_BENCH_SIZES"
+VERSIONS_ENV = "GPTEDIT_KRITA_BENCH_VERSIONS"
 LATENCY_S = 1.5
 
 
@@ -31,6 +34,42 @@ def built_zip(tmp: Path) -> Path:
         [sys.executable, str(ROOT / "build.py"), "dist", "--out", str(tmp)], check=True, capture_output=True
     )
     return next(tmp.glob("gptedit-krita-*.zip"))
+
+
+def sizes() -> list:
+    given = os.environ.get(SIZES_ENV)
+    if not given:
+        return SIZES
+    out = []
+    for item in given.split(","):
+        w, _, h = item.strip().partition("x")
+        out.append([int(w), int(h)] if h else int(w))
+    return out
+
+
+def breakdown_line(b: dict) -> str:
+    """The plugin's GUI-thread steps after the result arrived, in ms from then: start+length, a run of
+    stripes as first start..last end (time spent writing)."""
+    runs: list[list] = []  # [label, count, start, end, busy]
+    for label, start, length in b["steps"]:
+        if runs and runs[-1][0] == label and label.endswith("stripe"):
+            runs[-1][1] += 1
+            runs[-1][3] = start + length
+            runs[-1][4] += length
+        else:
+            runs.append([label, 1, start, start + length, length])
+    parts = [
+        f"{n} {label}s {a:.0f}..{z:.0f} (writing {busy:.0f})"
+        if label.endswith("stripe")
+        else f"{label} {a:.0f}+{busy:.0f}"
+        for label, n, a, z, busy in runs
+    ]
+    ended = b.get("ended_ms")
+    return (
+        "    steps, ms from the result: "
+        + ", ".join(parts)
+        + (f"; job recorded at {ended:.0f}" if ended else "")
+    )
 
 
 def main() -> int:
@@ -47,7 +86,10 @@ def main() -> int:
     with Sandbox(port=0) as sb:
         # answers at the sent picture's size, as the figures in the README were measured
         sb.configure(latency=LATENCY_S, answer_size="input")
+        versions = [v.strip() for v in os.environ.get(VERSIONS_ENV, "").split(",") if v.strip()]
         for spec in hostenv.KRITA_HOSTS:
+            if versions and spec.version not in versions:
+                continue
             try:
                 version = hostenv.check_spec(spec)
             except hostenv.HostUnavailable as exc:
@@ -70,56 +112,64 @@ def main() -> int:
                 timeout=600,
                 env=env,
                 binds=[home],
-                params={"sizes": SIZES},
+                params={"sizes": sizes()},
             )
             for row in report["data"]["rows"]:
                 table.append({"krita": version, **row})
     header = (
-        f"{'Krita':<9} {'size':>9} {'mode':<9} {'ok':<3} {'longest GUI stall':>18} "
+        f"{'Krita':<9} {'size':>9} {'mode':<11} {'ok':<3} {'longest GUI stall':>18} "
         f"{'result→visible':>15} {'total':>8}"
     )
     print(header)
     print("-" * len(header))
     for r in table:
         print(
-            f"{r['krita']:<9} {r['size']:>9} {r['mode']:<9} {'yes' if r['ok'] else 'NO':<3} "
+            f"{r['krita']:<9} {r['size']:>9} {r['mode']:<11} {'yes' if r['ok'] else 'NO':<3} "
             f"{r['max_gap_ms']:>15.0f} ms {r['result_to_visible_ms']:>12.0f} ms {r['total_s']:>6.1f} s"
         )
-    native = {(r["krita"], r["size"]): r for r in table if r["mode"] == "native"}
+        if r.get("breakdown"):
+            print(breakdown_line(r["breakdown"]))
+    # the plugin's plain edit beside Krita's plain new layer; the edit on a selection (transparency mask,
+    # seam correction) beside Krita's new layer with the same mask
+    own = {"plugin": "native", "selection": "native+mask"}
+    by_mode = {(r["krita"], r["size"], r["mode"]): r for r in table}
     pairs = [
-        (r, native[(r["krita"], r["size"])])
+        (r, by_mode[(r["krita"], r["size"], own[r["mode"]])])
         for r in table
-        if r["mode"] == "plugin" and (r["krita"], r["size"]) in native
+        if r["mode"] in own and (r["krita"], r["size"], own[r["mode"]]) in by_mode
     ]
     if pairs:
         print("\nThe plugin beside Krita's own new layer from the same pixels (ratios: plugin / Krita)")
         head = (
-            f"{'Krita':<9} {'size':>9} {'stall':>14} {'Krita stall':>12} {'ratio':>6} {'insert':>9} "
-            f"{'Krita insert':>13} {'ratio':>6}"
+            f"{'Krita':<9} {'size':>9} {'edit':<9} {'stall':>9} {'Krita stall':>12} {'ratio':>6} "
+            f"{'insert':>9} {'Krita insert':>13} {'ratio':>6}"
         )
         print(head)
         print("-" * len(head))
         from _summary import add
 
         for p, n in pairs:
+            case = p["size"] + (" selection" if p["mode"] == "selection" else "")
+            baseline_name = "Krita's own new layer" + (" + mask" if p["mode"] == "selection" else "")
             add(
                 f"Krita {p['krita']}",
-                p["size"],
+                case,
                 "GUI stall (ms)",
                 p["max_gap_ms"],
                 n["max_gap_ms"],
-                "Krita's own new layer",
+                baseline_name,
             )
             add(
                 f"Krita {p['krita']}",
-                p["size"],
+                case,
                 "insert (ms)",
                 p["result_to_visible_ms"],
                 n["result_to_visible_ms"],
-                "Krita's own new layer",
+                baseline_name,
             )
             print(
-                f"{p['krita']:<9} {p['size']:>9} {p['max_gap_ms']:>11.0f} ms {n['max_gap_ms']:>9.0f} ms "
+                f"{p['krita']:<9} {p['size']:>9} {'plain' if p['mode'] == 'plugin' else p['mode']:<9} "
+                f"{p['max_gap_ms']:>6.0f} ms {n['max_gap_ms']:>9.0f} ms "
                 f"{p['max_gap_ms'] / max(n['max_gap_ms'], 1):>6.2f} {p['result_to_visible_ms']:>6.0f} ms "
                 f"{n['result_to_visible_ms']:>10.0f} ms "
                 f"{p['result_to_visible_ms'] / max(n['result_to_visible_ms'], 1):>6.2f}"
@@ -129,10 +179,11 @@ def main() -> int:
     bad = [
         r
         for r in table
-        if r["mode"] == "plugin"
+        if r["mode"] in own
         and (
             not r["ok"]
-            or r["max_gap_ms"] > max(500, 2 * native.get((r["krita"], r["size"]), {}).get("max_gap_ms", 250))
+            or r["max_gap_ms"]
+            > max(500, 2 * by_mode.get((r["krita"], r["size"], own[r["mode"]]), {}).get("max_gap_ms", 250))
         )
     ]
     if bad:

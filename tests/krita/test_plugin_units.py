@@ -161,3 +161,93 @@ def test_a_result_whose_job_kept_no_region_goes_in_uncorrected_and_says_why(tmp_
     assert len(images[0]) == 4 * box.area and not corr.moves and corr.tables is None
     assert corr.mask == ledger.load_selection(record, box)
     assert "was not kept" in corr.report.summary()
+
+
+class _FakeNode(_RecordingNode):
+    """A node outside any real Krita: records pixel writes and the children added to it."""
+
+    def __init__(self, log, name):
+        super().__init__()
+        self.log, self.name = log, name
+
+    def setPixelData(self, data, x, y, w, h):
+        self.log.append(("write", self.name, y, h))
+
+    def addChildNode(self, child, above):
+        self.log.append(("add", child.name, self.name))
+
+    def parentNode(self):
+        return None
+
+
+class _FakeDoc:
+    def __init__(self):
+        self.log = []
+        self.root = _FakeNode(self.log, "root")
+
+    def colorModel(self):
+        return "RGBA"
+
+    def colorDepth(self):
+        return "U8"
+
+    def colorProfile(self):
+        return ""
+
+    def createNode(self, name, kind):
+        return _FakeNode(self.log, "layer")
+
+    def createTransparencyMask(self, name):
+        return _FakeNode(self.log, "mask")
+
+    def rootNode(self):
+        return self.root
+
+    def setActiveNode(self, node):
+        self.log.append(("active", node.name))
+
+
+def _insert_in_turns(monkeypatch, budget_s):
+    """A 10×8 result with a selection, written 3 rows per stripe; returns (event-loop turns, call log)."""
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    app = qt.QApplication.instance() or qt.QApplication([])
+    monkeypatch.setattr(canvas_insert, "STRIPE_BYTES", 4 * 10 * 3)
+    monkeypatch.setattr(canvas_insert, "TURN_BUDGET_S", budget_s)
+    doc, box = _FakeDoc(), Box(0, 0, 10, 8)
+    spec = canvas_insert.InsertSpec(doc, box, [bgra(10, 8)], "sky", mask=b"\xff" * 80)
+    ended = []
+    inserter = canvas_insert.Inserter(spec, lambda node, err: ended.append((node, err)))
+    turns = 0
+    real_next = inserter._next
+
+    def counted():
+        nonlocal turns
+        turns += 1
+        real_next()
+
+    monkeypatch.setattr(inserter, "_next", counted)
+    inserter.start()
+    for _ in range(100):
+        if ended:
+            break
+        app.processEvents()
+    assert ended == [(inserter.node, "")]
+    return turns, doc.log
+
+
+def test_insert_steps_share_a_turn_up_to_the_budget(monkeypatch):
+    turns, log = _insert_in_turns(monkeypatch, 10.0)
+    # every step in one turn; the mask joins the layer before the layer joins the document, once, and the
+    # layer is made active only once it is in the document
+    assert turns == 1
+    assert log == [
+        ("write", "layer", 0, 3),
+        ("write", "layer", 3, 3),
+        ("write", "layer", 6, 2),
+        ("write", "mask", 0, 8),
+        ("add", "mask", "layer"),
+        ("add", "layer", "root"),
+        ("active", "layer"),
+    ]
+    turns_each, log_each = _insert_in_turns(monkeypatch, 0.0)
+    assert log_each == log and turns_each == 6  # with no budget: one step per turn (3 + 1 stripes, mask, add)
