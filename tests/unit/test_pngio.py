@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import random
 import struct
-import time
 import zlib
 
 import pytest
@@ -271,49 +270,3 @@ def test_alpha_multiply_matches_the_rounded_product(soft):
     for i, m in enumerate(mask):
         assert out[4 * i : 4 * i + 3] == rgba[4 * i : 4 * i + 3]
         assert out[4 * i + 3] == round(rgba[4 * i + 3] * m / 255)
-
-
-def _photo_like(side: int) -> Image.Image:
-    size = (side, side)
-    bands = [Image.effect_noise(size, 30), Image.linear_gradient("L").resize(size)]
-    return Image.merge(
-        "RGBA", [*bands, Image.radial_gradient("L").resize(size), Image.effect_noise(size, 80)]
-    )
-
-
-def test_timing_4096_square_rgba(capsys):
-    """Printed, not asserted: how long the core needs to PNG-encode a 4096² layer (and to decode it)."""
-    im = _photo_like(4096)
-    data = im.tobytes()
-    t0 = time.perf_counter()
-    png = encode_png(4096, 4096, data, 4)
-    t1 = time.perf_counter()
-    png1 = encode_png(4096, 4096, data, 4, level=1)
-    t2 = time.perf_counter()
-    png_up = encode_png(4096, 4096, data, 4, filter_type=2)
-    t3 = time.perf_counter()
-    decoded = decode_png(png_up)
-    t4 = time.perf_counter()
-    assert decoded.pixels == data
-    assert Image.open(io.BytesIO(png)).tobytes() == data
-    with capsys.disabled():
-        print(
-            f"\n4096x4096 RGBA (gradients + grain): encode level 6 {t1 - t0:.2f}s ({len(png) / 1e6:.1f} MB), "
-            f"level 1 {t2 - t1:.2f}s ({len(png1) / 1e6:.1f} MB), level 6 + Up filter {t3 - t2:.2f}s "
-            f"({len(png_up) / 1e6:.1f} MB); decode of the Up-filtered file {t4 - t3:.2f}s"
-        )
-
-
-@pytest.mark.parametrize("optimize", [False, True], ids=["sub-up-rows", "average-rows"])
-def test_timing_decode_of_an_adaptively_filtered_picture(capsys, optimize):
-    """Printed, not asserted: decoding what an encoder with adaptive filters writes (Pillow here; with
-    optimize=True it picks Average for nearly every row of this picture, the slow path)."""
-    im = _photo_like(1024)
-    buf = io.BytesIO()
-    im.save(buf, "PNG", optimize=optimize)
-    t0 = time.perf_counter()
-    got = decode_png(buf.getvalue())
-    t1 = time.perf_counter()
-    assert got.pixels == im.tobytes()
-    with capsys.disabled():
-        print(f"\n1024x1024 RGBA written by Pillow (optimize={optimize}): decode {t1 - t0:.2f}s")
