@@ -355,7 +355,7 @@ def test_sigkill_mid_poll_then_resume_gets_the_result_with_one_create(sandbox, s
     """The crash test: the command line dies while polling; `jobs resume` finishes the job, and the
     provider saw exactly one create. OpenAI's Responses route survives it like the polled providers."""
     img, src = sample
-    sandbox.configure(latency=4.0)
+    sandbox.configure(latency=0.0, hold="processing")  # the job runs until the test lets it end
     out = tmp_path / "crash.png"
     proc = _spawn_edit(sandbox, provider, src, out, "[identity] crash")
     ledger = Ledger()
@@ -365,6 +365,7 @@ def test_sigkill_mid_poll_then_resume_gets_the_result_with_one_create(sandbox, s
     proc.wait(10)
     assert ledger.get(job.id).state is JobState.RUNNING
     assert not out.exists()
+    sandbox.configure(hold=None)
     resumed = gptedit("jobs", "resume", env_extra=keyed(provider), check=0, timeout=60)
     assert f"wrote {out}" in resumed.stderr, resumed.stderr
     assert nearly_same(Image.open(out).convert("RGBA"), img)  # each::labs answers at a fixed size

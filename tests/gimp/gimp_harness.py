@@ -255,7 +255,7 @@ def run_all_cases(
     hostenv.prepare_gimp_profile(spec, profile)
     names = hostenv.install_gimp_zip(zip_path, profile)
     assert names == ["gptedit-gimp"], names
-    latency = 0.0  # answers at the first poll: the cases test GIMP, not waiting (the kill case waits)
+    latency = 0.0  # answers at the first poll: the cases test GIMP, not waiting (the kill case holds its job)
     # answers at the sent picture's size: these tests check GIMP's placement pixel for pixel, and a
     # fixed-size answer (each::labs, Replicate) would be resampled on the way (tests/conformance covers that)
     sandbox.configure(latency=latency, answer_size="input")
@@ -264,7 +264,6 @@ def run_all_cases(
         "out": str(out),
         "api": sandbox.api_url,
         "latency": latency,
-        "kill_latency": 4.0,
         "cli_job": cli_job(home, sandbox) if "cli-job" in cases else "",
         "lost_cli_job": lost_cli_job(home, sandbox) if "lost-cli-job" in cases else "",
         **(params or {}),

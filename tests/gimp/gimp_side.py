@@ -341,11 +341,11 @@ def _image_gone(case):
 def _killed(case):
     """The plug-in process is killed (by the test, outside) while it waits; the recent-results procedure
     then resumes the job from the ledger and inserts it into the same image."""
-    sandbox("config", {"latency": P["kill_latency"]})
+    sandbox("config", {"hold": "processing"})  # the job cannot end before the test has killed the plug-in
     try:
         img, rep = case_layer(case, prompt="[invert] kill me")
     finally:
-        sandbox("config", {"latency": P["latency"]})
+        sandbox("config", {"hold": None})
     killed = os.path.join(OUT, "killed-job")
     job = open(killed).read().strip() if os.path.exists(killed) else ""
     rep["killed_job"] = job
