@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from conformance_helpers import FAST, edit
 from gptedit.jobs import JobRunner
 
@@ -12,10 +14,13 @@ class PolledOnly:
 
 def test_a_polled_job_records_its_duration_and_the_next_one_learns_from_it(sandbox):
     sandbox.configure(latency=0.4)
-    jobs = [edit(sandbox, "eachlabs")[0] for _ in range(3)]
-    assert all(j.state.value == "fetched" for j in jobs)
-    # the sandbox took 0.4 s from the create; the record counts from the accepted answer, so a little less
-    assert all(j.took is not None and 0.0 < j.took < 2.0 for j in jobs)
+    for _ in range(3):
+        started = time.monotonic()
+        job = edit(sandbox, "eachlabs")[0]
+        spent = time.monotonic() - started
+        assert job.state.value == "fetched"
+        # counted from the accepted create to the end: inside the time the whole edit took, however long
+        assert job.took is not None and 0.0 < job.took <= spent, (job.took, spent)
     job, _, ledger = edit(sandbox, "eachlabs")
     runner = JobRunner(ledger, PolledOnly(), policy=FAST)
     runner._job = job
