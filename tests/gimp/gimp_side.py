@@ -9,6 +9,7 @@ test outside computes the expected pixels itself (nothing here decides whether a
 
 import json
 import os
+import random
 import re
 import time
 import traceback
@@ -593,6 +594,35 @@ def _seam_drift(case):
     return img, rep
 
 
+def line_art(w, h, seed=4):
+    """Dark strokes two pixels wide on paper at random places and angles (thin line art, what a soft answer
+    shows most at a seam), R'G'B'A."""
+    rnd = random.Random(seed)
+    out = bytearray(bytes((246, 242, 232, 255)) * (w * h))
+    ink = bytes((25, 22, 30, 255))
+    for _ in range(90):
+        x0, y0, x1, y1 = rnd.uniform(0, w), rnd.uniform(0, h), rnd.uniform(0, w), rnd.uniform(0, h)
+        steps = int(2 * max(abs(x1 - x0), abs(y1 - y0))) + 1
+        for i in range(steps + 1):
+            x, y = int(x0 + (x1 - x0) * i / steps), int(y0 + (y1 - y0) * i / steps)
+            for px, py in ((x, y), (x + 1, y), (x, y + 1), (x + 1, y + 1)):
+                if px < w and py < h:
+                    out[4 * (py * w + px) : 4 * (py * w + px) + 4] = ink
+    return bytes(out)
+
+
+def _seam_lineart(case):
+    """A drifted answer on line art: it comes back softer, and the plug-in sharpens it back."""
+    img, layer = textured_image()
+    buf = layer.get_buffer()
+    buf.set(Gegl.Rectangle.new(0, 0, 900, 600), "R'G'B'A u8", line_art(900, 600))
+    buf.flush()
+    layer.update(0, 0, 900, 600)
+    rep = edit(case, img, layer, "[identity] [drift:1:6] keep everything", provider="openai")
+    rep["sel"] = [300, 200, 300, 200]
+    return img, rep
+
+
 def _seam_drift_later(case):
     """The same drifted answer, not inserted by its edit (the edited layer is deleted meanwhile), then
     inserted from the recent-results procedure into another image holding the same picture: corrected
@@ -690,6 +720,7 @@ def _retired(case, saved=False):
 
 CASES = {
     "seam-drift": _seam_drift,
+    "seam-lineart": _seam_lineart,
     "markup": _markup,
     "markup-unsupported": _markup_unsupported,
     "retired-argument": _retired,

@@ -1,6 +1,6 @@
 """A drifted sandbox answer inserted by the plug-in in real GIMP 3.0 and 3.2: GIMP moves, rescales and
-recolours it, and the composite matches the original outside and at the edge of the selection within the
-seam benchmark's tolerance."""
+recolours it (and sharpens line art back), and the composite matches the original outside and at the edge
+of the selection within the seam benchmark's tolerance."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 from gimp_harness import GIMP_PROVIDERS, hostenv, run_all_cases
+from gptedit import cli_seam
 from gptedit.ledger import Ledger
 from gptedit.sandbox.drift import NOISE_SIGMA, DriftSpec, draw
+from gptedit.seam.correct import SeamOptions
 from PIL import Image
 from pixel_checks import EXECUTION_ERROR, SUCCESS, case, raw
 
@@ -32,7 +34,7 @@ def gimp(request, gimp_zip, sandbox_server, sandbox_env, tmp_path_factory):
         sandbox_server,
         sandbox_env(providers=GIMP_PROVIDERS),
         base,
-        ["seam-drift", "seam-drift-later"],
+        ["seam-drift", "seam-drift-later", "seam-lineart"],
         config=request.config,
     )
 
@@ -51,6 +53,44 @@ def test_a_drifted_answer_inserted_later_from_recent_results_is_corrected_too(gi
     rep = case(gimp, "seam-drift-later")
     assert rep["status"] == EXECUTION_ERROR and "deleted" in rep["message"], rep["message"]  # not inserted
     check_blends(gimp, "seam-drift-later-recent", rep["recent"], rep["sel"])
+
+
+def test_line_art_that_came_back_softer_is_sharpened_back(gimp):
+    """Line art comes back softer (the sandbox's blur, and GIMP's resampling that lines it up): the plug-in
+    fits how much and sharpens it back in the layer it inserts, and its edge ends up no further from the
+    original than the command line's correction (Pillow) of the same answer gets it, where the answer
+    laid in without sharpening is further off."""
+    rep = case(gimp, "seam-lineart")
+    assert rep["status"] == SUCCESS, rep["message"]
+    assert "sharpness restored" in rep["message"], rep["message"]
+    job = Ledger(Path(gimp["home"]) / "jobs.sqlite3").get(rep["job"])
+    seam = job.seam["variations"][0]
+    assert seam["aligned"] and 0.25 <= seam["sharpened"] <= 2.0, seam
+    new, (w, _h) = rep["new"], rep["size"]
+    bx, by, bw, bh = new["x"], new["y"], new["w"], new["h"]
+    before, after = raw(gimp, "seam-lineart", "before.rgba"), raw(gimp, "seam-lineart", "after.rgba")
+    sx, sy, sw, sh = rep["sel"]
+    feather = seam["feather_px"]
+    band = [
+        (x, y)
+        for y in range(sy, sy + sh)
+        for x in range(sx, sx + sw)
+        if min(x - sx, sx + sw - 1 - x, y - sy, sy + sh - 1 - y) < feather
+    ]
+    after_band = mean_diff(before, after, [y * w + x for x, y in band])
+    # the same answer corrected by the command line's code, with and without sharpening, over the region
+    region = Image.frombytes("RGBA", (w, len(before) // 4 // w), before).crop((bx, by, bx + bw, by + bh))
+    selection = Image.new("L", (bw, bh), 0)
+    selection.paste(255, (sx - bx, sy - by, sx - bx + sw, sy - by + sh))
+    answer = Image.open(io.BytesIO(Path(job.results[0]).read_bytes())).convert("RGBA")
+    in_box = [(y - by) * bw + (x - bx) for x, y in band]
+    cli = {}
+    for sharpen in (True, False):
+        corr = cli_seam.plan(region, answer, selection, SeamOptions(sharpen=sharpen))
+        laid = cli_seam.composite(region, cli_seam.corrected_layer(answer, corr), corr.mask)
+        cli[sharpen] = mean_diff(region.tobytes(), laid.tobytes(), in_box)
+    assert cli[True] < 0.85 * cli[False], cli  # sharpening helps this picture
+    assert after_band <= 1.25 * cli[True] + 1.0, (after_band, cli)
 
 
 def check_blends(gimp, name: str, rep: dict, sel: list[int]) -> None:
