@@ -61,3 +61,14 @@ def test_each_correction_step_can_be_switched_off(seam_run):
     assert seam_run["off_state"] == "inserted", seam_run["off_message"]
     assert seam_run["off_steps"] == [False, False, 0, 0], seam_run
     assert "nothing corrected" in seam_run["off_message"], seam_run
+
+
+def test_line_art_that_came_back_softer_is_sharpened_back(seam_run):
+    """Line art comes back softer (the sandbox's blur, and Qt's resampling that lines it up): the plugin
+    fits how much and sharpens it back, which brings the selection's edge closer to the original than the
+    same edit with sharpening switched off (setting seam_sharpen)."""
+    assert seam_run["art_sharp_state"] == "inserted", seam_run["art_sharp_message"]
+    assert "sharpness restored" in seam_run["art_sharp_message"], seam_run["art_sharp_message"]
+    assert 0.25 <= seam_run["art_sharp_sharpened"] <= 2.0, seam_run
+    assert seam_run["art_plain_sharpened"] == 0 and "sharpness" not in seam_run["art_plain_message"]
+    assert seam_run["art_sharp_band"] < 0.85 * seam_run["art_plain_band"], seam_run

@@ -5,6 +5,7 @@ selection; the job reports what it corrected. The uncorrected answer is measured
 
 import math
 import os
+import random
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -35,6 +36,23 @@ def textured(w, h):
                     255,
                 )
             )
+    return bytes(out)
+
+
+def line_art(w, h, seed=4):
+    """Dark strokes two pixels wide on paper at random places and angles (thin line art, what a soft answer
+    shows most at a seam), B,G,R,A."""
+    rnd = random.Random(seed)
+    out = bytearray(bytes((232, 242, 246, 255)) * (w * h))
+    ink = bytes((30, 22, 25, 255))
+    for _ in range(90):
+        x0, y0, x1, y1 = rnd.uniform(0, w), rnd.uniform(0, h), rnd.uniform(0, w), rnd.uniform(0, h)
+        steps = int(2 * max(abs(x1 - x0), abs(y1 - y0))) + 1
+        for i in range(steps + 1):
+            x, y = int(x0 + (x1 - x0) * i / steps), int(y0 + (y1 - y0) * i / steps)
+            for px, py in ((x, y), (x + 1, y), (x, y + 1), (x + 1, y + 1)):
+                if px < w and py < h:
+                    out[4 * (py * w + px) : 4 * (py * w + px) + 4] = ink
     return bytes(out)
 
 
@@ -177,4 +195,41 @@ def scenario(ctx):
         if report
         else None,
     )
+
+    # line art comes back softer: sharpened back by the amount measured, and not when switched off
+    art_doc = yield from kutil.new_doc(ctx, W, H, "seam-lineart")
+    art = kutil.add_layer(art_doc, "art", line_art(W, H), 0, 0, W, H)
+    art_sel = Selection()
+    art_sel.select(*SEL, 255)
+    art_doc.setSelection(art_sel)
+    yield from kutil.activate(ctx, art_doc, art)
+    art_before = kutil.composite(art_doc)
+    art_layers = kutil.names(art_doc.rootNode())
+    for sharpen in (True, False):
+        art_job = api.edit(
+            "[identity] [drift:1:5] keep everything",
+            document=art_doc,
+            layer=art,
+            provider="openai",
+            model="gpt-image-2",
+            seam_sharpen=sharpen,
+        )
+        yield (lambda job=art_job: job.done, 120)
+        report = art_job.seam[0].report if art_job.seam else None
+        width = max(2, report.feather_px if report else 0)
+        art_band = [
+            (y * W + x) for y in range(sy, sy + sh) for x in range(sx, sx + sw) if edge_distance(x, y) < width
+        ]
+        name = "sharp" if sharpen else "plain"
+        ctx.report(
+            **{
+                f"art_{name}_state": art_job.state,
+                f"art_{name}_message": art_job.message,
+                f"art_{name}_sharpened": report.sharpened if report else None,
+                f"art_{name}_band": mean_diff(art_before, kutil.composite(art_doc), art_band),
+            }
+        )
+        k.action("edit_undo").trigger()
+        art_doc.waitForDone()
+        yield (lambda: kutil.names(art_doc.rootNode()) == art_layers, 5)
     ctx.done()
