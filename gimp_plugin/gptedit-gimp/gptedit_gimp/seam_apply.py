@@ -77,7 +77,7 @@ def measure(layers, snapshot, box: Box, options: SeamOptions) -> list[Correction
 
 #: GIMP's samplers on the seam benchmark's line art (one transform, answers of 768² and 1024² over a 768²
 #: region, GIMP 3.0): band error at the selection's edge 10.6-15.3 levels with NoHalo, 12.3-19.4 Linear,
-#: 12.9-19.8 Cubic, 13.8-17.9 LoHalo; on photos and flat pictures they stay within 0.2 level of each other,
+#: 12.9-19.8 Cubic, 13.8-17.9 LoHalo; on photos and flat pictures they stay within 0.25 level of each other,
 #: all under the added noise. NoHalo is slower: 0.3-0.9 s on a 768² region (Cubic 0.1 s), 6 s on 2048²
 #: (Cubic 1.6 s), time the user waits with GIMP busy. So NoHalo up to SHARP_MAX_PIXELS, Cubic above.
 SHARP = Gimp.InterpolationType.NOHALO
