@@ -523,7 +523,7 @@ def test_jobs_cancel_stops_an_openai_responses_job_at_openai(sandbox, sample, tm
     """The Responses route has a real cancel: `jobs cancel` from another process stops the background
     response, and the program that was waiting ends with it."""
     _, src = sample
-    sandbox.configure(latency=8.0)
+    sandbox.configure(latency=0.0, hold="processing")  # the response cannot end before the cancel
     proc = _spawn_edit(sandbox, "openai-responses", src, tmp_path / "never.png", "[tint] stop")
     ledger = Ledger()
     job = _wait_for_job(ledger, lambda j: j.state is JobState.RUNNING, pause=0.05)

@@ -222,7 +222,7 @@ def test_an_answer_lost_after_create_is_unknown_and_never_resent(sandbox, provid
 
 @pytest.mark.parametrize("provider", CANCELLABLE)
 def test_cancel_stops_the_remote_job(sandbox, provider):
-    sandbox.configure(latency=8.0)
+    sandbox.configure(latency=0.0, hold="processing")  # the job cannot end before the cancel
     token = CancelToken()
     rec = Recorder()
     result = {}
