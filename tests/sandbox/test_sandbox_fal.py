@@ -38,19 +38,22 @@ def test_submit_returns_urls_without_the_sub_path(sb, http):
 
 
 def test_status_is_202_while_queued_or_running_then_200_completed(sb, http):
-    sb.configure(latency=0.7, walk={"queued": 0.4, "starting": 0.1})
+    # the hold steps the request through its phases at the test's pace, whatever the machine's speed
+    sb.configure(latency=0.05, walk={"queued": 0.4, "starting": 0.1}, hold="queued")
     h = submit(sb, http).json()
+    time.sleep(0.1)  # past the job's whole latency: from here on only the hold decides its phase
     seen = []
-    while True:
+    for phase in ("queued", "starting", "processing", None):
+        sb.configure(hold=phase)
         r = status(http, h, logs=True)
         body = r.json()
         seen.append((r.status_code, body["status"], body.get("queue_position")))
-        if r.status_code == 200:
-            break
-        time.sleep(0.03)
-    statuses = [s for _, s, _ in seen]
-    assert statuses[0] == "IN_QUEUE" and "IN_PROGRESS" in statuses and statuses[-1] == "COMPLETED"
-    assert all(code == 202 for code, s, _ in seen if s != "COMPLETED")
+    assert [(code, word) for code, word, _ in seen] == [
+        (202, "IN_QUEUE"),
+        (202, "IN_QUEUE"),
+        (202, "IN_PROGRESS"),
+        (200, "COMPLETED"),
+    ]
     positions = [p for _, s, p in seen if s == "IN_QUEUE"]
     assert positions == sorted(positions, reverse=True) and all(p >= 0 for p in positions)
     assert body["metrics"]["inference_time"] >= 0 and body["error"] is None and isinstance(body["logs"], list)

@@ -31,19 +31,21 @@ def finish(http, prediction):
 
 
 def test_create_is_201_and_the_prediction_walks_to_succeeded(sb, http):
-    sb.configure(latency=0.6, walk={"queued": 0.3, "starting": 0.2})
+    # the hold steps the prediction through its phases at the test's pace, whatever the machine's speed
+    sb.configure(latency=0.05, walk={"queued": 0.3, "starting": 0.2}, hold="queued")
     r = create(sb, http)
     assert r.status_code == 201
     pred = r.json()
     assert pred["status"] == "starting" and pred["output"] is None and pred["error"] is None
     assert pred["model"] == "openai/gpt-image-2" and len(pred["id"]) == 26
     assert r.headers["ratelimit-remaining"] and "Preference-Applied" not in r.headers
-    seen = {pred["status"]}
-    while pred["status"] not in TERMINAL:
+    time.sleep(0.1)  # past the job's whole latency: from here on only the hold decides its phase
+    seen = []
+    for phase in ("starting", "processing", None):
+        sb.configure(hold=phase)
         pred = get(http, pred).json()
-        seen.add(pred["status"])
-        time.sleep(0.03)
-    assert pred["status"] == "succeeded" and "processing" in seen
+        seen.append(pred["status"])
+    assert seen == ["starting", "processing", "succeeded"]
     assert pred["created_at"] <= pred["started_at"] <= pred["completed_at"]
     assert pred["metrics"]["predict_time"] > 0 and pred["data_removed"] is False
     assert pred["urls"]["cancel"] == pred["urls"]["get"] + "/cancel"
