@@ -452,6 +452,28 @@ def _ui_edit(case):
     return None, rep  # the image has a display: GIMP deletes it on quit
 
 
+def _ui_large_insert(case):
+    """A 2600² picture with a selection: the answer comes back at 2048² and is scaled back, compared with
+    the picture and masked. The comparison is slowed down by a second (the hooks), as on a slow machine."""
+    side = 2600
+    img = new_image(side, side)
+    layer = Gimp.Layer.new(img, "source", side, side, Gimp.ImageType.RGB_IMAGE, 100.0, Gimp.LayerMode.NORMAL)
+    img.insert_layer(layer, None, 0)
+    tile = bytearray(pattern(64, 64, 4, 5))
+    rows = []
+    for y in range(side):  # the tile repeated, shifted a little on every row: no two rows alike
+        row = bytes(tile[(y % 64) * 256 : (y % 64 + 1) * 256]) * (side // 64 + 2)
+        rows.append(row[(y * 4) % 256 : (y * 4) % 256 + side * 4])
+    buf = layer.get_buffer()
+    buf.set(Gegl.Rectangle.new(0, 0, side, side), "R'G'B'A u8", b"".join(rows))
+    buf.flush()
+    img.select_rectangle(Gimp.ChannelOps.REPLACE, 200, 150, 2200, 2300)
+    Gimp.Display.new(img)
+    with hooks(dialog="ok", slow_compare=1.0, report=os.path.join(OUT, case + ".jsonl")):
+        rep = edit(case, img, layer, "[identity] large", run_mode=UI)
+    return None, rep
+
+
 def _ui_last_values(case):
     img, layer = ui_image()
     # No prompt given: WITH_LAST_VALS must bring back what the dialog was last used with.
@@ -537,6 +559,21 @@ def _ui_stream(case):
     finally:
         sandbox("config", {"latency": P["latency"]})
     return None, rep
+
+
+def _downscaled(case):
+    """A region wider than the largest side sent, with no selection: the answer comes back smaller and is
+    scaled back over the region. Beside it, GIMP's own scale of the same answer file (its `Gimp.Layer.scale`
+    with the same interpolation setting), to compare pixel for pixel."""
+    img, rep = case_layer(case, sel=None, canvas=(2600, 120), prompt="[identity] wide")
+    if rep.get("job"):
+        answer = os.path.join(os.environ["GPTEDIT_HOME"], "results", rep["job"], "result-1.png")
+        own = Gimp.file_load_layer(Gimp.RunMode.NONINTERACTIVE, img, Gio.File.new_for_path(answer))
+        img.insert_layer(own, None, 0)
+        own.scale(rep["new"]["w"], rep["new"]["h"], True)
+        dump(case, "gimp-scaled.rgba", pixels_of(own))
+        img.remove_layer(own)
+    return img, rep
 
 
 def _reference(case):
@@ -758,10 +795,11 @@ CASES = {
     "reference": _reference,
     "tight": lambda c: case_layer(c, prompt="[invert] tight", padding=0.0),
     "fixed-size": lambda c: case_layer(c, prompt="[identity] square", size="1024x1024"),
-    "downscaled": lambda c: case_layer(c, sel=None, canvas=(2600, 120), prompt="[identity] wide"),
+    "downscaled": _downscaled,
     "settings": _settings,
     "ui-edit": _ui_edit,
     "ui-last-values": _ui_last_values,
+    "ui-large-insert": _ui_large_insert,
     "ui-cancel": _ui_cancel,
     "ui-dialog-cancel": _ui_dialog_cancel,
     "ui-recent": _ui_recent,

@@ -4,9 +4,10 @@ Real GIMP is driven from batch code whose procedure call blocks until the plug-i
 nobody clicks. So the test writes a small JSON file (GPTEDIT_GIMP_TEST_HOOK_FILE) before a call, and this
 module, loaded into the plug-in's own Python process, acts on it: answer a dialog, type a key, press Test
 connection, press Cancel after some seconds, delete the edited layer or close the image window while the job
-runs, shorten how long the result lingers in the progress window. The progress window's own measurements
-(timer ticks) are written back, and the sandbox's hold on a job can be taken off once the window has ticked
-enough, so a test can tell by counting whether it kept responding.
+runs, shorten how long the result lingers in the progress window, slow the insert's comparison down. The
+progress window's own measurements (timer ticks, the insert's steps) and the main-loop turns of each insert
+step are written back, and the sandbox's hold on a job can be taken off once the window has ticked enough,
+so a test can tell by counting whether it kept responding.
 
 How it gets into the plug-in: gimp_harness.py copies this file and a `.pth` file that imports it into a
 user site-packages folder and points PYTHONUSERBASE there; GIMP hands its environment to the plug-in, whose
@@ -199,6 +200,8 @@ def _patch_progress_window(module) -> None:
             window_partials=self.partials,
             window_cost=self.cost.get_text(),
             window_status=self.status.get_text(),
+            window_steps=self.steps,
+            window_step_ticks=self.step_ticks,
         )
         original_close(self)
 
@@ -253,11 +256,62 @@ def _patch_run_edit(module) -> None:
     module.WorkerWait.run = run
 
 
+# --- the insert's steps: how often the main loop turned during each ---------------------------------------
+
+
+def _patch_wait(module) -> None:
+    """Count the main-loop turns (`breathe`) of each insert step, and record them when the insert ends. With
+    "slow_compare" in the hooks, the comparison of the answer with the picture (on its thread) first
+    sleeps that many seconds, as on a slow machine: the window must keep ticking all through it."""
+    import contextlib
+    import time
+
+    steps_class = module.WorkerWait
+    original_step, original_breathe, original_ticking = (
+        steps_class.step,
+        steps_class.breathe,
+        steps_class.ticking,
+    )
+    original_start = steps_class.start
+
+    def step(self, text):
+        self.__dict__.setdefault("test_turns", []).append([text, 0])
+        return original_step(self, text)
+
+    def breathe(self):
+        if self.__dict__.get("test_turns"):
+            self.test_turns[-1][1] += 1
+        return original_breathe(self)
+
+    def start(self, fn, *args):
+        delay = float(hooks().get("slow_compare", 0))
+        if delay and getattr(fn, "__name__", "") == "compare":
+
+            def slow(*a):
+                time.sleep(delay)
+                return fn(*a)
+
+            return original_start(self, slow, *args)
+        return original_start(self, fn, *args)
+
+    @contextlib.contextmanager
+    def ticking(self):
+        with original_ticking(self) as steps:
+            try:
+                yield steps
+            finally:
+                record(insert_turns=self.__dict__.get("test_turns", []))
+
+    steps_class.step, steps_class.breathe, steps_class.ticking = step, breathe, ticking
+    steps_class.start = start
+
+
 PATCHES = {
     "gptedit_gimp.dialog": _patch_dialog,
     "gptedit_gimp.recent_dialog": _patch_recent_dialog,
     "gptedit_gimp.progress_window": _patch_progress_window,
     "gptedit_gimp.run_edit": _patch_run_edit,
+    "gptedit_gimp.wait": _patch_wait,
 }
 
 

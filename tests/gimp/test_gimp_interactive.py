@@ -28,6 +28,7 @@ UI_CASES = [
     "ui-stream",
     "ui-settings",
     "ui-window-closed",
+    "ui-large-insert",
 ]
 
 
@@ -92,6 +93,29 @@ def test_progress_window_keeps_responding_while_waiting(gui):
     # job would never end.
     assert case(gui, "ui-edit")["status"] == SUCCESS
     assert seen["window_ticks_held"] >= 8 and seen["window_ticks"] >= seen["window_ticks_held"], seen
+
+
+def test_progress_window_keeps_ticking_through_the_insert(gui):
+    rep = case(gui, "ui-large-insert")
+    assert rep["status"] == SUCCESS, rep["message"]
+    box = rep["new"]
+    assert (box["w"], box["h"]) != (2048, 2048)  # the answer came at the sent size and was scaled back
+    seen = telemetry(gui, "ui-large-insert")
+    steps = [text for text, _ in seen["insert_turns"]]
+    # the window was told every step, in order
+    assert seen["window_steps"] == steps, seen
+    assert steps[0] == "Loading the result", steps
+    assert steps[1] == "Comparing the result with the picture around the selection", steps
+    assert steps[2] == f"Scaling the result to {box['w']}×{box['h']}", steps
+    assert steps[3] == "Adding the layer" and steps[-1] == "Masking the result to the selection", steps
+    # the comparison ran on a thread (slowed down by a second here) while the main loop turned: the window
+    # ticked meanwhile
+    ticks = dict(zip(seen["window_steps"], seen["window_step_ticks"], strict=True))
+    assert ticks[steps[1]] >= 1, seen
+    # the scale runs a strip of rows at a time in GEGL, and the main loop turns after each one
+    turns = dict(seen["insert_turns"])
+    rows = max(1, 256 * 1024 // box["w"])
+    assert turns[steps[2]] >= -(-box["h"] // rows), seen
 
 
 def test_last_used_values_are_remembered(gui):

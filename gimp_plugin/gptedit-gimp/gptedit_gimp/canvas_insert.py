@@ -2,7 +2,9 @@
 source layer at the context box, with the selection as a layer mask, all in ONE undo group.
 
 GIMP decodes the result files itself (`file_load_layer`: PNG, JPEG, WebP) and converts them to the image's
-base type and precision, so grayscale and 16/32-bit images keep their mode. Main thread only.
+base type and precision, so grayscale and 16/32-bit images keep their mode. Main thread only; between its
+GIMP calls the progress views are told what is happening and get to tick (`wait.Steps`), and its
+pure-Python parts run on threads.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from gi.repository import Gegl, Gimp, Gio  # noqa: E402
 from gptedit.errors import GptEditError  # noqa: E402
 from gptedit.geometry import Box  # noqa: E402
 
+from . import layer_scale  # noqa: E402
 from .canvas_read import MASK8, _gegl  # noqa: E402
+from .wait import NO_STEPS  # noqa: E402
 
 
 class NotInserted(GptEditError):
@@ -57,26 +61,46 @@ def _load(image, path: str):
     return layer
 
 
-def _place(layer, box: Box | None, correction=None):
-    """Scale the answer back over exactly the region that was sent (the model answers at its own size) and
-    move it there, or, with a seam correction that moves it, scale and move it in one transform to where
-    its content lines up (seam_apply.move); then recolour it. GIMP scales only layers that belong to an
-    image, so this runs after insert_layer. No box (a job from the command line): the answer keeps its
-    size, at the top-left corner. Returns the layer (a transform may hand back a new one)."""
+def _needs_scale(layer, box: Box | None, correction) -> bool:
+    """Not with no box (a job from the command line: the answer keeps its size), nor at the box's size
+    already, nor with a seam correction that moves it (seam_apply.move scales and moves it in one
+    transform)."""
+    if box is None or (layer.get_width(), layer.get_height()) == (box.width, box.height):
+        return False
+    return correction is None or not correction.moves
+
+
+def _scaled(layer, box: Box, steps):
+    """The answer scaled over exactly the region that was sent (the model answers at its own size), as a new
+    layer not yet in the image (layer_scale); the loaded one is then deleted."""
+    try:
+        scaled = layer_scale.scaled_copy(layer, box.width, box.height, steps)
+    except Exception as exc:
+        raise GptEditError(f"GIMP could not scale the result to {box.width}x{box.height}: {exc}") from exc
+    layer.delete()
+    return scaled
+
+
+def _place(layer, box: Box | None, correction=None, steps=NO_STEPS):
+    """Put the answer over the region that was sent: already scaled to it (`_scaled`), or, with a seam
+    correction that moves it, scaled and moved in one transform to where its content lines up
+    (seam_apply.move); then recolour it. GIMP transforms only layers that belong to an image, so this runs
+    after insert_layer. No box (a job from the command line): the answer keeps its size, at the top-left
+    corner. Returns the layer (a transform may hand back a new one)."""
     if box is None:
         layer.set_offsets(0, 0)
         return layer
     from . import seam_apply
 
     if correction is not None and correction.moves:
+        steps.step("Lining the result up with the picture")
         layer = seam_apply.move(layer, box, correction)  # scaled and moved in one resampling
     else:
-        if (layer.get_width(), layer.get_height()) != (box.width, box.height):
-            if not layer.scale(box.width, box.height, True):
-                raise GptEditError(f"GIMP could not scale the result to {box.width}x{box.height}.")
         layer.set_offsets(box.x, box.y)
     if correction is not None:
-        seam_apply.recolour(layer, correction)
+        if correction.touches_pixels:
+            steps.step("Matching the colours")
+        seam_apply.recolour(layer, correction, steps)
     return layer
 
 
@@ -91,22 +115,52 @@ def _mask_from_bytes(target, mask: bytes, box: Box) -> None:
 
 
 def insert_results(
-    image, above, paths: list[str], box: Box | None, mask: bytes | None, name: str, measure=None
+    image,
+    above,
+    paths: list[str],
+    box: Box | None,
+    mask: bytes | None,
+    name: str,
+    measure=None,
+    steps=NO_STEPS,
 ):
     """Insert and return the new layer (or group). `above` = the layer to insert above, or None for the top
     of the stack. Raises GptEditError with the image unchanged when a file cannot be read.
-    `measure(layers, box)`: the seam corrections for the loaded answers (seam_apply), or None."""
+    `measure(layers, box)`: the seam corrections for the loaded answers, or something whose `result()`
+    returns them (seam_apply's measuring on a thread, waited for with the main loop turning), or None.
+    `steps` (wait.Steps): told what each step does, and lets the progress views tick between GIMP calls."""
     if not paths:
         raise GptEditError("The job has no result images to insert.")
     if mask is not None and (box is None or len(mask) != box.area):
         mask = None  # a mask saved for another box would be wrong; better no mask than a misplaced one
-    # Load before the undo group: a file GIMP cannot read must leave the image untouched.
-    layers = [_load(image, p) for p in paths]
-    corrections = measure(layers, box) if measure is not None and box is not None else [None] * len(layers)
+    # Load and scale before the undo group: a file GIMP cannot read must leave the image untouched.
+    layers: list = []
+    try:
+        for i, path in enumerate(paths):
+            steps.step("Loading the result" + (f" ({i + 1} of {len(paths)})" if len(paths) > 1 else ""))
+            layers.append(_load(image, path))
+        corrections = measure(layers, box) if measure is not None and box is not None else None
+        if hasattr(corrections, "result"):  # measuring on a thread
+            steps.step("Comparing the result with the picture around the selection")
+            corrections = steps.wait(corrections)
+        corrections = corrections or [None] * len(layers)
+        for i, layer in enumerate(layers):
+            if _needs_scale(layer, box, corrections[i]):
+                steps.step(
+                    f"Scaling the result to {box.width}×{box.height}"
+                    + (f" ({i + 1} of {len(paths)})" if len(paths) > 1 else "")
+                )
+                layers[i] = _scaled(layer, box, steps)
+    except Exception:
+        for layer in layers:  # not in the image: nothing to undo, only to free
+            if layer.is_valid():
+                layer.delete()
+        raise
     if mask is not None and corrections and corrections[0] is not None and corrections[0].mask is not None:
         mask = corrections[0].mask  # the selection with its soft edge
     parent = above.get_parent() if above is not None else None
     position = image.get_item_position(above) if above is not None else 0
+    steps.step("Adding the layer")
     image.undo_group_start()
     target = None
     try:
@@ -114,17 +168,18 @@ def insert_results(
             target = layers[0]
             target.set_name(name)
             image.insert_layer(target, parent, position)
-            target = _place(target, box, corrections[0])
+            target = _place(target, box, corrections[0], steps)
         else:
             target = Gimp.GroupLayer.new(image, name)
             image.insert_layer(target, parent, position)
             for i, layer in enumerate(layers):
                 layer.set_name(f"{name} #{i + 1}")
                 image.insert_layer(layer, target, i)
-                layer = _place(layer, box, corrections[i])
+                layer = _place(layer, box, corrections[i], steps)
                 # one visible variation; the others wait in the group to be switched on
                 layer.set_visible(i == 0)
         if mask is not None:
+            steps.step("Masking the result to the selection")
             _mask_from_bytes(target, mask, box)
     except Exception:
         # never leave half an insertion behind (a layer without its mask, a group missing variations)

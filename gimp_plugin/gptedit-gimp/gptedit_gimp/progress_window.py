@@ -53,7 +53,11 @@ class ProgressWindow:
         self.button.connect("clicked", self._on_cancel)
         box.pack_end(self.button, False, False, 0)
         self.ticks, self.max_gap, self.partials = 0, 0.0, 0
+        #: the insert's steps as they were shown, and how many ticks the window made during each
+        self.steps: list[str] = []
+        self.step_ticks: list[int] = []
         self._last_tick: float | None = None
+        self._shown_result = False
         self.window.show_all()
         self.preview.hide()
 
@@ -73,7 +77,7 @@ class ProgressWindow:
         self._cancel_cb = callback
 
     def _on_cancel(self, *_args) -> None:
-        if self._cancelling:
+        if self._cancelling or self.steps:
             return
         self._cancelling = True
         self.button.set_sensitive(False)
@@ -94,12 +98,24 @@ class ProgressWindow:
         if event.message and not self._cancelling:
             self.status.set_text(event.message)
 
+    def on_step(self, text: str) -> None:
+        """A step of the insert begins: the result is paid for and goes in now, so Cancel is off."""
+        if not self.steps:
+            self.button.set_sensitive(False)
+        self.steps.append(text)
+        self.step_ticks.append(0)
+        self.status.set_text(text + "…")
+
     def on_tick(self, elapsed: float) -> None:
+        """Every 150 ms while the main loop runs, through the wait and the insert: the longest gap between
+        two ticks is how long the window (and the plug-in) did not respond."""
         now = time.monotonic()
         if self._last_tick is not None:
             self.max_gap = max(self.max_gap, now - self._last_tick)
         self._last_tick = now
         self.ticks += 1
+        if self.step_ticks and not self._shown_result:
+            self.step_ticks[-1] += 1
         self.elapsed.set_text(f"Elapsed: {int(elapsed)} s")
         self.bar.pulse()
 
@@ -127,6 +143,7 @@ class ProgressWindow:
     def show_result(self, text: str, warning: str = "") -> None:
         """After the insert: what the seam correction did, and a plain warning when the edit will not blend
         well. The window lingers a few seconds (the plug-in ends when it closes) or until Close."""
+        self._shown_result = True
         self.status.set_text(text)
         self.status.set_line_wrap(True)
         if warning:

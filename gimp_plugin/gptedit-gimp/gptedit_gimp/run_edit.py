@@ -27,7 +27,7 @@ from .canvas_insert import NotInserted, how_to_insert, insert_results, insertion
 from .canvas_read import Pixels, source_layer, take_snapshot
 from .options import EditOptions, layer_name, read_edit_options
 from .request_build import build_request
-from .wait import WorkerWait
+from .wait import NO_STEPS, Pending, WorkerWait
 
 
 class GimpProgress:
@@ -44,6 +44,10 @@ class GimpProgress:
     def on_tick(self, elapsed: float) -> None:
         Gimp.progress_set_text(f"GPT Image: {self._text} ({int(elapsed)} s)")
         Gimp.progress_pulse()
+
+    def on_step(self, text: str) -> None:
+        self._text = text
+        Gimp.progress_set_text(f"GPT Image: {text}")
 
     def show_result(self, text: str, warning: str) -> None:
         Gimp.progress_set_text("GPT Image: " + text)
@@ -93,14 +97,23 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
 
         views.append(ProgressWindow(settings, snapshot, opts.prompt))
     waiter = WorkerWait(
-        on_event=lambda e: [v.on_event(e) for v in views], on_tick=lambda t: [v.on_tick(t) for v in views]
+        on_event=lambda e: [v.on_event(e) for v in views],
+        on_tick=lambda t: [v.on_tick(t) for v in views],
+        on_step=lambda text: [v.on_step(text) for v in views],
     )
     for view in views:
         if hasattr(view, "connect_cancel"):
             view.connect_cancel(waiter.cancel)
+    # the selection went to the model as a mask only if the model takes one (the recipe's rule)
+    masked = snapshot.mask is not None and recipe.what_to_send(settings).mask
+    seam_options = seam_apply.options_from(settings, masked=masked)
+    masks = []
 
     def work(edit_job):
         request = build_request(snapshot, settings, opts.prompt)
+        # the selection's forms the seam correction needs, made while the job waits (on its own thread,
+        # started once the upload is encoded so that it does not delay the request)
+        masks.append(Pending(seam_apply.prepare_masks, (snapshot, snapshot.plan.context, seam_options)))
         # Image and layer ids restart with every GIMP session: the recorded ids only mean something in the
         # GIMP process that started this plug-in (our parent).
         context = snapshot.job_context(session=str(os.getppid()), new_layer_name=name)
@@ -132,30 +145,42 @@ def _run(procedure, image, drawables, opts: EditOptions, interactive: bool):
                 "The image window was closed while the edit was running. "
                 + how_to_insert(job.record.id, job.record.results)
             )
-        # the selection went to the model as a mask only if the model takes one (the recipe's rule)
-        masked = snapshot.mask is not None and recipe.what_to_send(settings).mask
-        # inserted while the progress views are still up, so they can say what the seam correction did
-        return finish(
-            procedure,
-            job.record,
-            snapshot=snapshot,
-            interactive=interactive,
-            views=views,
-            seam_options=seam_apply.options_from(settings, masked=masked),
-        )
+        # inserted while the progress views are still up and ticking, so they can say what is being done
+        # and then what the seam correction did
+        with waiter.ticking():
+            return finish(
+                procedure,
+                job.record,
+                snapshot=snapshot,
+                interactive=interactive,
+                views=views,
+                seam_options=seam_options,
+                steps=waiter,
+                masks=masks[0] if masks else None,
+            )
     finally:
         for view in views:
             view.close()
 
 
 def finish(
-    procedure, record, image=None, above=None, snapshot=None, seam_options=None, interactive=False, views=()
+    procedure,
+    record,
+    image=None,
+    above=None,
+    snapshot=None,
+    seam_options=None,
+    interactive=False,
+    views=(),
+    steps=NO_STEPS,
+    masks=None,
 ):
     """Insert a fetched job's results (re-checking its image and layer first) and build the return values.
     `image`/`above` override the recorded target (the recent-results procedure inserts into the image the
     user is looking at). Each answer is corrected for drift outside the selection first (seam_apply), against
-    the `snapshot` that was sent or, inserted later, the region the job kept (`Ledger.load_sent`); what was
-    done is reported and kept in the ledger."""
+    the `snapshot` that was sent (`masks`: its selection masks, made while waiting) or, inserted later, the
+    region the job kept (`Ledger.load_sent`); what was done is reported and kept in the ledger. `steps`
+    (wait.Steps) keeps the progress views told and ticking."""
     if record.state is JobState.CANCELLED:
         raise Cancelled(record.error or "Cancelled.")
     if record.state is not JobState.FETCHED and record.state is not JobState.INSERTED:
@@ -181,17 +206,23 @@ def finish(
 
     def measure(layers, at_box):
         if snapshot is not None and snapshot.plan.context == at_box:
-            corrections[:] = seam_apply.measure(
-                layers, snapshot, at_box, seam_options or seam_apply.SeamOptions()
-            )
-        elif snapshot is None and at_box == box:
+            answers = seam_apply.read_answers(layers)  # GIMP calls: here, on the main thread
+            options = seam_options or seam_apply.SeamOptions()
+
+            def compare():
+                corrections[:] = seam_apply.measure(answers, snapshot, at_box, options, masks)
+                return corrections
+
+            return steps.start(compare)  # pure Python, on a thread while the main loop turns
+        if snapshot is None and at_box == box:
             corrections[:] = _measure_later(ledger, record, layers, at_box, mask)
-        else:
-            return [None] * len(layers)
-        return corrections
+            return corrections
+        return None
 
     try:
-        new_layer = insert_results(image, above, record.results, box, mask, name, measure=measure)
+        new_layer = insert_results(
+            image, above, record.results, box, mask, name, measure=measure, steps=steps
+        )
     except Exception as exc:  # the image is left as it was; the result is still in the ledger
         raise GptEditError(
             f"{messages.people_message(exc)} {how_to_insert(record.id, record.results)}"
@@ -237,4 +268,5 @@ def _measure_later(ledger, record, layers, box, mask) -> list:
         kept = later.stored(record, box.width, box.height, sizes, mask)
         return kept or [later.uncorrected(box.width, box.height, w, h, mask) for w, h in sizes]
     pixels = Pixels(sent.width, sent.height, sent.pixels) if sent is not None else Pixels(0, 0, b"")
-    return seam_apply.measure(layers, _KeptSnapshot(pixels, mask), box, options)
+    answers = seam_apply.read_answers(layers)
+    return seam_apply.measure(answers, _KeptSnapshot(pixels, mask), box, options)
