@@ -60,15 +60,17 @@ def run_one(hostenv, spec, zip_path: Path, sb, base: Path) -> dict:
             f"run_bench({SIZES!r})",
         ]
     )
+    import gimp_harness  # GUI GIMP under its own Xvfb: the dialog and the progress window need a display
+
     env = {
         "GPTEDIT_PROVIDER": "eachlabs",
         "GPTEDIT_EACHLABS_BASE_URL": sb.base_urls["eachlabs"],
         "EACHLABS_API_KEY": "bench",
         "GPTEDIT_HOME": str(home),
         "GPTEDIT_TEST_PARAMS": str(base / "params.json"),
-        "GPTEDIT_GIMP_TEST_HOOK_FILE": str(base / "hook"),
+        # the stand-in for the person at the dialog (presses OK) and the window's own measurements
+        **gimp_harness.install_seams(base),
     }
-    import gimp_harness  # GUI GIMP under its own Xvfb: the dialog and the progress window need a display
 
     proc = gimp_harness.start_gimp_gui(spec, profile, code, env, base)
     try:
