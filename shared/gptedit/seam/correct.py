@@ -234,6 +234,9 @@ class Correction:
                 return pixels  # not comparable pixel for pixel: left as it is
             amount, gain = fit_amount(original, pixels, self.box_w, step, RGB_ORDER[layout], self.patches)
             self.report.sharpened = chosen_amount(amount, gain)
+            # measured once: the original's pixels are not kept alive with the correction (a host keeps
+            # corrections with its jobs); finishing again applies the amount measured
+            self.reference, self.patches = None, []
         return unsharp(pixels, self.box_w, self.box_h, step, alpha, self.report.sharpened)
 
 
