@@ -162,10 +162,15 @@ def main() -> int:
     if stalls:
         print(
             "Progress window (dialog run on a displayed image): longest gap between its 150 ms ticks over "
-            "the whole job, the wait and the insert; the insert's steps (ticks during each)"
+            "the whole job, the wait and the insert; the insert's steps (how long each took, the last one "
+            "until the result is shown, and the ticks during each)"
         )
         for r in stalls:
-            steps = "; ".join(f"{text} ({ticks})" for text, ticks in r.get("window_steps") or [])
+            took = dict(r.get("step_seconds") or [])
+            steps = "; ".join(
+                f"{text}: {took.get(text, float('nan')):.2f} s, {ticks} ticks"
+                for text, ticks in r.get("window_steps") or []
+            )
             print(
                 f"{r['gimp']:<7} {str(r['size']) + '²':>6} {r['window_max_gap'] * 1000:>8.0f} ms "
                 f"({r['window_ticks']} ticks)  {steps}"

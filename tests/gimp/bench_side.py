@@ -78,6 +78,7 @@ def window_stall(side):
         seen.get("window_max_gap"),
         seen.get("window_ticks"),
         list(zip(seen.get("window_steps") or [], seen.get("window_step_ticks") or [], strict=True)),
+        [[text, seconds] for text, _turns, seconds in seen.get("insert_turns") or []],
     )
 
 
@@ -112,9 +113,13 @@ def run_bench(sizes):
             row["crash"] = traceback.format_exc()
         if os.environ.get("DISPLAY"):
             try:
-                row["ui_ok"], row["window_max_gap"], row["window_ticks"], row["window_steps"] = window_stall(
-                    side
-                )
+                (
+                    row["ui_ok"],
+                    row["window_max_gap"],
+                    row["window_ticks"],
+                    row["window_steps"],
+                    row["step_seconds"],
+                ) = window_stall(side)
             except Exception:
                 row["ui_crash"] = traceback.format_exc()
         report["rows"].append(row)

@@ -154,6 +154,10 @@ def _patch_recent_dialog(module) -> None:
     Gtk.Dialog.run = run
 
 
+#: when the progress window was told the result (time.monotonic())
+_shown: list[float] = []
+
+
 # --- the progress window ----------------------------------------------------------------------------------
 
 
@@ -206,6 +210,7 @@ def _patch_progress_window(module) -> None:
         original_close(self)
 
     def show_result(self, text: str, warning: str = ""):
+        _shown.append(__import__("time").monotonic())  # the insert's last step ends here (see _patch_wait)
         # how long the result lingers (a person reads it; a test need not wait), and what it said
         module.RESULT_LINGER_S = float(hooks().get("result_linger", linger))
         record(window_result=text, window_warning=warning)
@@ -260,7 +265,8 @@ def _patch_run_edit(module) -> None:
 
 
 def _patch_wait(module) -> None:
-    """Count the main-loop turns (`breathe`) of each insert step, and record them when the insert ends. With
+    """Count the main-loop turns (`breathe`) of each insert step and time it (for the bench), and record them
+    when the insert ends (the last step runs until the result is shown in the window). With
     "slow_compare" in the hooks, the comparison of the answer with the picture (on its thread) first
     sleeps that many seconds, as on a slow machine: the window must keep ticking all through it."""
     import contextlib
@@ -275,7 +281,11 @@ def _patch_wait(module) -> None:
     original_start = steps_class.start
 
     def step(self, text):
-        self.__dict__.setdefault("test_turns", []).append([text, 0])
+        now = time.monotonic()
+        turns = self.__dict__.setdefault("test_turns", [])
+        if turns:
+            turns[-1][2] = round(now - turns[-1][2], 3)  # the step before ends: its length in seconds
+        turns.append([text, 0, now])
         return original_step(self, text)
 
     def breathe(self):
@@ -300,7 +310,12 @@ def _patch_wait(module) -> None:
             try:
                 yield steps
             finally:
-                record(insert_turns=self.__dict__.get("test_turns", []))
+                turns = self.__dict__.get("test_turns", [])
+                if turns:
+                    # up to the result shown in the window (it then lingers), else to the insert's end
+                    end = _shown[-1] if _shown and _shown[-1] > turns[-1][2] else time.monotonic()
+                    turns[-1][2] = round(end - turns[-1][2], 3)
+                record(insert_turns=turns)
 
     steps_class.step, steps_class.breathe, steps_class.ticking = step, breathe, ticking
     steps_class.start = start
