@@ -188,5 +188,6 @@ def insert_results(
         raise
     finally:
         image.undo_group_end()
+    steps.step("Showing the result")
     Gimp.displays_flush()
     return target
