@@ -52,6 +52,10 @@ class InsertSpec:
     mask: bytes | None = None
     #: insert above this node (its parent becomes the parent); None = top of the root
     above: object | None = None
+    #: `images` already converted on the worker to the pixel format of `native_color`; used only while
+    #: the document is still in that colour space (it may have been converted during the job)
+    native: list[bytes] | None = None
+    native_color: object = None
 
 
 def _write_stripes(node, data: bytes, box: Box, bytes_per_pixel: int) -> list[Callable[[], None]]:
@@ -102,14 +106,15 @@ class Inserter:
         else:
             top = doc.createGroupLayer(layer_name(s.prompt) + f" ({len(s.images)} variations)")
             layers = [doc.createNode(layer_name(s.prompt, i), "paintlayer") for i in range(len(s.images))]
-        for layer, img in zip(layers, s.images, strict=True):
-            # Krita converts the colours (a scratch document, GUI-thread work): its own step, and the
-            # converted pixels are then written in stripes like any other
+        ready = s.native is not None and s.native_color == info
+        for layer, img in zip(layers, s.native if ready else s.images, strict=True):
+            # unless the worker converted them already, Krita converts the colours (a scratch document,
+            # GUI-thread work): its own step, and the converted pixels are then written in stripes
             def convert(layer=layer, img=img) -> None:
                 native = colors.srgb8_to_document(doc, img, box.width, box.height)
                 self._steps[0:0] = [("stripe", st) for st in _write_stripes(layer, native, box, bpp)]
 
-            if info.native_srgb8:
+            if info.native_srgb8 or ready:
                 steps += [("stripe", st) for st in _write_stripes(layer, img, box, bpp)]
             else:
                 steps.append(("convert", convert))

@@ -232,7 +232,16 @@ class KritaJob(QObject):
         self.changed.emit()
         box = self.snapshot.plan.context
         mask = outcome.mask if outcome.mask is not None else self.snapshot.mask
-        spec = InsertSpec(self.doc, box, outcome.images, self.prompt, mask, self.above)
+        spec = InsertSpec(
+            self.doc,
+            box,
+            outcome.images,
+            self.prompt,
+            mask,
+            self.above,
+            native=outcome.native,
+            native_color=outcome.native_color,
+        )
         inserter = self.inserter = Inserter(spec, self._on_inserted)  # kept alive until its timer is done
         if self.incremental:
             inserter.start()

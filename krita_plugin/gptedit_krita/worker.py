@@ -19,7 +19,7 @@ from gptedit.settings import Settings
 
 from . import seam_apply
 from .canvas_read import Snapshot
-from .colors import bgra_qimage
+from .colors import bgra_qimage, srgb8_to_native
 from .qt import FAST, FORMAT_ARGB32, IGNORE_ASPECT, SMOOTH, QBuffer, QByteArray, QImage, image_bytes, qbytes
 
 #: QImage.save quality for uploads. Qt's PNG writer turns quality q into zlib level (100 - q) * 9 / 91, so
@@ -114,6 +114,10 @@ class Outcome:
     mask: bytes | None = None
     #: what the seam correction did, one per variation
     seam: list = field(default_factory=list)
+    #: the images already in the pixel format of `native_color` (the document's space when the job was
+    #: started), where that conversion is plain arithmetic (colors.srgb8_to_native); None = Krita converts
+    native: list[bytes] | None = None
+    native_color: object = None
 
 
 def run_job(
@@ -169,4 +173,15 @@ def finish(
     except GptEditError as exc:
         return Outcome(record=record, error=str(exc))
     mask = corrections[0].mask if corrections else None
-    return Outcome(record=record, images=images, mask=mask, seam=corrections)
+    native = None
+    if not snapshot.color.native_srgb8:
+        converted = [srgb8_to_native(snapshot.color, img) for img in images]
+        native = converted if all(c is not None for c in converted) else None
+    return Outcome(
+        record=record,
+        images=images,
+        mask=mask,
+        seam=corrections,
+        native=native,
+        native_color=snapshot.color if native is not None else None,
+    )

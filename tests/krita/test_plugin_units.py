@@ -251,3 +251,27 @@ def test_insert_steps_share_a_turn_up_to_the_budget(monkeypatch):
     ]
     turns_each, log_each = _insert_in_turns(monkeypatch, 0.0)
     assert log_each == log and turns_each == 6  # with no budget: one step per turn (3 + 1 stripes, mask, add)
+
+
+def test_results_for_16_bit_and_float_srgb_documents_are_converted_without_krita():
+    import struct
+
+    from gptedit_krita import colors
+
+    px = bytes([0, 128, 255, 64])  # B, G, R, A
+    srgb16 = colors.srgb8_to_native(colors.ColorInfo("RGBA", "U16", "sRGB-elle-V2-srgbtrc.icc"), px)
+    assert struct.unpack("<4H", srgb16) == (0, 128 * 257, 65535, 64 * 257)  # Krita's 16 bit is B,G,R,A too
+    linear = colors.srgb8_to_native(colors.ColorInfo("RGBA", "F32", "sRGB-elle-V2-g10.icc"), px)
+    r, g, b, a = struct.unpack("<4f", linear)  # Krita's floats are R,G,B,A
+    assert (r, b) == (1.0, 0.0) and abs(g - 0.2158605) < 1e-6 and abs(a - 64 / 255) < 1e-7
+    half = colors.srgb8_to_native(colors.ColorInfo("RGBA", "F16", "sRGB-elle-V2-g10.icc"), px)
+    assert abs(struct.unpack("<4e", half)[1] - 0.2158605) < 1e-3
+    # anything else is left to Krita's colour management
+    for color in (
+        colors.ColorInfo("RGBA", "U8", "sRGB-elle-V2-g10.icc"),
+        colors.ColorInfo("RGBA", "U16", "WideRGB-elle-V2-g22.icc"),
+        colors.ColorInfo("RGBA", "F32", ""),
+        colors.ColorInfo("CMYKA", "U16", "Chemical proof"),
+        colors.ColorInfo("GRAYA", "U16", "Gray-D50-elle-V2-srgbtrc.icc"),
+    ):
+        assert colors.srgb8_to_native(color, px) is None, color

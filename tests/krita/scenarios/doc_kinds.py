@@ -71,6 +71,10 @@ def scenario(ctx):
                     "message": job.message,
                     "layer_space": [job.layer.colorModel(), job.layer.colorDepth()] if job.layer else None,
                     "diff": kutil.diff_inside_outside(before, after, mask, kutil.invert),
+                    # whether the insert asked Krita to convert the colours on the GUI thread
+                    "gui_converted": any(step[0] == "convert" for step in job.inserter.timings)
+                    if job.inserter
+                    else None,
                 }
             }
         )
