@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from gptedit import engine, recipe
 from gptedit.errors import BadInput, GptEditError
+from gptedit.geometry import fit_within
 from gptedit.jobs import CancelToken
 from gptedit.ledger import JobRecord, SentRegion
 from gptedit.models import EditRequest, ImageInput, JobState
@@ -28,6 +29,8 @@ from .qt import FAST, FORMAT_ARGB32, IGNORE_ASPECT, SMOOTH, QBuffer, QByteArray,
 #: (tests/bench/upload_bench.py). Qt's lossless WebP (quality 100) is 30 % smaller but slower to encode, about
 #: even at 10 Mbit/s, and Debian's Krita has no Qt WebP writer at all, so PNG is what every Krita can make.
 PNG_QUALITY = 80
+#: longest side of the region kept with a job for measuring answers inserted later (`kept_region`)
+KEPT_SIDE = 2048
 
 
 def png_bytes(img) -> bytes:
@@ -58,6 +61,22 @@ def encode_mask(mask: bytes, width: int, height: int, send_w: int, send_h: int) 
     if (send_w, send_h) != (width, height):
         img = img.scaled(send_w, send_h, IGNORE_ASPECT, FAST)
     return ImageInput(png_bytes(img), "image/png", send_w, send_h, "mask.png")
+
+
+def kept_region(snapshot: Snapshot) -> SentRegion:
+    """The region a job keeps for measuring answers inserted later (`Ledger.save_sent`, encoded as PNG in
+    pure Python on this thread before the create request goes out): at most KEPT_SIDE on its longer side,
+    scaled by Qt, since at 4096² the encoding alone delays the request by seconds (docs/architecture.md has
+    the figures). A later insert brings it back to the region's size (history._measure_later), as it does
+    for GIMP's region kept at the size it sent; the drift is measured on copies of about 320 pixels."""
+    box = snapshot.plan.context
+    size = fit_within(box.width, box.height, KEPT_SIDE)
+    if (size.width, size.height) == (box.width, box.height):
+        return SentRegion(box.width, box.height, snapshot.pixels, "BGRA")
+    img = bgra_qimage(snapshot.pixels, box.width, box.height).scaled(
+        size.width, size.height, IGNORE_ASPECT, SMOOTH
+    )
+    return SentRegion(size.width, size.height, image_bytes(img.convertToFormat(FORMAT_ARGB32)), "BGRA")
 
 
 def build_request(snapshot: Snapshot, settings: Settings, prompt: str) -> EditRequest:
@@ -129,7 +148,6 @@ def run_job(
         # The selection and the region it was made on are kept beside the job's results before anything is
         # sent, so even a job resumed after a crash can be inserted again with its mask and corrected for
         # drift like a fresh answer (from History, or from GIMP's Recent results).
-        box = snapshot.plan.context
         record = engine.run_edit(
             settings,
             request,
@@ -138,7 +156,7 @@ def run_job(
             listener=listener,
             cancel=cancel,
             selection=snapshot.mask,
-            sent=SentRegion(box.width, box.height, snapshot.pixels, "BGRA"),
+            sent=kept_region(snapshot),
         )
     except GptEditError as exc:
         return Outcome(error=exc.message if hasattr(exc, "message") else str(exc))

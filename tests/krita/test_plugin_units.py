@@ -102,6 +102,21 @@ def test_layer_names_are_short_and_numbered():
     assert canvas_insert.layer_name("sky", 2) == "GPT: sky #3"
 
 
+def test_the_kept_region_is_at_most_kept_side_long_and_keeps_its_aspect():
+    from types import SimpleNamespace
+
+    def snapshot(w, h):
+        return SimpleNamespace(plan=SimpleNamespace(context=Box(5, 7, w, h)), pixels=bgra(w, h))
+
+    small = snapshot(64, 32)
+    assert worker.kept_region(small).pixels == small.pixels  # small regions are kept as they are
+    w, h = worker.KEPT_SIDE + 400, 24
+    region = worker.kept_region(snapshot(w, h))
+    assert (region.width, region.height) == (worker.KEPT_SIDE, round(h * worker.KEPT_SIDE / w))
+    assert region.layout == "BGRA" and len(region.pixels) == 4 * region.width * region.height
+    assert set(region.pixels[3::4]) == {255}
+
+
 def _drifted_job(tmp_path, keep: str):
     """A finished job in the ledger whose answer drifted (the sandbox's drift), with its selection and,
     by `keep`: the region at the region's size ("box"), at half of it as GIMP keeps it ("sent"), or none."""
