@@ -314,7 +314,10 @@ def _report_resumed(ledger: Ledger, job, output: Path, progress: Progress) -> in
     else:
         sent = kept.sent
         original = Image.frombytes("RGB", (sent.width, sent.height), sent.pixels)
-        selection = Image.frombytes("L", (sent.width, sent.height), kept.mask)
+        over = box if not box.empty else job.context.context_box  # the box the selection was read over
+        if len(kept.mask) != sent.width * sent.height and over is not None:  # Krita keeps large regions
+            original = original.resize((over.width, over.height), Image.Resampling.LANCZOS)  # scaled down
+        selection = Image.frombytes("L", original.size, kept.mask)
         options = _seam_options(resolve({}), later.was_masked(job))
         written, corrections = write_corrected(job.result_paths, original, selection, output, options)
     ledger.update(job.id, seam={"variations": [c.to_json() for c in corrections]})

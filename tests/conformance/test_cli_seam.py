@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from gptedit.ledger import SENT_FILE, Ledger
+from gptedit.ledger import SENT_FILE, Ledger, SentRegion
 from gptedit.models import JobState
 from gptedit.paths import results_dir
 from gptedit.sandbox import pictures as P
@@ -213,6 +213,26 @@ def test_a_job_resumed_after_a_crash_is_corrected_like_a_fresh_one(sandbox, file
     assert error(got, img, edge) < error(raw_comp, img, edge) / 3
     seam = ledger.get(job.id).seam["variations"][0]
     assert seam["aligned"] and seam["colour_matched"], seam
+
+
+def test_a_resumed_job_whose_region_was_kept_smaller_is_still_corrected(sandbox, files):
+    """Krita keeps a large region scaled down (at most 2048 px long): the kept copy is brought back to the
+    selection's size before the answer is measured against it."""
+    img, selection, tmp_path = files
+    out = tmp_path / "resumed.png"
+    ledger, job = _killed_while_polling(sandbox, tmp_path, out)
+    full = ledger.load_sent(job, "RGB")
+    half = Image.frombytes("RGB", (full.width, full.height), full.pixels).resize(
+        (full.width // 2, full.height // 2), Image.Resampling.LANCZOS
+    )
+    ledger.save_sent(job.id, SentRegion(half.width, half.height, half.tobytes(), "RGB"))
+    resumed = gptedit("jobs", "resume", env_extra=keyed("fal"), check=0, timeout=60)
+    assert f"wrote {out}" in resumed.stderr, resumed.stderr
+    assert re.search(r"Seam: shifted [+-]\d\.\d, [+-]\d\.\d px, zoom [+-]\d\.\d %", resumed.stderr)
+    got = Image.open(out).convert("RGB")
+    raw = Image.open(ledger.get(job.id).results[0]).convert("RGB").resize(img.size, Image.Resampling.LANCZOS)
+    edge = band(selection, 4)
+    assert error(got, img, edge) < error(Image.composite(raw, img.convert("RGB"), selection), img, edge) / 2
 
 
 def test_a_resumed_job_that_kept_no_region_is_written_as_it_came_and_says_why(sandbox, files):
