@@ -309,8 +309,8 @@ def test_huge_region_is_sent_downscaled_and_placed_back_full_size(gimp):
     assert after[3::4] == before[3::4]  # opaque everywhere still
     # the plug-in scales in its own process, strip by strip, with the operation GIMP's own scale runs. In one
     # process the two agree exactly; across processes a rare value may round the other way (seen in some runs:
-    # up to 20 of the 1.2 M bytes, by 1), as babl picks its pixel conversions per process by timing them,
-    # within its error tolerance
+    # up to 20 of the 1.2 M bytes, by 1). The likely cause, not proven: babl picks its pixel conversions in
+    # each process by timing them, within its error tolerance
     ours, gimps = raw(gimp, "downscaled", "new.rgba"), raw(gimp, "downscaled", "gimp-scaled.rgba")
     assert len(ours) == len(gimps)
     off = [abs(a - b) for a, b in zip(ours, gimps, strict=True) if a != b]
