@@ -128,6 +128,7 @@ class KritaJob(QObject):
         #: benchmark prints them (tests/bench/krita_bench.py)
         self.marks: dict[str, float] = {}
         self.inserter: Inserter | None = None
+        self.worker_timings: list[tuple[str, float, float]] = []
         self._event.connect(self._on_event, QUEUED)
         self._outcome.connect(self._on_outcome, QUEUED)
         self._preview.connect(self._on_preview, QUEUED)
@@ -206,6 +207,7 @@ class KritaJob(QObject):
     @_guarded
     def _on_outcome(self, outcome: worker.Outcome) -> None:
         self.marks["outcome"] = time.monotonic()
+        self.worker_timings = outcome.timings
         self.record = outcome.record
         if outcome.record is not None:
             self.job_id = outcome.record.id

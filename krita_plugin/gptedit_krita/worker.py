@@ -7,6 +7,7 @@ far faster than a pure-Python codec on 4096² pictures.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from gptedit import engine, recipe
@@ -137,6 +138,9 @@ class Outcome:
     #: started), where that conversion is plain arithmetic (colors.srgb8_to_native); None = Krita converts
     native: list[bytes] | None = None
     native_color: object = None
+    #: (what, start, end) in time.monotonic() seconds of the worker's part after the answer was saved:
+    #: decoding and correcting it ("seam"), converting it ("convert"); the benchmark prints them
+    timings: list[tuple[str, float, float]] = field(default_factory=list)
 
 
 def run_job(
@@ -185,16 +189,20 @@ def finish(
     try:
         if snapshot is None:
             return Outcome(record=record, images=[decode_file(p, width, height) for p in record.results])
+        t0 = time.monotonic()
         images, corrections = seam_apply.correct(
             record.results, snapshot.pixels, width, height, snapshot.mask, options or seam_apply.SeamOptions()
         )
+        timings = [("seam", t0, time.monotonic())]
     except GptEditError as exc:
         return Outcome(record=record, error=str(exc))
     mask = corrections[0].mask if corrections else None
     native = None
     if not snapshot.color.native_srgb8:
+        t0 = time.monotonic()
         converted = [srgb8_to_native(snapshot.color, img) for img in images]
         native = converted if all(c is not None for c in converted) else None
+        timings.append(("convert", t0, time.monotonic()))
     return Outcome(
         record=record,
         images=images,
@@ -202,4 +210,5 @@ def finish(
         seam=corrections,
         native=native,
         native_color=snapshot.color if native is not None else None,
+        timings=timings,
     )

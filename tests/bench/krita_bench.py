@@ -69,6 +69,7 @@ def breakdown_line(b: dict) -> str:
         "    steps, ms from the result: "
         + ", ".join(parts)
         + (f"; job recorded at {ended:.0f}" if ended else "")
+        + "".join(f"; worker {label} {a:.0f}+{n:.0f}" for label, a, n in b.get("worker") or [])
     )
 
 
@@ -129,7 +130,9 @@ def main() -> int:
             f"{r['result_to_visible_ms']:>12.0f} ms {r['total_s']:>6.1f} s"
         )
         if r.get("breakdown"):
-            print(breakdown_line(r["breakdown"]))
+            at = r.get("before_gap_at") or []
+            where = f"; longest stall before the result: {at[0]}..{at[1]}" if len(at) == 2 else ""
+            print(breakdown_line(r["breakdown"]) + where)
     # the plugin's plain edit beside Krita's plain new layer; the edit on a selection (transparency mask,
     # seam correction) beside Krita's new layer with the same mask
     own = {"plugin": "native", "selection": "native+mask"}

@@ -95,6 +95,11 @@ class GapTicker:
         self._tick()
         self._timer.stop()
 
+    def longest_span(self, start=None, end=None):
+        """(start, end) of the longest gap overlapping [start, end], or None."""
+        spans = [(a, b) for a, b in self.gaps if (start is None or b > start) and (end is None or a < end)]
+        return max(spans, key=lambda span: span[1] - span[0], default=None)
+
     def longest(self, start=None, end=None):
         """The longest gap overlapping [start, end] (all of them without bounds), in ms; 10 when none."""
         spans = [b - a for a, b in self.gaps if (start is None or b > start) and (end is None or a < end)]
@@ -121,6 +126,8 @@ def insert_breakdown(job):
     ms = lambda t: round((t - t0) * 1000, 1)  # noqa: E731
     return {
         "steps": [[label, ms(a), round((b - a) * 1000, 1)] for label, a, b in job.inserter.timings],
+        # the worker's part after the answer was saved (before the result, so negative starts)
+        "worker": [[label, ms(a), round((b - a) * 1000, 1)] for label, a, b in job.worker_timings],
         "added_ms": ms(job.marks["added"]) if "added" in job.marks else None,
         "ended_ms": ms(job.marks["ended"]) if "ended" in job.marks else None,
     }
@@ -189,6 +196,11 @@ def scenario(ctx):
                     # longest one before the result
                     "insert_gap_ms": gaps.longest(marks.get("result", t0), marks["visible"] + 0.05),
                     "before_gap_ms": gaps.longest(None, marks.get("result", t0)),
+                    # where that one was, in ms from the result (negative: before it)
+                    "before_gap_at": [
+                        round((t - marks.get("result", t0)) * 1000)
+                        for t in gaps.longest_span(None, marks.get("result", t0)) or ()
+                    ],
                     "result_to_visible_ms": round(
                         (marks["visible"] - marks.get("result", marks["visible"])) * 1000, 1
                     ),
