@@ -624,10 +624,39 @@ def textured_image(w=900, h=600):
 
 
 def _seam_drift(case):
-    """A drifted answer (the sandbox's [drift] tag) from a provider that takes the mask."""
+    """A drifted answer (the sandbox's [drift] tag) from a provider that takes the mask. The plug-in's
+    moved answer (before its colours are matched) is kept (plugin_seams.py), and beside it GIMP's own
+    transform of the same answer file onto the same rectangle, cropped to the same box, to compare pixel
+    for pixel."""
     img, layer = textured_image()
-    rep = edit(case, img, layer, "[identity] [drift:1:6] keep everything", provider="openai")
+    folder = os.path.join(OUT, case)
+    os.makedirs(folder, exist_ok=True)
+    for old in os.listdir(folder):  # a kept run folder (GPTEDIT_GIMP_RUNS_DIR) may hold an earlier run's
+        if old.startswith("moved-"):
+            os.remove(os.path.join(folder, old))
+    with hooks(moved_dump=folder):
+        rep = edit(case, img, layer, "[identity] [drift:1:6] keep everything", provider="openai")
     rep["sel"] = [300, 200, 300, 200]
+    moved = os.path.join(folder, "moved-1.json")
+    if rep.get("job") and os.path.exists(moved):
+        with open(moved) as fh:
+            how = json.load(fh)
+        bx, by, bw, bh = how["box"]
+        left, top, right, bottom = how["rect"]
+        answer = os.path.join(os.environ["GPTEDIT_HOME"], "results", rep["job"], "result-1.png")
+        own = Gimp.file_load_layer(Gimp.RunMode.NONINTERACTIVE, img, Gio.File.new_for_path(answer))
+        img.insert_layer(own, None, 0)
+        Gimp.Selection.none(img)  # else GIMP transforms only the selected part, as a floating selection
+        Gimp.context_push()
+        Gimp.context_set_interpolation(getattr(Gimp.InterpolationType, how["sampler"].upper()))
+        started = time.monotonic()
+        own = own.transform_scale(bx + left, by + top, bx + right, by + bottom) or own
+        rep["gimp_move_seconds"] = round(time.monotonic() - started, 3)
+        Gimp.context_pop()
+        _, ox, oy = own.get_offsets()
+        own.resize(bw, bh, ox - bx, oy - by)
+        dump(case, "gimp-moved.rgba", pixels_of(own))
+        img.remove_layer(own)
     return img, rep
 
 

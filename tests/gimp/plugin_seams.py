@@ -321,11 +321,51 @@ def _patch_wait(module) -> None:
     steps_class.start = start
 
 
+# --- the seam correction's move: what it made, to compare with GIMP's own transform ------------------------
+
+
+def _patch_seam_apply(module) -> None:
+    """With "moved_dump" (a folder) in the hooks, each answer the seam correction moves is written there as
+    it comes out of the move, before the colours are matched: its pixels (moved-N.rgba, R'G'B'A u8) and
+    where it was stretched to and how long it took (moved-N.json), so the test can do the same with GIMP's
+    own transform."""
+    original_move = module.move
+
+    def move(layer, box, corr, *args, **kwargs):
+        started = __import__("time").monotonic()
+        moved = original_move(layer, box, corr, *args, **kwargs)
+        took = __import__("time").monotonic() - started
+        folder = hooks().get("moved_dump")
+        if folder:
+            from gi.repository import Gegl
+
+            n = len([f for f in os.listdir(folder) if f.endswith(".json")]) + 1
+            rect = Gegl.Rectangle.new(0, 0, moved.get_width(), moved.get_height())
+            data = moved.get_buffer().get(rect, 1.0, "R'G'B'A u8", Gegl.AbyssPolicy.NONE)
+            with open(os.path.join(folder, f"moved-{n}.rgba"), "wb") as fh:
+                fh.write(bytes(data))
+            sampler = module.SHARP if box.area <= module.SHARP_MAX_PIXELS else module.LARGE
+            with open(os.path.join(folder, f"moved-{n}.json"), "w", encoding="utf-8") as fh:
+                json.dump(
+                    {
+                        "box": [box.x, box.y, box.width, box.height],
+                        "rect": list(corr.answer_rect()),
+                        "sampler": sampler.value_nick,
+                        "seconds": round(took, 3),
+                    },
+                    fh,
+                )
+        return moved
+
+    module.move = move
+
+
 PATCHES = {
     "gptedit_gimp.dialog": _patch_dialog,
     "gptedit_gimp.recent_dialog": _patch_recent_dialog,
     "gptedit_gimp.progress_window": _patch_progress_window,
     "gptedit_gimp.run_edit": _patch_run_edit,
+    "gptedit_gimp.seam_apply": _patch_seam_apply,
     "gptedit_gimp.wait": _patch_wait,
 }
 

@@ -63,8 +63,7 @@ def _load(image, path: str):
 
 def _needs_scale(layer, box: Box | None, correction) -> bool:
     """Not with no box (a job from the command line: the answer keeps its size), nor at the box's size
-    already, nor with a seam correction that moves it (seam_apply.move scales and moves it in one
-    transform)."""
+    already, nor with a seam correction that moves it (`_moved` scales and moves it in one resampling)."""
     if box is None or (layer.get_width(), layer.get_height()) == (box.width, box.height):
         return False
     return correction is None or not correction.moves
@@ -81,22 +80,29 @@ def _scaled(layer, box: Box, steps):
     return scaled
 
 
+def _moved(layer, box: Box, correction, steps):
+    """The answer scaled and moved in one resampling to where its content lines up with the region
+    (seam_apply.move), as a new layer over the box not yet in the image; the loaded one is then deleted."""
+    from . import seam_apply
+
+    try:
+        moved = seam_apply.move(layer, box, correction, steps)
+    except Exception as exc:
+        raise GptEditError(f"GIMP could not line the result up with the picture: {exc}") from exc
+    layer.delete()
+    return moved
+
+
 def _place(layer, box: Box | None, correction=None, steps=NO_STEPS):
-    """Put the answer over the region that was sent: already scaled to it (`_scaled`), or, with a seam
-    correction that moves it, scaled and moved in one transform to where its content lines up
-    (seam_apply.move); then recolour it. GIMP transforms only layers that belong to an image, so this runs
-    after insert_layer. No box (a job from the command line): the answer keeps its size, at the top-left
-    corner. Returns the layer (a transform may hand back a new one)."""
+    """Put the answer over the region that was sent (already scaled to it by `_scaled`, or scaled and moved
+    to where its content lines up by `_moved`); then recolour it. No box (a job from the command line):
+    the answer keeps its size, at the top-left corner. Returns the layer."""
     if box is None:
         layer.set_offsets(0, 0)
         return layer
     from . import seam_apply
 
-    if correction is not None and correction.moves:
-        steps.step("Lining the result up with the picture")
-        layer = seam_apply.move(layer, box, correction)  # scaled and moved in one resampling
-    else:
-        layer.set_offsets(box.x, box.y)
+    layer.set_offsets(box.x, box.y)
     if correction is not None:
         if correction.touches_pixels:
             steps.step("Matching the colours")
@@ -133,7 +139,7 @@ def insert_results(
         raise GptEditError("The job has no result images to insert.")
     if mask is not None and (box is None or len(mask) != box.area):
         mask = None  # a mask saved for another box would be wrong; better no mask than a misplaced one
-    # Load and scale before the undo group: a file GIMP cannot read must leave the image untouched.
+    # Load, scale and move before the undo group: a file GIMP cannot read must leave the image untouched.
     layers: list = []
     try:
         for i, path in enumerate(paths):
@@ -145,7 +151,13 @@ def insert_results(
             corrections = steps.wait(corrections)
         corrections = corrections or [None] * len(layers)
         for i, layer in enumerate(layers):
-            if _needs_scale(layer, box, corrections[i]):
+            if box is not None and corrections[i] is not None and corrections[i].moves:
+                steps.step(
+                    "Lining the result up with the picture"
+                    + (f" ({i + 1} of {len(paths)})" if len(paths) > 1 else "")
+                )
+                layers[i] = _moved(layer, box, corrections[i], steps)
+            elif _needs_scale(layer, box, corrections[i]):
                 steps.step(
                     f"Scaling the result to {box.width}×{box.height}"
                     + (f" ({i + 1} of {len(paths)})" if len(paths) > 1 else "")

@@ -1,9 +1,9 @@
-"""The seam correction with GIMP's own tools, on the plug-in's main thread: the core measures each answer
-against the region that was sent (outside the selection); GIMP moves a drifted answer into place with ONE
-transform straight from the answer as it was loaded (scaling it to the region first and then moving it
-resampled it twice, which softened thin lines), with NoHalo interpolation on regions up to a megapixel
-(see SHARP); the core's tone tables recolour it (a `bytes.translate` per channel on one GEGL read and
-write); the layer mask gets the feathered selection.
+"""The seam correction on the plug-in's main thread: the core measures each answer against the region
+that was sent (outside the selection); a drifted answer is moved into place with ONE transform straight
+from the answer as it was loaded (scaling it to the region first and then moving it resampled it twice,
+which softened thin lines): GIMP's own GEGL transform, run in this process a strip at a time (layer_scale),
+with NoHalo interpolation on regions up to a megapixel (see SHARP); the core's tone tables recolour it (a
+`bytes.translate` per channel on one GEGL read and write); the layer mask gets the feathered selection.
 
 The measuring reads the answer GIMP has just loaded (one GEGL read, 8-bit R'G'B'A, on the main thread) and
 compares it, on a thread, with the pixels that were sent, which the snapshot still holds (possibly
@@ -18,10 +18,11 @@ import gi
 
 gi.require_version("Gimp", "3.0")
 gi.require_version("Gegl", "0.4")
-from gi.repository import Gegl, Gimp  # noqa: E402
+from gi.repository import Gegl  # noqa: E402
 from gptedit.geometry import Box, resize_nearest  # noqa: E402
 from gptedit.seam.correct import Correction, SeamOptions, blend_mask, plan_correction  # noqa: E402
 
+from . import layer_scale  # noqa: E402
 from .canvas_read import RGBA8, _gegl  # noqa: E402
 from .wait import NO_STEPS  # noqa: E402
 
@@ -110,38 +111,25 @@ def measure(answers, snapshot, box: Box, options: SeamOptions, masks=None) -> li
 #: region, GIMP 3.0): band error at the selection's edge 10.6-15.3 levels with NoHalo, 12.3-19.4 Linear,
 #: 12.9-19.8 Cubic, 13.8-17.9 LoHalo; on photos and flat pictures they stay within 0.25 level of each other,
 #: all under the added noise. NoHalo is slower: 0.3-0.9 s on a 768² region (Cubic 0.1 s), 6 s on 2048²
-#: (Cubic 1.6 s), time the user waits with GIMP busy. So NoHalo up to SHARP_MAX_PIXELS, Cubic above.
-SHARP = Gimp.InterpolationType.NOHALO
-LARGE = Gimp.InterpolationType.CUBIC
+#: (Cubic 1.6 s). So NoHalo up to SHARP_MAX_PIXELS, Cubic above.
+SHARP = Gegl.SamplerType.NOHALO
+LARGE = Gegl.SamplerType.CUBIC
 SHARP_MAX_PIXELS = 1024 * 1024
 
 
-def move(layer, box: Box, corr: Correction):
-    """The answer as loaded (any size) scaled and moved in one transform onto where its content lines up
-    with the region `box`, cropped back to the box. Only for a correction that moves (else `_place`
-    scales the answer over the box as before)."""
+def move(layer, box: Box, corr: Correction, steps=NO_STEPS):
+    """A new layer over the region `box` (not in the image yet) holding the answer as loaded (any size)
+    scaled and moved in one resampling onto where its content lines up with the region. Only for a
+    correction that moves (else the answer is scaled over the box as before). What GIMP's own
+    `transform_scale` onto that rectangle gives, cropped to the box (tests/gimp/test_gimp_seam.py compares
+    them), but rendered in this process a strip at a time (layer_scale), so the progress window keeps
+    ticking, and before the insert's undo group, so a failure leaves the image untouched. Working on a
+    layer outside the image, it needs no care for the user's selection (GIMP's transform of a layer in
+    the image would move only the selected part of it)."""
     left, top, right, bottom = corr.answer_rect()
-    image = layer.get_image()
-    # GIMP transforms only the selected part of a drawable when there is a selection (making a floating
-    # one): the user's selection is set aside for the transform and put back, inside the same undo group
-    kept = None
-    if not Gimp.Selection.is_empty(image):
-        kept = Gimp.Selection.save(image)
-        Gimp.Selection.none(image)
-    # the plug-in's own context: the user's interpolation setting is left as it was
-    Gimp.context_push()
-    try:
-        Gimp.context_set_interpolation(SHARP if box.area <= SHARP_MAX_PIXELS else LARGE)
-        moved = layer.transform_scale(box.x + left, box.y + top, box.x + right, box.y + bottom)
-    finally:
-        Gimp.context_pop()
-        if kept is not None:
-            image.select_item(Gimp.ChannelOps.REPLACE, kept)
-            image.remove_channel(kept)
-    layer = moved if moved is not None else layer
-    _, ox, oy = layer.get_offsets()
-    layer.resize(box.width, box.height, ox - box.x, oy - box.y)
-    return layer
+    rect = (box.x + left, box.y + top, box.x + right, box.y + bottom)
+    sampler = SHARP if box.area <= SHARP_MAX_PIXELS else LARGE
+    return layer_scale.moved_copy(layer, box.x, box.y, box.width, box.height, rect, sampler, steps)
 
 
 def recolour(layer, corr: Correction, steps=NO_STEPS) -> None:
