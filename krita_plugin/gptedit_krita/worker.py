@@ -151,7 +151,10 @@ def run_job(
         request = build_request(snapshot, settings, prompt)
         # The selection and the region it was made on are kept beside the job's results before anything is
         # sent, so even a job resumed after a crash can be inserted again with its mask and corrected for
-        # drift like a fresh answer (from History, or from GIMP's Recent results).
+        # drift like a fresh answer (from History, or from GIMP's Recent results). Without a selection
+        # nothing is corrected later and the engine keeps no region, so none is made (at 4096² its scaling
+        # would only delay the request).
+        sent = kept_region(snapshot) if snapshot.mask is not None else None
         record = engine.run_edit(
             settings,
             request,
@@ -160,7 +163,7 @@ def run_job(
             listener=listener,
             cancel=cancel,
             selection=snapshot.mask,
-            sent=kept_region(snapshot),
+            sent=sent,
         )
     except GptEditError as exc:
         return Outcome(error=exc.message if hasattr(exc, "message") else str(exc))

@@ -117,6 +117,32 @@ def test_the_kept_region_is_at_most_kept_side_long_and_keeps_its_aspect():
     assert set(region.pixels[3::4]) == {255}
 
 
+def test_a_job_keeps_its_region_only_with_a_selection(monkeypatch):
+    """The region is kept for correcting answers inserted later, which needs a selection; without one it
+    is not made at all (the engine would not keep it, and scaling it only delays the request)."""
+    from types import SimpleNamespace
+
+    from gptedit.errors import GptEditError
+    from gptedit.ledger import SentRegion
+
+    seen: list = []
+
+    def run_edit(*_args, **kwargs):
+        seen.append(kwargs["sent"])
+        raise GptEditError("stopped before anything is sent")
+
+    monkeypatch.setattr(worker, "build_request", lambda *a: None)
+    monkeypatch.setattr(worker.engine, "run_edit", run_edit)
+    for mask in (None, bytes(12 * 8)):
+        snap = SimpleNamespace(
+            plan=SimpleNamespace(context=Box(0, 0, 12, 8)), pixels=bgra(12, 8), mask=mask, job_context=dict
+        )
+        out = worker.run_job(snap, None, "x", listener=None, cancel=None)
+        assert out.error == "stopped before anything is sent"
+    assert seen[0] is None
+    assert seen[1] == SentRegion(12, 8, bgra(12, 8), "BGRA")
+
+
 def _drifted_job(tmp_path, keep: str):
     """A finished job in the ledger whose answer drifted (the sandbox's drift), with its selection and,
     by `keep`: the region at the region's size ("box"), at half of it as GIMP keeps it ("sent"), or none."""

@@ -150,7 +150,7 @@ class WorkerWait(Steps):
     def step(self, text: str) -> None:
         try:
             self.on_step(text)
-        except Exception:
+        except Exception:  # a broken progress display must never stop the insert of a paid result
             pass
         self.breathe()
 
