@@ -68,9 +68,10 @@ def test_a_drifted_answer_is_moved_as_gimps_own_transform_moves_it(gimp):
     off = [abs(a - b) for a, b in zip(ours, gimps, strict=True) if a != b]
     assert max(off, default=0) <= 1 and len(off) <= len(ours) // 1000, (len(off), max(off, default=0))
     # the move is not a plain scale: the answer's content moved (else this test would compare nothing)
-    print(f"move: plug-in {how['seconds']:.3f} s, GIMP's transform {rep['gimp_move_seconds']:.3f} s")
     left, top, right, bottom = how["rect"]
     assert max(abs(left), abs(top), abs(right - new["w"]), abs(bottom - new["h"])) > 0.5, how
+    # for people reading the log only (timing goals live in the benchmarks)
+    print(f"move: plug-in {how['seconds']:.3f} s, GIMP's transform {rep['gimp_move_seconds']:.3f} s")
 
 
 def test_a_drifted_answer_inserted_later_from_recent_results_is_corrected_too(gimp):
