@@ -69,8 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     seam.add_argument(
         "--raw", action="store_true", help="write the model's answer as it came (no correction)"
     )
-    # defaults come from the settings (seam_align, seam_colour, seam_blend, seam_sharpen, seam_feather): flags
-    # win
+    # defaults come from the settings (seam_align, seam_colour, seam_blend, seam_sharpen, seam_feather);
+    # flags win
     seam.add_argument(
         "--no-align", dest="seam_align", action="store_false", default=None, help="do not move the answer"
     )
