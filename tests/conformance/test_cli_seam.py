@@ -154,8 +154,10 @@ def test_the_settings_choose_the_defaults_and_flags_win(sandbox, files):
 
 
 def _killed_while_polling(sandbox, tmp_path, out):
-    """A drifted `edit --mask` at fal, SIGKILLed while it polls: (the ledger, the job it left running)."""
-    sandbox.configure(latency=4.0)
+    """A drifted `edit --mask` at fal, SIGKILLed while it polls: (the ledger, the job it left running). The
+    sandbox holds the job running until the client is gone (a latency could run out first on a busy
+    machine), then lets it end for `jobs resume`."""
+    sandbox.configure(latency=0.1, hold="processing")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -191,6 +193,7 @@ def _killed_while_polling(sandbox, tmp_path, out):
         pytest.fail("the command line never reached polling")
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
+    sandbox.configure(hold=None)
     return ledger, jobs[0]
 
 
