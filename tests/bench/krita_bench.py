@@ -23,6 +23,9 @@ SIZES = [1024, 4096, [8192, 4096]]
 #: e.g. GPTEDIT_KRITA_BENCH_SIZES=1024,8192x4096 and GPTEDIT_KRITA_BENCH_VERSIONS=5.3,6.0 for a narrower run
 SIZES_ENV = "GPTEDIT_KRITA_BENCH_SIZES"
 VERSIONS_ENV = "GPTEDIT_KRITA_BENCH_VERSIONS"
+#: GPTEDIT_KRITA_BENCH_PROFILE=1 lists the worker's C calls over 15 ms (each holds Python's GIL, so the GUI
+#: thread's Python waits for it); the profiler slows the worker's Python, so its figures are apart
+PROFILE_ENV = "GPTEDIT_KRITA_BENCH_PROFILE"
 LATENCY_S = 1.5
 
 
@@ -113,7 +116,7 @@ def main() -> int:
                 timeout=600,
                 env=env,
                 binds=[home],
-                params={"sizes": sizes()},
+                params={"sizes": sizes(), "profile": bool(os.environ.get(PROFILE_ENV))},
             )
             for row in report["data"]["rows"]:
                 table.append({"krita": version, **row})
@@ -133,6 +136,20 @@ def main() -> int:
             at = r.get("before_gap_at") or []
             where = f"; longest stall before the result: {at[0]}..{at[1]}" if len(at) == 2 else ""
             print(breakdown_line(r["breakdown"]) + where)
+        st = r.get("start")
+        if st:
+            sel = (
+                f", the selection's pixelData + copy {st['selection_ms']:.0f}" if "selection_ms" in st else ""
+            )
+            print(
+                f"    start: api.edit {st['edit_ms']:.0f} ms on the GUI thread; Krita's projectionPixelData "
+                f"alone {st['pixel_data_ms']:.0f}, its copy to bytes {st['copy_ms']:.0f}{sel}; longest stall "
+                f"while the worker encodes {st['encode_gap_ms']:.0f} ms"
+            )
+            if st.get("slow_calls"):
+                print(
+                    "    worker's C calls over 15 ms: " + ", ".join(f"{ms} {w}" for ms, w in st["slow_calls"])
+                )
     # the plugin's plain edit beside Krita's plain new layer; the edit on a selection (transparency mask,
     # seam correction) beside Krita's new layer with the same mask
     own = {"plugin": "native", "selection": "native+mask"}

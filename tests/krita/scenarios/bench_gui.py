@@ -133,10 +133,64 @@ def insert_breakdown(job):
     }
 
 
+def read_floor(doc, layer, w, h, selection):
+    """Krita's own reads for the region a job starts from, each timed alone on the GUI thread (ms): the
+    layer's pixelData (the floor), the Python copy of what it returns, and the selection's pixelData with its
+    copy."""
+    t0 = time.monotonic()
+    data = layer.projectionPixelData(0, 0, w, h)
+    t1 = time.monotonic()
+    copied = bytes(data)
+    t2 = time.monotonic()
+    out = {"pixel_data_ms": round((t1 - t0) * 1000, 1), "copy_ms": round((t2 - t1) * 1000, 1)}
+    del data, copied
+    if selection:
+        t0 = time.monotonic()
+        mask = bytes(doc.selection().pixelData(0, 0, w, h))
+        out["selection_ms"] = round((time.monotonic() - t0) * 1000, 1)
+        del mask
+    return out
+
+
+#: with params["profile"]: every C call of the worker's steps over 15 ms, as (ms, "file:line name")
+profiled = []
+
+
+def profile_worker(module, name):
+    """Wrap module.name so that, on the worker thread, C calls over 15 ms are recorded: a call PyQt does not
+    release Python's GIL for (or a big bytes operation) holds the GUI thread's Python for its whole length."""
+    inner = getattr(module, name)
+
+    def wrapper(*args, **kwargs):
+        starts = []
+
+        def hook(frame, event, arg):
+            if event == "c_call":
+                starts.append(time.perf_counter())
+            elif event in ("c_return", "c_exception") and starts:
+                took = time.perf_counter() - starts.pop()
+                if took > 0.015:
+                    where = f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+                    profiled.append((round(took * 1000), f"{where} {getattr(arg, '__qualname__', arg)}"))
+
+        sys.setprofile(hook)
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            sys.setprofile(None)
+
+    setattr(module, name, wrapper)
+
+
 def scenario(ctx):
     k = Krita.instance()
     k.setBatchmode(True)
-    from gptedit_krita import api
+    from gptedit_krita import api, worker
+
+    if ctx.params.get("profile"):
+        profile_worker(worker, "build_request")
+        profile_worker(worker, "kept_region")
+        profile_worker(worker.seam_apply, "correct")
 
     rows = []
     for size in ctx.params["sizes"]:
@@ -157,12 +211,26 @@ def scenario(ctx):
             ticker = ctx.ticker(10)
             gaps = GapTicker()
             t0 = time.monotonic()
+            start = None
             if mode in ("plugin", "selection"):
+                floor = read_floor(doc, layer, w, h, mode == "selection")
+                yield 0.3
+                t0 = time.monotonic()
                 job = api.edit("[identity] bench", document=doc, layer=layer)
+                edit_ms = round((time.monotonic() - t0) * 1000, 1)
                 job.changed.connect(lambda job=job, marks=marks, doc=doc: on_change(job, marks, doc))
                 yield (lambda job=job: job.done, 300)
                 ok = job.state == "inserted" and "visible" in marks
                 breakdown = insert_breakdown(job)
+                # the job's start: the GUI thread's part (api.edit: read the layer, plan, start the worker)
+                # beside Krita's own reads alone, and the longest stall while the worker encodes the upload
+                # (before it is sent; the sandbox answers LATENCY_S later)
+                sent = next((b for label, _a, b in job.worker_timings if label == "encode"), t0 + 1.0)
+                start = {
+                    **floor,
+                    "edit_ms": edit_ms,
+                    "encode_gap_ms": gaps.longest(t0 + edit_ms / 1000, sent),
+                }
             elif mode.startswith("native"):
                 pixels = bytes(layer.pixelData(0, 0, w, h))  # in memory before, as a paste's pixels are
                 mask = bytes(doc.selection().pixelData(0, 0, w, h)) if mode == "native+mask" else None
@@ -206,6 +274,7 @@ def scenario(ctx):
                     ),
                     "total_s": round(marks["visible"] - t0, 2),
                     "breakdown": breakdown,
+                    "start": start,
                 }
             )
             ctx.report(rows=rows)
