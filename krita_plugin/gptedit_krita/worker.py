@@ -21,8 +21,19 @@ from gptedit.settings import Settings
 
 from . import seam_apply
 from .canvas_read import Snapshot
-from .colors import bgra_qimage, srgb8_to_native
-from .qt import FAST, FORMAT_ARGB32, IGNORE_ASPECT, SMOOTH, QBuffer, QByteArray, QImage, image_bytes, qbytes
+from .colors import srgb8_to_native
+from .qt import (
+    FAST,
+    FORMAT_ALPHA8,
+    FORMAT_ARGB32,
+    IGNORE_ASPECT,
+    SMOOTH,
+    QBuffer,
+    QByteArray,
+    QImage,
+    image_bytes,
+    qbytes,
+)
 
 #: QImage.save quality for uploads. Qt's PNG writer turns quality q into zlib level (100 - q) * 9 / 91, so
 #: 80 is level 1 (with libpng's row filters): on a photo at 2048² ~15 % more bytes than the default (level
@@ -46,46 +57,70 @@ def png_bytes(img) -> bytes:
     return qbytes(data)
 
 
-def encode_image(bgra: bytes, width: int, height: int, send_w: int, send_h: int, name: str) -> ImageInput:
-    img = bgra_qimage(bgra, width, height)
+def _view(pixels: bytes, width: int, height: int, fmt=FORMAT_ARGB32, depth: int = 4) -> QImage:
+    """A QImage over `pixels` without a copy: only for as long as the caller holds `pixels`. The copy
+    `bgra_qimage` makes is one call holding Python's GIL on this thread (~35 ms at 4096², ~75 ms at 8192×4096
+    measured with PyQt6; PyQt holds it through QImage's calls), and the GUI thread's Python waits for it."""
+    return QImage(pixels, width, height, width * depth, fmt)
+
+
+def scaled_picture(bgra: bytes, width: int, height: int, send_w: int, send_h: int) -> QImage:
+    """The picture at the size sent (a view of `bgra` when that is its own size)."""
+    img = _view(bgra, width, height)
     if (send_w, send_h) != (width, height):
         img = img.scaled(send_w, send_h, IGNORE_ASPECT, SMOOTH)
+    return img
+
+
+def encode_image(
+    bgra: bytes, width: int, height: int, send_w: int, send_h: int, name: str, pictures: dict | None = None
+) -> ImageInput:
+    """`pictures`, when given, keeps the scaled picture by its size for `kept_region`."""
+    img = scaled_picture(bgra, width, height, send_w, send_h)
+    if pictures is not None:
+        pictures[(send_w, send_h)] = img
     return ImageInput(png_bytes(img), "image/png", send_w, send_h, name)
 
 
 def encode_mask(mask: bytes, width: int, height: int, send_w: int, send_h: int) -> ImageInput:
     """OpenAI's convention: fully transparent where the model may edit (the core's rule, MASK_ALPHA), opaque
-    elsewhere; encoded by Qt like the picture."""
-    argb = bytearray(4 * width * height)
-    argb[3::4] = mask.translate(MASK_ALPHA)
-    img = bgra_qimage(bytes(argb), width, height)
+    elsewhere; encoded by Qt like the picture. Scaled as one byte a pixel (Qt's Alpha8) and widened to
+    black with that alpha only at the size sent, not at the region's (128 MB at 8192×4096)."""
+    alpha = mask.translate(MASK_ALPHA)
+    img = _view(alpha, width, height, FORMAT_ALPHA8, 1)
     if (send_w, send_h) != (width, height):
         img = img.scaled(send_w, send_h, IGNORE_ASPECT, FAST)
-    return ImageInput(png_bytes(img), "image/png", send_w, send_h, "mask.png")
+    return ImageInput(png_bytes(img.convertToFormat(FORMAT_ARGB32)), "image/png", send_w, send_h, "mask.png")
 
 
-def kept_region(snapshot: Snapshot) -> SentRegion:
+def kept_region(snapshot: Snapshot, pictures: dict | None = None) -> SentRegion:
     """The region a job keeps for measuring answers inserted later (`Ledger.save_sent`, encoded as PNG in
     pure Python on this thread before the create request goes out): at most KEPT_SIDE on its longer side,
     scaled by Qt, since at 4096² the encoding alone delays the request by seconds (docs/architecture.md has
     the figures). A later insert brings it back to the region's size (history._measure_later), as it does
-    for GIMP's region kept at the size it sent; the drift is measured on copies of about 320 pixels."""
+    for GIMP's region kept at the size it sent; the drift is measured on copies of about 320 pixels.
+    `pictures`: the pictures `build_request` scaled, by size; the one at this size is used, not made again."""
     box = snapshot.plan.context
     size = fit_within(box.width, box.height, KEPT_SIDE)
     if (size.width, size.height) == (box.width, box.height):
         return SentRegion(box.width, box.height, snapshot.pixels, "BGRA")
-    img = bgra_qimage(snapshot.pixels, box.width, box.height).scaled(
-        size.width, size.height, IGNORE_ASPECT, SMOOTH
-    )
+    img = (pictures or {}).get((size.width, size.height))
+    if img is None:
+        img = scaled_picture(snapshot.pixels, box.width, box.height, size.width, size.height)
     return SentRegion(size.width, size.height, image_bytes(img.convertToFormat(FORMAT_ARGB32)), "BGRA")
 
 
-def build_request(snapshot: Snapshot, settings: Settings, prompt: str) -> EditRequest:
-    """Encode what the recipe says this model takes, then let the recipe build the request."""
+def build_request(
+    snapshot: Snapshot, settings: Settings, prompt: str, pictures: dict | None = None
+) -> EditRequest:
+    """Encode what the recipe says this model takes, then let the recipe build the request. `pictures`
+    (see encode_image) receives the picture as sent, so that `kept_region` need not scale it again."""
     plan = snapshot.plan
     box, send = plan.context, plan.send_size
     sending = recipe.what_to_send(settings)
-    images = [encode_image(snapshot.pixels, box.width, box.height, send.width, send.height, "image.png")]
+    images = [
+        encode_image(snapshot.pixels, box.width, box.height, send.width, send.height, "image.png", pictures)
+    ]
     for i, (_name, ref) in enumerate(snapshot.references[: sending.references]):
         images.append(
             encode_image(ref, box.width, box.height, send.width, send.height, f"reference-{i + 1}.png")
@@ -138,8 +173,9 @@ class Outcome:
     #: started), where that conversion is plain arithmetic (colors.srgb8_to_native); None = Krita converts
     native: list[bytes] | None = None
     native_color: object = None
-    #: (what, start, end) in time.monotonic() seconds of the worker's part after the answer was saved:
-    #: decoding and correcting it ("seam"), converting it ("convert"); the benchmark prints them
+    #: (what, start, end) in time.monotonic() seconds of the worker's steps: encoding the upload ("encode"),
+    #: and after the answer was saved decoding and correcting it ("seam"), converting it ("convert"); the
+    #: benchmark prints them
     timings: list[tuple[str, float, float]] = field(default_factory=list)
 
 
@@ -148,13 +184,16 @@ def run_job(
 ) -> Outcome:
     """Blocking; call on a worker thread. Errors come back as messages, never as exceptions."""
     try:
-        request = build_request(snapshot, settings, prompt)
+        t0 = time.monotonic()
+        pictures: dict = {}
+        request = build_request(snapshot, settings, prompt, pictures)
         # The selection and the region it was made on are kept beside the job's results before anything is
         # sent, so even a job resumed after a crash can be inserted again with its mask and corrected for
         # drift like a fresh answer (from History, or from GIMP's Recent results). Without a selection
         # nothing is corrected later and the engine keeps no region, so none is made (at 4096² its scaling
         # would only delay the request).
-        sent = kept_region(snapshot) if snapshot.mask is not None else None
+        sent = kept_region(snapshot, pictures) if snapshot.mask is not None else None
+        encoded = ("encode", t0, time.monotonic())
         record = engine.run_edit(
             settings,
             request,
@@ -169,13 +208,15 @@ def run_job(
         return Outcome(error=exc.message if hasattr(exc, "message") else str(exc))
     except Exception as exc:  # a bug: still a message in the docker, never a dialog
         return Outcome(error=f"Unexpected problem: {exc!r}")
-    return finish(
+    outcome = finish(
         record,
         snapshot.plan.context.width,
         snapshot.plan.context.height,
         snapshot,
         seam_apply.options_from(settings, masked=request.mask is not None),
     )
+    outcome.timings.insert(0, encoded)
+    return outcome
 
 
 def finish(
