@@ -142,9 +142,11 @@ def main() -> int:
                 f", the selection's pixelData + copy {st['selection_ms']:.0f}" if "selection_ms" in st else ""
             )
             print(
-                f"    start: api.edit {st['edit_ms']:.0f} ms on the GUI thread; Krita's projectionPixelData "
-                f"alone {st['pixel_data_ms']:.0f}, its copy to bytes {st['copy_ms']:.0f}{sel}; longest stall "
-                f"while the worker encodes {st['encode_gap_ms']:.0f} ms"
+                f"    start: api.edit {st['edit_ms']:.0f} ms on the GUI thread (reading "
+                f"{st.get('read_ms') or 0:.0f}); Krita's projectionPixelData "
+                f"alone {st['pixel_data_ms']:.0f}, "
+                f"its copy to bytes {st['copy_ms']:.0f}{sel}; longest stall while the worker encodes "
+                f"{st['encode_gap_ms']:.0f} ms"
             )
             if st.get("slow_calls"):
                 print(

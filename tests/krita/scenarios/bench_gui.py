@@ -187,6 +187,18 @@ def scenario(ctx):
     k.setBatchmode(True)
     from gptedit_krita import api, worker
 
+    # api.edit's read of the document (read_snapshot) timed apart from the rest (planning, starting the job)
+    reads = []
+    read_snapshot = api.read_snapshot
+
+    def timed_read(*args, **kwargs):
+        t0 = time.monotonic()
+        try:
+            return read_snapshot(*args, **kwargs)
+        finally:
+            reads.append(round((time.monotonic() - t0) * 1000, 1))
+
+    api.read_snapshot = timed_read
     if ctx.params.get("profile"):
         profile_worker(worker, "build_request")
         profile_worker(worker, "kept_region")
@@ -226,11 +238,18 @@ def scenario(ctx):
                 # beside Krita's own reads alone, and the longest stall while the worker encodes the upload
                 # (before it is sent; the sandbox answers LATENCY_S later)
                 sent = next((b for label, _a, b in job.worker_timings if label == "encode"), t0 + 1.0)
+                # gaps that began after api.edit returned: the worker's encode holding Python's GIL
+                after = t0 + edit_ms / 1000
+                worst = max((b - a for a, b in gaps.gaps if after <= a < sent), default=0.01)
                 start = {
                     **floor,
                     "edit_ms": edit_ms,
-                    "encode_gap_ms": gaps.longest(t0 + edit_ms / 1000, sent),
+                    "read_ms": reads.pop() if reads else None,
+                    "encode_gap_ms": round(worst * 1000, 1),
                 }
+                if profiled:
+                    start["slow_calls"] = sorted(profiled, reverse=True)[:12]
+                    profiled.clear()
             elif mode.startswith("native"):
                 pixels = bytes(layer.pixelData(0, 0, w, h))  # in memory before, as a paste's pixels are
                 mask = bytes(doc.selection().pixelData(0, 0, w, h)) if mode == "native+mask" else None
