@@ -27,6 +27,7 @@ from .job_context import JobContext
 from .models import JobState, RemoteHandle
 from .paths import ledger_path, results_dir
 from .pngio import PngError, decode_png, encode_png
+from .seam.reduce import CHANNELS, RGB_ORDER
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -81,8 +82,6 @@ _OLD_KRITA_SELECTION = "selection.gray"
 SENT_FILE = "sent.png"
 #: zlib level of SENT_FILE: the fastest; the file is read back once or twice and then only sits on disk
 _SENT_LEVEL = 1
-#: byte index of red, green and blue inside a pixel, per layout a front end hands over or asks for
-_RGB_AT = {"RGB": (0, 1, 2, 3), "RGBA": (0, 1, 2, 4), "BGRA": (2, 1, 0, 4)}
 
 
 @dataclass(frozen=True)
@@ -98,10 +97,11 @@ class SentRegion:
         """The same picture in another layout (alpha, when asked for, is opaque: only colours are kept)."""
         if layout == self.layout:
             return self
-        if layout not in _RGB_AT or self.layout not in _RGB_AT:
-            raise ValueError(f"Unknown pixel layout {layout!r}; use one of {', '.join(_RGB_AT)}.")
-        *src, src_step = _RGB_AT[self.layout]
-        *dst, dst_step = _RGB_AT[layout]
+        if layout not in RGB_ORDER or self.layout not in RGB_ORDER:
+            raise ValueError(f"Unknown pixel layout {layout!r}; use one of {', '.join(RGB_ORDER)}.")
+        # the seam code's own tables of where red, green and blue sit in each layout, and its pixel size
+        src, src_step = RGB_ORDER[self.layout], CHANNELS[self.layout]
+        dst, dst_step = RGB_ORDER[layout], CHANNELS[layout]
         n = self.width * self.height
         out = bytearray(b"\xff" * (n * dst_step)) if dst_step == 4 else bytearray(n * dst_step)
         for s_at, d_at in zip(src, dst, strict=True):
